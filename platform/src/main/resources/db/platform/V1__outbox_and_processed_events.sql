@@ -26,3 +26,10 @@ CREATE TABLE processed_events (
     processed_at   TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
     PRIMARY KEY (consumer_group, event_id)
 );
+
+-- One row whose lock is held by the relay that is publishing right now: with several
+-- replicas only one relays at a time, so events of one key never overtake each other.
+CREATE TABLE outbox_relay_lock (
+    id INT NOT NULL PRIMARY KEY
+);
+INSERT INTO outbox_relay_lock (id) VALUES (1);

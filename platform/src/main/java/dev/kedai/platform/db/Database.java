@@ -1,0 +1,128 @@
+package dev.kedai.platform.db;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+import io.helidon.common.config.Config;
+import io.helidon.dbclient.DbClient;
+import io.helidon.dbclient.health.DbClientHealthCheck;
+import io.helidon.health.HealthCheck;
+import io.helidon.health.HealthCheckResponse;
+import io.helidon.health.HealthCheckType;
+
+import org.flywaydb.core.Flyway;
+
+/**
+ * A service's database: migrates the schema at start-up, then opens the Helidon DbClient
+ * (Hikari pool when its jar is present).
+ *
+ * <p>Two Flyway histories live in each schema: the platform's own tables (outbox,
+ * processed_events, from {@code classpath:db/platform}, history table
+ * {@code flyway_platform_history}) and the service's migrations (default
+ * {@code classpath:db/migration}, history table {@code flyway_schema_history}).
+ * Each run baselines at version 0 when it finds the other's tables, so both
+ * histories can start on a shared schema and every {@code V1__} still applies.
+ *
+ * <p>Config node {@code db}: {@code source: jdbc}, {@code connection.url},
+ * {@code connection.username}, {@code connection.password} (plus Hikari pool settings
+ * under {@code connection}), optional {@code migration.locations} (list) and
+ * {@code migration.enabled} (default true).
+ */
+public final class Database implements AutoCloseable {
+
+    public static final String PLATFORM_LOCATION = "classpath:db/platform";
+    public static final String PLATFORM_HISTORY_TABLE = "flyway_platform_history";
+    public static final String SERVICE_LOCATION = "classpath:db/migration";
+
+    private final DbClient client;
+    private final HealthCheck readiness;
+
+    private Database(DbClient client) {
+        this.client = client;
+        this.readiness = new Readiness(DbClientHealthCheck.builder(client)
+                .name("db")
+                .query()
+                .statement("SELECT 1")
+                .timeout(Duration.ofSeconds(5))
+                .build());
+    }
+
+    /**
+     * Migrates (platform tables first, then the service's) and opens the client.
+     *
+     * @param db the {@code db} config node
+     */
+    public static Database start(Config db) {
+        Config connection = db.get("connection");
+        String url = connection.get("url").asString().get();
+        String user = connection.get("username").asString().get();
+        String password = connection.get("password").asString().orElse("");
+        if (db.get("migration.enabled").asBoolean().orElse(true)) {
+            List<String> locations = db.get("migration.locations").asList(String.class)
+                    .orElse(List.of(SERVICE_LOCATION));
+            migrate(url, user, password, locations);
+        }
+        return new Database(DbClient.create(db));
+    }
+
+    /** Runs the platform's and the service's migrations; a second run is a no-op. */
+    public static void migrate(String url, String user, String password, List<String> serviceLocations) {
+        Objects.requireNonNull(url, "db.connection.url");
+        Flyway.configure()
+                .dataSource(url, user, password)
+                .locations(PLATFORM_LOCATION)
+                .table(PLATFORM_HISTORY_TABLE)
+                .baselineOnMigrate(true)
+                .baselineVersion("0")
+                .load()
+                .migrate();
+        Flyway.configure()
+                .dataSource(url, user, password)
+                .locations(serviceLocations.toArray(String[]::new))
+                .baselineOnMigrate(true)
+                .baselineVersion("0")
+                // a service without migrations of its own is fine
+                .failOnMissingLocations(false)
+                .load()
+                .migrate();
+    }
+
+    public DbClient client() {
+        return client;
+    }
+
+    /** Register on the admin health observer; it already reports as READINESS. */
+    public HealthCheck readiness() {
+        return readiness;
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+
+    // DbClientHealthCheck reports as LIVENESS by default; a database outage must take the
+    // pod out of the load balancer, not restart it.
+    private record Readiness(HealthCheck delegate) implements HealthCheck {
+        @Override
+        public HealthCheckType type() {
+            return HealthCheckType.READINESS;
+        }
+
+        @Override
+        public String name() {
+            return delegate.name();
+        }
+
+        @Override
+        public String path() {
+            return delegate.path();
+        }
+
+        @Override
+        public HealthCheckResponse call() {
+            return delegate.call();
+        }
+    }
+}

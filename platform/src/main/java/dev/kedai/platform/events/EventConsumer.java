@@ -1,0 +1,361 @@
+package dev.kedai.platform.events;
+
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import dev.kedai.contracts.Topics;
+
+import com.google.protobuf.Message;
+import io.helidon.common.config.Config;
+import io.helidon.dbclient.DbClient;
+import io.helidon.dbclient.DbTransaction;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Idempotent Kafka consumer: for each record, in ONE DB transaction, records its
+ * {@code ce_id} in {@code processed_events} (a duplicate skips the effect) and runs the
+ * handler for its {@code ce_type}; the Kafka offset is committed only after that commit.
+ *
+ * <p>A failing record is retried {@code maxAttempts} times with a growing backoff, then sent
+ * to {@code <topic>.dlt} with its original headers plus {@code kedai_error} and
+ * {@code kedai_attempts}, and consumption goes on. A payload that does not parse
+ * ({@link PoisonEventException}) is dead-lettered at once. A type without a handler is
+ * skipped (a newer producer may publish types this consumer does not know yet).
+ *
+ * <pre>{@code
+ * EventConsumer consumer = EventConsumer.builder(db, bootstrap, "kedai-stock")
+ *         .topics(Topics.PRODUCT)
+ *         .handler(ProductCreated.getDefaultInstance(), (tx, event) -> ...event.parse(ProductCreated.parser())...)
+ *         .build()
+ *         .start();
+ * }</pre>
+ */
+public final class EventConsumer implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(EventConsumer.class.getName());
+    private static final String MARK_PROCESSED =
+            "INSERT IGNORE INTO processed_events (consumer_group, event_id) VALUES (?, ?)";
+
+    private final DbClient db;
+    private final String groupId;
+    private final List<String> topics;
+    private final Map<String, EventHandler> handlers;
+    private final int maxAttempts;
+    private final Duration backoff;
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final KafkaProducer<String, byte[]> deadLetters;
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean running;
+    private Thread thread;
+
+    private EventConsumer(Builder b) {
+        this.db = b.db;
+        this.groupId = b.groupId;
+        this.topics = List.copyOf(b.topics);
+        this.handlers = Map.copyOf(b.handlers);
+        this.maxAttempts = b.maxAttempts;
+        this.backoff = b.backoff;
+        Properties c = new Properties();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, b.bootstrapServers);
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, b.maxPollRecords);
+        c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        this.consumer = new KafkaConsumer<>(c);
+        this.deadLetters = new KafkaProducer<>(OutboxRelay.producerProperties(b.bootstrapServers));
+    }
+
+    /**
+     * @param db               the service's database (must hold {@code processed_events})
+     * @param bootstrapServers {@code kafka.bootstrap-servers}
+     * @param groupId          the consumer group, usually the service name
+     */
+    public static Builder builder(DbClient db, String bootstrapServers, String groupId) {
+        return new Builder(db, bootstrapServers, groupId);
+    }
+
+    /**
+     * Builder from the root config: {@code kafka.bootstrap-servers},
+     * {@code events.max-attempts} (default 5), {@code events.retry-backoff} (default PT0.2S).
+     */
+    public static Builder builder(DbClient db, Config root, String groupId) {
+        return builder(db, root.get("kafka.bootstrap-servers").asString().get(), groupId)
+                .maxAttempts(root.get("events.max-attempts").asInt().orElse(5))
+                .backoff(root.get("events.retry-backoff").as(Duration.class).orElse(Duration.ofMillis(200)));
+    }
+
+    public synchronized EventConsumer start() {
+        if (thread == null) {
+            running = true;
+            thread = Thread.ofPlatform().name("event-consumer-" + groupId).daemon().start(this::loop);
+        }
+        return this;
+    }
+
+    /** Stops after the current record (its offset is committed only if it completed). */
+    public void stop() {
+        Thread t;
+        synchronized (this) {
+            t = thread;
+            if (t == null) {
+                return;
+            }
+            running = false;
+            stopRequested.countDown();
+            consumer.wakeup();
+        }
+        try {
+            if (!stopped.await(30, TimeUnit.SECONDS)) {
+                LOG.log(Level.WARNING, "event consumer " + groupId + " did not stop in 30 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        deadLetters.close(Duration.ofSeconds(5));
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    private void loop() {
+        try {
+            consumer.subscribe(topics);
+            while (running) {
+                ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(500));
+                Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
+                try {
+                    for (ConsumerRecord<String, byte[]> record : records) {
+                        if (!running || !process(record)) {
+                            // stopped mid-batch: leave the rest (and this record) uncommitted
+                            rewind(records, done);
+                            break;
+                        }
+                        done.put(new TopicPartition(record.topic(), record.partition()),
+                                 new OffsetAndMetadata(record.offset() + 1));
+                    }
+                } catch (RuntimeException e) {
+                    // DB or dead-letter topic unreachable: read again from the first unfinished record
+                    LOG.log(Level.WARNING, "event consumer " + groupId + " failed, will re-read", e);
+                    rewind(records, done);
+                    pause(backoff.multipliedBy(5));
+                }
+                if (!done.isEmpty()) {
+                    consumer.commitSync(done);
+                }
+            }
+        } catch (WakeupException e) {
+            if (running) {
+                LOG.log(Level.ERROR, "event consumer " + groupId + " woken up unexpectedly", e);
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "event consumer " + groupId + " stopped", e);
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+            stopped.countDown();
+        }
+    }
+
+    // seek every partition of the batch back to its first record that is not done
+    private void rewind(ConsumerRecords<String, byte[]> records, Map<TopicPartition, OffsetAndMetadata> done) {
+        for (TopicPartition tp : records.partitions()) {
+            OffsetAndMetadata d = done.get(tp);
+            long next = d != null ? d.offset() : records.records(tp).getFirst().offset();
+            consumer.seek(tp, next);
+        }
+    }
+
+    /** @return true when the record is finished (applied, duplicate, skipped or dead-lettered) */
+    private boolean process(ConsumerRecord<String, byte[]> record) {
+        ConsumedEvent event = toEvent(record);
+        EventHandler handler = event.type() == null ? null : handlers.get(event.type());
+        if (handler == null) {
+            LOG.log(Level.INFO, () -> "no handler for " + event.type() + " (" + record.topic() + "@"
+                    + record.offset() + "), skipped");
+            return true;
+        }
+        if (event.id() == null) {
+            deadLetter(record, new IllegalArgumentException("record has no ce_id header"), 1);
+            return true;
+        }
+        for (int attempt = 1; ; attempt++) {
+            try {
+                apply(event, handler);
+                return true;
+            } catch (PoisonEventException e) {
+                deadLetter(record, e, attempt);
+                return true;
+            } catch (Exception e) {
+                if (attempt >= maxAttempts) {
+                    deadLetter(record, e, attempt);
+                    return true;
+                }
+                LOG.log(Level.DEBUG, () -> "attempt of " + event.id() + " failed: " + e);
+                if (!pause(backoff.multipliedBy(attempt))) {
+                    return false;
+                }
+            }
+        }
+    }
+
+    private void apply(ConsumedEvent event, EventHandler handler) throws Exception {
+        DbTransaction tx = db.transaction();
+        boolean committed = false;
+        try {
+            // a concurrent duplicate blocks on this row until the first commits, then sees it
+            if (tx.insert(MARK_PROCESSED, groupId, event.id()) == 1) {
+                handler.handle(tx, event);
+            }
+            tx.commit();
+            committed = true;
+        } finally {
+            if (!committed) {
+                tx.rollback();
+            }
+        }
+    }
+
+    private void deadLetter(ConsumerRecord<String, byte[]> record, Exception error, int attempts) {
+        Headers headers = new RecordHeaders(record.headers().toArray());
+        headers.remove(CloudEvents.ERROR);
+        headers.remove(CloudEvents.ATTEMPTS);
+        headers.add(CloudEvents.ERROR, utf8(error.getClass().getName() + ": " + error.getMessage()));
+        headers.add(CloudEvents.ATTEMPTS, utf8(Integer.toString(attempts)));
+        LOG.log(Level.WARNING, "dead-lettering " + record.topic() + "@" + record.partition() + ":" + record.offset()
+                + " after " + attempts + " attempt(s)", error);
+        try {
+            deadLetters.send(new ProducerRecord<>(Topics.deadLetter(record.topic()), null, record.key(),
+                                                  record.value(), headers)).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while dead-lettering", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("dead-letter topic refused the record", e.getCause());
+        }
+    }
+
+    /** @return false if the consumer was stopped meanwhile */
+    private boolean pause(Duration d) {
+        try {
+            return !stopRequested.await(d.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static ConsumedEvent toEvent(ConsumerRecord<String, byte[]> r) {
+        return new ConsumedEvent(header(r, CloudEvents.ID), header(r, CloudEvents.TYPE), header(r, CloudEvents.SOURCE),
+                                 time(header(r, CloudEvents.TIME)), r.key(), r.value(), r.topic(), r.partition(),
+                                 r.offset());
+    }
+
+    private static Instant time(String s) {
+        if (s == null) {
+            return null;
+        }
+        try {
+            return java.time.OffsetDateTime.parse(s).toInstant();
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+
+    private static String header(ConsumerRecord<String, byte[]> r, String name) {
+        Header h = r.headers().lastHeader(name);
+        return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    public static final class Builder {
+        private final DbClient db;
+        private final String bootstrapServers;
+        private final String groupId;
+        private final List<String> topics = new ArrayList<>();
+        private final Map<String, EventHandler> handlers = new LinkedHashMap<>();
+        private int maxAttempts = 5;
+        private Duration backoff = Duration.ofMillis(200);
+        private int maxPollRecords = 100;
+
+        private Builder(DbClient db, String bootstrapServers, String groupId) {
+            this.db = Objects.requireNonNull(db, "db");
+            this.bootstrapServers = Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+            this.groupId = Objects.requireNonNull(groupId, "groupId");
+        }
+
+        public Builder topics(String... topics) {
+            this.topics.addAll(List.of(topics));
+            return this;
+        }
+
+        /** Handles events whose {@code ce_type} is {@code type} (a protobuf full name). */
+        public Builder handler(String type, EventHandler handler) {
+            handlers.put(type, handler);
+            return this;
+        }
+
+        /** Handles events of this message type, e.g. {@code handler(ProductCreated.getDefaultInstance(), ...)}. */
+        public Builder handler(Message prototype, EventHandler handler) {
+            return handler(prototype.getDescriptorForType().getFullName(), handler);
+        }
+
+        /** Tries per record before dead-lettering it (at least 1). */
+        public Builder maxAttempts(int maxAttempts) {
+            this.maxAttempts = Math.max(1, maxAttempts);
+            return this;
+        }
+
+        /** Pause after the first failure; the n-th failure waits n times this. */
+        public Builder backoff(Duration backoff) {
+            this.backoff = backoff;
+            return this;
+        }
+
+        public Builder maxPollRecords(int maxPollRecords) {
+            this.maxPollRecords = maxPollRecords;
+            return this;
+        }
+
+        public EventConsumer build() {
+            if (topics.isEmpty()) {
+                throw new IllegalStateException("no topics for consumer group " + groupId);
+            }
+            return new EventConsumer(this);
+        }
+    }
+}

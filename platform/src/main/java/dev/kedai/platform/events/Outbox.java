@@ -1,0 +1,64 @@
+package dev.kedai.platform.events;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.util.Objects;
+import java.util.UUID;
+
+import com.google.protobuf.Message;
+import io.helidon.dbclient.DbTransaction;
+
+/**
+ * Appends events to the {@code outbox} table inside the caller's transaction, so an event
+ * exists exactly when the state change it describes was committed. {@link OutboxRelay}
+ * publishes the rows.
+ */
+public final class Outbox {
+
+    private static final String INSERT = """
+            INSERT INTO outbox (event_id, topic, event_key, event_type, source, event_time, payload)
+            VALUES (?, ?, ?, ?, ?, ?, ?)""";
+
+    private final String source;
+    private final Clock clock;
+
+    /**
+     * @param source {@code ce_source} of every event, the service name (e.g. "kedai-product")
+     */
+    public Outbox(String source) {
+        this(source, Clock.systemUTC());
+    }
+
+    Outbox(String source, Clock clock) {
+        this.source = Objects.requireNonNull(source, "source");
+        this.clock = clock;
+    }
+
+    /**
+     * Writes one event in {@code tx}.
+     *
+     * @param tx      the transaction that also writes the state change
+     * @param topic   the topic (see {@code dev.kedai.contracts.Topics})
+     * @param key     the aggregate id; events with one key keep their order
+     * @param payload the protobuf event; its full name becomes {@code ce_type}
+     * @return the new event's {@code ce_id}
+     */
+    public String append(DbTransaction tx, String topic, String key, Message payload) {
+        String id = UUID.randomUUID().toString();
+        tx.createInsert(INSERT)
+                .addParam(id)
+                .addParam(Objects.requireNonNull(topic, "topic"))
+                .addParam(Objects.requireNonNull(key, "key"))
+                .addParam(payload.getDescriptorForType().getFullName())
+                .addParam(source)
+                .addParam(rfc3339(clock.instant()))
+                .addParam(payload.toByteArray())
+                .execute();
+        return id;
+    }
+
+    static String rfc3339(Instant instant) {
+        return DateTimeFormatter.ISO_INSTANT.format(instant);
+    }
+}
