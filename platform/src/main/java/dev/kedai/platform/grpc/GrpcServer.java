@@ -1,0 +1,164 @@
+package dev.kedai.platform.grpc;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import io.grpc.BindableService;
+import io.grpc.Server;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionService;
+
+/**
+ * A service's gRPC server: grpc-java's Netty server (Helidon 4.1.7's own gRPC server loses
+ * status codes, see DESIGN §2) on its own port, serving the given services plus
+ * {@code grpc.health.v1.Health} and server reflection.
+ *
+ * <pre>{@code
+ * GrpcServer grpc = GrpcServer.builder(config.get("grpc.port").asInt().orElse(7002))
+ *         .addService(new StockGrpc(store))
+ *         .build().start();
+ * ...
+ * grpc.close();   // stops taking calls, lets running ones finish for up to the grace period
+ * }</pre>
+ *
+ * Health: the overall status ("") and each service name are SERVING once started and
+ * NOT_SERVING from the moment {@link #close()} begins.
+ */
+public final class GrpcServer implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(GrpcServer.class.getName());
+
+    private final Server server;
+    private final HealthStatusManager health;
+    private final List<String> serviceNames;
+    private final Duration grace;
+
+    private GrpcServer(Builder b) {
+        this.health = new HealthStatusManager();
+        this.grace = b.grace;
+        NettyServerBuilder nb = NettyServerBuilder.forAddress(new InetSocketAddress(b.host, b.port))
+                .withChildOption(ChannelOption.TCP_NODELAY, true)
+                .permitKeepAliveTime(10, TimeUnit.SECONDS)
+                .permitKeepAliveWithoutCalls(true)
+                .maxInboundMessageSize(b.maxInboundMessageSize)
+                .addService(health.getHealthService())
+                .addService(ProtoReflectionService.newInstance());
+        List<String> names = new ArrayList<>();
+        for (BindableService service : b.services) {
+            ServerServiceDefinition definition = service.bindService();
+            names.add(definition.getServiceDescriptor().getName());
+            nb.addService(ServerInterceptors.intercept(definition, b.interceptors));
+        }
+        this.serviceNames = List.copyOf(names);
+        this.server = nb.build();
+    }
+
+    /** A server on {@code port} (0 picks a free one), listening on all interfaces. */
+    public static Builder builder(int port) {
+        return new Builder(port);
+    }
+
+    /** Binds the port and marks every service SERVING. */
+    public GrpcServer start() {
+        try {
+            server.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the gRPC server on port " + port() + ": " + e.getMessage(), e);
+        }
+        health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
+        serviceNames.forEach(name -> health.setStatus(name, ServingStatus.SERVING));
+        LOG.log(System.Logger.Level.INFO, "gRPC server listening on port " + port() + " serving " + serviceNames);
+        return this;
+    }
+
+    /** The bound port (the real one when built with port 0, once started). */
+    public int port() {
+        return server.getPort();
+    }
+
+    /** The health status manager, to mark a service NOT_SERVING while a dependency is down. */
+    public HealthStatusManager health() {
+        return health;
+    }
+
+    /** Names of the services served (without health and reflection). */
+    public List<String> serviceNames() {
+        return serviceNames;
+    }
+
+    /** Graceful stop: NOT_SERVING, refuse new calls, wait up to the grace period, then cancel what still runs. */
+    @Override
+    public void close() {
+        health.enterTerminalState();
+        server.shutdown();
+        try {
+            if (!server.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                server.shutdownNow();
+                server.awaitTermination(1, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            server.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    public static final class Builder {
+        private final int port;
+        private String host = "0.0.0.0";
+        private Duration grace = Duration.ofSeconds(5);
+        private int maxInboundMessageSize = 4 * 1024 * 1024;
+        private final List<BindableService> services = new ArrayList<>();
+        private final List<ServerInterceptor> interceptors = new ArrayList<>();
+
+        private Builder(int port) {
+            this.port = port;
+        }
+
+        public Builder host(String host) {
+            this.host = host;
+            return this;
+        }
+
+        public Builder addService(BindableService service) {
+            services.add(service);
+            return this;
+        }
+
+        public Builder addServices(List<? extends BindableService> more) {
+            services.addAll(more);
+            return this;
+        }
+
+        /** Applied to every service added (not to health and reflection), e.g. token checks. */
+        public Builder addInterceptor(ServerInterceptor interceptor) {
+            interceptors.add(interceptor);
+            return this;
+        }
+
+        /** How long {@link GrpcServer#close()} lets running calls finish (default 5 s). */
+        public Builder shutdownGrace(Duration grace) {
+            this.grace = grace;
+            return this;
+        }
+
+        public Builder maxInboundMessageSize(int bytes) {
+            this.maxInboundMessageSize = bytes;
+            return this;
+        }
+
+        public GrpcServer build() {
+            return new GrpcServer(this);
+        }
+    }
+}

@@ -1,0 +1,172 @@
+package dev.kedai.platform.http;
+
+import java.lang.System.Logger.Level;
+import java.net.ConnectException;
+import java.sql.SQLTransientConnectionException;
+import java.util.Optional;
+
+import dev.kedai.platform.observe.RequestId;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.helidon.http.DirectHandler;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HttpException;
+import io.helidon.logging.common.HelidonMdc;
+import io.helidon.webserver.http.DirectHandlers;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+/**
+ * Turns every exception that leaves a handler into an RFC 9457 answer, in one place.
+ *
+ * <table>
+ * <tr><th>thrown</th><th>answer</th></tr>
+ * <tr><td>{@link ProblemException}</td><td>its problem (400 validation, 404, 409, 422, 503, ...)</td></tr>
+ * <tr><td>{@code dev.kedai.platform.security.UnauthorizedException}</td><td>401 + {@code WWW-Authenticate: Bearer}</td></tr>
+ * <tr><td>{@code dev.kedai.platform.security.ForbiddenException}</td><td>403</td></tr>
+ * <tr><td>gRPC {@code UNAVAILABLE} / {@code DEADLINE_EXCEEDED}</td><td>503 / 504</td></tr>
+ * <tr><td>fault tolerance: open circuit, full bulkhead / timeout</td><td>503 / 504</td></tr>
+ * <tr><td>a connection refused or a DB pool timeout anywhere in the causes</td><td>503</td></tr>
+ * <tr><td>Helidon's {@link HttpException} (e.g. 404 no route, 405)</td><td>its status</td></tr>
+ * <tr><td>anything else</td><td>500, logged with the request id; the body says nothing internal</td></tr>
+ * </table>
+ *
+ * Transport errors Helidon answers before routing (a body over {@code max-payload-size}, a bad
+ * request line) go through {@link #directHandlers()} so they are problem+json too.
+ */
+public final class Problems {
+
+    private static final System.Logger LOG = System.getLogger(Problems.class.getName());
+    // Classes of the security package, matched by name so http does not depend on it.
+    private static final String UNAUTHORIZED = "dev.kedai.platform.security.UnauthorizedException";
+    private static final String FORBIDDEN = "dev.kedai.platform.security.ForbiddenException";
+
+    private Problems() {
+    }
+
+    /** Registers the one error handler on {@code routing}. */
+    public static void register(HttpRouting.Builder routing) {
+        routing.error(Throwable.class, Problems::handle);
+    }
+
+    /** Writes {@code problem} as {@code application/problem+json}. */
+    public static void send(ServerResponse res, Problem problem) {
+        res.status(problem.status());
+        res.header(HeaderNames.CONTENT_TYPE, Problem.MEDIA_TYPE);
+        if (problem.status() == 401) {
+            res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer");
+        }
+        res.send(Json.bytes(problem.toJson()));
+    }
+
+    /** The problem an exception answers with (without logging). */
+    public static Problem toProblem(Throwable t) {
+        if (t instanceof ProblemException p) {
+            return p.problem();
+        }
+        if (isA(t, UNAUTHORIZED)) {
+            return Problem.of(401, safeMessage(t, "a valid bearer token is required"));
+        }
+        if (isA(t, FORBIDDEN)) {
+            return Problem.of(403, safeMessage(t, "this needs another role"));
+        }
+        if (t instanceof StatusRuntimeException s) {
+            Status.Code code = s.getStatus().getCode();
+            if (code == Status.Code.UNAVAILABLE || code == Status.Code.RESOURCE_EXHAUSTED) {
+                return Problem.of(503, "a dependency is unavailable, try again later");
+            }
+            if (code == Status.Code.DEADLINE_EXCEEDED) {
+                return Problem.of(504, "a dependency did not answer in time");
+            }
+        }
+        if (t instanceof io.helidon.faulttolerance.CircuitBreakerOpenException
+                || t instanceof io.helidon.faulttolerance.BulkheadException) {
+            return Problem.of(503, "a dependency is unavailable, try again later");
+        }
+        if (t instanceof io.helidon.faulttolerance.TimeoutException) {
+            return Problem.of(504, "a dependency did not answer in time");
+        }
+        if (t instanceof HttpException h && h.status().code() < 500) {
+            return Problem.of(h.status().code(), h.status().code() == 404 ? "no such resource" : h.status().reasonPhrase());
+        }
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof ConnectException || c instanceof SQLTransientConnectionException) {
+                return Problem.of(503, "a dependency is unavailable, try again later");
+            }
+        }
+        return Problem.of(500, "unexpected error");
+    }
+
+    static void handle(ServerRequest req, ServerResponse res, Throwable t) {
+        Problem problem = toProblem(t);
+        Optional<String> requestId = RequestId.of(req);
+        requestId.ifPresent(id -> res.header(RequestId.HEADER, id));
+        if (problem.status() >= 500) {
+            // the filter that set the MDC has already returned when error handlers run
+            requestId.ifPresent(id -> HelidonMdc.set(RequestId.MDC_KEY, id));
+            try {
+                LOG.log(problem.status() == 500 ? Level.ERROR : Level.WARNING,
+                        req.prologue().method().text() + " " + req.path().rawPath() + " answered "
+                                + problem.status() + ": " + t, t);
+            } finally {
+                HelidonMdc.remove(RequestId.MDC_KEY);
+            }
+            if (problem.status() == 500) {
+                problem = Problem.of(500, "unexpected error" + requestId.map(id -> " (request id " + id + ")").orElse(""));
+            }
+        }
+        if (res.isSent()) {
+            return;
+        }
+        send(res, problem);
+    }
+
+    /**
+     * Answers of errors found below the routing (Helidon's {@code DirectHandler}): a body over
+     * {@code max-payload-size} → 413, a malformed request → 400, each as problem+json with the
+     * client's {@code X-Request-ID} echoed.
+     */
+    public static DirectHandlers directHandlers() {
+        DirectHandlers.Builder builder = DirectHandlers.builder();
+        for (DirectHandler.EventType type : DirectHandler.EventType.values()) {
+            builder.addHandler(type, Problems::direct);
+        }
+        return builder.build();
+    }
+
+    private static DirectHandler.TransportResponse direct(DirectHandler.TransportRequest request,
+                                                          DirectHandler.EventType type,
+                                                          io.helidon.http.Status status,
+                                                          io.helidon.http.ServerResponseHeaders headers,
+                                                          String message) {
+        int code = status.code();
+        String detail = switch (code) {
+            case 413 -> "the body is larger than this server accepts";
+            case 500 -> "unexpected error";
+            default -> code < 500 ? "the request could not be read" : status.reasonPhrase();
+        };
+        var response = DirectHandler.TransportResponse.builder()
+                .status(status)
+                .headers(headers)
+                .header(HeaderNames.CONTENT_TYPE, Problem.MEDIA_TYPE)
+                .entity(Json.bytes(Problem.of(code, detail).toJson()));
+        response.header(RequestId.HEADER, RequestId.fromClient(request.headers().first(RequestId.HEADER)));
+        return response.build();
+    }
+
+    private static boolean isA(Throwable t, String className) {
+        for (Class<?> c = t.getClass(); c != null; c = c.getSuperclass()) {
+            if (c.getName().equals(className)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String safeMessage(Throwable t, String fallback) {
+        // security exceptions carry messages written for clients ("token expired"); keep them short
+        String m = t.getMessage();
+        return m == null || m.isBlank() || m.length() > 200 ? fallback : m;
+    }
+}
