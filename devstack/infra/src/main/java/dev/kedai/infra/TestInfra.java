@@ -97,7 +97,13 @@ public final class TestInfra {
         } catch (IOException e) {
             throw new UncheckedIOException("no temporary directory for the test servers", e);
         }
-        Infra infra = Infra.start(InfraSettings.freePorts(dir), line -> System.err.println("[kedai test infra] " + line));
+        Infra infra;
+        try {
+            infra = Infra.start(InfraSettings.freePorts(dir), line -> System.err.println("[kedai test infra] " + line));
+        } catch (RuntimeException e) {
+            deleteQuietly(dir);
+            throw e;
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 infra.close();

@@ -35,6 +35,7 @@ class InfraTest {
                     .hasMessage("port " + port + " (Redis) is already in use; set --redis-port or stop the other server");
             assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
             assertThat(dir.resolve("mariadb")).as("nothing started").doesNotExist();
+            delete(dir);
         }
     }
 
@@ -73,6 +74,7 @@ class InfraTest {
             }
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> children().equals(before));
+        delete(dir);
     }
 
     @Test
@@ -94,6 +96,7 @@ class InfraTest {
             }
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> children().equals(before));
+        delete(dir);
     }
 
     @Test
@@ -107,6 +110,12 @@ class InfraTest {
         assertThat(onlyKafka.hasDb()).isFalse();
         assertThat(onlyKafka.hasRedis()).isFalse();
         assertThat(onlyKafka.kafkaBootstrap()).isEqualTo("h:1");
+    }
+
+    static void delete(Path dir) throws IOException {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
     }
 
     private static Set<Long> children() {
