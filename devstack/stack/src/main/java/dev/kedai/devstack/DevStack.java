@@ -1,0 +1,90 @@
+package dev.kedai.devstack;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+import dev.kedai.infra.Infra;
+import dev.kedai.infra.InfraEndpoints;
+
+/**
+ * The whole local run: the infrastructure in this JVM, then the services. {@link #close()}
+ * stops services first, then the infrastructure; it may run on the shutdown-hook thread while
+ * {@link #start} is still under way, and then stops whatever has started so far.
+ */
+public final class DevStack implements AutoCloseable {
+    private final StackConfig config;
+    /** Held while Infra.start runs, so a concurrent close waits for the servers it must stop. */
+    private final ReentrantLock infraStart = new ReentrantLock();
+    private volatile Infra infra;
+    private volatile Stack stack;
+    private volatile boolean closing;
+
+    public DevStack(StackConfig config) {
+        this.config = config;
+    }
+
+    /** Starts the infrastructure and (unless infra-only) the five services; returns when all are ready. */
+    public InfraEndpoints start(Progress progress, Consumer<String> serviceErrors) {
+        infraStart.lock();
+        try {
+            if (closing) {
+                throw new StackException("stopped during start-up", 130);
+            }
+            progress.step("starting infrastructure (data in " + config.infraDataDir() + ")");
+            infra = Infra.start(config.infraSettings(), progress::step);
+        } finally {
+            infraStart.unlock();
+        }
+        InfraEndpoints endpoints = infra.endpoints();
+        if (!config.infraOnly()) {
+            Stack services = new Stack(config.stackSpec(DevPasswords.loadOrCreate(config.passwordsFile())));
+            stack = services;
+            if (closing) {
+                throw new StackException("stopped during start-up", 130);
+            }
+            services.start(endpoints, progress, serviceErrors);
+        }
+        return endpoints;
+    }
+
+    public StackConfig config() {
+        return config;
+    }
+
+    public Optional<Stack> stack() {
+        return Optional.ofNullable(stack);
+    }
+
+    public boolean isClosing() {
+        return closing;
+    }
+
+    /** Services first (they flush and close connections), then MariaDB, Redis, Kafka. Idempotent. */
+    @Override
+    public void close() {
+        closing = true;
+        Stack services = stack;
+        if (services != null) {
+            services.close();
+        }
+        try {
+            // Infra.start may be running on the main thread: wait for it, then stop what it started.
+            if (!infraStart.tryLock(Duration.ofMinutes(2).toMillis(), TimeUnit.MILLISECONDS)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        try {
+            if (infra != null) {
+                infra.close();
+            }
+        } finally {
+            infraStart.unlock();
+        }
+    }
+}

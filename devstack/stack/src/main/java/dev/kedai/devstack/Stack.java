@@ -1,0 +1,138 @@
+package dev.kedai.devstack;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+import dev.kedai.contracts.Topics;
+import dev.kedai.infra.DbAccount;
+import dev.kedai.infra.Databases;
+import dev.kedai.infra.InfraEndpoints;
+import dev.kedai.infra.KafkaTopics;
+
+/**
+ * The five services, each in its own JVM, against infrastructure that is already running
+ * (the devstack's embedded servers, external ones, or the tests' {@code TestInfra}).
+ * Start order: topics, databases, all JVMs at once, then wait for every one to be ready.
+ * {@link #close()} may be called from another thread at any time (Ctrl-C during start-up).
+ */
+public final class Stack implements AutoCloseable {
+    /** How long a service may take to stop after SIGTERM before it is killed. */
+    public static final Duration STOP_GRACE = Duration.ofSeconds(15);
+
+    private final StackSpec spec;
+    private final List<ServiceProcess> processes = new ArrayList<>();
+    private boolean closed;
+
+    public Stack(StackSpec spec) {
+        this.spec = spec;
+    }
+
+    /**
+     * Starts every service and returns when all are ready. On failure everything it started is
+     * stopped and a {@link StackException} says which service failed, with the tail of its log.
+     *
+     * @param errors receives the error lines the services print, prefixed by "[svc] "
+     */
+    public Stack start(InfraEndpoints infra, Progress progress, Consumer<String> errors) {
+        Map<KedaiService, Path> jars = ServiceJars.require(spec.repoRoot());
+        try {
+            KafkaTopics.ensure(infra.kafkaBootstrap(), Topics.ALL, spec.topicPartitions());
+            progress.step("Kafka topics ready (" + Topics.ALL.size() + " + dead-letter topics)");
+            Map<KedaiService, DbAccount> accounts = new EnumMap<>(KedaiService.class);
+            for (KedaiService service : KedaiService.values()) {
+                accounts.put(service, Databases.ensure(infra, service.id(), spec.dbPasswords().get(service)));
+            }
+            progress.step("databases ready (kedai_auth, kedai_user, kedai_product, kedai_stock, kedai_cartorder)");
+
+            Path java = JvmOptions.javaBinary();
+            for (KedaiService service : KedaiService.values()) {
+                ServiceLaunch launch = new ServiceLaunch(service, jars.get(service), spec.jvmOptions(),
+                        ServiceProperties.of(service, spec.ports(), infra, accounts.get(service)),
+                        spec.logDir().resolve(service.id() + ".log"), spec.repoRoot());
+                synchronized (processes) {
+                    if (closed) {
+                        throw new StackException("stopped during start-up", 130);
+                    }
+                    processes.add(ServiceProcess.start(launch, java, errors));
+                }
+            }
+            progress.step("started " + KedaiService.values().length + " service JVMs ("
+                    + String.join(" ", spec.jvmOptions()) + "), waiting until ready");
+            new Readiness().await(processes(), service -> spec.ports().get(service).admin(),
+                    spec.readyTimeout(), progress);
+            return this;
+        } catch (RuntimeException e) {
+            boolean stoppedByUser = isClosed();
+            close();
+            if (stoppedByUser) {
+                throw new StackException("stopped during start-up", 130);
+            }
+            throw e;
+        }
+    }
+
+    public StackSpec spec() {
+        return spec;
+    }
+
+    public ServicePorts ports(KedaiService service) {
+        return spec.ports().get(service);
+    }
+
+    /** {@code http://127.0.0.1:<http port>} of a service. */
+    public URI httpUri(KedaiService service) {
+        return URI.create("http://127.0.0.1:" + ports(service).http());
+    }
+
+    /** {@code http://127.0.0.1:<admin port>} of a service (health, metrics). */
+    public URI adminUri(KedaiService service) {
+        return URI.create("http://127.0.0.1:" + ports(service).admin());
+    }
+
+    /** {@code 127.0.0.1:<grpc port>}, a grpc-java target. */
+    public String grpcTarget(KedaiService service) {
+        return "127.0.0.1:" + ports(service).grpc();
+    }
+
+    public List<ServiceProcess> processes() {
+        synchronized (processes) {
+            return List.copyOf(processes);
+        }
+    }
+
+    /** Completes when any service exits (for the launcher: a crash after start-up). */
+    public CompletableFuture<ServiceProcess> anyExit() {
+        List<CompletableFuture<ServiceProcess>> exits = processes().stream().map(ServiceProcess::onExit).toList();
+        return CompletableFuture.anyOf(exits.toArray(CompletableFuture[]::new)).thenApply(ServiceProcess.class::cast);
+    }
+
+    public boolean isClosed() {
+        synchronized (processes) {
+            return closed;
+        }
+    }
+
+    /**
+     * Stops every service: SIGTERM to all at once (they stop in parallel), then waits for each;
+     * one still running after {@link #STOP_GRACE} is killed with its descendants. Idempotent.
+     */
+    @Override
+    public void close() {
+        List<ServiceProcess> running;
+        synchronized (processes) {
+            closed = true;
+            running = List.copyOf(processes);
+        }
+        running.forEach(ServiceProcess::terminate);
+        for (ServiceProcess process : running) {
+            process.awaitExit(STOP_GRACE);
+        }
+    }
+}

@@ -1,0 +1,239 @@
+package dev.kedai.devstack;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import dev.kedai.infra.InfraSettings;
+
+/**
+ * The launcher's settings, parsed from its command line ({@link #USAGE}). Ports default to
+ * DESIGN §6 plus {@code --port-offset}; a port given by its own flag is taken as is.
+ *
+ * @param repoRoot        the checkout (service jars, {@code .kedai/})
+ * @param dataDir         persistent state: infra data, logs, dev passwords, pid file
+ * @param ports           each service's ports
+ * @param edgePort        the dev edge's port (reserved; the edge comes later)
+ * @param infraPorts      ports of the embedded servers
+ * @param external        servers to use instead of embedded ones
+ * @param topicPartitions partitions per Kafka topic
+ * @param readyTimeout    how long the services may take to become ready
+ * @param serviceHeap     {@code -Xmx} of each service JVM
+ * @param infraOnly       start only the infrastructure (services run from an IDE)
+ * @param help            print usage and exit
+ */
+public record StackConfig(Path repoRoot,
+                          Path dataDir,
+                          Map<KedaiService, ServicePorts> ports,
+                          int edgePort,
+                          InfraPorts infraPorts,
+                          ExternalInfra external,
+                          int topicPartitions,
+                          Duration readyTimeout,
+                          String serviceHeap,
+                          boolean infraOnly,
+                          boolean help) {
+
+    public static final int DEFAULT_EDGE_PORT = 8080;
+
+    public static final String USAGE = """
+            usage: kedai-devstack up [options]     start infra + the five services; Ctrl-C stops all
+                   kedai-devstack down             stop the running devstack (.kedai/devstack.pid)
+            options (--name value or --name=value):
+              --port-offset N            add N to every default port (two stacks side by side)
+              --edge-port P              dev edge (default 8080)
+              --<svc>-http-port P        svc = cartorder stock auth user product (8001..8005)
+              --<svc>-grpc-port P        (7001..7005)
+              --<svc>-admin-port P       health and metrics (9001..9005)
+              --mariadb-port P  --redis-port P  --kafka-port P  --kafka-controller-port P
+                                         embedded servers (13306, 16379, 19092, 19093)
+              --db-url jdbc:mysql://host:port  --db-admin-user U  --db-admin-password P
+              --redis-url redis://host:port    --kafka-bootstrap host:port
+                                         use these servers instead of starting embedded ones
+              --infra-only               start only MariaDB, Redis and Kafka
+              --topic-partitions N       partitions per Kafka topic (default 3)
+              --ready-timeout SECONDS    how long services may take to be ready (default 180)
+              --service-heap SIZE        -Xmx of each service JVM (default 192m)
+              --root DIR                 the Kedai checkout (default: found from the working directory)
+              --data-dir DIR             state: data, logs, passwords (default <root>/.kedai)
+            """;
+
+    public Path logDir() {
+        return dataDir.resolve("logs");
+    }
+
+    public Path infraDataDir() {
+        return dataDir.resolve("infra");
+    }
+
+    public Path pidFile() {
+        return dataDir.resolve("devstack.pid");
+    }
+
+    public Path passwordsFile() {
+        return dataDir.resolve("dev-passwords.properties");
+    }
+
+    /** Every port this configuration will listen on, with what wants it and the flag that moves it. */
+    public List<PortClaim> portClaims() {
+        List<PortClaim> claims = new ArrayList<>();
+        if (!infraOnly) {
+            claims.add(new PortClaim(edgePort, "dev edge", "--edge-port"));
+            for (KedaiService service : KedaiService.values()) {
+                ServicePorts p = ports.get(service);
+                String id = service.id();
+                claims.add(new PortClaim(p.http(), id + " HTTP", "--" + id + "-http-port"));
+                claims.add(new PortClaim(p.grpc(), id + " gRPC", "--" + id + "-grpc-port"));
+                claims.add(new PortClaim(p.admin(), id + " admin", "--" + id + "-admin-port"));
+            }
+        }
+        if (external.dbUrl().isEmpty()) {
+            claims.add(new PortClaim(infraPorts.mariadb(), "embedded MariaDB", "--mariadb-port"));
+        }
+        if (external.redisUrl().isEmpty()) {
+            claims.add(new PortClaim(infraPorts.redis(), "embedded Redis", "--redis-port"));
+        }
+        if (external.kafkaBootstrap().isEmpty()) {
+            claims.add(new PortClaim(infraPorts.kafka(), "embedded Kafka", "--kafka-port"));
+            claims.add(new PortClaim(infraPorts.kafkaController(), "embedded Kafka controller", "--kafka-controller-port"));
+        }
+        return claims;
+    }
+
+    /** What {@code Infra.start} gets: embedded servers under {@code <dataDir>/infra}, external ones as given. */
+    public InfraSettings infraSettings() {
+        return external.applyTo(new InfraSettings(infraDataDir(), infraPorts.mariadb(), infraPorts.redis(),
+                infraPorts.kafka(), infraPorts.kafkaController(), Optional.empty()));
+    }
+
+    /** The settings of the services, once the dev passwords are known. */
+    public StackSpec stackSpec(Map<KedaiService, String> dbPasswords) {
+        return new StackSpec(repoRoot, logDir(), ports, dbPasswords, topicPartitions, readyTimeout,
+                JvmOptions.forService(serviceHeap));
+    }
+
+    /**
+     * Parses the arguments after the command word.
+     *
+     * @param defaultRoot the checkout when {@code --root} is not given
+     * @throws UsageException on an unknown flag or a bad value
+     */
+    public static StackConfig parse(List<String> args, Path defaultRoot) {
+        Map<String, String> values = new HashMap<>();
+        boolean infraOnly = false;
+        boolean help = false;
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            if (arg.equals("--infra-only")) {
+                infraOnly = true;
+                continue;
+            }
+            if (arg.equals("--help") || arg.equals("-h")) {
+                help = true;
+                continue;
+            }
+            if (!arg.startsWith("--")) {
+                throw new UsageException("unexpected argument: " + arg);
+            }
+            String name;
+            String value;
+            int eq = arg.indexOf('=');
+            if (eq > 0) {
+                name = arg.substring(2, eq);
+                value = arg.substring(eq + 1);
+            } else {
+                name = arg.substring(2);
+                if (i + 1 >= args.size()) {
+                    throw new UsageException("--" + name + " needs a value");
+                }
+                value = args.get(++i);
+            }
+            if (!KNOWN_VALUE_FLAGS.contains(name)) {
+                throw new UsageException("unknown option --" + name);
+            }
+            values.put(name, value);
+        }
+
+        int offset = intValue(values, "port-offset", 0);
+        Map<KedaiService, ServicePorts> ports = new EnumMap<>(KedaiService.class);
+        for (KedaiService service : KedaiService.values()) {
+            ServicePorts d = service.defaultPorts().plus(offset);
+            String id = service.id();
+            ports.put(service, new ServicePorts(
+                    intValue(values, id + "-http-port", d.http()),
+                    intValue(values, id + "-grpc-port", d.grpc()),
+                    intValue(values, id + "-admin-port", d.admin())));
+        }
+        InfraPorts d = InfraPorts.DEFAULTS.plus(offset);
+        InfraPorts infraPorts = new InfraPorts(
+                intValue(values, "mariadb-port", d.mariadb()),
+                intValue(values, "redis-port", d.redis()),
+                intValue(values, "kafka-port", d.kafka()),
+                intValue(values, "kafka-controller-port", d.kafkaController()));
+        ExternalInfra external = new ExternalInfra(
+                Optional.ofNullable(values.get("db-url")),
+                Optional.ofNullable(values.get("db-admin-user")),
+                Optional.ofNullable(values.get("db-admin-password")),
+                Optional.ofNullable(values.get("redis-url")),
+                Optional.ofNullable(values.get("kafka-bootstrap")));
+        external.validate();
+
+        Path root = Path.of(values.getOrDefault("root", defaultRoot.toString())).toAbsolutePath().normalize();
+        Path dataDir = values.containsKey("data-dir")
+                ? Path.of(values.get("data-dir")).toAbsolutePath().normalize()
+                : root.resolve(".kedai");
+        String heap = values.getOrDefault("service-heap", "192m");
+        if (!heap.matches("\\d+[kKmMgG]?")) {
+            throw new UsageException("--service-heap wants a size like 192m, not " + heap);
+        }
+        int partitions = intValue(values, "topic-partitions", 3);
+        if (partitions < 1) {
+            throw new UsageException("--topic-partitions must be at least 1");
+        }
+        int readySeconds = intValue(values, "ready-timeout", 180);
+        return new StackConfig(root, dataDir, ports, intValue(values, "edge-port", DEFAULT_EDGE_PORT + offset),
+                infraPorts, external, partitions, Duration.ofSeconds(readySeconds), heap, infraOnly, help);
+    }
+
+    /** The checkout: the nearest directory up from {@code start} holding {@code mvnw} and {@code devstack/}. */
+    public static Optional<Path> findRepoRoot(Path start) {
+        for (Path dir = start.toAbsolutePath().normalize(); dir != null; dir = dir.getParent()) {
+            if (Files.isRegularFile(dir.resolve("mvnw")) && Files.isDirectory(dir.resolve("devstack"))) {
+                return Optional.of(dir);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static final List<String> KNOWN_VALUE_FLAGS = knownValueFlags();
+
+    private static List<String> knownValueFlags() {
+        List<String> flags = new ArrayList<>(List.of("port-offset", "edge-port", "mariadb-port", "redis-port",
+                "kafka-port", "kafka-controller-port", "db-url", "db-admin-user", "db-admin-password", "redis-url",
+                "kafka-bootstrap", "topic-partitions", "ready-timeout", "service-heap", "root", "data-dir"));
+        for (KedaiService service : KedaiService.values()) {
+            flags.add(service.id() + "-http-port");
+            flags.add(service.id() + "-grpc-port");
+            flags.add(service.id() + "-admin-port");
+        }
+        return List.copyOf(flags);
+    }
+
+    private static int intValue(Map<String, String> values, String name, int defaultValue) {
+        String value = values.get(name);
+        if (value == null) {
+            return defaultValue;
+        }
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new UsageException("--" + name + " wants a number, not " + value);
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package dev.kedai.devstack;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What {@link Stack} needs to run the five services against infrastructure that is already up.
+ *
+ * @param repoRoot        the checkout; service jars are {@code <repoRoot>/<svc>/target/kedai-<svc>.jar}
+ * @param logDir          where {@code <svc>.log} files go
+ * @param ports           the ports of each service
+ * @param dbPasswords     the password of each service's database user
+ * @param topicPartitions partitions of each Kafka topic created
+ * @param readyTimeout    how long all services may take to become ready
+ * @param jvmOptions      options of each service JVM
+ */
+public record StackSpec(Path repoRoot,
+                        Path logDir,
+                        Map<KedaiService, ServicePorts> ports,
+                        Map<KedaiService, String> dbPasswords,
+                        int topicPartitions,
+                        Duration readyTimeout,
+                        List<String> jvmOptions) {
+
+    public StackSpec {
+        ports = Map.copyOf(ports);
+        dbPasswords = Map.copyOf(dbPasswords);
+        jvmOptions = List.copyOf(jvmOptions);
+        for (KedaiService service : KedaiService.values()) {
+            if (!ports.containsKey(service) || !dbPasswords.containsKey(service)) {
+                throw new IllegalArgumentException("ports and password needed for " + service.id());
+            }
+        }
+    }
+
+    /**
+     * Every service on ports that are free now (the system tests: never the fixed DESIGN §6
+     * ports, so a running devstack does not collide with them).
+     */
+    public static Map<KedaiService, ServicePorts> freePorts() {
+        KedaiService[] services = KedaiService.values();
+        List<Integer> free = Ports.pickFree(services.length * 3);
+        Map<KedaiService, ServicePorts> ports = new java.util.EnumMap<>(KedaiService.class);
+        for (int i = 0; i < services.length; i++) {
+            ports.put(services[i], new ServicePorts(free.get(3 * i), free.get(3 * i + 1), free.get(3 * i + 2)));
+        }
+        return ports;
+    }
+}

@@ -1,0 +1,43 @@
+package dev.kedai.devstack;
+
+import java.time.Duration;
+import java.util.Locale;
+
+import dev.kedai.infra.InfraEndpoints;
+
+/** The addresses printed once the stack is up. */
+public final class UrlTable {
+
+    private UrlTable() {
+    }
+
+    public static String render(StackConfig config, InfraEndpoints infra, Duration startTime) {
+        StringBuilder t = new StringBuilder();
+        String what = config.infraOnly() ? "Kedai infrastructure" : "Kedai";
+        t.append(String.format(Locale.ROOT, "%n%s is up in %.1f s%n%n", what, startTime.toMillis() / 1000.0));
+        if (!config.infraOnly()) {
+            t.append(String.format(Locale.ROOT, "  %-10s %-24s %s%n", "edge", "http://127.0.0.1:" + config.edgePort(),
+                    "(port reserved: the dev edge is not part of this build yet)"));
+            t.append(String.format(Locale.ROOT, "%n  %-10s %-24s %-16s %s%n", "service", "HTTP", "gRPC", "admin (health, metrics)"));
+            for (KedaiService service : KedaiService.values()) {
+                ServicePorts p = config.ports().get(service);
+                t.append(String.format(Locale.ROOT, "  %-10s %-24s %-16s %s%n", service.id(),
+                        "http://127.0.0.1:" + p.http(), "127.0.0.1:" + p.grpc(),
+                        "http://127.0.0.1:" + p.admin() + "/observe/health"));
+            }
+            t.append('\n');
+        }
+        t.append(String.format(Locale.ROOT, "  %-10s %s%s%n", "MariaDB", infra.jdbcUrl(""),
+                config.external().dbUrl().isPresent() ? "  (external)" : "  (admin user " + infra.dbAdminUser() + ")"));
+        t.append(String.format(Locale.ROOT, "  %-10s %s%s%n", "Redis", infra.redisUrl(),
+                config.external().redisUrl().isPresent() ? "  (external)" : ""));
+        t.append(String.format(Locale.ROOT, "  %-10s %s%s%n", "Kafka", infra.kafkaBootstrap(),
+                config.external().kafkaBootstrap().isPresent() ? "  (external)" : ""));
+        if (!config.infraOnly()) {
+            t.append(String.format(Locale.ROOT, "  %-10s %s%n", "logs", config.logDir()));
+            t.append(String.format(Locale.ROOT, "  %-10s %s%n", "db users", "<service> / passwords in " + config.passwordsFile()));
+        }
+        t.append(String.format(Locale.ROOT, "%n  Ctrl-C here, or ./kedai down, stops everything.%n"));
+        return t.toString();
+    }
+}
