@@ -6,6 +6,9 @@ import java.sql.SQLTransientConnectionException;
 import java.util.Optional;
 
 import dev.kedai.platform.observe.RequestId;
+import dev.kedai.platform.security.ForbiddenException;
+import dev.kedai.platform.security.KeysUnavailableException;
+import dev.kedai.platform.security.UnauthorizedException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.helidon.http.DirectHandler;
@@ -23,8 +26,9 @@ import io.helidon.webserver.http.ServerResponse;
  * <table>
  * <tr><th>thrown</th><th>answer</th></tr>
  * <tr><td>{@link ProblemException}</td><td>its problem (400 validation, 404, 409, 422, 503, ...)</td></tr>
- * <tr><td>{@code dev.kedai.platform.security.UnauthorizedException}</td><td>401 + {@code WWW-Authenticate: Bearer}</td></tr>
- * <tr><td>{@code dev.kedai.platform.security.ForbiddenException}</td><td>403</td></tr>
+ * <tr><td>{@link UnauthorizedException}</td><td>401 + {@code WWW-Authenticate: Bearer}</td></tr>
+ * <tr><td>{@link ForbiddenException}</td><td>403</td></tr>
+ * <tr><td>{@link KeysUnavailableException}</td><td>503 (the client's token may be fine)</td></tr>
  * <tr><td>gRPC {@code UNAVAILABLE} / {@code DEADLINE_EXCEEDED}</td><td>503 / 504</td></tr>
  * <tr><td>fault tolerance: open circuit, full bulkhead / timeout</td><td>503 / 504</td></tr>
  * <tr><td>a connection refused or a DB pool timeout anywhere in the causes</td><td>503</td></tr>
@@ -38,9 +42,6 @@ import io.helidon.webserver.http.ServerResponse;
 public final class Problems {
 
     private static final System.Logger LOG = System.getLogger(Problems.class.getName());
-    // Classes of the security package, matched by name so http does not depend on it.
-    private static final String UNAUTHORIZED = "dev.kedai.platform.security.UnauthorizedException";
-    private static final String FORBIDDEN = "dev.kedai.platform.security.ForbiddenException";
 
     private Problems() {
     }
@@ -65,11 +66,14 @@ public final class Problems {
         if (t instanceof ProblemException p) {
             return p.problem();
         }
-        if (isA(t, UNAUTHORIZED)) {
+        if (t instanceof UnauthorizedException) {
             return Problem.of(401, safeMessage(t, "a valid bearer token is required"));
         }
-        if (isA(t, FORBIDDEN)) {
+        if (t instanceof ForbiddenException) {
             return Problem.of(403, safeMessage(t, "this needs another role"));
+        }
+        if (t instanceof KeysUnavailableException) {
+            return Problem.of(503, "tokens cannot be checked right now, try again later");
         }
         if (t instanceof StatusRuntimeException s) {
             Status.Code code = s.getStatus().getCode();
@@ -107,7 +111,7 @@ public final class Problems {
             requestId.ifPresent(id -> HelidonMdc.set(RequestId.MDC_KEY, id));
             try {
                 LOG.log(problem.status() == 500 ? Level.ERROR : Level.WARNING,
-                        req.prologue().method().text() + " " + req.path().rawPath() + " answered "
+                        req.prologue().method().text() + " " + req.path().absolute().rawPath() + " answered "
                                 + problem.status() + ": " + t, t);
             } finally {
                 HelidonMdc.remove(RequestId.MDC_KEY);
@@ -153,15 +157,6 @@ public final class Problems {
                 .entity(Json.bytes(Problem.of(code, detail).toJson()));
         response.header(RequestId.HEADER, RequestId.fromClient(request.headers().first(RequestId.HEADER)));
         return response.build();
-    }
-
-    private static boolean isA(Throwable t, String className) {
-        for (Class<?> c = t.getClass(); c != null; c = c.getSuperclass()) {
-            if (c.getName().equals(className)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static String safeMessage(Throwable t, String fallback) {

@@ -24,6 +24,7 @@ import io.helidon.openapi.OpenApiFeature;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.cors.CorsFeature;
+import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.observe.ObserveFeature;
@@ -203,6 +204,7 @@ public final class KedaiServer implements AutoCloseable {
                 .addFilter(RequestId.filter())
                 .addFilter(RedMetrics.create());
         Problems.register(routing);
+        b.filters.forEach(routing::addFilter);
         HttpRules rules = RouteTemplates.wrap(routing);
         b.routings.forEach(r -> r.accept(rules));
         web.routing(routing);
@@ -226,6 +228,7 @@ public final class KedaiServer implements AutoCloseable {
         private final String name;
         private final Config config;
         private final List<Consumer<HttpRules>> routings = new ArrayList<>();
+        private final List<Filter> filters = new ArrayList<>();
         private final List<HealthCheck> readiness = new ArrayList<>();
         private final List<HealthCheck> liveness = new ArrayList<>();
         private final List<HealthCheck> startup = new ArrayList<>();
@@ -241,6 +244,16 @@ public final class KedaiServer implements AutoCloseable {
         /** Adds routes: {@code rules -> rules.register("/stock", stockHttp).get("/x", handler)}. May be called more than once. */
         public Builder routing(Consumer<HttpRules> routing) {
             routings.add(routing);
+            return this;
+        }
+
+        /**
+         * A filter run on every request of the service socket, after the request id and metrics
+         * filters (so its errors are problem+json with a request id), e.g. the security
+         * {@code Authentication}. Filters run in the order added.
+         */
+        public Builder filter(Filter filter) {
+            filters.add(filter);
             return this;
         }
 

@@ -1,0 +1,141 @@
+package dev.kedai.platform.grpc;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import dev.kedai.proto.stock.v1.CommitRequest;
+import dev.kedai.proto.stock.v1.CommitResponse;
+import dev.kedai.proto.stock.v1.StockServiceGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.stub.StreamObserver;
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** A real Netty server and channel on loopback: status codes and deadlines must reach the client. */
+class GrpcServerTest {
+
+    /** Answers by order id: "missing" → NOT_FOUND, "released" → FAILED_PRECONDITION, "stuck" → never. */
+    static final class TestStock extends StockServiceGrpc.StockServiceImplBase {
+        @Override
+        public void commit(CommitRequest request, StreamObserver<CommitResponse> response) {
+            switch (request.getOrderId()) {
+                case "missing" -> response.onError(Status.NOT_FOUND.withDescription("no order missing").asRuntimeException());
+                case "released" -> response.onError(Status.FAILED_PRECONDITION.withDescription("released").asRuntimeException());
+                case "stuck" -> {
+                    // no answer: only the caller's deadline ends this call
+                }
+                case "throws" -> throw new IllegalStateException("handler bug");
+                default -> {
+                    response.onNext(CommitResponse.newBuilder().setCommittedNow(true).build());
+                    response.onCompleted();
+                }
+            }
+        }
+    }
+
+    private static GrpcServer server;
+    private static GrpcChannels channels;
+
+    @BeforeAll
+    static void start() {
+        server = GrpcServer.builder(0).host("127.0.0.1").addService(new TestStock())
+                .shutdownGrace(Duration.ofMillis(200)).build().start();
+        channels = GrpcChannels.create(Config.just(ConfigSources.create(Map.of(
+                "peers.stock.grpc", "127.0.0.1:" + server.port(),
+                "grpc.client.default-deadline", "PT0.3S"))));
+    }
+
+    @AfterAll
+    static void stop() {
+        channels.close();
+        server.close();
+    }
+
+    private static StockServiceGrpc.StockServiceBlockingStub stock() {
+        return StockServiceGrpc.newBlockingStub(channels.channel("stock"));
+    }
+
+    @Test
+    void answers() {
+        assertThat(stock().commit(CommitRequest.newBuilder().setOrderId("o1").build()).getCommittedNow()).isTrue();
+    }
+
+    @Test
+    void statusCodesReachTheClient() {
+        assertThatThrownBy(() -> stock().commit(CommitRequest.newBuilder().setOrderId("missing").build()))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+                    assertThat(e.getStatus().getDescription()).isEqualTo("no order missing");
+                });
+        assertThatThrownBy(() -> stock().commit(CommitRequest.newBuilder().setOrderId("released").build()))
+                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION));
+        assertThatThrownBy(() -> stock().commit(CommitRequest.newBuilder().setOrderId("throws").build()))
+                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNKNOWN));
+    }
+
+    @Test
+    void everyCallGetsTheDefaultDeadline() {
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> stock().commit(CommitRequest.newBuilder().setOrderId("stuck").build()))
+                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(250), Duration.ofSeconds(2));
+    }
+
+    @Test
+    void callersOwnDeadlineWins() {
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> stock().withDeadlineAfter(800, TimeUnit.MILLISECONDS)
+                .commit(CommitRequest.newBuilder().setOrderId("stuck").build()))
+                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(750));
+    }
+
+    @Test
+    void healthServiceAnswersServing() {
+        var health = HealthGrpc.newBlockingStub(channels.channel("stock"));
+        assertThat(health.check(HealthCheckRequest.getDefaultInstance()).getStatus())
+                .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+        assertThat(health.check(HealthCheckRequest.newBuilder().setService("kedai.stock.v1.StockService").build())
+                .getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+    }
+
+    @Test
+    void unknownPeerIsAClearError() {
+        assertThatThrownBy(() -> channels.channel("nobody")).hasMessageContaining("peers.nobody.grpc");
+    }
+
+    @Test
+    void closeIsGracefulAndBounded() {
+        GrpcServer other = GrpcServer.builder(0).host("127.0.0.1").addService(new TestStock())
+                .shutdownGrace(Duration.ofMillis(300)).build().start();
+        ManagedChannel channel = GrpcChannels.open("127.0.0.1:" + other.port());
+        try {
+            var stub = StockServiceGrpc.newFutureStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+            var stuck = stub.commit(CommitRequest.newBuilder().setOrderId("stuck").build());
+            assertThat(stub.commit(CommitRequest.newBuilder().setOrderId("o").build()))
+                    .succeedsWithin(Duration.ofSeconds(2));
+            long start = System.nanoTime();
+            other.close();
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+            assertThat(stuck).failsWithin(Duration.ofSeconds(2));
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+}
