@@ -1,0 +1,77 @@
+package dev.kedai.platform.db;
+
+import java.sql.DriverManager;
+import java.sql.SQLException;
+
+import dev.kedai.infra.DbAccount;
+import dev.kedai.infra.TestInfra;
+
+import io.helidon.health.HealthCheckResponse;
+import io.helidon.health.HealthCheckType;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class DatabaseTest {
+
+    @Test
+    void migratesPlatformAndServiceTablesAndASecondStartIsANoOp() {
+        DbAccount account = TestInfra.newDatabase("platdb");
+        try (Database db = Database.start(TestDatabases.dbConfig(account, TestDatabases.TEST_MIGRATIONS))) {
+            assertThat(count(db, "SELECT COUNT(*) AS n FROM flyway_platform_history WHERE success = 1 AND version = '1'"))
+                    .isEqualTo(1);
+            assertThat(count(db, "SELECT COUNT(*) AS n FROM flyway_schema_history WHERE success = 1 AND version = '1'"))
+                    .isEqualTo(1);
+            assertThat(count(db, "SELECT COUNT(*) AS n FROM outbox")).isZero();
+            assertThat(count(db, "SELECT COUNT(*) AS n FROM processed_events")).isZero();
+            assertThat(count(db, "SELECT COUNT(*) AS n FROM effects")).isZero();
+            db.client().execute().insert("INSERT INTO effects (event_key, event_type) VALUES (?, ?)", "k", "t");
+        }
+        try (Database again = Database.start(TestDatabases.dbConfig(account, TestDatabases.TEST_MIGRATIONS))) {
+            assertThat(count(again, "SELECT COUNT(*) AS n FROM flyway_platform_history")).isEqualTo(
+                    count(again, "SELECT COUNT(*) AS n FROM flyway_platform_history WHERE success = 1"));
+            assertThat(count(again, "SELECT COUNT(*) AS n FROM flyway_schema_history WHERE version = '1'"))
+                    .isEqualTo(1);
+            assertThat(count(again, "SELECT COUNT(*) AS n FROM effects")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void readinessCheckIsUpAndRegistersAsReadiness() {
+        try (Database db = TestDatabases.start("platready")) {
+            assertThat(db.readiness().type()).isEqualTo(HealthCheckType.READINESS);
+            assertThat(db.readiness().call().status()).isEqualTo(HealthCheckResponse.Status.UP);
+        }
+    }
+
+    @Test
+    void aServiceUserCannotReachAnotherServicesSchema() throws SQLException {
+        DbAccount mine = TestInfra.newDatabase("platmine");
+        DbAccount theirs = TestInfra.newDatabase("plattheirs");
+        try (Database db = Database.start(TestDatabases.dbConfig(theirs, TestDatabases.TEST_MIGRATIONS))) {
+            assertThat(count(db, "SELECT COUNT(*) AS n FROM effects")).isZero();
+        }
+        // my credentials on their schema: refused at connect, so Database cannot start
+        DbAccount trespass = new DbAccount(theirs.url(), mine.user(), mine.password());
+        assertThatThrownBy(() -> Database.start(TestDatabases.dbConfig(trespass, TestDatabases.TEST_MIGRATIONS)))
+                .hasStackTraceContaining("Access denied");
+        // and on my own connection, their tables stay out of reach
+        try (var c = DriverManager.getConnection(mine.url(), mine.user(), mine.password());
+             var st = c.createStatement()) {
+            assertThatThrownBy(() -> st.executeQuery("SELECT COUNT(*) FROM " + schemaOf(theirs) + ".effects"))
+                    .isInstanceOf(SQLException.class)
+                    .hasMessageContaining("denied");
+        }
+    }
+
+    private static long count(Database db, String sql) {
+        return db.client().execute().get(sql).orElseThrow().column("n").getLong();
+    }
+
+    private static String schemaOf(DbAccount account) {
+        String tail = account.url().substring(account.url().lastIndexOf('/') + 1);
+        int q = tail.indexOf('?');
+        return q < 0 ? tail : tail.substring(0, q);
+    }
+}
