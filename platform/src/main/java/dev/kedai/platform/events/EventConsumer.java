@@ -63,6 +63,9 @@ public final class EventConsumer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(EventConsumer.class.getName());
     private static final String MARK_PROCESSED =
             "INSERT IGNORE INTO processed_events (consumer_group, event_id) VALUES (?, ?)";
+    private static final String PURGE = "DELETE FROM processed_events WHERE consumer_group = ?"
+            + " AND processed_at < CURRENT_TIMESTAMP(6) - INTERVAL ? SECOND LIMIT 5000";
+    private static final Duration PURGE_EVERY = Duration.ofMinutes(10);
 
     private final DbClient db;
     private final String groupId;
@@ -70,6 +73,8 @@ public final class EventConsumer implements AutoCloseable {
     private final Map<String, EventHandler> handlers;
     private final int maxAttempts;
     private final Duration backoff;
+    private final Duration processedRetention;
+    private long lastPurge = System.nanoTime();
     private final KafkaConsumer<String, byte[]> consumer;
     private final KafkaProducer<String, byte[]> deadLetters;
     private final CountDownLatch stopRequested = new CountDownLatch(1);
@@ -84,6 +89,7 @@ public final class EventConsumer implements AutoCloseable {
         this.handlers = Map.copyOf(b.handlers);
         this.maxAttempts = b.maxAttempts;
         this.backoff = b.backoff;
+        this.processedRetention = b.processedRetention;
         Properties c = new Properties();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, b.bootstrapServers);
         c.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
@@ -107,12 +113,15 @@ public final class EventConsumer implements AutoCloseable {
 
     /**
      * Builder from the root config: {@code kafka.bootstrap-servers},
-     * {@code events.max-attempts} (default 5), {@code events.retry-backoff} (default PT0.2S).
+     * {@code events.max-attempts} (default 5), {@code events.retry-backoff} (default PT0.2S),
+     * {@code events.processed-retention} (default P7D).
      */
     public static Builder builder(DbClient db, Config root, String groupId) {
         return builder(db, root.get("kafka.bootstrap-servers").asString().get(), groupId)
                 .maxAttempts(root.get("events.max-attempts").asInt().orElse(5))
-                .backoff(root.get("events.retry-backoff").as(Duration.class).orElse(Duration.ofMillis(200)));
+                .backoff(root.get("events.retry-backoff").as(Duration.class).orElse(Duration.ofMillis(200)))
+                .processedRetention(root.get("events.processed-retention").as(Duration.class)
+                                            .orElse(Duration.ofDays(7)));
     }
 
     public synchronized EventConsumer start() {
@@ -175,6 +184,7 @@ public final class EventConsumer implements AutoCloseable {
                 if (!done.isEmpty()) {
                     consumer.commitSync(done);
                 }
+                purgeOccasionally();
             }
         } catch (WakeupException e) {
             if (running) {
@@ -185,6 +195,19 @@ public final class EventConsumer implements AutoCloseable {
         } finally {
             consumer.close(Duration.ofSeconds(5));
             stopped.countDown();
+        }
+    }
+
+    // ids older than any redelivery we can get (the relay re-sends within seconds) are only history
+    private void purgeOccasionally() {
+        if (System.nanoTime() - lastPurge < PURGE_EVERY.toNanos()) {
+            return;
+        }
+        lastPurge = System.nanoTime();
+        try {
+            db.execute().delete(PURGE, groupId, processedRetention.toSeconds());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "purging processed_events failed", e);
         }
     }
 
@@ -311,6 +334,7 @@ public final class EventConsumer implements AutoCloseable {
         private int maxAttempts = 5;
         private Duration backoff = Duration.ofMillis(200);
         private int maxPollRecords = 100;
+        private Duration processedRetention = Duration.ofDays(7);
 
         private Builder(DbClient db, String bootstrapServers, String groupId) {
             this.db = Objects.requireNonNull(db, "db");
@@ -343,6 +367,12 @@ public final class EventConsumer implements AutoCloseable {
         /** Pause after the first failure; the n-th failure waits n times this. */
         public Builder backoff(Duration backoff) {
             this.backoff = backoff;
+            return this;
+        }
+
+        /** How long consumed ids are remembered for de-duplication (longer than any redelivery). */
+        public Builder processedRetention(Duration processedRetention) {
+            this.processedRetention = processedRetention;
             return this;
         }
 

@@ -37,7 +37,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * consumers de-duplicate by {@code ce_id} ({@link EventConsumer}).
  *
  * <p>Config (root): {@code kafka.bootstrap-servers}, {@code outbox.poll-interval}
- * (ISO-8601 duration, default PT0.1S), {@code outbox.batch-size} (default 200).
+ * (ISO-8601 duration, default PT0.1S), {@code outbox.batch-size} (default 200),
+ * {@code outbox.retention} (how long sent rows are kept for inspection, default PT24H; purged
+ * at most once a minute).
  */
 public final class OutboxRelay implements AutoCloseable {
 
@@ -48,11 +50,16 @@ public final class OutboxRelay implements AutoCloseable {
             SELECT id, event_id, topic, event_key, event_type, source, event_time, payload
             FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED""";
     private static final String BACKLOG = "SELECT COUNT(*) AS backlog FROM outbox WHERE sent_at IS NULL";
+    private static final String PURGE =
+            "DELETE FROM outbox WHERE sent_at < CURRENT_TIMESTAMP(6) - INTERVAL ? SECOND LIMIT 1000";
+    private static final Duration PURGE_EVERY = Duration.ofMinutes(1);
 
     private final DbClient db;
     private final Producer<String, byte[]> producer;
     private final Duration pollInterval;
     private final int batchSize;
+    private final Duration retention;
+    private long lastPurge = System.nanoTime();
     private final Semaphore wakeUp = new Semaphore(0);
     private volatile boolean running;
     private Thread thread;
@@ -61,7 +68,13 @@ public final class OutboxRelay implements AutoCloseable {
     volatile boolean crashAfterSend;
 
     public OutboxRelay(DbClient db, String bootstrapServers, Duration pollInterval, int batchSize) {
+        this(db, bootstrapServers, pollInterval, batchSize, Duration.ofHours(24));
+    }
+
+    public OutboxRelay(DbClient db, String bootstrapServers, Duration pollInterval, int batchSize,
+                       Duration retention) {
         this.db = db;
+        this.retention = retention;
         this.pollInterval = pollInterval;
         this.batchSize = batchSize;
         this.producer = new KafkaProducer<>(producerProperties(bootstrapServers));
@@ -72,7 +85,8 @@ public final class OutboxRelay implements AutoCloseable {
         return new OutboxRelay(db,
                 root.get("kafka.bootstrap-servers").asString().get(),
                 root.get("outbox.poll-interval").as(Duration.class).orElse(Duration.ofMillis(100)),
-                root.get("outbox.batch-size").asInt().orElse(200));
+                root.get("outbox.batch-size").asInt().orElse(200),
+                root.get("outbox.retention").as(Duration.class).orElse(Duration.ofHours(24)));
     }
 
     static Properties producerProperties(String bootstrapServers) {
@@ -131,6 +145,7 @@ public final class OutboxRelay implements AutoCloseable {
             int sent;
             try {
                 sent = relayBatch();
+                purgeOccasionally();
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "outbox relay batch failed, retrying", e);
                 sent = 0;
@@ -145,6 +160,15 @@ public final class OutboxRelay implements AutoCloseable {
                 }
             }
         }
+    }
+
+    // sent rows are only history; without this the table grows forever
+    private void purgeOccasionally() {
+        if (System.nanoTime() - lastPurge < PURGE_EVERY.toNanos()) {
+            return;
+        }
+        lastPurge = System.nanoTime();
+        db.execute().delete(PURGE, retention.toSeconds());
     }
 
     /** One batch; returns how many events it published. */

@@ -157,6 +157,10 @@ public final class JwtVerifier {
             if (keys != null && mustHave) {
                 return keys;   // another thread fetched while we waited
             }
+            if (keys == null && lastAttempt.plus(minRefreshGap).isAfter(now)) {
+                // auth is down: do not send it one request per incoming request
+                throw new KeysUnavailableException("signing keys from " + jwksUrl + " not available yet", null);
+            }
             if (lastAttempt.plus(minRefreshGap).isAfter(now) && keys != null) {
                 return keys;
             }
