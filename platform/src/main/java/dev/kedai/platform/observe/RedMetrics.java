@@ -68,6 +68,9 @@ public final class RedMetrics implements Filter {
         registry.getOrCreate(Timer.builder(TIMER)
                         .description("HTTP server request duration")
                         .buckets(BUCKETS)
+                        // Helidon adds client-side quantiles (0.5..0.999) by default: six series per
+                        // route that cannot be aggregated across instances; the buckets are enough
+                        .percentiles(new double[0])
                         .tags(tags))
                 .record(Duration.ofNanos(nanos));
         registry.getOrCreate(Counter.builder(REQUESTS)

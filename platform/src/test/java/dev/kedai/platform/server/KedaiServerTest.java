@@ -229,6 +229,7 @@ class KedaiServerTest {
         assertThat(text).containsPattern("kedai_http_requests_total\\{[^}]*route=\"/things/\\{thing_id}\"[^}]*status_class=\"2xx\"");
         assertThat(text).containsPattern("kedai_http_errors_total\\{[^}]*route=\"/things/fail/boom\"[^}]*status=\"500\"");
         assertThat(text).containsPattern("route=\"UNMATCHED\"").doesNotContain("/nowhere/");
+        assertThat(text).doesNotContainPattern("http_server_requests_seconds\\{[^}]*quantile=");
     }
 
     private static void assertProblem(HttpResponse<String> res, int status) throws Exception {
