@@ -103,7 +103,9 @@ public final class ServiceProcess {
 
     /** Asks it to stop (SIGTERM), so Helidon's shutdown hooks run; does not wait. */
     public void terminate() {
-        process.destroy();
+        // through the handle: Process.destroy() also closes our end of its output pipe at once,
+        // which would lose what the service logs while it shuts down
+        process.toHandle().destroy();
     }
 
     /**
@@ -117,7 +119,7 @@ public final class ServiceProcess {
         if (!clean) {
             descendants = java.util.stream.Stream.concat(descendants.stream(), process.descendants())
                     .distinct().toList();
-            process.destroyForcibly();
+            process.toHandle().destroyForcibly();
             waitFor(Duration.ofSeconds(5));
         }
         for (ProcessHandle child : descendants) {
@@ -163,7 +165,9 @@ public final class ServiceProcess {
                 }
             }
         } catch (IOException e) {
-            errors.accept(prefix + "log copy failed: " + e.getMessage());
+            if (process.isAlive()) { // after exit the JDK may swap the pipe under the reader
+                errors.accept(prefix + "log copy failed: " + e.getMessage());
+            }
         }
     }
 

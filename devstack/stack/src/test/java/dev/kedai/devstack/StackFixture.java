@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Optional;
 
 import dev.kedai.infra.InfraEndpoints;
 import dev.kedai.infra.TestInfra;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * }</pre>
  */
 public final class StackFixture implements BeforeAllCallback, ParameterResolver {
+    public static final String ROOT_PROPERTY = "kedai.stack.root";
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(StackFixture.class);
 
     @Override
@@ -51,18 +53,24 @@ public final class StackFixture implements BeforeAllCallback, ParameterResolver 
     }
 
     private static Stack start() {
-        Path root = StackConfig.findRepoRoot(Path.of("")).orElseThrow(
-                () -> new IllegalStateException("system tests must run inside the Kedai checkout"));
+        // -Dkedai.stack.root runs the tests against service jars built elsewhere
+        Path root = Optional.ofNullable(System.getProperty(ROOT_PROPERTY)).map(Path::of)
+                .or(() -> StackConfig.findRepoRoot(Path.of("")))
+                .orElseThrow(() -> new IllegalStateException("system tests must run inside the Kedai checkout"));
         InfraEndpoints infra = TestInfra.get();
         Map<KedaiService, String> passwords = new EnumMap<>(KedaiService.class);
         for (KedaiService service : KedaiService.values()) {
             passwords.put(service, DevPasswords.random());
         }
-        StackSpec spec = new StackSpec(root, root.resolve("devstack/stack/target/stack-logs"), StackSpec.freePorts(),
+        Path logs = Path.of("target/stack-logs").toAbsolutePath();
+        StackSpec spec = new StackSpec(root, logs, StackSpec.freePorts(),
                 passwords, 1, Duration.ofMinutes(3), JvmOptions.forService("192m"));
         Progress progress = new Progress(System.out);
         progress.step("starting the five services for the system tests, logs in " + spec.logDir());
-        return new Stack(spec).start(infra, progress, System.err::println);
+        Stack stack = new Stack(spec);
+        // normally the root store closes it; this covers a test JVM ended by a signal (no orphan JVMs)
+        Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "kedai-stack-fixture-stop"));
+        return stack.start(infra, progress, System.err::println);
     }
 
     private record Running(Stack stack) implements ExtensionContext.Store.CloseableResource {
