@@ -1,0 +1,2 @@
+/** Readiness checks of the shared dependencies (Kafka, Redis); the database's is {@code db.Database#readiness()}. */
+package dev.kedai.platform.health;
