@@ -1,0 +1,244 @@
+package dev.kedai.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+
+import io.helidon.common.buffers.DataReader;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.webclient.api.HttpClientRequest;
+import io.helidon.webclient.api.HttpClientResponse;
+import io.helidon.webclient.api.WebClient;
+import org.HdrHistogram.ConcurrentHistogram;
+
+/**
+ * Sends requests at a constant arrival rate, whatever the server does.
+ * <p>
+ * Slot {@code i} is due at {@code origin + i / rate}. One platform thread walks the schedule
+ * and hands each due slot to a new virtual thread, which sends it and records the latency from
+ * the slot's <em>due</em> time. A server that stalls therefore shows the whole queue it built
+ * up, not just the one slow request a closed-loop client would see (coordinated omission).
+ * In-flight requests are capped by a semaphore; a slot that finds it full is counted as
+ * dropped instead of waiting, because waiting would silently lower the offered rate.
+ */
+public final class OpenLoopGenerator {
+
+    private static final long NANOS_PER_MICRO = 1_000;
+
+    private final BenchSettings settings;
+    private final Semaphore inFlight;
+    private final ConcurrentHistogram latency = new ConcurrentHistogram(3);
+    private final ConcurrentHistogram sendLag = new ConcurrentHistogram(3);
+    private final LongAdder completed = new LongAdder();
+    private final LongAdder ok = new LongAdder();
+    private final LongAdder dropped = new LongAdder();
+    private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+    private final AtomicLong lastMeasuredResponse = new AtomicLong(Long.MIN_VALUE);
+
+    public OpenLoopGenerator(BenchSettings settings) {
+        this.settings = settings;
+        this.inFlight = new Semaphore(settings.concurrency());
+    }
+
+    /**
+     * A client as the bench uses it: Helidon's blocking HTTP/1.1 client with keep-alive, made for
+     * virtual threads (about a quarter of the CPU per request of java.net.http's client here,
+     * which matters when generator and server share two cores); one connection per in-flight
+     * request at most; no redirects, since a redirect could leave loopback.
+     */
+    public static WebClient newClient(BenchSettings settings) {
+        return WebClient.builder()
+                .baseUri(settings.target().toString())
+                .connectTimeout(settings.timeout())
+                .readTimeout(settings.timeout())
+                .followRedirects(false)
+                .keepAlive(true)
+                .shareConnectionCache(false)
+                .connectionCacheSize(settings.concurrency())
+                .build();
+    }
+
+    /**
+     * Runs set-up, warm-up and the measured phase of {@code scenario}, then waits (at most the
+     * request timeout plus a second) for the requests still in flight. Use one generator per run.
+     */
+    public BenchResult run(Scenario scenario) throws Exception {
+        ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+        WebClient client = newClient(settings);
+        long unfinished = 0;
+        try {
+            scenario.setup(new ScenarioContext(client, settings.target(), settings.timeout()));
+            long measureStart = schedule(scenario, client, executor);
+            unfinished = drain();
+            return result(measureStart, unfinished);
+        } finally {
+            client.closeResource();
+            if (unfinished > 0) {
+                // close() would wait for the stuck requests; they are already counted as unfinished
+                executor.shutdownNow();
+            } else {
+                executor.close();
+            }
+        }
+    }
+
+    /** Walks the schedule; returns the due time of the first measured slot. */
+    private long schedule(Scenario scenario, WebClient client, ExecutorService executor) {
+        long warmupSlots = settings.warmupRequests();
+        long totalSlots = warmupSlots + settings.measuredRequests();
+        double nanosPerSlot = 1e9 / settings.rate();
+        long origin = System.nanoTime();
+        for (long slot = 0; slot < totalSlots; slot++) {
+            long due = origin + (long) (slot * nanosPerSlot);
+            waitUntil(due);
+            boolean measured = slot >= warmupSlots;
+            if (!inFlight.tryAcquire()) {
+                if (measured) {
+                    dropped.increment();
+                }
+                continue;
+            }
+            BenchRequest request;
+            try {
+                request = scenario.nextRequest(slot);
+            } catch (RuntimeException e) {
+                inFlight.release();
+                throw e;
+            }
+            executor.execute(() -> send(client, request, due, measured));
+        }
+        return origin + (long) (warmupSlots * nanosPerSlot);
+    }
+
+    // parkNanos overshoots by tens of microseconds; at high rates several slots then become due
+    // together and go out back to back, which is fine because latency counts from the due time.
+    private static void waitUntil(long due) {
+        long now;
+        while ((now = System.nanoTime()) < due) {
+            LockSupport.parkNanos(due - now);
+        }
+    }
+
+    private void send(WebClient client, BenchRequest request, long due, boolean measured) {
+        try {
+            if (measured) {
+                sendLag.recordValue(Math.max(0, System.nanoTime() - due) / NANOS_PER_MICRO);
+            }
+            int status = exchange(client, request);
+            long end = System.nanoTime();
+            if (!measured) {
+                return;
+            }
+            latency.recordValue(Math.max(0, end - due) / NANOS_PER_MICRO);
+            completed.increment();
+            if (status >= 200 && status < 300) {
+                ok.increment();
+            } else {
+                countError("http_" + status);
+            }
+            lastMeasuredResponse.accumulateAndGet(end, Math::max);
+        } catch (RuntimeException e) {
+            countMeasured(measured, failureKind(e));
+        } finally {
+            inFlight.release();
+        }
+    }
+
+    /** Sends the request, reads the whole response (so the connection can be reused) and returns its status. */
+    private int exchange(WebClient client, BenchRequest request) {
+        HttpClientRequest call = client.method(Method.create(request.method())).path(request.path());
+        request.headers().forEach((name, value) -> call.header(HeaderNames.create(name), value));
+        try (HttpClientResponse response = request.body() == null ? call.request() : call.submit(request.body())) {
+            response.entity().consume();
+            return response.status().code();
+        }
+    }
+
+    // Helidon's client reports I/O failures as UncheckedIOException (and a peer's close as
+    // InsufficientDataAvailableException); the cause chain says which.
+    static String failureKind(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException || t instanceof NoRouteToHostException) {
+                return "connect_error";
+            }
+            if (t instanceof DataReader.InsufficientDataAvailableException) {
+                // the server closed the (kept-alive) connection before the whole response came
+                return "connection_closed";
+            }
+            if (t instanceof SocketTimeoutException) {
+                return t.getMessage() != null && t.getMessage().toLowerCase(Locale.ROOT).contains("connect")
+                        ? "connect_error" : "timeout";
+            }
+        }
+        if (failure instanceof UncheckedIOException || failure.getCause() instanceof IOException) {
+            return "io_error";
+        }
+        // unexpected: name the exception so the result file says what to look for
+        return "other_error_" + failure.getClass().getSimpleName();
+    }
+
+    private void countMeasured(boolean measured, String kind) {
+        if (measured) {
+            countError(kind);
+        }
+    }
+
+    private void countError(String kind) {
+        errors.computeIfAbsent(kind, k -> new LongAdder()).increment();
+    }
+
+    /** Waits for every permit to come back; returns how many requests never finished. */
+    private long drain() throws InterruptedException {
+        int all = settings.concurrency();
+        Duration patience = settings.timeout().plusSeconds(1);
+        if (inFlight.tryAcquire(all, patience.toNanos(), TimeUnit.NANOSECONDS)) {
+            inFlight.release(all);
+            return 0;
+        }
+        return all - inFlight.availablePermits();
+    }
+
+    private BenchResult result(long measureStart, long unfinished) {
+        Map<String, Long> errorCounts = new TreeMap<>();
+        errors.forEach((kind, count) -> errorCounts.put(kind, count.sum()));
+        long skipped = dropped.sum();
+        long scheduled = settings.measuredRequests();
+        long lastResponse = lastMeasuredResponse.get();
+        double elapsed = Math.max(settings.duration().toNanos(),
+                lastResponse == Long.MIN_VALUE ? 0 : lastResponse - measureStart) / 1e9;
+        long done = completed.sum();
+        long good = ok.sum();
+        return new BenchResult(scheduled, scheduled - skipped, done, good, skipped, unfinished, errorCounts,
+                round(elapsed, 3), round(done / elapsed, 1), round(good / elapsed, 1),
+                LatencySummary.of(latency), LatencySummary.of(sendLag), encode(latency));
+    }
+
+    private static String encode(ConcurrentHistogram histogram) {
+        ByteBuffer buffer = ByteBuffer.allocate(histogram.getNeededByteBufferCapacity());
+        int length = histogram.encodeIntoCompressedByteBuffer(buffer);
+        return Base64.getEncoder().encodeToString(Arrays.copyOf(buffer.array(), length));
+    }
+
+    private static double round(double value, int decimals) {
+        double scale = Math.pow(10, decimals);
+        return Math.round(value * scale) / scale;
+    }
+}
