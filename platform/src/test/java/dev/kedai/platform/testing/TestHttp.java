@@ -47,6 +47,17 @@ public final class TestHttp {
                             .POST(HttpRequest.BodyPublishers.ofByteArray(body)), headers);
     }
 
+    /**
+     * POST of a body the server should refuse as too large, with {@code Expect: 100-continue}:
+     * the server answers 413 before the body is sent. Without it the answer races the upload
+     * (the server closes the connection after its 413 and the client may fail on a broken pipe
+     * before it reads the answer).
+     */
+    public HttpResponse<String> postOversize(String path, String contentType, byte[] body) {
+        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", contentType).expectContinue(true)
+                            .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+    }
+
     /** Any request; {@code headers} are name/value pairs. */
     public HttpResponse<String> send(HttpRequest.Builder request, String... headers) {
         if (headers.length > 0) {
