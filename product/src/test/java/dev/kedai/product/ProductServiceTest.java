@@ -141,6 +141,6 @@ class ProductServiceTest {
         var ready = new TestHttp(server.adminPort()).get("/observe/health/ready");
         assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
         assertThat(http.get("/openapi").body()).contains("/categories");
-        assertProblem(http.post("/products", "application/json", new byte[2 * 1024 * 1024]), 413);
+        assertProblem(http.postOversize("/products", "application/json", new byte[2 * 1024 * 1024]), 413);
     }
 }

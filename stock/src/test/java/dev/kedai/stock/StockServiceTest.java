@@ -105,7 +105,7 @@ class StockServiceTest {
 
     @Test
     void oversizeBodyIs413AndBadTokenIs401() {
-        assertProblem(http.post("/stock", "application/json", new byte[2 * 1024 * 1024]), 413);
+        assertProblem(http.postOversize("/stock", "application/json", new byte[2 * 1024 * 1024]), 413);
         // a well-formed token signed by a key auth never published
         assertProblem(http.get("/stock", "Authorization", "Bearer " + tokens.mintWithForeignKey(b -> b.subject("u1"))), 401);
         assertThat(http.get("/stock", "Authorization", "Bearer " + tokens.mint("u1", "customer")).statusCode()).isEqualTo(200);
