@@ -1,9 +1,54 @@
 package dev.kedai.cartorder;
 
+import dev.kedai.platform.db.Database;
+import dev.kedai.platform.events.OutboxRelay;
+import dev.kedai.platform.health.KafkaReadiness;
+import dev.kedai.platform.health.RedisReadiness;
+import dev.kedai.platform.security.Authentication;
+import dev.kedai.platform.security.DenyList;
+import dev.kedai.platform.security.JwtVerifier;
+import dev.kedai.platform.server.KedaiConfig;
+import dev.kedai.platform.server.KedaiServer;
+import dev.kedai.proto.cartorder.v1.CartServiceGrpc;
+import io.helidon.config.Config;
+
+/** The cartorder service: carts, orders and payments (Service B of the original design). */
 public final class Main {
+
     private Main() {
     }
 
     public static void main(String[] args) {
+        start(KedaiConfig.load());
+    }
+
+    /**
+     * Migrates the schema, then starts HTTP, admin and gRPC as configured; tests call this too.
+     * The clients made here connect lazily, so only the migration can fail before the server
+     * exists, and a server that fails to start closes every {@code onStop} resource itself.
+     */
+    public static KedaiServer start(Config config) {
+        Database db = Database.start(config.get("db"));
+        DenyList denyList = DenyList.create(config);
+        KafkaReadiness kafka = KafkaReadiness.create(config);
+        RedisReadiness redis = RedisReadiness.create(config);
+        OutboxRelay relay = OutboxRelay.create(db.client(), config).start();
+        CartStore carts = new CartStore(db.client());
+        OrderStore orders = new OrderStore(db.client());
+        return KedaiServer.builder("cartorder", config)
+                .filter(new Authentication(JwtVerifier.create(config), denyList))
+                .routing(rules -> rules.register("/cart", new CartHttp(carts))
+                        .register("/order", new OrderHttp(orders)))
+                .readiness(db.readiness(), kafka, redis)
+                // AddItem comes with the cart (issue 5); until then grpc-java answers UNIMPLEMENTED
+                .grpc(new CartServiceGrpc.CartServiceImplBase() { })
+                // closed in reverse order: the relay stops before the database closes
+                .onStop(db)
+                .onStop(denyList)
+                .onStop(kafka)
+                .onStop(redis)
+                .onStop(relay)
+                .build()
+                .start();
     }
 }

@@ -1,0 +1,15 @@
+package dev.kedai.cartorder;
+
+import java.util.List;
+
+/**
+ * A user's cart: {@code {"items": [...], "total": {"amount": ..., "currency": "IDR"}}}.
+ *
+ * @param total the sum of the priced, available lines
+ */
+public record Cart(List<CartLine> items, Money total) {
+
+    public Cart {
+        items = List.copyOf(items);
+    }
+}

@@ -1,0 +1,18 @@
+package dev.kedai.cartorder;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * An order. States: PENDING_PAYMENT → PAID → FULFILLED, PENDING_PAYMENT → CANCELLED.
+ *
+ * @param addressId null when the order has no delivery address
+ * @param expiresAt when an unpaid order is cancelled and its reservation released
+ */
+public record Order(String orderId, String status, List<OrderLine> items, Money total, String addressId,
+                    Instant createdAt, Instant expiresAt) {
+
+    public Order {
+        items = List.copyOf(items);
+    }
+}
