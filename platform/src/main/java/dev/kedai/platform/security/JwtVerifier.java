@@ -92,7 +92,8 @@ public final class JwtVerifier {
         SignedJwt signed;
         try {
             signed = SignedJwt.parseToken(token);
-        } catch (JwtException | IllegalArgumentException e) {
+        } catch (JwtException | IllegalArgumentException | Errors.ErrorMessagesException e) {
+            // parseToken reports bad base64/JSON segments as ErrorMessagesException
             throw new UnauthorizedException("malformed token", e);
         }
         Jwt jwt = signed.getJwt();

@@ -39,6 +39,8 @@ class JwtVerifierTest {
         assertRejected(tokens.mint(b -> b.removePayloadClaim("sid")));
         assertRejected(tokens.mint(b -> b.jwtId(null)));
         assertRejected("not-a-jwt");
+        assertRejected("not.a.token");
+        assertRejected("eyJhbGciOiJSUzI1NiJ9.e30.");
         assertRejected("");
     }
 
