@@ -1,6 +1,7 @@
 package dev.kedai.product;
 
 import dev.kedai.platform.db.Database;
+import dev.kedai.platform.events.EventConsumer;
 import dev.kedai.platform.events.OutboxRelay;
 import dev.kedai.platform.health.KafkaReadiness;
 import dev.kedai.platform.health.RedisReadiness;
@@ -33,9 +34,12 @@ public final class Main {
         RedisReadiness redis = RedisReadiness.create(config);
         OutboxRelay relay = OutboxRelay.create(db.client(), config).start();
         ProductStore store = new ProductStore(db.client());
+        ProductCache cache = ProductCache.create(config);
+        Catalog catalog = new Catalog(db.client(), store, cache, relay);
+        EventConsumer cacheRefresh = CacheRefresh.start(db.client(), config, catalog);
         return KedaiServer.builder("product", config)
                 .filter(new Authentication(JwtVerifier.create(config), denyList))
-                .routing(rules -> rules.register("/products", new ProductHttp(store))
+                .routing(rules -> rules.register("/products", new ProductHttp(store, catalog))
                         .register("/categories", new CategoryHttp(store)))
                 .readiness(db.readiness(), kafka, redis)
                 .grpc(new ProductGrpc(store))
@@ -44,7 +48,9 @@ public final class Main {
                 .onStop(denyList)
                 .onStop(kafka)
                 .onStop(redis)
+                .onStop(cache)
                 .onStop(relay)
+                .onStop(cacheRefresh)
                 .build()
                 .start();
     }

@@ -9,10 +9,13 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 import dev.kedai.platform.http.FieldError;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.kedai.platform.http.Json;
+import dev.kedai.platform.http.JsonBody;
 import dev.kedai.platform.http.PageRequest;
 import dev.kedai.platform.http.ProblemException;
 import dev.kedai.platform.http.UuidParam;
+import dev.kedai.platform.security.Authentication;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
@@ -20,32 +23,74 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
-/** {@code /products}: the catalog, readable by anyone. Writes (admin) come with issue 4. */
+/**
+ * {@code /products}: the catalog, readable by anyone; written by admins. {@code GET /products/{id}}
+ * is served through the Redis cache ({@link Catalog#read}).
+ */
 public final class ProductHttp implements HttpService {
 
     static final Pattern CATEGORY = Pattern.compile("[a-z0-9-]{1,40}");
     static final int MAX_QUERY_LENGTH = 200;
+    static final String ATTR_PREFIX = "attr.";
+    static final int MAX_ATTRIBUTE_FILTERS = 10;
+    private static final String ADMIN = "admin";
 
     private final ProductStore store;
+    private final Catalog catalog;
 
-    public ProductHttp(ProductStore store) {
+    public ProductHttp(ProductStore store, Catalog catalog) {
         this.store = store;
+        this.catalog = catalog;
     }
 
     @Override
     public void routing(HttpRules rules) {
         rules.get("/", this::list)
-                .get("/{product_id}", this::one);
+                .post("/", this::create)
+                .get("/{product_id}", this::one)
+                .put("/{product_id}", this::replace)
+                .patch("/{product_id}", this::patch)
+                .delete("/{product_id}", this::delete);
     }
 
     private void list(ServerRequest req, ServerResponse res) {
         Json.send(res, store.search(query(req)));
     }
 
+    private void create(ServerRequest req, ServerResponse res) {
+        Authentication.requireRole(req, ADMIN);
+        Product created = catalog.create(ProductBodies.full(JsonBody.read(req)));
+        res.header(HeaderNames.LOCATION, "/products/" + created.productId());
+        Json.send(res, Status.CREATED_201, created);
+    }
+
+    private void replace(ServerRequest req, ServerResponse res) {
+        Authentication.requireRole(req, ADMIN);
+        String id = productId(req);
+        ProductDraft draft = ProductBodies.full(JsonBody.read(req));
+        Json.send(res, catalog.update(id, current -> draft));
+    }
+
+    private void patch(ServerRequest req, ServerResponse res) {
+        Authentication.requireRole(req, ADMIN);
+        String id = productId(req);
+        JsonNode patch = ProductBodies.partial(JsonBody.read(req));
+        Json.send(res, catalog.update(id, current -> ProductBodies.merge(current, patch)));
+    }
+
+    private void delete(ServerRequest req, ServerResponse res) {
+        Authentication.requireRole(req, ADMIN);
+        catalog.delete(productId(req));
+        res.status(Status.NO_CONTENT_204).send();
+    }
+
+    private static String productId(ServerRequest req) {
+        return UuidParam.parse("product_id", req.path().pathParameters().get("product_id"));
+    }
+
     private void one(ServerRequest req, ServerResponse res) {
-        String id = UuidParam.parse("product_id", req.path().pathParameters().get("product_id"));
-        Product product = store.active(id).orElseThrow(() -> ProblemException.notFound("no product " + id));
-        byte[] body = Json.bytes(product);
+        String id = productId(req);
+        byte[] body = catalog.read(id).orElseThrow(() -> ProblemException.notFound("no product " + id));
         String etag = etag(body);
         res.header(HeaderNames.ETAG, etag);
         if (matches(req.headers().first(HeaderNames.IF_NONE_MATCH), etag)) {
@@ -80,6 +125,7 @@ public final class ProductHttp implements HttpService {
                 sort = named.get();
             }
         }
+        List<AttributeFilter> attributes = attributeFilters(req, errors);
         PageRequest page = null;
         try {
             page = PageRequest.from(req);
@@ -89,7 +135,30 @@ public final class ProductHttp implements HttpService {
         if (!errors.isEmpty()) {
             throw ProblemException.validation(errors);
         }
-        return new ProductQuery(text, category, sort, page);
+        return new ProductQuery(text, category, attributes, sort, page);
+    }
+
+    // ?attr.color=red&attr.size=42: each name is checked here, and its JSON path goes to SQL as a parameter
+    private static List<AttributeFilter> attributeFilters(ServerRequest req, List<FieldError> errors) {
+        List<AttributeFilter> filters = new ArrayList<>();
+        for (String name : new java.util.TreeSet<>(req.query().names())) {
+            if (!name.startsWith(ATTR_PREFIX)) {
+                continue;
+            }
+            String attribute = name.substring(ATTR_PREFIX.length());
+            String value = req.query().first(name).asOptional().orElse("");
+            if (!ProductBodies.ATTRIBUTE_NAME.matcher(attribute).matches()) {
+                errors.add(new FieldError(name, "attribute name must be 1 to 40 letters, digits or '_'"));
+            } else if (value.isEmpty() || value.length() > ProductBodies.MAX_ATTRIBUTE_VALUE) {
+                errors.add(new FieldError(name, "must be 1 to " + ProductBodies.MAX_ATTRIBUTE_VALUE + " characters long"));
+            } else {
+                filters.add(new AttributeFilter(attribute, value));
+            }
+        }
+        if (filters.size() > MAX_ATTRIBUTE_FILTERS) {
+            errors.add(new FieldError("attr", "at most " + MAX_ATTRIBUTE_FILTERS + " attribute filters"));
+        }
+        return filters;
     }
 
     // a strong validator of the representation: any change of any field changes it

@@ -1,6 +1,7 @@
 package dev.kedai.product;
 
 import java.io.UncheckedIOException;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -12,18 +13,32 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.kedai.platform.http.Json;
 import dev.kedai.platform.http.Page;
 import io.helidon.dbclient.DbClient;
+import io.helidon.dbclient.DbExecute;
 import io.helidon.dbclient.DbRow;
+import io.helidon.dbclient.DbTransaction;
 
 /** SQL of the {@code products} table. */
 public final class ProductStore {
 
     private static final String COLUMNS =
-            "product_id, sku, name, description, price_amount, price_currency, category, attributes, active";
+            "product_id, sku, name, description, price_amount, price_currency, category, attributes, active, version";
     private static final String MATCH = "MATCH(name, description) AGAINST (? IN NATURAL LANGUAGE MODE)";
-    private static final String ONE_ACTIVE = "SELECT " + COLUMNS + " FROM products WHERE product_id = ? AND active";
+    private static final String ONE = "SELECT " + COLUMNS + " FROM products WHERE product_id = ?";
+    private static final String ONE_FOR_UPDATE = ONE + " FOR UPDATE";
     private static final String CATEGORIES = """
             SELECT category, COUNT(*) AS product_count FROM products
             WHERE active GROUP BY category ORDER BY category""";
+    private static final String INSERT = """
+            INSERT INTO products (product_id, sku, name, description, price_amount, price_currency, category, attributes)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)""";
+    private static final String UPDATE = """
+            UPDATE products SET sku = ?, name = ?, description = ?, price_amount = ?, price_currency = ?,
+                   category = ?, attributes = ?, version = version + 1
+            WHERE product_id = ? AND active""";
+    private static final String SOFT_DELETE =
+            "UPDATE products SET active = FALSE, version = version + 1 WHERE product_id = ? AND active";
+    // MySQL/MariaDB "duplicate entry" error code
+    private static final int DUPLICATE_KEY = 1062;
 
     private final DbClient db;
 
@@ -40,6 +55,11 @@ public final class ProductStore {
             where.append(" AND category = ?");
             params.add(c);
         });
+        for (AttributeFilter attr : query.attributes()) {
+            where.append(" AND JSON_VALUE(attributes, ?) = ?");
+            params.add(attr.jsonPath());
+            params.add(attr.value());
+        }
         query.text().ifPresent(q -> {
             where.append(" AND ").append(MATCH);
             params.add(q);
@@ -63,9 +83,19 @@ public final class ProductStore {
         return Page.of(items, query.page(), total);
     }
 
-    /** An active product; deleted ones are not found. */
-    public Optional<Product> active(String productId) {
-        return db.execute().get(ONE_ACTIVE, productId).map(ProductStore::product);
+    /** An active product with its version; deleted ones are not found. */
+    public Optional<StoredProduct> active(String productId) {
+        return one(db.execute(), productId).filter(p -> p.product().active());
+    }
+
+    /** The row with its version, deleted or not. */
+    public Optional<StoredProduct> one(DbExecute exec, String productId) {
+        return exec.get(ONE, productId).map(ProductStore::stored);
+    }
+
+    /** The row locked until {@code tx} ends (a PATCH reads, merges and writes it back). */
+    public Optional<StoredProduct> lock(DbTransaction tx, String productId) {
+        return tx.get(ONE_FOR_UPDATE, productId).map(ProductStore::stored);
     }
 
     /** These products, deleted ones included (for price snapshots); unknown ids are left out. */
@@ -87,6 +117,44 @@ public final class ProductStore {
                 .toList();
     }
 
+    /** Inserts a new active product; {@link DuplicateSkuException} if its sku is taken. */
+    public void insert(DbTransaction tx, String productId, ProductDraft d) {
+        try {
+            tx.insert(INSERT, productId, d.sku(), d.name(), d.description(), d.price().amount(), d.price().currency(),
+                      d.category(), text(d.attributes()));
+        } catch (RuntimeException e) {
+            throw duplicateOr(e, d.sku());
+        }
+    }
+
+    /** Replaces every field of an active product; false if there is none. */
+    public boolean update(DbTransaction tx, String productId, ProductDraft d) {
+        try {
+            return tx.update(UPDATE, d.sku(), d.name(), d.description(), d.price().amount(), d.price().currency(),
+                             d.category(), text(d.attributes()), productId) == 1;
+        } catch (RuntimeException e) {
+            throw duplicateOr(e, d.sku());
+        }
+    }
+
+    /** Marks an active product deleted; false if there is none. */
+    public boolean softDelete(DbTransaction tx, String productId) {
+        return tx.update(SOFT_DELETE, productId) == 1;
+    }
+
+    private static RuntimeException duplicateOr(RuntimeException e, String sku) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && sql.getErrorCode() == DUPLICATE_KEY) {
+                return new DuplicateSkuException(sku);
+            }
+        }
+        return e;
+    }
+
+    private static StoredProduct stored(DbRow row) {
+        return new StoredProduct(product(row), row.column("version").getLong());
+    }
+
     private static Product product(DbRow row) {
         return new Product(row.column("product_id").getString(),
                            row.column("sku").getString(),
@@ -96,6 +164,14 @@ public final class ProductStore {
                            row.column("category").getString(),
                            attributes(row.column("attributes").getString()),
                            row.column("active").getBoolean());
+    }
+
+    private static String text(JsonNode attributes) {
+        try {
+            return Json.mapper().writeValueAsString(attributes);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     // MariaDB's JSON is a checked LONGTEXT: it arrives as text

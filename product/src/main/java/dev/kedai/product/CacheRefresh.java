@@ -1,0 +1,34 @@
+package dev.kedai.product;
+
+import dev.kedai.contracts.Topics;
+import dev.kedai.platform.events.EventConsumer;
+import dev.kedai.proto.product.v1.ProductDeleted;
+import dev.kedai.proto.product.v1.ProductUpdated;
+import io.helidon.common.config.Config;
+import io.helidon.dbclient.DbClient;
+
+/**
+ * Product consumes its own events to keep what is derived from a product right: on every
+ * ProductUpdated/ProductDeleted the cache entry is set from the database again. The writer
+ * already invalidated it before answering; this covers a write whose invalidation did not reach
+ * Redis, and a replica that crashed between its commit and the invalidation. The cache lives in
+ * the shared Redis, so one consumer group (one replica handles each event) is enough for all.
+ */
+final class CacheRefresh {
+
+    static final String GROUP = "kedai-product-cache";
+
+    private CacheRefresh() {
+    }
+
+    static EventConsumer start(DbClient db, Config root, Catalog catalog) {
+        return EventConsumer.builder(db, root, GROUP)
+                .topics(Topics.PRODUCT)
+                .handler(ProductUpdated.getDefaultInstance(),
+                         (tx, event) -> catalog.refresh(event.parse(ProductUpdated.parser()).getProductId()))
+                .handler(ProductDeleted.getDefaultInstance(),
+                         (tx, event) -> catalog.refresh(event.parse(ProductDeleted.parser()).getProductId()))
+                .build()
+                .start();
+    }
+}

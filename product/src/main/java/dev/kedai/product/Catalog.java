@@ -1,0 +1,117 @@
+package dev.kedai.product;
+
+import java.time.Clock;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Function;
+
+import dev.kedai.contracts.Topics;
+import dev.kedai.platform.events.Outbox;
+import dev.kedai.platform.events.OutboxRelay;
+import dev.kedai.platform.http.ProblemException;
+import io.helidon.dbclient.DbClient;
+import io.helidon.dbclient.DbTransaction;
+
+/**
+ * The admin's writes to the catalog. Each is one transaction that changes the row and appends
+ * its event to the outbox; after the commit, and before the caller answers, the cache entry is
+ * replaced by a tombstone of the new version, so the writer's next read (and everyone's) is the
+ * new row: read-your-writes.
+ */
+public final class Catalog {
+
+    private final DbClient db;
+    private final ProductStore store;
+    private final ProductCache cache;
+    private final Outbox outbox;
+    private final OutboxRelay relay;
+    private final Clock clock;
+
+    public Catalog(DbClient db, ProductStore store, ProductCache cache, OutboxRelay relay) {
+        this.db = db;
+        this.store = store;
+        this.cache = cache;
+        this.relay = relay;
+        this.outbox = new Outbox("kedai-product");
+        this.clock = Clock.systemUTC();
+    }
+
+    /** Creates an active product; 409 if its sku is taken. */
+    public Product create(ProductDraft draft) {
+        String id = UUID.randomUUID().toString();
+        StoredProduct stored = inTransaction(tx -> {
+            store.insert(tx, id, draft);
+            StoredProduct row = store.one(tx, id).orElseThrow();
+            outbox.append(tx, Topics.PRODUCT, id, ProductEvents.created(row.product(), clock.instant()));
+            return row;
+        });
+        relay.wake();
+        return stored.product();
+    }
+
+    /** Replaces the product with {@code change(current)}; 404 if unknown or deleted, 409 on a taken sku. */
+    public Product update(String productId, Function<Product, ProductDraft> change) {
+        StoredProduct stored = inTransaction(tx -> {
+            Product current = store.lock(tx, productId).filter(p -> p.product().active())
+                    .orElseThrow(() -> ProblemException.notFound("no product " + productId)).product();
+            store.update(tx, productId, change.apply(current));
+            StoredProduct row = store.one(tx, productId).orElseThrow();
+            outbox.append(tx, Topics.PRODUCT, productId, ProductEvents.updated(row.product(), clock.instant()));
+            return row;
+        });
+        cache.invalidate(productId, stored.version());
+        relay.wake();
+        return stored.product();
+    }
+
+    /** Soft delete: no longer listed, fetched or sellable; 404 if unknown or already deleted. */
+    public void delete(String productId) {
+        StoredProduct stored = inTransaction(tx -> {
+            if (!store.softDelete(tx, productId)) {
+                throw ProblemException.notFound("no product " + productId);
+            }
+            outbox.append(tx, Topics.PRODUCT, productId, ProductEvents.deleted(productId, clock.instant()));
+            return store.one(tx, productId).orElseThrow();
+        });
+        cache.invalidate(productId, stored.version());
+        relay.wake();
+    }
+
+    /** The cached body of an active product, or the database's (then cached). */
+    public Optional<byte[]> read(String productId) {
+        Optional<byte[]> cached = cache.get(productId);
+        if (cached.isPresent()) {
+            return cached;
+        }
+        return store.active(productId).map(cache::put);
+    }
+
+    /** Makes the cache agree with the database (the product event's handler on every write). */
+    public void refresh(String productId) {
+        Optional<StoredProduct> row = store.one(db.execute(), productId);
+        row.ifPresent(r -> {
+            if (r.product().active()) {
+                cache.put(r);
+            } else {
+                cache.invalidate(productId, r.version());
+            }
+        });
+    }
+
+    private <T> T inTransaction(Function<DbTransaction, T> work) {
+        DbTransaction tx = db.transaction();
+        boolean committed = false;
+        try {
+            T result = work.apply(tx);
+            tx.commit();
+            committed = true;
+            return result;
+        } catch (DuplicateSkuException e) {
+            throw ProblemException.conflict(e.getMessage());
+        } finally {
+            if (!committed) {
+                tx.rollback();
+            }
+        }
+    }
+}

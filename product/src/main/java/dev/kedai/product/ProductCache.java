@@ -1,0 +1,111 @@
+package dev.kedai.product;
+
+import java.lang.System.Logger.Level;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import dev.kedai.platform.http.Json;
+import io.helidon.common.config.Config;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.UnifiedJedis;
+
+/**
+ * The Redis read-through cache of {@code GET /products/{id}}: one hash per product holding the
+ * JSON body ({@code b}) and the row version it was made from ({@code v}).
+ *
+ * <p>Every store is a compare-and-set by version in one Lua script, which closes the classic
+ * read-through race: a reader that loaded version 3 from the database just before an update
+ * committed version 4 cannot put version 3 back after the writer's {@link #invalidate}, because
+ * the invalidation leaves a bodiless tombstone carrying version 4. Redis is shared by every
+ * replica, so one invalidation is seen by all of them.
+ *
+ * <p>Redis trouble never fails a read: the cache is skipped and the database answers.
+ */
+public final class ProductCache implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(ProductCache.class.getName());
+    private static final String PREFIX = "kedai:product:v1:";
+    // KEYS[1] entry; ARGV[1] version, ARGV[2] body ('' = tombstone), ARGV[3] ttl ms.
+    // Stores when there is no entry, an older one, or a tombstone of the same version.
+    private static final String STORE = """
+            local cur = redis.call('HGET', KEYS[1], 'v')
+            if cur then
+              local v = tonumber(cur)
+              local mine = tonumber(ARGV[1])
+              if v > mine then return 0 end
+              if v == mine and (ARGV[2] == '' or redis.call('HEXISTS', KEYS[1], 'b') == 1) then return 0 end
+            end
+            redis.call('DEL', KEYS[1])
+            if ARGV[2] == '' then
+              redis.call('HSET', KEYS[1], 'v', ARGV[1])
+            else
+              redis.call('HSET', KEYS[1], 'v', ARGV[1], 'b', ARGV[2])
+            end
+            redis.call('PEXPIRE', KEYS[1], ARGV[3])
+            return 1""";
+
+    private final UnifiedJedis redis;
+    private final Duration ttl;
+
+    public ProductCache(UnifiedJedis redis, Duration ttl) {
+        this.redis = redis;
+        this.ttl = ttl;
+    }
+
+    /** From {@code redis.url} and {@code product.cache.ttl} (default PT10M). */
+    public static ProductCache create(Config root) {
+        return new ProductCache(RedisClient.create(URI.create(root.get("redis.url").asString().get())),
+                                root.get("product.cache.ttl").as(Duration.class).orElse(Duration.ofMinutes(10)));
+    }
+
+    /** The cached JSON body of an active product, if there is one (a tombstone is a miss). */
+    public Optional<byte[]> get(String productId) {
+        try {
+            List<byte[]> fields = redis.hmget(key(productId).getBytes(StandardCharsets.UTF_8),
+                                              "b".getBytes(StandardCharsets.UTF_8));
+            return Optional.ofNullable(fields.isEmpty() ? null : fields.getFirst());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "product cache read failed, reading the database", e);
+            return Optional.empty();
+        }
+    }
+
+    /** Stores the body of this version unless a newer version (or its tombstone) is there. */
+    public byte[] put(StoredProduct stored) {
+        byte[] body = Json.bytes(stored.product());
+        store(stored.product().productId(), stored.version(), new String(body, StandardCharsets.UTF_8));
+        return body;
+    }
+
+    /**
+     * Drops the body and leaves a tombstone of {@code version}: the next read goes to the
+     * database, and nothing older can be stored any more.
+     *
+     * @return false when Redis could not be reached (the event-driven refresh will retry)
+     */
+    public boolean invalidate(String productId, long version) {
+        return store(productId, version, "");
+    }
+
+    private boolean store(String productId, long version, String body) {
+        try {
+            redis.eval(STORE, List.of(key(productId)), List.of(Long.toString(version), body, Long.toString(ttl.toMillis())));
+            return true;
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "product cache write failed for " + productId, e);
+            return false;
+        }
+    }
+
+    static String key(String productId) {
+        return PREFIX + productId;
+    }
+
+    @Override
+    public void close() {
+        redis.close();
+    }
+}

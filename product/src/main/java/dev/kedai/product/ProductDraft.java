@@ -1,0 +1,8 @@
+package dev.kedai.product;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** What an admin writes: every field of a product except its id and state. */
+public record ProductDraft(String sku, String name, String description, Money price, String category,
+                           JsonNode attributes) {
+}
