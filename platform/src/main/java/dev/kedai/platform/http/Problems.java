@@ -6,6 +6,7 @@ import java.sql.SQLTransientConnectionException;
 import java.util.Optional;
 
 import dev.kedai.platform.observe.RequestId;
+import dev.kedai.platform.observe.ServiceName;
 import dev.kedai.platform.security.ForbiddenException;
 import dev.kedai.platform.security.KeysUnavailableException;
 import dev.kedai.platform.security.UnauthorizedException;
@@ -106,6 +107,7 @@ public final class Problems {
         Problem problem = toProblem(t);
         Optional<String> requestId = RequestId.of(req);
         requestId.ifPresent(id -> res.header(RequestId.HEADER, id));
+        ServiceName.restore(req, res);
         if (problem.status() >= 500) {
             // the filter that set the MDC has already returned when error handlers run
             requestId.ifPresent(id -> HelidonMdc.set(RequestId.MDC_KEY, id));

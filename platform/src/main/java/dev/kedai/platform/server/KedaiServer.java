@@ -15,6 +15,7 @@ import dev.kedai.platform.http.Problems;
 import dev.kedai.platform.observe.RedMetrics;
 import dev.kedai.platform.observe.RequestId;
 import dev.kedai.platform.observe.RouteTemplates;
+import dev.kedai.platform.observe.ServiceName;
 import io.grpc.BindableService;
 import io.grpc.ServerInterceptor;
 import io.helidon.config.Config;
@@ -54,9 +55,10 @@ import io.helidon.webserver.observe.metrics.MetricsObserver;
  * <li>the HTTP server from {@code server.*}: the default socket ({@code server.port},
  *     {@code server.max-payload-size}) and the {@code admin} socket
  *     ({@code server.sockets[name=admin].port}; a free port when not configured);</li>
- * <li>on the default socket: {@link RequestId} (X-Request-ID on every answer and in every log
- *     line), {@link RedMetrics}, the one error handler of {@link Problems} (RFC 9457 bodies, also
- *     for transport errors such as 413), route templates for metrics ({@link RouteTemplates}),
+ * <li>on the default socket: {@link ServiceName} (X-Kedai-Service: the service's name),
+ *     {@link RequestId} (X-Request-ID on every answer and in every log line), {@link RedMetrics},
+ *     the one error handler of {@link Problems} (RFC 9457 bodies, also for transport errors such
+ *     as 413), route templates for metrics ({@link RouteTemplates}),
  *     {@code /openapi} from the service's {@code META-INF/openapi.yaml}, and CORS when a
  *     {@code cors} config section exists;</li>
  * <li>on the admin socket only: {@code /observe/health/{live,ready,started}} and
@@ -201,6 +203,7 @@ public final class KedaiServer implements AutoCloseable {
         }
 
         HttpRouting.Builder routing = HttpRouting.builder()
+                .addFilter(ServiceName.filter(b.name))
                 .addFilter(RequestId.filter())
                 .addFilter(RedMetrics.create());
         Problems.register(routing);

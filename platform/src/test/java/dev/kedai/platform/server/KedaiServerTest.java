@@ -114,6 +114,15 @@ class KedaiServerTest {
     }
 
     @Test
+    void everyAnswerNamesTheService() throws Exception {
+        assertThat(get(server.port(), "/things/t1").headers().firstValue("X-Kedai-Service")).hasValue("test");
+        assertThat(get(server.port(), "/things/fail/missing").headers().firstValue("X-Kedai-Service"))
+                .hasValue("test");
+        assertThat(get(server.port(), "/no/such/route").headers().firstValue("X-Kedai-Service"))
+                .hasValue("test");
+    }
+
+    @Test
     void validBodyIsMappedToRecord() throws Exception {
         var res = post("/things", "application/json", "{\"product_id\":\"" + UUID.randomUUID() + "\",\"quantity\":2}");
         assertThat(res.statusCode()).isEqualTo(201);
