@@ -5,9 +5,9 @@ import java.util.List;
 /**
  * A user's cart: {@code {"items": [...], "total": {"amount": ..., "currency": "IDR"}}}.
  *
- * @param total the sum of the priced, available lines
+ * @param total the sum of the available lines
  */
-public record Cart(List<CartLine> items, Money total) {
+public record Cart(List<CartItem> items, Money total) {
 
     public Cart {
         items = List.copyOf(items);

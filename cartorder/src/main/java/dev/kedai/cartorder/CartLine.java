@@ -1,9 +1,12 @@
 package dev.kedai.cartorder;
 
 /**
- * One line of a cart as stored: one per product, {@code quantity} 1..99. Name, unit price, line
- * total and availability are looked up from the product service when the cart is shown
- * (issue 5); until then a line carries only what the cart itself knows.
+ * One line of a cart as stored: one per product, {@code quantity} 1..99. Name, price and
+ * availability are not stored: they are looked up from the product service whenever the cart is
+ * shown or checked out ({@link CartItem}).
  */
 public record CartLine(String itemId, String productId, int quantity) {
+
+    /** The most of one product a cart line may hold. */
+    public static final int MAX_QUANTITY = 99;
 }

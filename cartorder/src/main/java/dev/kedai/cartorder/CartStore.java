@@ -1,14 +1,30 @@
 package dev.kedai.cartorder;
 
 import java.util.List;
+import java.util.UUID;
 
 import io.helidon.dbclient.DbClient;
+import io.helidon.dbclient.DbExecute;
+import io.helidon.dbclient.DbTransaction;
 
-/** SQL of the {@code cart_items} table. */
+/** SQL of the {@code cart_items} and {@code cart_operations} tables. */
 public final class CartStore {
 
     private static final String LINES =
             "SELECT item_id, product_id, quantity FROM cart_items WHERE user_id = ? ORDER BY added_at, item_id";
+    private static final String MARK_OPERATION =
+            "INSERT IGNORE INTO cart_operations (operation_id, user_id) VALUES (?, ?)";
+    private static final String LINE_FOR_UPDATE =
+            "SELECT quantity FROM cart_items WHERE user_id = ? AND product_id = ? FOR UPDATE";
+    // the CHECK constraint (1..99) still guards a race between two first adds of one product
+    private static final String MERGE = """
+            INSERT INTO cart_items (item_id, user_id, product_id, quantity) VALUES (?, ?, ?, ?)
+            ON DUPLICATE KEY UPDATE quantity = quantity + VALUES(quantity)""";
+    private static final String DELETE_LINE = "DELETE FROM cart_items WHERE item_id = ? AND user_id = ?";
+    private static final String DELETE_ALL = "DELETE FROM cart_items WHERE user_id = ?";
+    // only the lines as they were ordered: a line changed while checkout ran stays in the cart
+    private static final String DELETE_ORDERED =
+            "DELETE FROM cart_items WHERE item_id = ? AND user_id = ? AND quantity = ?";
 
     private final DbClient db;
 
@@ -18,10 +34,65 @@ public final class CartStore {
 
     /** The user's lines, oldest first (the order they were added in). */
     public List<CartLine> lines(String userId) {
-        return db.execute().query(LINES, userId)
+        return lines(db.execute(), userId);
+    }
+
+    static List<CartLine> lines(DbExecute exec, String userId) {
+        return exec.query(LINES, userId)
                 .map(r -> new CartLine(r.column("item_id").getString(),
                                        r.column("product_id").getString(),
                                        r.column("quantity").getInt()))
                 .toList();
+    }
+
+    /**
+     * Adds {@code quantity} of a product to the user's line for it, once per {@code operationId}.
+     *
+     * @return false when this operation had been applied before (nothing changed)
+     * @throws CartLimitException when the line would exceed 99 (nothing changed, the operation is not recorded
+     *                            unless the caller commits)
+     */
+    static boolean add(DbTransaction tx, String operationId, String userId, String productId, int quantity) {
+        if (tx.insert(MARK_OPERATION, operationId, userId) == 0) {
+            return false;
+        }
+        int current = tx.get(LINE_FOR_UPDATE, userId, productId).map(r -> r.column("quantity").getInt()).orElse(0);
+        if (current + quantity > CartLine.MAX_QUANTITY) {
+            throw new CartLimitException(productId, current, quantity);
+        }
+        tx.insert(MERGE, UUID.randomUUID().toString(), userId, productId, quantity);
+        return true;
+    }
+
+    /** Adds in a transaction of its own; see {@link #add(DbTransaction, String, String, String, int)}. */
+    boolean add(String operationId, String userId, String productId, int quantity) {
+        DbTransaction tx = db.transaction();
+        boolean done = false;
+        try {
+            boolean applied = add(tx, operationId, userId, productId, quantity);
+            tx.commit();
+            done = true;
+            return applied;
+        } finally {
+            if (!done) {
+                tx.rollback();
+            }
+        }
+    }
+
+    /** @return false when the item is not in this user's cart */
+    boolean remove(String userId, String itemId) {
+        return db.execute().delete(DELETE_LINE, itemId, userId) == 1;
+    }
+
+    void clear(String userId) {
+        db.execute().delete(DELETE_ALL, userId);
+    }
+
+    /** Removes the lines an order was placed for, in the order's transaction. */
+    static void removeOrdered(DbTransaction tx, String userId, List<CartLine> ordered) {
+        for (CartLine line : ordered) {
+            tx.delete(DELETE_ORDERED, line.itemId(), userId, line.quantity());
+        }
     }
 }

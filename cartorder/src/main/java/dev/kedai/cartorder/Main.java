@@ -1,7 +1,13 @@
 package dev.kedai.cartorder;
 
+import java.time.Clock;
+import java.time.Duration;
+
+import dev.kedai.contracts.Topics;
 import dev.kedai.platform.db.Database;
+import dev.kedai.platform.events.EventConsumer;
 import dev.kedai.platform.events.OutboxRelay;
+import dev.kedai.platform.grpc.GrpcChannels;
 import dev.kedai.platform.health.KafkaReadiness;
 import dev.kedai.platform.health.RedisReadiness;
 import dev.kedai.platform.security.Authentication;
@@ -9,7 +15,9 @@ import dev.kedai.platform.security.DenyList;
 import dev.kedai.platform.security.JwtVerifier;
 import dev.kedai.platform.server.KedaiConfig;
 import dev.kedai.platform.server.KedaiServer;
-import dev.kedai.proto.cartorder.v1.CartServiceGrpc;
+import dev.kedai.proto.cartorder.v1.AddToCart;
+import dev.kedai.proto.stock.v1.ReservationCommitted;
+import dev.kedai.proto.stock.v1.ReservationExpired;
 import io.helidon.config.Config;
 
 /** The cartorder service: carts, orders and payments (Service B of the original design). */
@@ -26,28 +34,57 @@ public final class Main {
      * Migrates the schema, then starts HTTP, admin and gRPC as configured; tests call this too.
      * The clients made here connect lazily, so only the migration can fail before the server
      * exists, and a server that fails to start closes every {@code onStop} resource itself.
+     * Payments go through the sandbox provider.
      */
     public static KedaiServer start(Config config) {
+        return start(config, new SandboxPaymentGateway(), orderId -> { });
+    }
+
+    static KedaiServer start(Config config, PaymentGateway gateway, Checkout.AfterReserve afterReserve) {
+        Clock clock = Clock.systemUTC();
         Database db = Database.start(config.get("db"));
         DenyList denyList = DenyList.create(config);
         KafkaReadiness kafka = KafkaReadiness.create(config);
         RedisReadiness redis = RedisReadiness.create(config);
         OutboxRelay relay = OutboxRelay.create(db.client(), config).start();
-        CartStore carts = new CartStore(db.client());
-        OrderStore orders = new OrderStore(db.client());
+        GrpcChannels peers = GrpcChannels.create(config);
+
+        Catalog catalog = new Catalog(peers.channel("product"), PeerBreaker.create("product", config));
+        StockReservations stock = new StockReservations(peers.channel("stock"), PeerBreaker.create("stock", config));
+        Addresses addresses = new Addresses(peers.channel("user"), PeerBreaker.create("user", config));
+        OrderEvents events = new OrderEvents(clock);
+        Carts carts = new Carts(new CartStore(db.client()), catalog);
+        Checkout.CheckoutSettings settings = Checkout.CheckoutSettings.from(config);
+        Checkout checkout = new Checkout(db.client(), new IdempotencyKeys(db.client(), settings.keyLease()),
+                                         addresses, catalog, stock, events, clock, settings, afterReserve);
+        PaymentStore attempts = new PaymentStore(db.client(), config.get("payment.in-flight-window")
+                .as(Duration.class).orElse(Duration.ofSeconds(30)));
+        Payments payments = new Payments(db.client(), attempts, gateway, events, clock);
+        OrderLifecycle lifecycle = new OrderLifecycle(db.client(), attempts, payments, events);
+
+        EventConsumer consumer = EventConsumer.builder(db.client(), config,
+                                                       config.get("events.group").asString().orElse("cartorder"))
+                .topics(Topics.CART_COMMANDS, Topics.STOCK)
+                .handler(AddToCart.getDefaultInstance(), new CartCommands())
+                .handler(ReservationExpired.getDefaultInstance(), lifecycle::onReservationExpired)
+                .handler(ReservationCommitted.getDefaultInstance(), lifecycle::onReservationCommitted)
+                .build()
+                .start();
+
         return KedaiServer.builder("cartorder", config)
                 .filter(new Authentication(JwtVerifier.create(config), denyList))
                 .routing(rules -> rules.register("/cart", new CartHttp(carts))
-                        .register("/order", new OrderHttp(orders)))
+                        .register("/order", new OrderHttp(new OrderStore(db.client()), checkout, payments, lifecycle)))
                 .readiness(db.readiness(), kafka, redis)
-                // AddItem comes with the cart (issue 5); until then grpc-java answers UNIMPLEMENTED
-                .grpc(new CartServiceGrpc.CartServiceImplBase() { })
-                // closed in reverse order: the relay stops before the database closes
+                .grpc(new CartGrpc(carts))
+                // closed in reverse order: consumer and relay stop before the database closes
                 .onStop(db)
                 .onStop(denyList)
                 .onStop(kafka)
                 .onStop(redis)
+                .onStop(peers)
                 .onStop(relay)
+                .onStop(consumer)
                 .build()
                 .start();
     }

@@ -1,30 +1,98 @@
 package dev.kedai.cartorder;
 
+import dev.kedai.platform.http.Fields;
 import dev.kedai.platform.http.Json;
 import dev.kedai.platform.http.PageRequest;
+import dev.kedai.platform.http.ProblemException;
+import dev.kedai.platform.http.UuidParam;
 import dev.kedai.platform.security.Authentication;
 import dev.kedai.platform.security.Caller;
+import io.helidon.common.media.type.MediaTypes;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderName;
+import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
-/** {@code /order}: the caller's own orders. Placing, paying and cancelling come with issue 6. */
+import static dev.kedai.platform.http.Field.field;
+
+/** {@code /order}: checkout, payment, cancel and the caller's own orders. */
 public final class OrderHttp implements HttpService {
 
-    private final OrderStore store;
+    static final HeaderName IDEMPOTENCY_KEY = HeaderNames.create("Idempotency-Key");
+    static final HeaderName REPLAYED = HeaderNames.create("Idempotent-Replayed");
 
-    public OrderHttp(OrderStore store) {
+    private static final Fields PAY = Fields.of(field("order_id").uuid().required(),
+                                                field("payment_token").pattern("tok_[A-Za-z0-9_]{1,60}",
+                                                                               "a payment token (tok_...)").required());
+
+    record PayRequest(String orderId, String paymentToken) {
+    }
+
+    private final OrderStore store;
+    private final Checkout checkout;
+    private final Payments payments;
+    private final OrderLifecycle lifecycle;
+
+    OrderHttp(OrderStore store, Checkout checkout, Payments payments, OrderLifecycle lifecycle) {
         this.store = store;
+        this.checkout = checkout;
+        this.payments = payments;
+        this.lifecycle = lifecycle;
     }
 
     @Override
     public void routing(HttpRules rules) {
-        rules.get("/", this::list);
+        rules.get("/", this::list)
+                .post("/", this::place)
+                .post("/pay", this::pay)
+                .get("/{order_id}", this::one)
+                .post("/{order_id}/cancel", this::cancel);
     }
 
     private void list(ServerRequest req, ServerResponse res) {
         Caller caller = Authentication.caller(req);
         Json.send(res, store.page(caller.userId(), PageRequest.from(req)));
+    }
+
+    private void one(ServerRequest req, ServerResponse res) {
+        Caller caller = Authentication.caller(req);
+        String orderId = UuidParam.parse("order_id", req.path().pathParameters().get("order_id"));
+        Json.send(res, store.find(caller.userId(), orderId)
+                .orElseThrow(() -> ProblemException.notFound("order " + orderId + " does not exist")));
+    }
+
+    private void place(ServerRequest req, ServerResponse res) {
+        Caller caller = Authentication.caller(req);
+        String key = req.headers().first(IDEMPOTENCY_KEY).orElse(null);
+        if (key == null || key.isBlank()) {
+            throw ProblemException.invalid("Idempotency-Key", "the header is required");
+        }
+        if (!OperationIds.isValid(key)) {
+            throw ProblemException.invalid("Idempotency-Key", "must be 1 to 64 visible ASCII characters");
+        }
+        byte[] body = req.content().hasEntity() ? req.content().as(byte[].class) : new byte[0];
+        boolean json = req.headers().contentType().map(ct -> ct.mediaType().equals(MediaTypes.APPLICATION_JSON))
+                .orElse(false);
+        Checkout.Placed placed = checkout.place(caller, key, body, json);
+        if (placed.replayed()) {
+            res.header(REPLAYED, "true");
+        }
+        res.header(HeaderNames.LOCATION, "/order/" + placed.order().orderId());
+        Json.send(res, Status.CREATED_201, placed.order());
+    }
+
+    private void pay(ServerRequest req, ServerResponse res) {
+        Caller caller = Authentication.caller(req);
+        PayRequest pay = PAY.read(req, PayRequest.class);
+        Json.send(res, payments.pay(caller.userId(), pay.orderId().toLowerCase(), pay.paymentToken()));
+    }
+
+    private void cancel(ServerRequest req, ServerResponse res) {
+        Caller caller = Authentication.caller(req);
+        String orderId = UuidParam.parse("order_id", req.path().pathParameters().get("order_id"));
+        Json.send(res, lifecycle.cancel(caller.userId(), orderId));
     }
 }

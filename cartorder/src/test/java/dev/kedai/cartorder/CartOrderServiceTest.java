@@ -1,17 +1,12 @@
 package dev.kedai.cartorder;
 
 import java.sql.DriverManager;
-import java.util.Map;
 import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kedai.infra.DbAccount;
-import dev.kedai.infra.TestInfra;
-import dev.kedai.platform.security.TestTokens;
 import dev.kedai.platform.server.KedaiServer;
 import dev.kedai.platform.testing.TestHttp;
-import dev.kedai.platform.testing.TestServiceConfig;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -29,16 +24,18 @@ class CartOrderServiceTest {
     private static final String OLD_ORDER = "00000000-0000-4000-8000-0000000000f1";
     private static final String NEW_ORDER = "00000000-0000-4000-8000-0000000000f2";
 
-    private static TestTokens tokens;
+    private static CartOrderFixture f;
     private static KedaiServer server;
     private static TestHttp http;
 
     @BeforeAll
     static void start() throws Exception {
-        tokens = TestTokens.start();
-        DbAccount db = TestInfra.newDatabase("cartorder");
-        server = Main.start(TestServiceConfig.of(db, tokens, Map.of()));
-        http = new TestHttp(server.port());
+        f = CartOrderFixture.shared();
+        server = f.server;
+        http = f.http;
+        DbAccount db = f.db;
+        f.peers.product(KOPI, "Kopi Gayo", 85000, true);
+        f.peers.product(TEH, "Teh Melati", 25000, true);
         try (var c = DriverManager.getConnection(db.url(), db.user(), db.password()); var s = c.createStatement()) {
             s.executeUpdate("""
                     INSERT INTO cart_items (item_id, user_id, product_id, quantity, added_at) VALUES
@@ -57,16 +54,8 @@ class CartOrderServiceTest {
         }
     }
 
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.stop();
-        }
-        tokens.close();
-    }
-
     private static String[] bearer(String userId) {
-        return new String[] {"Authorization", "Bearer " + tokens.mint(userId, "customer")};
+        return new String[] {"Authorization", "Bearer " + f.tokens.mint(userId, "customer")};
     }
 
     @Test
@@ -76,6 +65,7 @@ class CartOrderServiceTest {
         assertThat(cart.get("items").findValuesAsText("product_id")).containsExactly(KOPI, TEH);
         assertThat(cart.get("items").get(0).get("quantity").asInt()).isEqualTo(2);
         assertThat(cart.get("items").get(0).get("item_id").asText()).hasSize(36);
+        assertThat(cart.get("total").get("amount").asLong()).isEqualTo(2 * 85000 + 25000);
         JsonNode empty = json(http.get("/cart", bearer(EKO)));
         assertThat(empty).isEqualTo(parse("{\"items\":[],\"total\":{\"amount\":0,\"currency\":\"IDR\"}}"));
     }

@@ -1,0 +1,33 @@
+package dev.kedai.cartorder;
+
+import dev.kedai.proto.user.v1.GetAddressRequest;
+import dev.kedai.proto.user.v1.UserServiceGrpc;
+import dev.kedai.proto.user.v1.UserServiceGrpc.UserServiceBlockingStub;
+import io.grpc.Channel;
+import io.grpc.Status;
+
+/** Delivery addresses of the user service (gRPC {@code GetAddress}), behind a circuit breaker. */
+final class Addresses {
+
+    private final UserServiceBlockingStub stub;
+    private final PeerBreaker breaker;
+
+    Addresses(Channel channel, PeerBreaker breaker) {
+        this.stub = UserServiceGrpc.newBlockingStub(channel);
+        this.breaker = breaker;
+    }
+
+    /** Whether {@code addressId} is one of the user's addresses (another user's is the same as none). */
+    boolean belongsTo(String userId, String addressId) {
+        try {
+            breaker.call(() -> stub.getAddress(GetAddressRequest.newBuilder()
+                                                       .setUserId(userId).setAddressId(addressId).build()));
+            return true;
+        } catch (PeerBreaker.PeerRejection e) {
+            if (e.code() == Status.Code.NOT_FOUND) {
+                return false;
+            }
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package dev.kedai.cartorder;
+
+import java.lang.System.Logger.Level;
+import java.util.Locale;
+
+import dev.kedai.platform.events.ConsumedEvent;
+import dev.kedai.platform.events.EventHandler;
+import dev.kedai.platform.events.PoisonEventException;
+import dev.kedai.proto.cartorder.v1.AddItemRequest;
+import dev.kedai.proto.cartorder.v1.AddToCart;
+import io.grpc.StatusRuntimeException;
+import io.helidon.dbclient.DbTransaction;
+
+/**
+ * Applies AddToCart commands (topic {@code kedai.cartorder.cart-commands.v1}, stock's fallback when
+ * cartorder could not be reached). Exactly once: the event consumer skips a redelivered
+ * {@code ce_id}, and {@code cart_operations} skips an {@code operation_id} that was already
+ * applied, whether by an earlier command or by the gRPC call that stock thought had failed.
+ */
+final class CartCommands implements EventHandler {
+
+    private static final System.Logger LOG = System.getLogger(CartCommands.class.getName());
+
+    @Override
+    public void handle(DbTransaction tx, ConsumedEvent event) {
+        AddToCart command = event.parse(AddToCart.parser());
+        try {
+            CartGrpc.validate(AddItemRequest.newBuilder()
+                                      .setOperationId(command.getOperationId())
+                                      .setUserId(command.getUserId())
+                                      .setProductId(command.getProductId())
+                                      .setQuantity(command.getQuantity())
+                                      .build());
+        } catch (StatusRuntimeException e) {
+            throw new PoisonEventException("AddToCart " + event.id() + " is invalid: " + e.getStatus().getDescription(), e);
+        }
+        try {
+            CartStore.add(tx, command.getOperationId(), command.getUserId(),
+                          command.getProductId().toLowerCase(Locale.ROOT), command.getQuantity());
+        } catch (CartLimitException e) {
+            // the user asked for more than a line may hold; nobody waits for an answer, so it is dropped
+            LOG.log(Level.INFO, "AddToCart " + command.getOperationId() + " not applied: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package dev.kedai.cartorder;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.kedai.platform.http.UuidParam;
+import dev.kedai.proto.cartorder.v1.AddItemRequest;
+import dev.kedai.proto.cartorder.v1.CartServiceGrpc;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+
+/**
+ * gRPC {@code CartService}: {@code AddItem}, called by stock's {@code POST /cart/add} once it has
+ * checked availability. Idempotent by {@code operation_id}: a repeat (a retry, or the fallback
+ * command of the same add) returns the cart without adding again.
+ */
+final class CartGrpc extends CartServiceGrpc.CartServiceImplBase {
+
+    private final Carts carts;
+
+    CartGrpc(Carts carts) {
+        this.carts = carts;
+    }
+
+    @Override
+    public void addItem(AddItemRequest request, StreamObserver<dev.kedai.proto.cartorder.v1.Cart> response) {
+        try {
+            validate(request);
+            Cart cart = carts.add(request.getOperationId(), request.getUserId(),
+                                  request.getProductId().toLowerCase(java.util.Locale.ROOT), request.getQuantity());
+            response.onNext(ProtoMapping.cart(cart));
+            response.onCompleted();
+        } catch (CartLimitException e) {
+            response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+        } catch (StatusRuntimeException e) {
+            response.onError(e);
+        } catch (RuntimeException e) {
+            // the product service being down while pricing the answer: the add itself is kept
+            response.onError(Status.UNAVAILABLE.withDescription("cart cannot be served right now").withCause(e)
+                                     .asRuntimeException());
+        }
+    }
+
+    static void validate(AddItemRequest r) {
+        List<String> problems = new ArrayList<>();
+        if (!OperationIds.isValid(r.getOperationId())) {
+            problems.add("operation_id must be 1 to 64 visible ASCII characters");
+        }
+        if (r.getUserId().isBlank() || r.getUserId().length() > 36) {
+            problems.add("user_id is required");
+        }
+        if (!UuidParam.isValid(r.getProductId())) {
+            problems.add("product_id must be a UUID");
+        }
+        if (r.getQuantity() < 1 || r.getQuantity() > CartLine.MAX_QUANTITY) {
+            problems.add("quantity must be between 1 and " + CartLine.MAX_QUANTITY);
+        }
+        if (!problems.isEmpty()) {
+            throw Status.INVALID_ARGUMENT.withDescription(String.join("; ", problems)).asRuntimeException();
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package dev.kedai.cartorder;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** The cart use cases: show it priced with the catalog's current prices, add to it, empty it. */
+final class Carts {
+
+    private final CartStore store;
+    private final Catalog catalog;
+
+    Carts(CartStore store, Catalog catalog) {
+        this.store = store;
+        this.catalog = catalog;
+    }
+
+    /** The user's cart with current names and prices; the total counts available lines only. */
+    Cart cart(String userId) {
+        return priced(store.lines(userId));
+    }
+
+    /** Applies an add once per operation id (a repeat changes nothing) and returns the cart. */
+    Cart add(String operationId, String userId, String productId, int quantity) {
+        store.add(operationId, userId, productId, quantity);
+        return cart(userId);
+    }
+
+    boolean remove(String userId, String itemId) {
+        return store.remove(userId, itemId);
+    }
+
+    void clear(String userId) {
+        store.clear(userId);
+    }
+
+    Cart priced(List<CartLine> lines) {
+        Map<String, ProductSnapshot> products = catalog.products(lines.stream().map(CartLine::productId).toList());
+        List<CartItem> items = new ArrayList<>(lines.size());
+        long total = 0;
+        String currency = Money.DEFAULT_CURRENCY;
+        for (CartLine line : lines) {
+            ProductSnapshot p = products.get(line.productId());
+            if (p == null) {
+                items.add(new CartItem(line.itemId(), line.productId(), null, null, line.quantity(), null, false));
+                continue;
+            }
+            Money lineTotal = new Money(p.price().amount() * line.quantity(), p.price().currency());
+            items.add(new CartItem(line.itemId(), line.productId(), p.name(), p.price(), line.quantity(), lineTotal,
+                                   p.active()));
+            if (p.active()) {
+                total += lineTotal.amount();
+                currency = p.price().currency();
+            }
+        }
+        return new Cart(items, new Money(total, currency));
+    }
+}

@@ -1,0 +1,247 @@
+package dev.kedai.cartorder;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
+import dev.kedai.platform.http.Fields;
+import dev.kedai.platform.http.Json;
+import dev.kedai.platform.http.Problem;
+import dev.kedai.platform.http.ProblemException;
+import dev.kedai.platform.security.Caller;
+import io.helidon.dbclient.DbClient;
+import io.helidon.dbclient.DbTransaction;
+import io.helidon.faulttolerance.CircuitBreakerOpenException;
+
+import static dev.kedai.platform.http.Field.field;
+
+/**
+ * {@code POST /order}, the checkout saga:
+ * <ol>
+ * <li>claim the (user, Idempotency-Key) — a replay answers with the order already made, a
+ *     request still running is waited for (up to {@code checkout.in-flight-wait}) then 409, another
+ *     body is 422;</li>
+ * <li>validate the body and the address (user gRPC), read the cart, snapshot names and prices
+ *     (product gRPC) — an unavailable product is 409;</li>
+ * <li>reserve every line with stock (gRPC, all or none, under the order id, for the order's TTL
+ *     plus a grace) — a shortage is 409 naming the short lines;</li>
+ * <li>in ONE transaction: the PENDING_PAYMENT order with {@code expires_at}, the ordered cart
+ *     lines removed, the OrderPlaced outbox row, the key marked done.</li>
+ * </ol>
+ * If anything fails after Reserve was sent and the order was not stored, the reservation is
+ * released in the background; if even that cannot happen (the process died), the reservation
+ * expires and stock's sweeper releases it. Only then does the key get forgotten, so a retry
+ * starts afresh.
+ */
+final class Checkout {
+
+    private static final Fields BODY = Fields.of(field("address_id").uuid());
+    private static final ObjectReader STRICT = Json.mapper().readerFor(JsonNode.class)
+            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    private static final Duration POLL = Duration.ofMillis(50);
+
+    /** Test seam: runs after stock reserved and before the order is stored (a crash there). */
+    interface AfterReserve {
+        void run(String orderId);
+    }
+
+    /** The order and whether it was made by an earlier request with the same key. */
+    record Placed(Order order, boolean replayed) {
+    }
+
+    private final DbClient db;
+    private final IdempotencyKeys keys;
+    private final Addresses addresses;
+    private final Catalog catalog;
+    private final StockReservations stock;
+    private final OrderEvents events;
+    private final Clock clock;
+    private final Duration orderTtl;
+    private final Duration reservationGrace;
+    private final Duration inFlightWait;
+    private final AfterReserve afterReserve;
+
+    Checkout(DbClient db, IdempotencyKeys keys, Addresses addresses, Catalog catalog, StockReservations stock,
+             OrderEvents events, Clock clock, CheckoutSettings settings, AfterReserve afterReserve) {
+        this.db = db;
+        this.keys = keys;
+        this.addresses = addresses;
+        this.catalog = catalog;
+        this.stock = stock;
+        this.events = events;
+        this.clock = clock;
+        this.orderTtl = settings.orderTtl();
+        this.reservationGrace = settings.reservationGrace();
+        this.inFlightWait = settings.inFlightWait();
+        this.afterReserve = afterReserve;
+    }
+
+    /** Config {@code checkout.*}: order-ttl (PT15M), reservation-grace (PT1M), in-flight-wait (PT3S), key-lease (PT30S). */
+    record CheckoutSettings(Duration orderTtl, Duration reservationGrace, Duration inFlightWait, Duration keyLease) {
+        static CheckoutSettings from(io.helidon.config.Config config) {
+            var c = config.get("checkout");
+            return new CheckoutSettings(c.get("order-ttl").as(Duration.class).orElse(Duration.ofMinutes(15)),
+                                        c.get("reservation-grace").as(Duration.class).orElse(Duration.ofMinutes(1)),
+                                        c.get("in-flight-wait").as(Duration.class).orElse(Duration.ofSeconds(3)),
+                                        c.get("key-lease").as(Duration.class).orElse(Duration.ofSeconds(30)));
+        }
+    }
+
+    /**
+     * @param key  the Idempotency-Key, already checked for presence and shape
+     * @param body the raw body (may be empty, meaning {@code {}})
+     */
+    Placed place(Caller caller, String key, byte[] body, boolean jsonContentType) {
+        String userId = caller.userId();
+        String hash = RequestHash.of(body);
+        Instant giveUp = clock.instant().plus(inFlightWait);
+        while (true) {
+            IdempotencyKeys.Claim claim = keys.claim(userId, key, hash);
+            switch (claim) {
+                case IdempotencyKeys.Mismatch m ->
+                        throw ProblemException.unprocessable("this Idempotency-Key was used with another body");
+                case IdempotencyKeys.Replay r -> {
+                    return new Placed(OrderStore.find(db.execute(), userId, r.orderId()).orElseThrow(), true);
+                }
+                case IdempotencyKeys.Claimed c -> {
+                    try {
+                        return new Placed(run(userId, key, c.orderId(), parse(body, jsonContentType)), false);
+                    } catch (RuntimeException e) {
+                        keys.forget(userId, key, c.orderId());
+                        throw e;
+                    }
+                }
+                case IdempotencyKeys.InFlight f -> {
+                    if (clock.instant().isAfter(giveUp)) {
+                        throw ProblemException.conflict("a request with this Idempotency-Key is still being processed");
+                    }
+                    pause();
+                }
+            }
+        }
+    }
+
+    private Order run(String userId, String key, String orderId, JsonNode body) {
+        JsonNode valid = BODY.validate(body);
+        String addressId = valid.hasNonNull("address_id") ? valid.get("address_id").asText().toLowerCase() : null;
+        if (addressId != null && !addresses.belongsTo(userId, addressId)) {
+            throw ProblemException.notFound("address " + addressId + " is not one of yours");
+        }
+        List<CartLine> cart = CartStore.lines(db.execute(), userId);
+        if (cart.isEmpty()) {
+            throw ProblemException.badRequest("the cart is empty");
+        }
+        Map<String, ProductSnapshot> products = catalog.products(cart.stream().map(CartLine::productId).toList());
+        List<String> unavailable = cart.stream().map(CartLine::productId)
+                .filter(id -> products.get(id) == null || !products.get(id).active())
+                .toList();
+        if (!unavailable.isEmpty()) {
+            throw new ProblemException(Problem.of(409, "some products in the cart are no longer sold")
+                                               .with("unavailable", unavailable));
+        }
+        List<OrderLine> lines = new ArrayList<>(cart.size());
+        long total = 0;
+        String currency = Money.DEFAULT_CURRENCY;
+        for (CartLine l : cart) {
+            ProductSnapshot p = products.get(l.productId());
+            Money lineTotal = new Money(p.price().amount() * l.quantity(), p.price().currency());
+            lines.add(new OrderLine(l.productId(), p.name(), p.price(), l.quantity(), lineTotal));
+            total += lineTotal.amount();
+            currency = p.price().currency();
+        }
+        Instant now = clock.instant();
+        Order order = new Order(orderId, "PENDING_PAYMENT", lines, new Money(total, currency), addressId,
+                                now, now.plus(orderTtl));
+        reserveAndStore(userId, key, order, cart);
+        return order;
+    }
+
+    private void reserveAndStore(String userId, String key, Order order, List<CartLine> cart) {
+        StockReservations.Reservation reservation;
+        try {
+            reservation = stock.reserve(order.orderId(),
+                                        cart.stream().map(l -> new StockReservations.Wanted(l.productId(), l.quantity())).toList(),
+                                        orderTtl.plus(reservationGrace));
+        } catch (CircuitBreakerOpenException e) {
+            throw e;   // nothing was sent to stock
+        } catch (RuntimeException e) {
+            // a deadline or a lost answer: stock may have reserved, so give it back
+            releaseUnlessStored(order.orderId());
+            throw e;
+        }
+        if (!reservation.reserved()) {
+            throw new ProblemException(Problem.of(409, "not enough stock for some lines")
+                                               .typed("https://kedai.dev/problems/insufficient-stock", "Insufficient stock")
+                                               .with("short", reservation.shortages()));
+        }
+        try {
+            afterReserve.run(order.orderId());
+            store(userId, key, order, cart);
+        } catch (RuntimeException | Error e) {
+            releaseUnlessStored(order.orderId());
+            throw e;
+        }
+    }
+
+    private void store(String userId, String key, Order order, List<CartLine> cart) {
+        DbTransaction tx = db.transaction();
+        boolean committed = false;
+        try {
+            OrderStore.insert(tx, userId, order);
+            CartStore.removeOrdered(tx, userId, cart);
+            events.placed(tx, userId, order);
+            IdempotencyKeys.done(tx, userId, key, order.orderId());
+            tx.commit();
+            committed = true;
+        } finally {
+            if (!committed) {
+                tx.rollback();
+            }
+        }
+    }
+
+    // a commit whose answer was lost may still have stored the order: never release a stored order's stock
+    private void releaseUnlessStored(String orderId) {
+        try {
+            if (db.execute().get("SELECT 1 AS stored FROM orders WHERE order_id = ?", orderId).isPresent()) {
+                return;
+            }
+        } catch (RuntimeException e) {
+            return;   // cannot tell: the reservation expires on its own
+        }
+        stock.releaseInBackground(orderId);
+    }
+
+    private static JsonNode parse(byte[] body, boolean jsonContentType) {
+        if (body.length == 0) {
+            return Json.mapper().createObjectNode();
+        }
+        if (!jsonContentType) {
+            throw new ProblemException(Problem.of(415, "Content-Type must be application/json"));
+        }
+        try {
+            JsonNode node = STRICT.readValue(body);
+            return node == null || node.isMissingNode() ? Json.mapper().createObjectNode() : node;
+        } catch (IOException e) {
+            throw ProblemException.badRequest("malformed JSON");
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(POLL);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ProblemException.conflict("a request with this Idempotency-Key is still being processed");
+        }
+    }
+}

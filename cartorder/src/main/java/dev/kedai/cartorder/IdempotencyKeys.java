@@ -1,0 +1,97 @@
+package dev.kedai.cartorder;
+
+import java.time.Duration;
+import java.util.UUID;
+
+import dev.kedai.platform.http.ProblemException;
+import io.helidon.dbclient.DbClient;
+import io.helidon.dbclient.DbRow;
+import io.helidon.dbclient.DbTransaction;
+
+/**
+ * SQL of {@code idempotency_keys}: who runs a checkout for a (user, Idempotency-Key), and which
+ * order it made. A claim holds a lease; a claim whose lease ran out (its process died) is taken
+ * over by the next request with the same key and body, which carries on with the same order id.
+ * Only successes are remembered: a checkout that fails forgets its key, so the client may retry it.
+ */
+final class IdempotencyKeys {
+
+    private static final String CLAIM = """
+            INSERT IGNORE INTO idempotency_keys (user_id, idem_key, request_hash, order_id, state, locked_until)
+            VALUES (?, ?, ?, ?, 'IN_FLIGHT', CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND)""";
+    private static final String READ = """
+            SELECT request_hash, order_id, state, locked_until > CURRENT_TIMESTAMP(3) AS leased
+            FROM idempotency_keys WHERE user_id = ? AND idem_key = ?""";
+    private static final String TAKE_OVER = """
+            UPDATE idempotency_keys SET locked_until = CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND
+            WHERE user_id = ? AND idem_key = ? AND state = 'IN_FLIGHT' AND locked_until <= CURRENT_TIMESTAMP(3)""";
+    private static final String DONE = """
+            UPDATE idempotency_keys SET state = 'DONE'
+            WHERE user_id = ? AND idem_key = ? AND order_id = ? AND state = 'IN_FLIGHT'""";
+    private static final String FORGET =
+            "DELETE FROM idempotency_keys WHERE user_id = ? AND idem_key = ? AND order_id = ? AND state = 'IN_FLIGHT'";
+
+    /** What a request with a key may do. */
+    sealed interface Claim {
+    }
+
+    /** This request runs the checkout, for {@code orderId}. */
+    record Claimed(String orderId) implements Claim {
+    }
+
+    /** The key's checkout is done: answer with its order. */
+    record Replay(String orderId) implements Claim {
+    }
+
+    /** Another request with this key is still running. */
+    record InFlight() implements Claim {
+    }
+
+    /** The key was used with another body. */
+    record Mismatch() implements Claim {
+    }
+
+    private final DbClient db;
+    private final long leaseSeconds;
+
+    IdempotencyKeys(DbClient db, Duration lease) {
+        this.db = db;
+        this.leaseSeconds = Math.max(1, lease.toSeconds());
+    }
+
+    Claim claim(String userId, String key, String requestHash) {
+        String orderId = UUID.randomUUID().toString();
+        if (db.execute().insert(CLAIM, userId, key, requestHash, orderId, leaseSeconds) == 1) {
+            return new Claimed(orderId);
+        }
+        DbRow row = db.execute().get(READ, userId, key).orElse(null);
+        if (row == null) {
+            // forgotten between our insert and read: try again as a new claim
+            return claim(userId, key, requestHash);
+        }
+        if (!row.column("request_hash").getString().equals(requestHash)) {
+            return new Mismatch();
+        }
+        String existing = row.column("order_id").getString();
+        if ("DONE".equals(row.column("state").getString())) {
+            return new Replay(existing);
+        }
+        if (row.column("leased").getInt() == 1) {
+            return new InFlight();
+        }
+        return db.execute().update(TAKE_OVER, leaseSeconds, userId, key) == 1 ? new Claimed(existing) : new InFlight();
+    }
+
+    /** Marks the checkout done, in the transaction that stores its order. */
+    static void done(DbTransaction tx, String userId, String key, String orderId) {
+        if (tx.update(DONE, userId, key, orderId) != 1) {
+            // our claim was taken over and given up meanwhile: do not store a second outcome for this key
+            throw ProblemException.conflict("this Idempotency-Key was taken over by another request; retry");
+        }
+    }
+
+    /** Gives the key up after a failed checkout, so the client can retry with it. */
+    void forget(String userId, String key, String orderId) {
+        db.execute().delete(FORGET, userId, key, orderId);
+    }
+}

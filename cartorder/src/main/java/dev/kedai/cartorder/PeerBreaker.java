@@ -1,0 +1,78 @@
+package dev.kedai.cartorder;
+
+import java.time.Duration;
+import java.util.Set;
+import java.util.function.Supplier;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.helidon.config.Config;
+import io.helidon.faulttolerance.CircuitBreaker;
+
+/**
+ * A circuit breaker around the gRPC calls to one peer (product, stock, user). While the peer is
+ * down or too slow the breaker opens and calls fail at once with
+ * {@code CircuitBreakerOpenException} (answered 503 by the platform's problem mapping) instead of
+ * each request waiting for a deadline. Only transport failures count: a peer that answers
+ * NOT_FOUND or INVALID_ARGUMENT is up, so those come out as {@link PeerRejection} and never open it.
+ *
+ * <p>Config {@code peers.breaker}: {@code delay} (how long it stays open, default PT5S),
+ * {@code volume} (calls in the rolling window, default 10), {@code error-ratio} (percent of
+ * failures in the window that opens it, default 50).
+ */
+final class PeerBreaker {
+
+    private static final Set<Status.Code> PEER_IS_UP = Set.of(Status.Code.NOT_FOUND, Status.Code.INVALID_ARGUMENT,
+            Status.Code.FAILED_PRECONDITION, Status.Code.ALREADY_EXISTS, Status.Code.PERMISSION_DENIED,
+            Status.Code.OUT_OF_RANGE);
+
+    private final CircuitBreaker breaker;
+
+    private PeerBreaker(CircuitBreaker breaker) {
+        this.breaker = breaker;
+    }
+
+    static PeerBreaker create(String peer, Config config) {
+        Config c = config.get("peers.breaker");
+        return new PeerBreaker(CircuitBreaker.builder()
+                .name(peer)
+                .delay(c.get("delay").as(Duration.class).orElse(Duration.ofSeconds(5)))
+                .volume(c.get("volume").asInt().orElse(10))
+                .errorRatio(c.get("error-ratio").asInt().orElse(50))
+                .successThreshold(1)
+                .addSkipOn(PeerRejection.class)
+                .build());
+    }
+
+    /** Runs one call through the breaker. */
+    <T> T call(Supplier<T> call) {
+        return breaker.invoke(() -> {
+            try {
+                return call.get();
+            } catch (StatusRuntimeException e) {
+                if (PEER_IS_UP.contains(e.getStatus().getCode())) {
+                    throw new PeerRejection(e);
+                }
+                throw e;
+            }
+        });
+    }
+
+    CircuitBreaker.State state() {
+        return breaker.state();
+    }
+
+    /** A peer answered with a business error: it is up, the request was refused. */
+    static final class PeerRejection extends RuntimeException {
+        private final Status.Code code;
+
+        PeerRejection(StatusRuntimeException cause) {
+            super(cause.getStatus().getCode() + ": " + cause.getStatus().getDescription(), cause, false, false);
+            this.code = cause.getStatus().getCode();
+        }
+
+        Status.Code code() {
+            return code;
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package dev.kedai.cartorder;
+
+import java.time.Instant;
+
+import com.google.protobuf.Timestamp;
+
+/** Conversions between the service's records and protobuf messages. */
+final class ProtoMapping {
+
+    private ProtoMapping() {
+    }
+
+    static dev.kedai.proto.common.v1.Money money(Money m) {
+        return dev.kedai.proto.common.v1.Money.newBuilder().setAmount(m.amount()).setCurrency(m.currency()).build();
+    }
+
+    static Timestamp timestamp(Instant t) {
+        return Timestamp.newBuilder().setSeconds(t.getEpochSecond()).setNanos(t.getNano()).build();
+    }
+
+    static dev.kedai.proto.cartorder.v1.Cart cart(Cart cart) {
+        var b = dev.kedai.proto.cartorder.v1.Cart.newBuilder().setTotal(money(cart.total()));
+        for (CartItem i : cart.items()) {
+            var item = dev.kedai.proto.cartorder.v1.CartItem.newBuilder()
+                    .setItemId(i.itemId())
+                    .setProductId(i.productId())
+                    .setQuantity(i.quantity())
+                    .setAvailable(i.available());
+            if (i.name() != null) {
+                item.setName(i.name());
+            }
+            if (i.unitPrice() != null) {
+                item.setUnitPrice(money(i.unitPrice())).setLineTotal(money(i.lineTotal()));
+            }
+            b.addItems(item);
+        }
+        return b.build();
+    }
+}

@@ -1,0 +1,72 @@
+package dev.kedai.cartorder;
+
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import dev.kedai.proto.stock.v1.Line;
+import dev.kedai.proto.stock.v1.ReleaseRequest;
+import dev.kedai.proto.stock.v1.ReserveRequest;
+import dev.kedai.proto.stock.v1.ReserveResponse;
+import dev.kedai.proto.stock.v1.StockServiceGrpc;
+import dev.kedai.proto.stock.v1.StockServiceGrpc.StockServiceBlockingStub;
+import io.grpc.Channel;
+
+/**
+ * Reservations of the stock service (gRPC {@code Reserve}/{@code Release}, idempotent by order id).
+ * Reserve goes through the circuit breaker; Release is best effort in the background, because a
+ * reservation that is not released expires anyway (stock's sweeper).
+ */
+final class StockReservations {
+
+    private static final System.Logger LOG = System.getLogger(StockReservations.class.getName());
+
+    private final StockServiceBlockingStub stub;
+    private final PeerBreaker breaker;
+
+    StockReservations(Channel channel, PeerBreaker breaker) {
+        this.stub = StockServiceGrpc.newBlockingStub(channel);
+        this.breaker = breaker;
+    }
+
+    /** A line to reserve. */
+    record Wanted(String productId, int quantity) {
+    }
+
+    /** Stock's answer: reserved, or the lines it is short of. */
+    record Reservation(boolean reserved, List<Shortage> shortages, Instant expiresAt) {
+    }
+
+    /** One line stock cannot cover: {@code {product_id, requested, available}} in a 409. */
+    record Shortage(String productId, int requested, int available) {
+    }
+
+    /** Reserves every line or none for {@code orderId}, for {@code ttl}. */
+    Reservation reserve(String orderId, List<Wanted> lines, Duration ttl) {
+        ReserveRequest.Builder request = ReserveRequest.newBuilder()
+                .setOrderId(orderId)
+                .setTtlSeconds((int) Math.max(1, ttl.toSeconds()));
+        lines.forEach(l -> request.addLines(Line.newBuilder().setProductId(l.productId()).setQuantity(l.quantity())));
+        ReserveResponse answer = breaker.call(() -> stub.reserve(request.build()));
+        List<Shortage> shortages = answer.getShortagesList().stream()
+                .map(s -> new Shortage(s.getProductId(), s.getRequested(), s.getAvailable()))
+                .toList();
+        Instant expires = answer.hasExpiresAt()
+                ? Instant.ofEpochSecond(answer.getExpiresAt().getSeconds(), answer.getExpiresAt().getNanos())
+                : null;
+        return new Reservation(answer.getReserved(), shortages, expires);
+    }
+
+    /** Asks stock to release {@code orderId}'s reservation, without waiting; a failure is only logged. */
+    void releaseInBackground(String orderId) {
+        Thread.ofVirtual().name("release-" + orderId).start(() -> {
+            try {
+                stub.release(ReleaseRequest.newBuilder().setOrderId(orderId).build());
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "releasing the reservation of order " + orderId
+                        + " failed; it is released when it expires", e);
+            }
+        });
+    }
+}

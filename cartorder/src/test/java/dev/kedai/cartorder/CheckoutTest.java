@@ -1,0 +1,251 @@
+package dev.kedai.cartorder;
+
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static dev.kedai.cartorder.CartOrderFixture.newId;
+import static dev.kedai.platform.testing.TestHttp.assertProblem;
+import static dev.kedai.platform.testing.TestHttp.fieldsOf;
+import static dev.kedai.platform.testing.TestHttp.json;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+class CheckoutTest {
+
+    private static CartOrderFixture f;
+
+    @BeforeAll
+    static void start() {
+        f = CartOrderFixture.shared();
+    }
+
+    @AfterEach
+    void noHook() {
+        f.afterReserve = orderId -> { };
+    }
+
+    @Test
+    void checkoutSnapshotsPricesReservesStoresClearsAndPublishesInOneGo() {
+        String user = newId();
+        String address = newId();
+        f.peers.address(user, address);
+        String kopi = f.product("Kopi Gayo", 85_000);
+        String teh = f.product("Teh Melati", 25_000);
+        f.add(user, kopi, 2);
+        f.add(user, teh, 1);
+
+        HttpResponse<String> res = f.checkout(user, "key-1", "{\"address_id\":\"" + address + "\"}");
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(201);
+        assertThat(res.headers().firstValue("Idempotent-Replayed")).isEmpty();
+        JsonNode order = json(res);
+        String orderId = order.get("order_id").asText();
+        assertThat(res.headers().firstValue("Location")).hasValue("/order/" + orderId);
+        assertThat(order.get("status").asText()).isEqualTo("PENDING_PAYMENT");
+        assertThat(order.get("address_id").asText()).isEqualTo(address);
+        assertThat(order.get("total").get("amount").asLong()).isEqualTo(195_000);
+        assertThat(order.get("items").findValuesAsText("name")).containsExactlyInAnyOrder("Kopi Gayo", "Teh Melati");
+        Instant created = Instant.parse(order.get("created_at").asText());
+        assertThat(Duration.between(created, Instant.parse(order.get("expires_at").asText()))).isEqualTo(Duration.ofMinutes(15));
+
+        // stock reserved every line under the order id, for the order's TTL plus the grace
+        var reserved = f.peers.reservations.get(orderId);
+        assertThat(reserved.getLinesList()).extracting(l -> l.getProductId() + "x" + l.getQuantity())
+                .containsExactlyInAnyOrder(kopi + "x2", teh + "x1");
+        assertThat(reserved.getTtlSeconds()).isEqualTo(16 * 60);
+        // the cart is empty, and the order and its OrderPlaced event were stored
+        assertThat(json(f.http.get("/cart", f.bearer(user))).get("items")).isEmpty();
+        assertThat(f.query("SELECT event_type FROM outbox WHERE event_key = ?", orderId))
+                .isEqualTo("kedai.cartorder.v1.OrderPlaced");
+
+        // the prices are a snapshot: a later price change does not touch the order
+        f.peers.product(kopi, "Kopi Gayo", 99_000, true);
+        JsonNode stored = json(f.http.get("/order/" + orderId, f.bearer(user)));
+        assertThat(stored.get("total").get("amount").asLong()).isEqualTo(195_000);
+        assertThat(stored.get("items")).hasSize(2);
+        assertProblem(f.http.get("/order/" + orderId, f.bearer(newId())), 404);
+        assertProblem(f.http.get("/order/not-an-id", f.bearer(user)), 400);
+    }
+
+    @Test
+    void sameKeyAndBodyReplaysTheOrderOtherBodyIs422KeysArePerUser() {
+        String user = newId();
+        f.add(user, f.product("Kopi", 10_000), 1);
+        String key = newId();
+        HttpResponse<String> first = f.checkout(user, key, "{}");
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(201);
+        int reserves = f.peers.reserveCalls.get();
+
+        HttpResponse<String> again = f.checkout(user, key, " { } ");
+        assertThat(again.statusCode()).isEqualTo(201);
+        assertThat(again.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+        assertThat(json(again).get("order_id")).isEqualTo(json(first).get("order_id"));
+        assertThat(f.peers.reserveCalls.get()).isEqualTo(reserves);
+        assertThat(f.count("SELECT COUNT(*) FROM orders WHERE user_id = ?", user)).isEqualTo(1);
+
+        // another body with the same key is 422, even a body that would not validate
+        assertProblem(f.checkout(user, key, "{\"address_id\":\"" + newId() + "\"}"), 422);
+        assertProblem(f.checkout(user, key, "{\"role\":\"admin\"}"), 422);
+
+        // the same key of another user is another checkout
+        String other = newId();
+        f.add(other, f.product("Teh", 5_000), 1);
+        HttpResponse<String> theirs = f.checkout(other, key, "{}");
+        assertThat(theirs.statusCode()).isEqualTo(201);
+        assertThat(json(theirs).get("order_id")).isNotEqualTo(json(first).get("order_id"));
+    }
+
+    @Test
+    void aRetryWhileTheFirstIsRunningGets409ThenTheSameOrder() throws Exception {
+        String user = newId();
+        f.add(user, f.product("Kopi", 10_000), 1);
+        CountDownLatch proceed = new CountDownLatch(1);
+        CountDownLatch reserved = new CountDownLatch(1);
+        f.afterReserve = orderId -> {
+            reserved.countDown();
+            try {
+                proceed.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        String key = newId();
+        CompletableFuture<HttpResponse<String>> first = CompletableFuture.supplyAsync(() -> f.checkout(user, key, "{}"));
+        assertThat(reserved.await(5, TimeUnit.SECONDS)).isTrue();
+
+        // still running after the wait (checkout.in-flight-wait): 409
+        assertProblem(f.checkout(user, key, "{}"), 409);
+
+        // a retry that comes while it runs and it finishes within the wait: the same order, replayed
+        CompletableFuture<HttpResponse<String>> retry = CompletableFuture.supplyAsync(() -> f.checkout(user, key, "{}"));
+        await().pollDelay(Duration.ofMillis(200)).until(() -> true);
+        proceed.countDown();
+        HttpResponse<String> one = first.get(10, TimeUnit.SECONDS);
+        HttpResponse<String> two = retry.get(10, TimeUnit.SECONDS);
+        assertThat(one.statusCode()).as(one.body()).isEqualTo(201);
+        assertThat(two.statusCode()).as(two.body()).isEqualTo(201);
+        assertThat(two.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+        assertThat(json(two).get("order_id")).isEqualTo(json(one).get("order_id"));
+        assertThat(f.count("SELECT COUNT(*) FROM orders WHERE user_id = ?", user)).isEqualTo(1);
+    }
+
+    @Test
+    void badInputIs4xxAndChangesNothing() {
+        String user = newId();
+        String kopi = f.product("Kopi", 10_000);
+
+        assertProblem(f.checkout(user, "k", "{}"), 400);   // empty cart
+        f.add(user, kopi, 1);
+        var missing = f.checkout(user, null, "{}");
+        assertProblem(missing, 400);
+        assertThat(fieldsOf(missing)).containsExactly("Idempotency-Key");
+        assertThat(fieldsOf(f.checkout(user, " ", "{}"))).containsExactly("Idempotency-Key");
+        assertThat(fieldsOf(f.checkout(user, "x".repeat(65), "{}"))).containsExactly("Idempotency-Key");
+        assertThat(fieldsOf(f.checkout(user, "a", "{\"address_id\":\"nope\"}"))).containsExactly("address_id");
+        assertThat(fieldsOf(f.checkout(user, "b", "{\"role\":\"admin\",\"status\":\"PAID\"}")))
+                .containsExactly("role", "status");
+        assertProblem(f.checkout(user, "c", "{\"address_id\":"), 400);
+        assertProblem(f.checkout(user, "d", "[]"), 400);
+        assertProblem(f.checkout(user, "e", "{\"address_id\":\"" + newId() + "\"}"), 404);   // unknown address
+        String othersAddress = newId();
+        f.peers.address(newId(), othersAddress);
+        assertProblem(f.checkout(user, "f", "{\"address_id\":\"" + othersAddress + "\"}"), 404);
+        assertProblem(f.http.post("/order", "text/plain", "{}".getBytes(StandardCharsets.UTF_8),
+                                  concat(f.bearer(user), "Idempotency-Key", "g")), 415);
+        assertProblem(f.http.post("/order", "application/json", "{}".getBytes(StandardCharsets.UTF_8),
+                                  "Idempotency-Key", "h"), 401);
+
+        // nothing was kept, and a key whose checkout failed can be used again
+        assertThat(f.count("SELECT COUNT(*) FROM orders WHERE user_id = ?", user)).isZero();
+        assertThat(json(f.http.get("/cart", f.bearer(user))).get("items")).hasSize(1);
+        assertThat(f.checkout(user, "e", "{\"address_id\":\"" + newId() + "\"}").statusCode()).isEqualTo(404);
+        assertThat(f.checkout(user, "a", "{}").statusCode()).isEqualTo(201);
+    }
+
+    @Test
+    void shortStockIs409NamingTheLinesAndKeepsNothing() {
+        String user = newId();
+        String kopi = f.product("Kopi", 10_000);
+        String teh = f.product("Teh", 5_000);
+        f.peers.available.put(teh, 1);
+        f.add(user, kopi, 2);
+        f.add(user, teh, 3);
+
+        JsonNode problem = assertProblem(f.checkout(user, "k1", "{}"), 409);
+        assertThat(problem.get("short")).hasSize(1);
+        assertThat(problem.get("short").get(0).get("product_id").asText()).isEqualTo(teh);
+        assertThat(problem.get("short").get(0).get("requested").asInt()).isEqualTo(3);
+        assertThat(problem.get("short").get(0).get("available").asInt()).isEqualTo(1);
+        assertThat(f.peers.available.get(kopi)).isEqualTo(1_000);   // all or nothing
+        assertThat(f.count("SELECT COUNT(*) FROM orders WHERE user_id = ?", user)).isZero();
+        assertThat(json(f.http.get("/cart", f.bearer(user))).get("items")).hasSize(2);
+
+        // a product that is no longer sold is refused too
+        f.peers.available.put(teh, 10);
+        f.peers.product(kopi, "Kopi", 10_000, false);
+        JsonNode gone = assertProblem(f.checkout(user, "k1", "{}"), 409);
+        assertThat(gone.get("unavailable").findValuesAsText("")).isEmpty();
+        assertThat(gone.get("unavailable").get(0).asText()).isEqualTo(kopi);
+        f.peers.product(kopi, "Kopi", 10_000, true);
+        assertThat(f.checkout(user, "k1", "{}").statusCode()).isEqualTo(201);
+    }
+
+    @Test
+    void aFailureBetweenReserveAndStoreReleasesTheReservationAndKeepsNothing() {
+        String user = newId();
+        String kopi = f.product("Kopi", 10_000);
+        f.add(user, kopi, 4);
+        String[] doomed = new String[1];
+        f.afterReserve = orderId -> {
+            doomed[0] = orderId;
+            throw new IllegalStateException("simulated crash between reserve and store");
+        };
+        assertThat(f.checkout(user, "crash", "{}").statusCode()).isEqualTo(500);
+        // the reservation was made for the order's TTL (it expires if nobody releases it) and is released now
+        await().atMost(Duration.ofSeconds(5)).until(() -> f.peers.releases.contains(doomed[0]));
+        assertThat(f.peers.reservations).doesNotContainKey(doomed[0]);
+        assertThat(f.peers.available.get(kopi)).isEqualTo(1_000);
+        assertThat(f.count("SELECT COUNT(*) FROM orders WHERE user_id = ?", user)).isZero();
+        assertThat(f.count("SELECT COUNT(*) FROM outbox WHERE event_key = ?", doomed[0])).isZero();
+        assertThat(json(f.http.get("/cart", f.bearer(user))).get("items").get(0).get("quantity").asInt()).isEqualTo(4);
+
+        f.afterReserve = orderId -> { };
+        assertThat(f.checkout(user, "crash", "{}").statusCode()).isEqualTo(201);
+    }
+
+    @Test
+    void aRetryAfterTheFirstProcessDiedContinuesWithTheSameOrderAndReservation() {
+        String user = newId();
+        String kopi = f.product("Kopi", 10_000);
+        f.add(user, kopi, 2);
+        // a process claimed the key, reserved under its order id, and died before storing the order
+        String orderId = newId();
+        f.query("""
+                INSERT INTO idempotency_keys (user_id, idem_key, request_hash, order_id, state, locked_until)
+                VALUES (?, 'dead', ?, ?, 'IN_FLIGHT', CURRENT_TIMESTAMP(3) - INTERVAL 1 SECOND)""",
+                user, RequestHash.of("{}".getBytes(StandardCharsets.UTF_8)), orderId);
+        f.peers.reservations.put(orderId, dev.kedai.proto.stock.v1.ReserveRequest.newBuilder().setOrderId(orderId)
+                .addLines(dev.kedai.proto.stock.v1.Line.newBuilder().setProductId(kopi).setQuantity(2)).build());
+        f.peers.available.merge(kopi, -2, Integer::sum);
+
+        HttpResponse<String> retry = f.checkout(user, "dead", "{}");
+        assertThat(retry.statusCode()).as(retry.body()).isEqualTo(201);
+        assertThat(json(retry).get("order_id").asText()).isEqualTo(orderId);
+        assertThat(f.peers.available.get(kopi)).isEqualTo(998);   // reserved once, not twice
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+}
