@@ -1,0 +1,108 @@
+package dev.kedai.devstack.edge;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+
+/**
+ * One JSON line per request: time, request id, client, method, path, status, route, upstream,
+ * latency and upstream latency (ms). Written by one background thread so request threads never
+ * wait for the disk; lines are flushed as soon as the queue is empty.
+ */
+public final class AccessLog implements AutoCloseable {
+
+    /** One request, as logged. {@code upstream} is "-" when the edge answered itself. */
+    public record Entry(Instant time, String requestId, String client, String method, String path, int status,
+                        String route, String upstream, double latencyMs, double upstreamLatencyMs) {
+
+        String json() {
+            JsonStringEncoder enc = JsonStringEncoder.getInstance();
+            return String.format(Locale.ROOT, "{\"time\":\"%s\",\"request_id\":\"%s\",\"client\":\"%s\",\"method\":\"%s\","
+                            + "\"path\":\"%s\",\"status\":%d,\"route\":\"%s\",\"upstream\":\"%s\",\"latency_ms\":%.3f,"
+                            + "\"upstream_latency_ms\":%.3f}",
+                    time, new String(enc.quoteAsString(requestId)), client, method, new String(enc.quoteAsString(path)),
+                    status, route, upstream, latencyMs, upstreamLatencyMs);
+        }
+    }
+
+    private static final String STOP = "";
+
+    private final Path file;
+    private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>(100_000);
+    private final Thread writer;
+
+    public AccessLog(Path file) {
+        this.file = file;
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + file.getParent(), e);
+        }
+        this.writer = Thread.ofPlatform().daemon().name("edge-access-log").start(this::writeLoop);
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** Queues the line; under a flood that outruns the disk, lines are dropped, requests never wait. */
+    public void log(Entry entry) {
+        lines.offer(entry.json());
+    }
+
+    private void writeLoop() {
+        try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND)) {
+            List<String> batch = new ArrayList<>();
+            while (true) {
+                String line = lines.poll(1, TimeUnit.SECONDS);
+                if (line == null) {
+                    continue;
+                }
+                batch.add(line);
+                lines.drainTo(batch, 4096);
+                boolean stop = false;
+                for (String l : batch) {
+                    if (l == STOP) {
+                        stop = true;
+                    } else {
+                        out.write(l);
+                        out.write('\n');
+                    }
+                }
+                batch.clear();
+                out.flush();
+                if (stop) {
+                    return;
+                }
+            }
+        } catch (IOException e) {
+            System.getLogger(AccessLog.class.getName()).log(System.Logger.Level.WARNING, "access log failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Writes what is queued, then stops the writer. */
+    @Override
+    public void close() {
+        try {
+            lines.put(STOP);
+            writer.join(TimeUnit.SECONDS.toMillis(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package dev.kedai.devstack.edge;
+
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeSet;
+
+import io.helidon.webclient.http1.Http1Client;
+import io.helidon.webserver.WebServer;
+
+/**
+ * The devstack's stand-in for Kong: a Helidon WebServer whose routes and plugins are read from
+ * the {@code kong-ingress/} manifests at start (there is no other route table), proxying to the
+ * services with a keep-alive connection pool.
+ *
+ * <pre>{@code
+ * try (DevEdge edge = DevEdge.start(new EdgeSettings(8080, root.resolve("kong-ingress"),
+ *         Map.of("kedai-stock", URI.create("http://127.0.0.1:8002"), ...), jwks, logFile, true))) {
+ *     ... http://127.0.0.1:8080/stock ...
+ * }
+ * }</pre>
+ */
+public final class DevEdge implements AutoCloseable {
+    /** Idle keep-alive connections kept per upstream; more are opened under load and closed after. */
+    static final int POOL_SIZE = 512;
+
+    private final WebServer server;
+    private final KongRouter router;
+    private final AccessLog accessLog;
+
+    private DevEdge(WebServer server, KongRouter router, AccessLog accessLog) {
+        this.server = server;
+        this.router = router;
+        this.accessLog = accessLog;
+    }
+
+    /**
+     * Loads the manifests, checks that every route's backend is a known Service's {@code http}
+     * port and every plugin exists and is supported, then listens.
+     *
+     * @throws IllegalStateException naming the manifest problem
+     */
+    public static DevEdge start(EdgeSettings settings) {
+        KongManifests manifests = KongManifests.load(settings.manifests());
+        KongRouter router = KongRouter.of(manifests);
+        if (router.routes().isEmpty()) {
+            throw new IllegalStateException("no Ingress of class kong in " + settings.manifests());
+        }
+        Map<Backend, URI> upstreams = new HashMap<>();
+        RoutePlugins.Factory factory = new RoutePlugins.Factory(manifests, new JwksKeys(settings.jwksUri()),
+                Clock.systemUTC(), settings.rateLimits());
+        Map<String, RoutePlugins> byIngress = new HashMap<>();
+        for (KongRoute route : router.routes()) {
+            Backend backend = route.backend();
+            if (!EdgeSettings.ROUTED_PORT.equals(backend.port())) {
+                throw new IllegalStateException("Ingress " + route.ingress() + " routes " + backend
+                        + ": only the port named " + EdgeSettings.ROUTED_PORT + " of a service may be routed");
+            }
+            URI base = settings.services().get(backend.service());
+            if (base == null) {
+                throw new IllegalStateException("Ingress " + route.ingress() + " routes to Service " + backend.service()
+                        + ", which the devstack does not run (it runs " + new TreeSet<>(settings.services().keySet()) + ")");
+            }
+            upstreams.put(backend, base);
+            byIngress.computeIfAbsent(route.ingress(), i -> factory.forRoute(route));
+        }
+        RoutePlugins global = factory.global();
+
+        Http1Client client = Http1Client.builder()
+                .connectTimeout(Duration.ofSeconds(5))
+                .readTimeout(Duration.ofSeconds(60))    // Kong's default read timeout
+                .followRedirects(false)
+                .keepAlive(true)
+                .shareConnectionCache(false)
+                .connectionCacheSize(POOL_SIZE)
+                .sendExpectContinue(false)
+                .build();
+        AccessLog accessLog = new AccessLog(settings.accessLog());
+        EdgeProxy proxy = new EdgeProxy(router, byIngress, global, upstreams, client, accessLog);
+        try {
+            WebServer server = WebServer.builder()
+                    .host("0.0.0.0")
+                    .port(settings.port())
+                    .featuresDiscoverServices(false)
+                    .shutdownHook(false)
+                    .routing(r -> r.any(proxy))
+                    .build()
+                    .start();
+            return new DevEdge(server, router, accessLog);
+        } catch (RuntimeException e) {
+            accessLog.close();
+            throw e;
+        }
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    /** {@code http://127.0.0.1:<port>}. */
+    public URI uri() {
+        return URI.create("http://127.0.0.1:" + port());
+    }
+
+    public KongRouter router() {
+        return router;
+    }
+
+    public java.nio.file.Path accessLogFile() {
+        return accessLog.file();
+    }
+
+    @Override
+    public void close() {
+        if (server.isRunning()) {
+            server.stop();
+        }
+        accessLog.close();
+    }
+}

@@ -1,0 +1,306 @@
+package dev.kedai.devstack.edge;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.helidon.http.Header;
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.Method;
+import io.helidon.webclient.api.HttpClientResponse;
+import io.helidon.webclient.http1.Http1Client;
+import io.helidon.webclient.http1.Http1ClientRequest;
+import io.helidon.webserver.http.Handler;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+/**
+ * The dev edge's one handler: picks the Kong route, runs the route's plugins in Kong's order,
+ * and proxies to the Service's HTTP port over pooled keep-alive connections, streaming both
+ * bodies. Every request ends with one access-log line.
+ */
+final class EdgeProxy implements Handler {
+    static final String NO_ROUTE = "no Route matched with those values";
+
+    /** RFC 9110 hop-by-hop headers, plus those the edge sets itself. */
+    private static final Set<String> NOT_FORWARDED = Set.of("connection", "keep-alive", "proxy-connection", "te",
+            "trailer", "transfer-encoding", "upgrade", "proxy-authorization", "proxy-authenticate", "host",
+            "content-length", "expect");
+    private static final Set<String> NOT_RETURNED = Set.of("connection", "keep-alive", "proxy-connection", "te",
+            "trailer", "transfer-encoding", "upgrade", "proxy-authenticate");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final KongRouter router;
+    private final Map<String, RoutePlugins> pluginsByIngress;
+    private final RoutePlugins globalPlugins;
+    private final Map<Backend, URI> upstreams;
+    private final Http1Client client;
+    private final AccessLog accessLog;
+
+    EdgeProxy(KongRouter router, Map<String, RoutePlugins> pluginsByIngress, RoutePlugins globalPlugins,
+              Map<Backend, URI> upstreams, Http1Client client, AccessLog accessLog) {
+        this.router = router;
+        this.pluginsByIngress = Map.copyOf(pluginsByIngress);
+        this.globalPlugins = globalPlugins;
+        this.upstreams = Map.copyOf(upstreams);
+        this.client = client;
+        this.accessLog = accessLog;
+    }
+
+    /** What one request did, for its log line. */
+    private static final class Exchange {
+        final long start = System.nanoTime();
+        String requestId;
+        String route = "-";
+        String upstream = "-";
+        int status;
+        double upstreamMs;
+    }
+
+    @Override
+    public void handle(ServerRequest req, ServerResponse res) {
+        Exchange ex = new Exchange();
+        String method = req.prologue().method().text();
+        String path = URI.create(req.path().absolute().rawPath()).normalize().getRawPath();
+        try {
+            proxy(req, res, method, path, ex);
+        } finally {
+            accessLog.log(new AccessLog.Entry(Instant.now(), ex.requestId, clientIp(req), method, path, ex.status,
+                    ex.route, ex.upstream, (System.nanoTime() - ex.start) / 1e6, ex.upstreamMs));
+        }
+    }
+
+    private void proxy(ServerRequest req, ServerResponse res, String method, String path, Exchange ex) {
+        Optional<KongRoute> match = router.route(method, req.headers().first(HeaderNames.HOST).orElse(null), path);
+        RoutePlugins plugins = match.map(r -> pluginsByIngress.get(r.ingress())).orElse(globalPlugins);
+        CorrelationId correlation = plugins.correlationId();
+        HeaderName idHeader = HeaderNames.create(correlation.headerName());
+        ex.requestId = correlation.idFor(req.headers().first(idHeader));
+        if (correlation.echoDownstream()) {
+            res.header(idHeader, ex.requestId);
+        }
+        if (match.isEmpty()) {
+            answer(res, EdgeAnswer.error(404, NO_ROUTE, ex.requestId, Map.of()), Map.of(), ex);
+            return;
+        }
+        KongRoute route = match.get();
+        ex.route = route.ingress();
+        Map<String, String> extra = new LinkedHashMap<>();
+
+        Optional<String> origin = req.headers().first(HeaderNames.ORIGIN);
+        boolean preflight = CorsPlugin.isPreflight(method,
+                req.headers().first(HeaderNames.ACCESS_CONTROL_REQUEST_METHOD));
+        if (plugins.cors().isPresent()) {
+            CorsPlugin cors = plugins.cors().get();
+            if (preflight) {
+                Optional<EdgeAnswer> answer = cors.preflight(origin,
+                        req.headers().first(HeaderNames.ACCESS_CONTROL_REQUEST_HEADERS));
+                if (answer.isPresent()) {
+                    answer(res, answer.get(), Map.of(), ex);
+                    return;
+                }
+            } else {
+                extra.putAll(cors.responseHeaders(origin));
+            }
+        }
+
+        Optional<JwtPlugin.Accepted> consumer = Optional.empty();
+        if (plugins.jwt().isPresent() && !(preflight && !plugins.jwt().get().runsOnPreflight())) {
+            JwtPlugin.Outcome outcome = plugins.jwt().get().check(
+                    name -> req.headers().first(HeaderNames.create(name)),
+                    name -> req.query().first(name).asOptional());
+            if (outcome.rejected().isPresent()) {
+                answer(res, outcome.rejected().get(), extra, ex);
+                return;
+            }
+            consumer = outcome.accepted();
+        }
+
+        boolean hasBody = req.content().hasEntity();
+        OptionalLong contentLength = req.headers().contentLength();
+        byte[] bufferedBody = null;
+        if (plugins.requestSize().isPresent()) {
+            RequestSizeLimit limit = plugins.requestSize().get();
+            if (contentLength.isPresent() && contentLength.getAsLong() > limit.allowedBytes()) {
+                answer(res, limit.tooLarge(ex.requestId), extra, ex);
+                return;
+            }
+            if (hasBody && contentLength.isEmpty()) {
+                if (limit.requireContentLength()) {
+                    answer(res, EdgeAnswer.error(411, "A valid Content-Length header is required", ex.requestId,
+                            Map.of()), extra, ex);
+                    return;
+                }
+                // chunked: Kong reads it to count it, so do we (bounded by the limit)
+                bufferedBody = readAtMost(req.content().inputStream(), limit.allowedBytes());
+                if (bufferedBody == null) {
+                    answer(res, limit.tooLarge(ex.requestId), extra, ex);
+                    return;
+                }
+            }
+        }
+
+        if (plugins.rateLimit().isPresent()) {
+            RateLimitPlugin.Outcome outcome = plugins.rateLimit().get().count(route.ingress(), clientIp(req),
+                    consumer.map(JwtPlugin.Accepted::consumer),
+                    name -> req.headers().first(HeaderNames.create(name)), route.backend().service(), ex.requestId);
+            extra.putAll(outcome.headers());
+            if (outcome.rejected().isPresent()) {
+                answer(res, outcome.rejected().get(), extra, ex);
+                return;
+            }
+        }
+
+        forward(req, res, method, path, route, consumer, ex, extra, hasBody, contentLength, bufferedBody);
+    }
+
+    private void forward(ServerRequest req, ServerResponse res, String method, String path, KongRoute route,
+                         Optional<JwtPlugin.Accepted> consumer, Exchange ex, Map<String, String> extra,
+                         boolean hasBody, OptionalLong contentLength, byte[] bufferedBody) {
+        URI base = upstreams.get(route.backend());
+        ex.upstream = route.backend().service();
+        String rawQuery = req.query().rawValue();
+        URI target = URI.create(base + path + (rawQuery.isEmpty() ? "" : "?" + rawQuery));
+        Http1ClientRequest up = client.method(Method.create(method)).uri(target).skipUriEncoding(true);
+        String clientIp = clientIp(req);
+        up.headers(h -> {
+            for (Header header : req.headers()) {
+                if (!NOT_FORWARDED.contains(header.name().toLowerCase(Locale.ROOT))) {
+                    h.set(header);
+                }
+            }
+            h.set(HeaderNames.create(plugins(route).correlationId().headerName()), ex.requestId);
+            String forwardedFor = req.headers().first(HeaderNames.X_FORWARDED_FOR).map(f -> f + ", " + clientIp)
+                    .orElse(clientIp);
+            h.set(HeaderNames.X_FORWARDED_FOR, forwardedFor);
+            h.set(HeaderNames.X_FORWARDED_PROTO, "http");
+            req.headers().first(HeaderNames.HOST).ifPresent(host -> h.set(HeaderNames.X_FORWARDED_HOST, host));
+            h.set(HeaderNames.create("X-Forwarded-Path"), path);
+            h.set(HeaderNames.create("X-Real-IP"), clientIp);
+            consumer.ifPresent(c -> {
+                h.set(HeaderNames.create("X-Consumer-Username"), c.consumer());
+                h.set(HeaderNames.create("X-Credential-Identifier"), c.credentialKey());
+            });
+        });
+        long proxyStart = System.nanoTime();
+        HttpClientResponse upstream;
+        try {
+            if (bufferedBody != null) {
+                upstream = up.submit(bufferedBody);
+            } else if (hasBody && contentLength.isPresent()) {
+                up.header(HeaderValues.create(HeaderNames.CONTENT_LENGTH, contentLength.getAsLong()));
+                upstream = up.outputStream(out -> {
+                    try (InputStream in = req.content().inputStream()) {
+                        in.transferTo(out);
+                    }
+                    out.close();
+                });
+            } else {
+                upstream = up.request();
+            }
+        } catch (RuntimeException e) {
+            ex.upstreamMs = (System.nanoTime() - proxyStart) / 1e6;
+            answer(res, upstreamFailure(e, ex.requestId), extra, ex);
+            return;
+        }
+        try (upstream) {
+            ex.upstreamMs = (System.nanoTime() - proxyStart) / 1e6;
+            ex.status = upstream.status().code();
+            res.status(upstream.status());
+            for (Header header : upstream.headers()) {
+                if (!NOT_RETURNED.contains(header.name().toLowerCase(Locale.ROOT))) {
+                    res.header(header);
+                }
+            }
+            extra.forEach(res::header);
+            res.header("X-Kong-Upstream-Latency", String.valueOf(Math.round(ex.upstreamMs)));
+            res.header("X-Kong-Proxy-Latency", String.valueOf((proxyStart - ex.start) / 1_000_000));
+            res.header("Via", "1.1 kedai-dev-edge");
+            if (method.equals("HEAD") || ex.status == 204 || ex.status == 304) {
+                res.headers().remove(HeaderNames.CONTENT_LENGTH);
+                res.send();
+                return;
+            }
+            try (InputStream in = upstream.inputStream(); OutputStream out = res.outputStream()) {
+                in.transferTo(out);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            // the client went away or the upstream broke mid-body: nothing more can be said
+            System.getLogger(EdgeProxy.class.getName()).log(System.Logger.Level.DEBUG,
+                    "response of " + method + " " + path + " cut short: " + e);
+        }
+    }
+
+    private RoutePlugins plugins(KongRoute route) {
+        return pluginsByIngress.get(route.ingress());
+    }
+
+    /** Kong's answers when the upstream cannot be reached (502) or is too slow (504). */
+    private static EdgeAnswer upstreamFailure(RuntimeException e, String requestId) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SocketTimeoutException) {
+                return EdgeAnswer.error(504, "The upstream server is timing out", requestId, Map.of());
+            }
+        }
+        return EdgeAnswer.error(502, "An invalid response was received from the upstream server", requestId, Map.of());
+    }
+
+    private static void answer(ServerResponse res, EdgeAnswer answer, Map<String, String> extra, Exchange ex) {
+        ex.status = answer.status();
+        res.status(answer.status());
+        extra.forEach(res::header);
+        answer.headers().forEach(res::header);
+        res.header("Via", "1.1 kedai-dev-edge");
+        if (answer.body().isEmpty()) {
+            res.send();
+            return;
+        }
+        res.header(HeaderNames.CONTENT_TYPE, "application/json; charset=utf-8");
+        try {
+            res.send(JSON.writeValueAsBytes(answer.body()));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The body if it is at most {@code limit} bytes, else null. */
+    private static byte[] readAtMost(InputStream in, long limit) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        byte[] buffer = new byte[16 * 1024];
+        try (in) {
+            int n;
+            while ((n = in.read(buffer)) >= 0) {
+                body.write(buffer, 0, n);
+                if (body.size() > limit) {
+                    return null;
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return body.toByteArray();
+    }
+
+    private static String clientIp(ServerRequest req) {
+        SocketAddress address = req.remotePeer().address();
+        return address instanceof InetSocketAddress inet && inet.getAddress() != null
+                ? inet.getAddress().getHostAddress() : String.valueOf(address);
+    }
+}
