@@ -31,17 +31,41 @@ import io.helidon.config.Config;
  * <p>Config: {@code auth.keys.private-pem} (a PKCS#8 {@code BEGIN PRIVATE KEY} PEM, e.g. from a
  * Secret) or {@code auth.keys.private-pem-path} (a file holding one), and {@code auth.keys.kid}
  * (default: the key's RFC 7638 thumbprint). Without a key an ephemeral one is generated at
- * start, with a WARNING: tokens then stop verifying when auth restarts. Rotation (several
- * published keys) is issue 3.
+ * start, with a WARNING: tokens then stop verifying when auth restarts, and replicas disagree.
+ *
+ * <p>Rotation: {@code auth.keys.previous} is a list of keys that no longer sign but still verify
+ * and are still published, each {@code {kid, public-pem | public-pem-path | private-pem |
+ * private-pem-path}} (the old private key is accepted so "move current to previous" is a copy).
+ * Keep a previous key listed for at least the access-token lifetime (15 min) plus the
+ * verifiers' JWKS refresh interval, so no token signed with it is refused meanwhile.
  */
 public final class SigningKeys {
 
     private static final System.Logger LOG = System.getLogger(SigningKeys.class.getName());
 
     private final SigningKey current;
+    private final List<VerificationKey> published;
 
     public SigningKeys(SigningKey current) {
+        this(current, List.of());
+    }
+
+    /** @param previous keys that still verify (and are published), newest first */
+    public SigningKeys(SigningKey current, List<VerificationKey> previous) {
         this.current = current;
+        List<VerificationKey> all = new java.util.ArrayList<>();
+        all.add(new VerificationKey(current.kid(), current.publicKey()));
+        for (VerificationKey key : previous) {
+            if (all.stream().anyMatch(k -> k.kid().equals(key.kid()))) {
+                throw new IllegalArgumentException("auth.keys: kid " + key.kid() + " is listed twice");
+            }
+            all.add(key);
+        }
+        this.published = List.copyOf(all);
+    }
+
+    /** A public key that verifies tokens with its {@code kid}. */
+    public record VerificationKey(String kid, RSAPublicKey publicKey) {
     }
 
     public static SigningKeys create(Config root) {
@@ -52,9 +76,49 @@ public final class SigningKeys {
         if (pem.isEmpty()) {
             LOG.log(System.Logger.Level.WARNING, "auth.keys.private-pem is not set: signing with an ephemeral key; "
                     + "tokens will not verify after a restart and replicas will not agree");
-            return new SigningKeys(generate(kid));
+            return new SigningKeys(generate(kid), previous(keys));
         }
-        return new SigningKeys(fromPem(pem.get(), kid));
+        return new SigningKeys(fromPem(pem.get(), kid), previous(keys));
+    }
+
+    private static List<VerificationKey> previous(Config keys) {
+        List<VerificationKey> previous = new java.util.ArrayList<>();
+        for (Config entry : keys.get("previous").asNodeList().orElse(List.of())) {
+            String kid = entry.get("kid").asString().orElseThrow(
+                    () -> new IllegalArgumentException("auth.keys.previous: every entry needs a kid"));
+            Optional<String> publicPem = entry.get("public-pem").asString().asOptional()
+                    .or(() -> entry.get("public-pem-path").asString().asOptional().map(SigningKeys::read));
+            if (publicPem.isPresent()) {
+                previous.add(new VerificationKey(kid, publicFromPem(publicPem.get())));
+                continue;
+            }
+            String privatePem = entry.get("private-pem").asString().asOptional()
+                    .or(() -> entry.get("private-pem-path").asString().asOptional().map(SigningKeys::read))
+                    .orElseThrow(() -> new IllegalArgumentException("auth.keys.previous[" + kid
+                            + "]: needs public-pem, public-pem-path, private-pem or private-pem-path"));
+            previous.add(new VerificationKey(kid, fromPem(privatePem, Optional.of(kid)).publicKey()));
+        }
+        return previous;
+    }
+
+    static RSAPublicKey publicFromPem(String pem) {
+        String base64 = pem.replaceAll("-----(BEGIN|END) PUBLIC KEY-----", "").replaceAll("\\s", "");
+        try {
+            return (RSAPublicKey) KeyFactory.getInstance("RSA")
+                    .generatePublic(new java.security.spec.X509EncodedKeySpec(Base64.getDecoder().decode(base64)));
+        } catch (GeneralSecurityException | IllegalArgumentException | ClassCastException e) {
+            throw new IllegalArgumentException("auth.keys.previous: not an RSA public key in PEM: " + e.getMessage(), e);
+        }
+    }
+
+    /** Every key that verifies: the current one first, then the previous ones. */
+    public List<VerificationKey> verificationKeys() {
+        return published;
+    }
+
+    /** The key with this {@code kid}, current or previous. */
+    public Optional<VerificationKey> find(String kid) {
+        return published.stream().filter(k -> k.kid().equals(kid)).findFirst();
     }
 
     /** The key new tokens are signed with. */
@@ -64,10 +128,10 @@ public final class SigningKeys {
 
     /** The published keys as a JWK Set: public members only ({@code kty, use, alg, kid, n, e}). */
     public Map<String, Object> jwks() {
-        return Map.of("keys", List.of(publicJwk(current)));
+        return Map.of("keys", published.stream().map(SigningKeys::publicJwk).toList());
     }
 
-    static Map<String, Object> publicJwk(SigningKey key) {
+    static Map<String, Object> publicJwk(VerificationKey key) {
         Map<String, Object> jwk = new LinkedHashMap<>();
         jwk.put("kty", "RSA");
         jwk.put("use", "sig");

@@ -1,0 +1,39 @@
+package dev.kedai.auth;
+
+import com.google.protobuf.Timestamp;
+import dev.kedai.platform.security.Caller;
+import dev.kedai.platform.security.UnauthorizedException;
+import dev.kedai.proto.auth.v1.AuthServiceGrpc;
+import dev.kedai.proto.auth.v1.IntrospectRequest;
+import dev.kedai.proto.auth.v1.IntrospectResponse;
+import io.grpc.stub.StreamObserver;
+
+/** {@code kedai.auth.v1.AuthService}: token introspection (signature, expiry, issuer, audience, deny list). */
+public final class AuthGrpc extends AuthServiceGrpc.AuthServiceImplBase {
+
+    private final OwnTokenAuthentication authentication;
+
+    public AuthGrpc(OwnTokenAuthentication authentication) {
+        this.authentication = authentication;
+    }
+
+    /** Never an error for a bad token: {@code active=false}, as RFC 7662 does. */
+    @Override
+    public void introspect(IntrospectRequest request, StreamObserver<IntrospectResponse> response) {
+        IntrospectResponse answer;
+        try {
+            Caller caller = authentication.verify(request.getToken());
+            answer = IntrospectResponse.newBuilder()
+                    .setActive(true)
+                    .setUserId(caller.userId())
+                    .addAllGroups(caller.groups().stream().sorted().toList())
+                    .setSessionId(caller.sessionId())
+                    .setExpiresAt(Timestamp.newBuilder().setSeconds(caller.expiresAt().getEpochSecond()))
+                    .build();
+        } catch (UnauthorizedException e) {
+            answer = IntrospectResponse.newBuilder().setActive(false).build();
+        }
+        response.onNext(answer);
+        response.onCompleted();
+    }
+}

@@ -1,0 +1,107 @@
+package dev.kedai.auth;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.helidon.config.Config;
+import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
+import org.bouncycastle.crypto.params.Argon2Parameters;
+
+/**
+ * Argon2id password hashes (Bouncy Castle) in the PHC string format
+ * {@code $argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>}, so a hash keeps the cost it was made with
+ * and the configured cost can be raised without invalidating old hashes.
+ *
+ * <p>Config {@code auth.argon2}: {@code memory-kib} (default 19456 = 19 MiB), {@code iterations}
+ * (default 2), {@code parallelism} (default 1) — OWASP's minimum for Argon2id.
+ *
+ * <p>{@link #verifyUnknown(String)} spends the same work on a password of an email that has no
+ * account, so a login answers unknown emails and wrong passwords in about the same time.
+ */
+public final class PasswordHasher {
+
+    private static final Pattern PHC = Pattern.compile(
+            "\\$argon2id\\$v=19\\$m=(\\d{1,8}),t=(\\d{1,3}),p=(\\d{1,2})\\$([A-Za-z0-9+/]+)\\$([A-Za-z0-9+/]+)");
+    private static final Base64.Encoder B64 = Base64.getEncoder().withoutPadding();
+    private static final Base64.Decoder B64D = Base64.getDecoder();
+    private static final int SALT_BYTES = 16;
+    private static final int HASH_BYTES = 32;
+
+    /** The cost of new hashes. */
+    public record Cost(int memoryKib, int iterations, int parallelism) {
+        public Cost {
+            if (memoryKib < 8 * parallelism || iterations < 1 || parallelism < 1) {
+                throw new IllegalArgumentException("auth.argon2: memory-kib >= 8 x parallelism, iterations and parallelism >= 1");
+            }
+        }
+    }
+
+    private final Cost cost;
+    private final SecureRandom random = new SecureRandom();
+    private final String dummyHash;
+
+    public PasswordHasher(Cost cost) {
+        this.cost = cost;
+        // a real hash of a random secret: verifying against it costs exactly what a real account costs
+        byte[] secret = new byte[24];
+        random.nextBytes(secret);
+        this.dummyHash = hash(B64.encodeToString(secret));
+    }
+
+    public static PasswordHasher create(Config root) {
+        Config c = root.get("auth.argon2");
+        return new PasswordHasher(new Cost(c.get("memory-kib").asInt().orElse(19456),
+                                           c.get("iterations").asInt().orElse(2),
+                                           c.get("parallelism").asInt().orElse(1)));
+    }
+
+    public Cost cost() {
+        return cost;
+    }
+
+    /** A new hash with a fresh random salt. */
+    public String hash(String password) {
+        byte[] salt = new byte[SALT_BYTES];
+        random.nextBytes(salt);
+        byte[] hash = derive(password, salt, cost, HASH_BYTES);
+        return "$argon2id$v=19$m=" + cost.memoryKib() + ",t=" + cost.iterations() + ",p=" + cost.parallelism()
+                + "$" + B64.encodeToString(salt) + "$" + B64.encodeToString(hash);
+    }
+
+    /** Whether {@code password} matches {@code phc}; the comparison takes the same time wherever they differ. */
+    public boolean verify(String password, String phc) {
+        Matcher m = PHC.matcher(phc);
+        if (!m.matches()) {
+            return false;
+        }
+        Cost stored = new Cost(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)));
+        byte[] salt = B64D.decode(m.group(4));
+        byte[] expected = B64D.decode(m.group(5));
+        byte[] actual = derive(password, salt, stored, expected.length);
+        return MessageDigest.isEqual(expected, actual);
+    }
+
+    /** Does the work of a verification for an email without an account; always false. */
+    public boolean verifyUnknown(String password) {
+        verify(password, dummyHash);
+        return false;
+    }
+
+    private static byte[] derive(String password, byte[] salt, Cost cost, int length) {
+        Argon2BytesGenerator generator = new Argon2BytesGenerator();
+        generator.init(new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id)
+                               .withVersion(Argon2Parameters.ARGON2_VERSION_13)
+                               .withMemoryAsKB(cost.memoryKib())
+                               .withIterations(cost.iterations())
+                               .withParallelism(cost.parallelism())
+                               .withSalt(salt)
+                               .build());
+        byte[] out = new byte[length];
+        generator.generateBytes(password.getBytes(StandardCharsets.UTF_8), out);
+        return out;
+    }
+}
