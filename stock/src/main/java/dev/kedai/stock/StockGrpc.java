@@ -1,51 +1,156 @@
 package dev.kedai.stock;
 
+import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
+import com.google.protobuf.Timestamp;
 import dev.kedai.platform.http.UuidParam;
+import dev.kedai.proto.stock.v1.CommitRequest;
+import dev.kedai.proto.stock.v1.CommitResponse;
 import dev.kedai.proto.stock.v1.GetLevelsRequest;
 import dev.kedai.proto.stock.v1.GetLevelsResponse;
+import dev.kedai.proto.stock.v1.ReleaseRequest;
+import dev.kedai.proto.stock.v1.ReleaseResponse;
+import dev.kedai.proto.stock.v1.ReserveRequest;
+import dev.kedai.proto.stock.v1.ReserveResponse;
 import dev.kedai.proto.stock.v1.StockServiceGrpc;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 
 /**
- * {@code kedai.stock.v1.StockService}. Reserve, Release and Commit come with the order flow
- * (issue 6); until then grpc-java answers them UNIMPLEMENTED.
+ * {@code kedai.stock.v1.StockService}, called by cartorder at checkout, cancel and payment.
+ * Every call is idempotent by order id. Bad requests are INVALID_ARGUMENT before any SQL runs.
  */
 public final class StockGrpc extends StockServiceGrpc.StockServiceImplBase {
 
     static final int MAX_IDS = 1000;
+    static final int MAX_LINES = 100;
+    /** Per line, as a cart line holds at most 99 (an order merges nothing, but stays sane). */
+    static final int MAX_QUANTITY = 10_000;
+    static final int MAX_TTL_SECONDS = 24 * 3600;
 
     private final StockStore store;
+    private final Warehouse warehouse;
+    private final Duration defaultTtl;
 
-    public StockGrpc(StockStore store) {
+    public StockGrpc(StockStore store, Warehouse warehouse, Duration defaultTtl) {
         this.store = store;
+        this.warehouse = warehouse;
+        this.defaultTtl = defaultTtl;
+    }
+
+    @Override
+    public void reserve(ReserveRequest request, StreamObserver<ReserveResponse> response) {
+        answer(response, () -> {
+            String orderId = orderId(request.getOrderId());
+            if (request.getLinesCount() == 0 || request.getLinesCount() > MAX_LINES) {
+                throw invalid("an order has 1 to " + MAX_LINES + " lines");
+            }
+            // one line per product: a repeated product adds up
+            Map<String, Integer> quantities = new LinkedHashMap<>();
+            for (var line : request.getLinesList()) {
+                if (!UuidParam.isValid(line.getProductId())) {
+                    throw invalid("product_id is not a UUID: " + line.getProductId());
+                }
+                if (line.getQuantity() < 1 || line.getQuantity() > MAX_QUANTITY) {
+                    throw invalid("quantity must be 1 to " + MAX_QUANTITY + ", got " + line.getQuantity());
+                }
+                quantities.merge(line.getProductId().toLowerCase(Locale.ROOT), line.getQuantity(), Integer::sum);
+            }
+            if (quantities.values().stream().anyMatch(q -> q > MAX_QUANTITY)) {
+                throw invalid("quantity of one product must be at most " + MAX_QUANTITY);
+            }
+            if (request.getTtlSeconds() < 0 || request.getTtlSeconds() > MAX_TTL_SECONDS) {
+                throw invalid("ttl_seconds must be 0 (default) to " + MAX_TTL_SECONDS);
+            }
+            int ttl = request.getTtlSeconds() == 0 ? (int) defaultTtl.toSeconds() : request.getTtlSeconds();
+            List<Line> lines = quantities.entrySet().stream().map(e -> new Line(e.getKey(), e.getValue())).toList();
+            ReserveOutcome outcome = warehouse.reserve(orderId, lines, ttl);
+            ReserveResponse.Builder answer = ReserveResponse.newBuilder().setReserved(outcome.reserved());
+            outcome.shortages().forEach(s -> answer.addShortages(dev.kedai.proto.stock.v1.Shortage.newBuilder()
+                    .setProductId(s.productId()).setRequested(s.requested())
+                    .setAvailable((int) Math.min(Integer.MAX_VALUE, s.available()))));
+            if (outcome.expiresAt() != null) {
+                answer.setExpiresAt(Timestamp.newBuilder().setSeconds(outcome.expiresAt().getEpochSecond())
+                                            .setNanos(outcome.expiresAt().getNano()));
+            }
+            return answer.build();
+        });
+    }
+
+    @Override
+    public void release(ReleaseRequest request, StreamObserver<ReleaseResponse> response) {
+        answer(response, () -> ReleaseResponse.newBuilder()
+                .setReleased(warehouse.release(orderId(request.getOrderId()))).build());
+    }
+
+    @Override
+    public void commit(CommitRequest request, StreamObserver<CommitResponse> response) {
+        answer(response, () -> CommitResponse.newBuilder()
+                .setCommittedNow(warehouse.commit(orderId(request.getOrderId()))).build());
     }
 
     /** The levels of the products that exist; unknown ids are left out. */
     @Override
     public void getLevels(GetLevelsRequest request, StreamObserver<GetLevelsResponse> response) {
-        if (request.getProductIdsCount() > MAX_IDS) {
-            response.onError(Status.INVALID_ARGUMENT.withDescription("at most " + MAX_IDS + " product ids").asRuntimeException());
+        answer(response, () -> {
+            if (request.getProductIdsCount() > MAX_IDS) {
+                throw invalid("at most " + MAX_IDS + " product ids");
+            }
+            Set<String> ids = new LinkedHashSet<>();
+            for (String id : request.getProductIdsList()) {
+                if (!UuidParam.isValid(id)) {
+                    throw invalid("not a UUID: " + id);
+                }
+                ids.add(id.toLowerCase(Locale.ROOT));
+            }
+            GetLevelsResponse.Builder answer = GetLevelsResponse.newBuilder();
+            store.levels(ids).forEach(level -> answer.addLevels(dev.kedai.proto.stock.v1.StockLevel.newBuilder()
+                    .setProductId(level.productId())
+                    .setOnHand(level.onHand())
+                    .setReserved(level.reserved())
+                    .setAvailable(level.available())));
+            return answer.build();
+        });
+    }
+
+    private static String orderId(String text) {
+        if (!UuidParam.isValid(text)) {
+            throw invalid("order_id must be a UUID");
+        }
+        return text.toLowerCase(Locale.ROOT);
+    }
+
+    private static StatusRuntimeException invalid(String description) {
+        return Status.INVALID_ARGUMENT.withDescription(description).asRuntimeException();
+    }
+
+    interface Call<T> {
+        T run();
+    }
+
+    // the domain's refusals become the status codes the contract names
+    private static <T> void answer(StreamObserver<T> response, Call<T> call) {
+        T result;
+        try {
+            result = call.run();
+        } catch (StatusRuntimeException e) {
+            response.onError(e);
+            return;
+        } catch (UnknownOrderException e) {
+            response.onError(Status.NOT_FOUND.withDescription(e.getMessage()).asRuntimeException());
+            return;
+        } catch (ReservationStateException e) {
+            response.onError(Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException());
             return;
         }
-        Set<String> ids = new LinkedHashSet<>();
-        for (String id : request.getProductIdsList()) {
-            if (!UuidParam.isValid(id)) {
-                response.onError(Status.INVALID_ARGUMENT.withDescription("not a UUID: " + id).asRuntimeException());
-                return;
-            }
-            ids.add(id.toLowerCase(java.util.Locale.ROOT));
-        }
-        GetLevelsResponse.Builder answer = GetLevelsResponse.newBuilder();
-        store.levels(ids).forEach(level -> answer.addLevels(dev.kedai.proto.stock.v1.StockLevel.newBuilder()
-                .setProductId(level.productId())
-                .setOnHand(level.onHand())
-                .setReserved(level.reserved())
-                .setAvailable(level.available())));
-        response.onNext(answer.build());
+        response.onNext(result);
         response.onCompleted();
     }
 }

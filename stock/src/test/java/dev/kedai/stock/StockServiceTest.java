@@ -127,9 +127,8 @@ class StockServiceTest {
             assertThatThrownBy(() -> stub.getLevels(GetLevelsRequest.newBuilder().addProductIds("x").build()))
                     .isInstanceOfSatisfying(StatusRuntimeException.class,
                             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
-            assertThatThrownBy(() -> stub.release(ReleaseRequest.newBuilder().setOrderId(A).build()))
-                    .isInstanceOfSatisfying(StatusRuntimeException.class,
-                            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED));
+            assertThat(stub.release(ReleaseRequest.newBuilder().setOrderId(A).build()).getReleased())
+                    .as("nothing reserved for that order: releasing is a no-op").isFalse();
         } finally {
             channel.shutdownNow();
         }

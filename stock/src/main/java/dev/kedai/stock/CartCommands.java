@@ -1,0 +1,38 @@
+package dev.kedai.stock;
+
+import java.time.Instant;
+
+import com.google.protobuf.Timestamp;
+import dev.kedai.contracts.Topics;
+import dev.kedai.platform.events.Outbox;
+import dev.kedai.platform.events.OutboxRelay;
+import dev.kedai.proto.cartorder.v1.AddToCart;
+import io.helidon.dbclient.DbClient;
+
+/**
+ * The fallback of {@code /cart/add}: an AddToCart command on {@code kedai.cartorder.cart-commands.v1}
+ * (key = user id, so one user's adds stay in order), written through the outbox so an accepted
+ * command is never lost. cartorder applies it once per operation id.
+ */
+final class CartCommands {
+
+    private final DbClient db;
+    private final OutboxRelay relay;
+    private final Outbox outbox = new Outbox("kedai-stock");
+
+    CartCommands(DbClient db, OutboxRelay relay) {
+        this.db = db;
+        this.relay = relay;
+    }
+
+    void queue(String operationId, String userId, String productId, int quantity, int maxLineQuantity) {
+        Instant now = Instant.now();
+        AddToCart command = AddToCart.newBuilder()
+                .setOperationId(operationId).setUserId(userId).setProductId(productId).setQuantity(quantity)
+                .setMaxLineQuantity(maxLineQuantity)
+                .setRequestedAt(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
+                .build();
+        Transactions.run(db, tx -> outbox.append(tx, Topics.CART_COMMANDS, userId, command));
+        relay.wake();
+    }
+}

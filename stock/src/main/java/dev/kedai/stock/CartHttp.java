@@ -1,0 +1,154 @@
+package dev.kedai.stock;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+
+import dev.kedai.platform.http.Fields;
+import dev.kedai.platform.http.Json;
+import dev.kedai.platform.http.ProblemException;
+import dev.kedai.platform.security.Authentication;
+import dev.kedai.platform.security.Caller;
+import dev.kedai.proto.cartorder.v1.AddItemRequest;
+import dev.kedai.proto.cartorder.v1.Cart;
+import dev.kedai.proto.cartorder.v1.CartServiceGrpc;
+import dev.kedai.proto.product.v1.GetProductsRequest;
+import dev.kedai.proto.product.v1.Product;
+import dev.kedai.proto.product.v1.ProductServiceGrpc;
+import io.grpc.StatusRuntimeException;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import static dev.kedai.platform.http.Field.field;
+
+/**
+ * {@code POST /cart/add} and {@code POST /cart/fallback}, the stock routes of the original
+ * gateway: stock checks the product (product's gRPC: exists and active) and its availability,
+ * then adds to the caller's cart through cartorder's gRPC. The cart is always the token
+ * subject's; no body field can name another user.
+ *
+ * <p>The line's NEW total is what must be available, and only cartorder knows the line: stock
+ * checks the requested quantity itself and passes what it saw available as
+ * {@code max_line_quantity}, which cartorder enforces on the merged line atomically
+ * (FAILED_PRECONDITION → 409). Availability is a snapshot either way; the reservation at
+ * checkout is what guarantees no oversell.
+ *
+ * <p>When cartorder cannot answer within its deadline (UNAVAILABLE, DEADLINE_EXCEEDED) the add
+ * is queued as an AddToCart command (outbox → Kafka) and the answer is 202 with its
+ * {@code operation_id}; the same id went with the gRPC call, so an add that did land before the
+ * deadline is not applied twice.
+ */
+public final class CartHttp implements HttpService {
+
+    static final int MAX_LINE = 99;
+    private static final Fields ADD = Fields.of(field("product_id").uuid().required(),
+                                                field("quantity").integer(1, MAX_LINE).required());
+
+    record CartAdd(String productId, int quantity) {
+    }
+
+    private final StockStore levels;
+    private final ProductServiceGrpc.ProductServiceBlockingStub products;
+    private final CartServiceGrpc.CartServiceBlockingStub carts;
+    private final CartCommands commands;
+    private final Duration productDeadline;
+    private final Duration cartDeadline;
+
+    CartHttp(StockStore levels, ProductServiceGrpc.ProductServiceBlockingStub products,
+             CartServiceGrpc.CartServiceBlockingStub carts, CartCommands commands,
+             Duration productDeadline, Duration cartDeadline) {
+        this.levels = levels;
+        this.products = products;
+        this.carts = carts;
+        this.commands = commands;
+        this.productDeadline = productDeadline;
+        this.cartDeadline = cartDeadline;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/add", this::add)
+                .post("/fallback", this::fallback);
+    }
+
+    private void add(ServerRequest req, ServerResponse res) {
+        Caller caller = Authentication.requireRole(req, "customer");
+        CartAdd add = ADD.read(req, CartAdd.class);
+        String productId = add.productId().toLowerCase(Locale.ROOT);
+        int maxLine = sellable(productId, add.quantity());
+        String operationId = UUID.randomUUID().toString();
+        Cart cart;
+        try {
+            cart = carts.withDeadlineAfter(cartDeadline.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                    .addItem(AddItemRequest.newBuilder()
+                                     .setOperationId(operationId).setUserId(caller.userId())
+                                     .setProductId(productId).setQuantity(add.quantity())
+                                     .setMaxLineQuantity(maxLine)
+                                     .build());
+        } catch (StatusRuntimeException e) {
+            switch (e.getStatus().getCode()) {
+                case UNAVAILABLE, DEADLINE_EXCEEDED -> {
+                    queue(res, operationId, caller, productId, add.quantity(), maxLine);
+                    return;
+                }
+                case INVALID_ARGUMENT -> throw ProblemException.invalid("quantity",
+                        "the line would hold more than " + MAX_LINE + " units");
+                case FAILED_PRECONDITION -> throw ProblemException.conflict(
+                        "not enough stock for the line's new total", "available", availableNow(productId));
+                case NOT_FOUND -> throw ProblemException.notFound("no product " + productId);
+                default -> throw ProblemException.unavailable("the cart service failed", e);
+            }
+        }
+        Json.send(res, CartView.of(cart));
+    }
+
+    private void fallback(ServerRequest req, ServerResponse res) {
+        Caller caller = Authentication.requireRole(req, "customer");
+        CartAdd add = ADD.read(req, CartAdd.class);
+        String productId = add.productId().toLowerCase(Locale.ROOT);
+        int maxLine = sellable(productId, add.quantity());
+        queue(res, UUID.randomUUID().toString(), caller, productId, add.quantity(), maxLine);
+    }
+
+    private void queue(ServerResponse res, String operationId, Caller caller, String productId, int quantity, int maxLine) {
+        commands.queue(operationId, caller.userId(), productId, quantity, maxLine);
+        Json.send(res, Status.ACCEPTED_202, Map.of("operation_id", operationId));
+    }
+
+    /**
+     * 404 unless the product exists and is active, 409 unless {@code quantity} is available.
+     *
+     * @return the units a line may hold (what is available, at most {@value #MAX_LINE})
+     */
+    private int sellable(String productId, int quantity) {
+        Product product;
+        try {
+            product = products.withDeadlineAfter(productDeadline.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                    .getProducts(GetProductsRequest.newBuilder().addProductIds(productId).build())
+                    .getProductsList().stream().filter(p -> p.getProductId().equals(productId)).findFirst()
+                    .orElseThrow(() -> ProblemException.notFound("no product " + productId));
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == io.grpc.Status.Code.DEADLINE_EXCEEDED) {
+                throw ProblemException.timeout("the product service is too slow", e);
+            }
+            throw ProblemException.unavailable("the product service cannot be reached", e);
+        }
+        if (!product.getActive()) {
+            throw ProblemException.notFound("product " + productId + " is no longer sold");
+        }
+        long available = availableNow(productId);
+        if (quantity > available) {
+            throw ProblemException.conflict("only " + available + " available", "available", available);
+        }
+        return (int) Math.min(available, MAX_LINE);
+    }
+
+    // a product whose ProductCreated is not consumed yet has no row: nothing is available yet
+    private long availableNow(String productId) {
+        return levels.level(productId).map(StockLevel::available).orElse(0L);
+    }
+}

@@ -1,0 +1,173 @@
+package dev.kedai.stock;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+import io.helidon.dbclient.DbRow;
+import io.helidon.dbclient.DbTransaction;
+
+/**
+ * Reservations of orders (tables {@code reservations}, {@code reservation_lines}) and their
+ * effect on the levels. Every method works inside the caller's transaction, so the gRPC calls,
+ * the HTTP endpoint and the event handlers share one implementation, and each change commits
+ * together with its outbox events.
+ *
+ * <p>No oversell, no deadlock: the lines of an order are applied in product-id order (every
+ * transaction takes its row locks in the same order), and each reservation is a conditional
+ * {@code UPDATE ... WHERE on_hand - reserved >= ?}.
+ */
+public final class ReservationStore {
+
+    private static final String CLAIM = """
+            INSERT IGNORE INTO reservations (order_id, status, expires_at)
+            VALUES (?, 'RESERVED', CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND)""";
+    private static final String READ = """
+            SELECT order_id, status, paid, CAST(UNIX_TIMESTAMP(expires_at) * 1000 AS SIGNED) AS expires_ms
+            FROM reservations WHERE order_id = ?""";
+    private static final String LOCK = READ + " FOR UPDATE";
+    private static final String ADD_LINE = "INSERT INTO reservation_lines (order_id, product_id, quantity) VALUES (?, ?, ?)";
+    private static final String LINES =
+            "SELECT product_id, quantity FROM reservation_lines WHERE order_id = ? ORDER BY product_id";
+    private static final String SET_STATUS = "UPDATE reservations SET status = ? WHERE order_id = ?";
+    private static final String MARK_PAID = "UPDATE reservations SET paid = TRUE WHERE order_id = ?";
+    // SKIP LOCKED: two replicas' sweepers never wait on each other, each takes other orders
+    private static final String DUE = """
+            SELECT order_id FROM reservations
+            WHERE status = 'RESERVED' AND NOT paid AND expires_at <= CURRENT_TIMESTAMP(3)
+            ORDER BY expires_at LIMIT ? FOR UPDATE SKIP LOCKED""";
+
+    /** A reservation row. */
+    public record Reservation(String orderId, ReservationStatus status, boolean paid, Instant expiresAt) {
+    }
+
+    private final StockStore levels;
+    private final StockEvents events;
+
+    ReservationStore(StockStore levels, StockEvents events) {
+        this.levels = levels;
+        this.events = events;
+    }
+
+    /**
+     * Reserves every line or none. A repeated call for an order already reserved or committed
+     * answers as the first did (reserved, same expiry) without reserving again.
+     *
+     * @param lines one per product (the caller merges duplicates)
+     * @throws ReservationStateException when the order's reservation was released or expired
+     */
+    public ReserveOutcome reserve(DbTransaction tx, String orderId, List<Line> lines, int ttlSeconds) {
+        // the claim row's lock serialises concurrent calls for one order id
+        if (tx.insert(CLAIM, orderId, ttlSeconds) == 0) {
+            Reservation existing = lock(tx, orderId).orElseThrow();
+            if (existing.status() == ReservationStatus.RESERVED || existing.status() == ReservationStatus.COMMITTED) {
+                return ReserveOutcome.reserved(existing.expiresAt());
+            }
+            throw new ReservationStateException(orderId, existing.status(), "reserve");
+        }
+        List<Line> ordered = lines.stream().sorted(Comparator.comparing(Line::productId)).toList();
+        List<Shortage> shortages = new ArrayList<>();
+        for (Line line : ordered) {
+            if (!levels.reserve(tx, line.productId(), line.quantity())) {
+                long available = levels.level(tx, line.productId()).map(StockLevel::available).orElse(0L);
+                shortages.add(new Shortage(line.productId(), line.quantity(), available));
+            }
+        }
+        if (!shortages.isEmpty()) {
+            // the caller rolls back: nothing was reserved, the claim row disappears too
+            return ReserveOutcome.shortOf(shortages);
+        }
+        for (Line line : ordered) {
+            tx.insert(ADD_LINE, orderId, line.productId(), line.quantity());
+            events.changed(tx, levels.level(tx, line.productId()).orElseThrow());
+        }
+        return ReserveOutcome.reserved(lock(tx, orderId).orElseThrow().expiresAt());
+    }
+
+    /**
+     * Gives the units of a reserved order back.
+     *
+     * @return false when there was nothing to release (unknown, already released or expired)
+     * @throws ReservationStateException when the order was committed (a sale is not undone here)
+     */
+    public boolean release(DbTransaction tx, String orderId) {
+        Optional<Reservation> found = lock(tx, orderId);
+        if (found.isEmpty()) {
+            return false;
+        }
+        return switch (found.get().status()) {
+            case RESERVED -> {
+                giveBack(tx, orderId, ReservationStatus.RELEASED);
+                yield true;
+            }
+            case RELEASED, EXPIRED -> false;
+            case COMMITTED -> throw new ReservationStateException(orderId, ReservationStatus.COMMITTED, "release");
+        };
+    }
+
+    /**
+     * Turns the reservation into a sale: on-hand drops once, ReservationCommitted is published.
+     *
+     * @return true when this call committed it, false when it was already committed
+     * @throws UnknownOrderException     when stock never reserved this order
+     * @throws ReservationStateException when it was released or expired
+     */
+    public boolean commit(DbTransaction tx, String orderId) {
+        Reservation r = lock(tx, orderId).orElseThrow(() -> new UnknownOrderException(orderId));
+        return switch (r.status()) {
+            case COMMITTED -> false;
+            case RESERVED -> {
+                for (Line line : lines(tx, orderId)) {
+                    levels.sell(tx, line.productId(), line.quantity());
+                    events.changed(tx, levels.level(tx, line.productId()).orElseThrow());
+                }
+                tx.update(SET_STATUS, ReservationStatus.COMMITTED.name(), orderId);
+                events.committed(tx, orderId);
+                yield true;
+            }
+            case RELEASED, EXPIRED -> throw new ReservationStateException(orderId, r.status(), "commit");
+        };
+    }
+
+    /** Records that the order was paid (from OrderPaid), so an operator's commit is allowed. */
+    public void markPaid(DbTransaction tx, String orderId) {
+        tx.update(MARK_PAID, orderId);
+    }
+
+    /** Releases up to {@code limit} reservations past their expiry; returns their order ids. */
+    public List<String> expireDue(DbTransaction tx, int limit) {
+        List<String> due = tx.query(DUE, limit).map(r -> r.column("order_id").getString()).toList();
+        for (String orderId : due) {
+            giveBack(tx, orderId, ReservationStatus.EXPIRED);
+            events.expired(tx, orderId);
+        }
+        return due;
+    }
+
+    public Optional<Reservation> lock(DbTransaction tx, String orderId) {
+        return tx.get(LOCK, orderId).map(ReservationStore::reservation);
+    }
+
+    private void giveBack(DbTransaction tx, String orderId, ReservationStatus to) {
+        for (Line line : lines(tx, orderId)) {
+            levels.unreserve(tx, line.productId(), line.quantity());
+            events.changed(tx, levels.level(tx, line.productId()).orElseThrow());
+        }
+        tx.update(SET_STATUS, to.name(), orderId);
+    }
+
+    private static List<Line> lines(DbTransaction tx, String orderId) {
+        return tx.query(LINES, orderId)
+                .map(r -> new Line(r.column("product_id").getString(), r.column("quantity").getInt()))
+                .toList();
+    }
+
+    private static Reservation reservation(DbRow row) {
+        return new Reservation(row.column("order_id").getString(),
+                               ReservationStatus.valueOf(row.column("status").getString()),
+                               row.column("paid").getBoolean(),
+                               Instant.ofEpochMilli(row.column("expires_ms").getLong()));
+    }
+}

@@ -1,0 +1,52 @@
+package dev.kedai.stock;
+
+import java.lang.System.Logger.Level;
+
+import dev.kedai.contracts.Topics;
+import dev.kedai.platform.events.EventConsumer;
+import dev.kedai.proto.cartorder.v1.OrderCancelled;
+import dev.kedai.proto.cartorder.v1.OrderPaid;
+import dev.kedai.proto.product.v1.ProductCreated;
+import io.helidon.common.config.Config;
+import io.helidon.dbclient.DbClient;
+
+/**
+ * What stock does on other services' events, each in the consumer's transaction (idempotent by
+ * {@code ce_id}): a new product gets a zero level; a paid order's reservation is committed; a
+ * cancelled order's reservation is released.
+ */
+final class StockConsumer {
+
+    static final String GROUP = "kedai-stock";
+    private static final System.Logger LOG = System.getLogger(StockConsumer.class.getName());
+
+    private StockConsumer() {
+    }
+
+    static EventConsumer start(DbClient db, Config root, Warehouse warehouse, ReservationStore reservations) {
+        return EventConsumer.builder(db, root, GROUP)
+                .topics(Topics.PRODUCT, Topics.ORDER)
+                .handler(ProductCreated.getDefaultInstance(), (tx, event) ->
+                        warehouse.productCreated(tx, event.parse(ProductCreated.parser()).getProductId()))
+                .handler(OrderPaid.getDefaultInstance(), (tx, event) -> {
+                    String orderId = event.parse(OrderPaid.parser()).getOrderId();
+                    reservations.markPaid(tx, orderId);
+                    try {
+                        reservations.commit(tx, orderId);
+                    } catch (UnknownOrderException | ReservationStateException e) {
+                        // retrying cannot help; an operator sees it here and in the order's state
+                        LOG.log(Level.WARNING, "OrderPaid " + orderId + " not committed: " + e.getMessage());
+                    }
+                })
+                .handler(OrderCancelled.getDefaultInstance(), (tx, event) -> {
+                    String orderId = event.parse(OrderCancelled.parser()).getOrderId();
+                    try {
+                        reservations.release(tx, orderId);
+                    } catch (ReservationStateException e) {
+                        LOG.log(Level.WARNING, "OrderCancelled " + orderId + " not released: " + e.getMessage());
+                    }
+                })
+                .build()
+                .start();
+    }
+}

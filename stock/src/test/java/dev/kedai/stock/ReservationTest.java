@@ -1,0 +1,335 @@
+package dev.kedai.stock;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.kedai.contracts.Topics;
+import dev.kedai.infra.DbAccount;
+import dev.kedai.infra.TestInfra;
+import dev.kedai.platform.grpc.GrpcChannels;
+import dev.kedai.platform.security.TestTokens;
+import dev.kedai.platform.server.KedaiServer;
+import dev.kedai.platform.testing.TestHttp;
+import dev.kedai.platform.testing.TestServiceConfig;
+import dev.kedai.proto.cartorder.v1.OrderCancelled;
+import dev.kedai.proto.cartorder.v1.OrderPaid;
+import dev.kedai.proto.product.v1.ProductCreated;
+import dev.kedai.proto.stock.v1.CommitRequest;
+import dev.kedai.proto.stock.v1.Line;
+import dev.kedai.proto.stock.v1.ReleaseRequest;
+import dev.kedai.proto.stock.v1.ReservationCommitted;
+import dev.kedai.proto.stock.v1.ReservationExpired;
+import dev.kedai.proto.stock.v1.ReserveRequest;
+import dev.kedai.proto.stock.v1.ReserveResponse;
+import dev.kedai.proto.stock.v1.StockServiceGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static dev.kedai.platform.testing.TestHttp.assertProblem;
+import static dev.kedai.platform.testing.TestHttp.fieldsOf;
+import static dev.kedai.platform.testing.TestHttp.json;
+import static dev.kedai.stock.StockTestKit.post;
+import static dev.kedai.stock.StockTestKit.product;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/** Reservations over gRPC, their expiry, the order events, stock updates and process_stock. */
+class ReservationTest {
+
+    private static TestTokens tokens;
+    private static DbAccount db;
+    private static KedaiServer server;
+    private static TestHttp http;
+    private static ManagedChannel channel;
+    private static StockServiceGrpc.StockServiceBlockingStub stock;
+    private static String admin;
+
+    @BeforeAll
+    static void start() {
+        tokens = TestTokens.start();
+        db = TestInfra.newDatabase("stock");
+        server = Main.start(TestServiceConfig.of(db, tokens, Map.of("stock.reservation.sweep-interval", "PT0.2S")));
+        http = new TestHttp(server.port());
+        channel = GrpcChannels.open("127.0.0.1:" + server.grpcPort().orElseThrow());
+        stock = StockServiceGrpc.newBlockingStub(GrpcChannels.withDefaultDeadline(channel, Duration.ofSeconds(10)));
+        admin = "Bearer " + tokens.mint("admin-1", "admin");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (channel != null) {
+            channel.shutdownNow();
+        }
+        if (server != null) {
+            server.stop();
+        }
+        tokens.close();
+    }
+
+    @Test
+    void reservesEveryLineOrNone() {
+        String a = product(db, 5);
+        String b = product(db, 1);
+        ReserveResponse shortOfB = reserve(UUID.randomUUID().toString(), 0, line(a, 2), line(b, 2));
+        assertThat(shortOfB.getReserved()).isFalse();
+        assertThat(shortOfB.getShortagesList()).singleElement().satisfies(s -> {
+            assertThat(s.getProductId()).isEqualTo(b);
+            assertThat(s.getRequested()).isEqualTo(2);
+            assertThat(s.getAvailable()).isEqualTo(1);
+        });
+        assertThat(available(a)).as("a's line was rolled back with b's shortage").isEqualTo(5);
+
+        ReserveResponse ok = reserve(UUID.randomUUID().toString(), 0, line(a, 2), line(b, 1));
+        assertThat(ok.getReserved()).isTrue();
+        assertThat(ok.getExpiresAt().getSeconds()).isBetween(nowSeconds() + 14 * 60, nowSeconds() + 16 * 60);
+        assertThat(level(a).get("reserved").asLong()).isEqualTo(2);
+        assertThat(available(b)).isZero();
+    }
+
+    @Test
+    void anUnknownProductIsAShortage() {
+        String unknown = UUID.randomUUID().toString();
+        ReserveResponse answer = reserve(UUID.randomUUID().toString(), 0, line(unknown, 1));
+        assertThat(answer.getReserved()).isFalse();
+        assertThat(answer.getShortages(0).getAvailable()).isZero();
+    }
+
+    @Test
+    void reserveReleaseAndCommitAreIdempotentByOrderId() {
+        String a = product(db, 10);
+        String order = UUID.randomUUID().toString();
+        ReserveResponse first = reserve(order, 0, line(a, 3));
+        ReserveResponse again = reserve(order, 0, line(a, 3));
+        assertThat(again.getReserved()).isTrue();
+        assertThat(again.getExpiresAt().getSeconds()).isEqualTo(first.getExpiresAt().getSeconds());
+        assertThat(level(a).get("reserved").asLong()).as("reserved once").isEqualTo(3);
+
+        assertThat(stock.commit(CommitRequest.newBuilder().setOrderId(order).build()).getCommittedNow()).isTrue();
+        assertThat(stock.commit(CommitRequest.newBuilder().setOrderId(order).build()).getCommittedNow()).isFalse();
+        JsonNode sold = level(a);
+        assertThat(sold.get("on_hand").asLong()).as("on-hand drops once").isEqualTo(7);
+        assertThat(sold.get("reserved").asLong()).isZero();
+        assertCode(() -> stock.release(ReleaseRequest.newBuilder().setOrderId(order).build()), Status.Code.FAILED_PRECONDITION);
+
+        String other = UUID.randomUUID().toString();
+        reserve(other, 0, line(a, 2));
+        assertThat(stock.release(ReleaseRequest.newBuilder().setOrderId(other).build()).getReleased()).isTrue();
+        assertThat(stock.release(ReleaseRequest.newBuilder().setOrderId(other).build()).getReleased()).isFalse();
+        assertThat(available(a)).isEqualTo(7);
+        assertCode(() -> stock.commit(CommitRequest.newBuilder().setOrderId(other).build()), Status.Code.FAILED_PRECONDITION);
+        assertCode(() -> reserve(other, 0, line(a, 2)), Status.Code.FAILED_PRECONDITION);
+        assertCode(() -> stock.commit(CommitRequest.newBuilder().setOrderId(UUID.randomUUID().toString()).build()),
+                   Status.Code.NOT_FOUND);
+        assertThat(stock.release(ReleaseRequest.newBuilder().setOrderId(UUID.randomUUID().toString()).build()).getReleased())
+                .isFalse();
+    }
+
+    @Test
+    void fiftyConcurrentReservationsOfOneUnitAgainstTenNeverOversell() throws Exception {
+        String hot = product(db, 10);
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicLong lowest = new AtomicLong(Long.MAX_VALUE);
+        Thread watcher = Thread.ofPlatform().start(() -> {
+            while (running.get()) {
+                lowest.accumulateAndGet(available(hot), Math::min);
+            }
+        });
+        List<Callable<Boolean>> calls = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            calls.add(() -> reserve(UUID.randomUUID().toString(), 0, line(hot, 1)).getReserved());
+        }
+        int succeeded = 0;
+        try (ExecutorService pool = Executors.newFixedThreadPool(50)) {
+            for (Future<Boolean> f : pool.invokeAll(calls)) {
+                succeeded += f.get() ? 1 : 0;
+            }
+        }
+        running.set(false);
+        watcher.join();
+        assertThat(succeeded).isEqualTo(10);
+        JsonNode after = level(hot);
+        assertThat(after.get("reserved").asLong()).isEqualTo(10);
+        assertThat(after.get("available").asLong()).isZero();
+        assertThat(lowest.get()).isGreaterThanOrEqualTo(0);
+    }
+
+    @Test
+    void crossedLineOrdersNeitherDeadlockNorOversell() throws Exception {
+        String a = product(db, 10);
+        String b = product(db, 10);
+        List<Callable<Boolean>> calls = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            boolean flip = i % 2 == 0;
+            calls.add(() -> reserve(UUID.randomUUID().toString(), 0,
+                                    flip ? line(a, 1) : line(b, 1), flip ? line(b, 1) : line(a, 1)).getReserved());
+        }
+        int succeeded = 0;
+        try (ExecutorService pool = Executors.newFixedThreadPool(30)) {
+            for (Future<Boolean> f : pool.invokeAll(calls)) {
+                succeeded += f.get() ? 1 : 0;   // a deadlock would surface here as an error
+            }
+        }
+        assertThat(succeeded).isEqualTo(10);
+        assertThat(available(a)).isZero();
+        assertThat(available(b)).isZero();
+    }
+
+    @Test
+    void anExpiredReservationIsReleasedAndPublished() {
+        String a = product(db, 4);
+        String order = UUID.randomUUID().toString();
+        assertThat(reserve(order, 1, line(a, 3)).getReserved()).isTrue();
+        assertThat(available(a)).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(available(a)).isEqualTo(4));
+        var events = StockTestKit.records(Topics.STOCK, order, r -> !r.isEmpty());
+        assertThat(StockTestKit.type(events.getFirst())).isEqualTo(ReservationExpired.getDescriptor().getFullName());
+        assertCode(() -> stock.commit(CommitRequest.newBuilder().setOrderId(order).build()), Status.Code.FAILED_PRECONDITION);
+    }
+
+    @Test
+    void badReserveRequestsAreInvalidAndChangeNothing() {
+        String a = product(db, 5);
+        String order = UUID.randomUUID().toString();
+        assertCode(() -> reserve("order-1", 0, line(a, 1)), Status.Code.INVALID_ARGUMENT);
+        assertCode(() -> reserve(order, 0), Status.Code.INVALID_ARGUMENT);
+        assertCode(() -> reserve(order, 0, line(a, 0)), Status.Code.INVALID_ARGUMENT);
+        assertCode(() -> reserve(order, 0, line(a, -1)), Status.Code.INVALID_ARGUMENT);
+        assertCode(() -> reserve(order, 0, line(a, 10_001)), Status.Code.INVALID_ARGUMENT);
+        assertCode(() -> reserve(order, 0, line(a, 1), line("nope", 1)), Status.Code.INVALID_ARGUMENT);
+        assertCode(() -> reserve(order, -5, line(a, 1)), Status.Code.INVALID_ARGUMENT);
+        assertCode(() -> stock.commit(CommitRequest.newBuilder().setOrderId("x").build()), Status.Code.INVALID_ARGUMENT);
+        assertThat(available(a)).isEqualTo(5);
+        assertThat(reserve(order, 0, line(a, 1)).getReserved()).as("the order id is still free").isTrue();
+    }
+
+    @Test
+    void orderEventsCommitAndReleaseAndProcessStockIsIdempotent() {
+        String a = product(db, 10);
+        String paid = UUID.randomUUID().toString();
+        String cancelled = UUID.randomUUID().toString();
+        String unpaid = UUID.randomUUID().toString();
+        reserve(paid, 0, line(a, 2));
+        reserve(cancelled, 0, line(a, 3));
+        reserve(unpaid, 0, line(a, 1));
+
+        var notPaid = post(http, "/order/process_stock", admin, "{\"order_id\":\"" + unpaid + "\"}");
+        assertProblem(notPaid, 409);
+        assertProblem(post(http, "/order/process_stock", admin, "{\"order_id\":\"" + UUID.randomUUID() + "\"}"), 404);
+        assertProblem(post(http, "/order/process_stock", "Bearer " + tokens.mint("u1", "customer"),
+                           "{\"order_id\":\"" + unpaid + "\"}"), 403);
+        assertThat(fieldsOf(post(http, "/order/process_stock", admin, "{\"order_id\":42,\"force\":true}")))
+                .containsExactly("order_id", "force");
+
+        StockTestKit.publish(Topics.ORDER, paid, OrderPaid.newBuilder().setOrderId(paid).setUserId("u1")
+                .setOccurredAt(StockTestKit.now()).build());
+        StockTestKit.publish(Topics.ORDER, cancelled, OrderCancelled.newBuilder().setOrderId(cancelled).setUserId("u1")
+                .setReason("USER").setOccurredAt(StockTestKit.now()).build());
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            JsonNode level = level(a);
+            assertThat(level.get("on_hand").asLong()).isEqualTo(8);
+            assertThat(level.get("reserved").asLong()).isEqualTo(1);
+        });
+        var committed = StockTestKit.records(Topics.STOCK, paid, r -> !r.isEmpty());
+        assertThat(StockTestKit.type(committed.getFirst())).isEqualTo(ReservationCommitted.getDescriptor().getFullName());
+
+        for (int i = 0; i < 2; i++) {
+            var res = post(http, "/order/process_stock", admin, "{\"order_id\":\"" + paid + "\"}");
+            assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+            assertThat(json(res).get("status").asText()).isEqualTo("committed");
+        }
+        assertThat(level(a).get("on_hand").asLong()).as("on-hand dropped once").isEqualTo(8);
+        assertProblem(post(http, "/order/process_stock", admin, "{\"order_id\":\"" + cancelled + "\"}"), 409);
+    }
+
+    @Test
+    void productCreatedGivesTheProductAStockRow() {
+        String id = UUID.randomUUID().toString();
+        StockTestKit.publish(Topics.PRODUCT, id, ProductCreated.newBuilder().setProductId(id).setSku("S-" + id)
+                .setName("Kopi").setCategory("coffee").setOccurredAt(StockTestKit.now()).build());
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(
+                () -> assertThat(http.get("/stock/" + id).statusCode()).isEqualTo(200));
+        assertThat(available(id)).isZero();
+    }
+
+    @Test
+    void adminSetsOrAdjustsOnHandNeverBelowReserved() {
+        String a = product(db, 10);
+        reserve(UUID.randomUUID().toString(), 0, line(a, 4));
+        var set = post(http, "/stock/update", admin, "{\"product_id\":\"" + a + "\",\"quantity\":20}");
+        assertThat(set.statusCode()).as(set.body()).isEqualTo(200);
+        assertThat(json(set).get("available").asLong()).isEqualTo(16);
+        var adjusted = post(http, "/stock/update", admin, "{\"product_id\":\"" + a + "\",\"delta\":-6}");
+        assertThat(json(adjusted).get("on_hand").asLong()).isEqualTo(14);
+
+        var below = post(http, "/stock/update", admin, "{\"product_id\":\"" + a + "\",\"delta\":-11}");
+        assertProblem(below, 409);
+        assertThat(json(below).get("reserved").asLong()).isEqualTo(4);
+        assertProblem(post(http, "/stock/update", admin, "{\"product_id\":\"" + a + "\",\"quantity\":3}"), 409);
+        assertProblem(post(http, "/stock/update", admin, "{\"product_id\":\"" + UUID.randomUUID() + "\",\"quantity\":3}"), 404);
+        assertThat(level(a).get("on_hand").asLong()).as("refused updates changed nothing").isEqualTo(14);
+    }
+
+    @Test
+    void badStockUpdatesAre400sNamingTheFields() {
+        String a = product(db, 10);
+        String id = "\"product_id\":\"" + a + "\"";
+        assertThat(fieldsOf(post(http, "/stock/update", admin, "{" + id + "}"))).containsExactly("quantity", "delta");
+        assertThat(fieldsOf(post(http, "/stock/update", admin, "{" + id + ",\"quantity\":1,\"delta\":1}")))
+                .containsExactly("quantity", "delta");
+        assertThat(fieldsOf(post(http, "/stock/update", admin, "{" + id + ",\"quantity\":-1}"))).containsExactly("quantity");
+        assertThat(fieldsOf(post(http, "/stock/update", admin, "{" + id + ",\"quantity\":\"12\"}"))).containsExactly("quantity");
+        assertThat(fieldsOf(post(http, "/stock/update", admin, "{" + id + ",\"quantity\":1.5}"))).containsExactly("quantity");
+        assertThat(fieldsOf(post(http, "/stock/update", admin, "{" + id + ",\"quantity\":1e12}"))).containsExactly("quantity");
+        assertThat(fieldsOf(post(http, "/stock/update", admin, "{" + id + ",\"delta\":0}"))).containsExactly("delta");
+        assertThat(fieldsOf(post(http, "/stock/update", admin, "{" + id + ",\"delta\":99999999999}"))).containsExactly("delta");
+        assertThat(fieldsOf(post(http, "/stock/update", admin, "{\"product_id\":\"x\",\"quantity\":1,\"reserved\":0}")))
+                .containsExactly("product_id", "reserved");
+        assertProblem(post(http, "/stock/update", admin, "[1]"), 400);
+        assertProblem(post(http, "/stock/update", null, "{" + id + ",\"quantity\":1}"), 401);
+        assertProblem(post(http, "/stock/update", "Bearer " + tokens.mint("u1", "customer"), "{" + id + ",\"quantity\":1}"), 403);
+        assertThat(level(a).get("on_hand").asLong()).isEqualTo(10);
+    }
+
+    private static ReserveResponse reserve(String orderId, int ttlSeconds, Line... lines) {
+        return stock.reserve(ReserveRequest.newBuilder().setOrderId(orderId).setTtlSeconds(ttlSeconds)
+                                     .addAllLines(List.of(lines)).build());
+    }
+
+    private static Line line(String productId, int quantity) {
+        return Line.newBuilder().setProductId(productId).setQuantity(quantity).build();
+    }
+
+    private static JsonNode level(String productId) {
+        var res = http.get("/stock/" + productId);
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        return json(res);
+    }
+
+    private static long available(String productId) {
+        return level(productId).get("available").asLong();
+    }
+
+    private static long nowSeconds() {
+        return System.currentTimeMillis() / 1000;
+    }
+
+    private static void assertCode(Runnable call, Status.Code code) {
+        assertThatThrownBy(call::run).isInstanceOfSatisfying(StatusRuntimeException.class,
+                e -> assertThat(e.getStatus().getCode()).isEqualTo(code));
+    }
+}
