@@ -73,10 +73,9 @@ final class CartOrderFixture implements AutoCloseable {
         KafkaTopics.ensure(TestInfra.get().kafkaBootstrap(), Topics.ALL, 1);
         db = TestInfra.newDatabase("cartorder");
         Map<String, String> config = new HashMap<>();
-        String peer = "127.0.0.1:" + peers.port();
-        config.put("peers.product.grpc", peer);
-        config.put("peers.stock.grpc", peer);
-        config.put("peers.user.grpc", peer);
+        for (String peer : List.of("product", "stock", "user")) {
+            config.put("peers." + peer + ".grpc", "127.0.0.1:" + peers.port(peer));
+        }
         config.put("grpc.client.default-deadline", "PT1S");
         config.put("peers.breaker.delay", "PT1S");
         config.put("peers.breaker.volume", "4");

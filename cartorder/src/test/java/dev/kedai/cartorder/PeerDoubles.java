@@ -29,7 +29,7 @@ import io.grpc.stub.StreamObserver;
 /**
  * Contract-level doubles of cartorder's peers (product GetProducts, stock Reserve/Release, user
  * GetAddress) served over a real gRPC socket, so tests can make a peer short, slow or down
- * ({@link #stop()} refuses connections; {@link #start()} serves again on the same port).
+ * (one server per peer: {@link #stop(String)} refuses connections, {@link #start(String)} serves again on the same port).
  */
 final class PeerDoubles implements AutoCloseable {
 
@@ -46,29 +46,38 @@ final class PeerDoubles implements AutoCloseable {
     final Map<String, Address> addresses = new ConcurrentHashMap<>();
     volatile Duration stockDelay = Duration.ZERO;
 
-    private final int port;
-    private GrpcServer server;
+    /** Peer name (product, stock, user) → its port and running server. */
+    private final Map<String, Integer> ports = new ConcurrentHashMap<>();
+    private final Map<String, GrpcServer> servers = new ConcurrentHashMap<>();
 
     PeerDoubles() {
-        server = build(0).start();
-        port = server.port();
+        for (String peer : List.of("product", "stock", "user")) {
+            GrpcServer server = build(peer, 0).start();
+            servers.put(peer, server);
+            ports.put(peer, server.port());
+        }
     }
 
-    int port() {
-        return port;
+    int port(String peer) {
+        return ports.get(peer);
     }
 
-    synchronized void stop() {
-        server.close();
+    /** The peer goes down: its port refuses connections. */
+    synchronized void stop(String peer) {
+        GrpcServer server = servers.remove(peer);
+        if (server != null) {
+            server.close();
+        }
     }
 
-    synchronized void start() {
-        server = build(port).start();
+    /** The peer comes back on the same port. */
+    synchronized void start(String peer) {
+        servers.computeIfAbsent(peer, p -> build(p, ports.get(p)).start());
     }
 
     @Override
     public void close() {
-        stop();
+        List.copyOf(servers.keySet()).forEach(this::stop);
     }
 
     void product(String id, String name, long price, boolean active) {
@@ -84,10 +93,13 @@ final class PeerDoubles implements AutoCloseable {
                 .setCountry("ID").build());
     }
 
-    private GrpcServer build(int p) {
-        return GrpcServer.builder(p).host("127.0.0.1").shutdownGrace(Duration.ofMillis(100))
-                .addService(new ProductDouble()).addService(new StockDouble()).addService(new UserDouble())
-                .build();
+    private GrpcServer build(String peer, int p) {
+        io.grpc.BindableService service = switch (peer) {
+            case "product" -> new ProductDouble();
+            case "stock" -> new StockDouble();
+            default -> new UserDouble();
+        };
+        return GrpcServer.builder(p).host("127.0.0.1").shutdownGrace(Duration.ofMillis(100)).addService(service).build();
     }
 
     private final class ProductDouble extends ProductServiceGrpc.ProductServiceImplBase {

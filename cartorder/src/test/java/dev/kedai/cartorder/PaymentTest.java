@@ -1,0 +1,188 @@
+package dev.kedai.cartorder;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.kedai.contracts.Topics;
+import dev.kedai.proto.stock.v1.ReservationCommitted;
+import dev.kedai.proto.stock.v1.ReservationExpired;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static dev.kedai.cartorder.CartOrderFixture.newId;
+import static dev.kedai.platform.testing.TestHttp.assertProblem;
+import static dev.kedai.platform.testing.TestHttp.fieldsOf;
+import static dev.kedai.platform.testing.TestHttp.json;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+class PaymentTest {
+
+    private static CartOrderFixture f;
+
+    @BeforeAll
+    static void start() {
+        f = CartOrderFixture.shared();
+    }
+
+    private static String status(String user, String orderId) {
+        return json(f.http.get("/order/" + orderId, f.bearer(user))).get("status").asText();
+    }
+
+    @Test
+    void anApprovedPaymentPaysTheOrderOnceAndPublishesOrderPaid() {
+        String user = newId();
+        String orderId = f.placeOrder(user, 50_000);
+        HttpResponse<String> paid = f.pay(user, orderId, "tok_visa");
+        assertThat(paid.statusCode()).as(paid.body()).isEqualTo(200);
+        assertThat(json(paid).get("status").asText()).isEqualTo("PAID");
+        assertThat(f.gateway.charges(orderId)).isEqualTo(1);
+        assertThat(f.query("SELECT event_type FROM outbox WHERE event_key = ? ORDER BY id DESC LIMIT 1", orderId))
+                .isEqualTo("kedai.cartorder.v1.OrderPaid");
+        assertThat(f.query("SELECT status FROM payment_attempts WHERE order_id = ?", orderId)).isEqualTo("APPROVED");
+
+        // paying again is a 409 and charges nothing; a paid order cannot be cancelled
+        assertProblem(f.pay(user, orderId, "tok_visa"), 409);
+        assertProblem(f.cancel(user, orderId), 409);
+        assertThat(f.gateway.charges(orderId)).isEqualTo(1);
+    }
+
+    @Test
+    void aDeclineIs402AndTheOrderStaysPayable() {
+        String user = newId();
+        String orderId = f.placeOrder(user, 50_000);
+        assertProblem(f.pay(user, orderId, "tok_decline"), 402);
+        assertThat(status(user, orderId)).isEqualTo("PENDING_PAYMENT");
+        assertThat(f.pay(user, orderId, "tok_mastercard").statusCode()).isEqualTo(200);
+        assertThat(f.gateway.charges(orderId)).isEqualTo(1);
+    }
+
+    @Test
+    void aTimeoutIs504WithoutChargeAndTheOrderStaysPayable() {
+        String user = newId();
+        String orderId = f.placeOrder(user, 50_000);
+        assertProblem(f.pay(user, orderId, "tok_timeout"), 504);
+        assertThat(f.gateway.charges(orderId)).isZero();
+        assertThat(status(user, orderId)).isEqualTo("PENDING_PAYMENT");
+        assertThat(f.pay(user, orderId, "tok_visa").statusCode()).isEqualTo(200);
+        assertThat(f.count("SELECT COUNT(*) FROM payment_attempts WHERE order_id = ?", orderId)).isEqualTo(2);
+    }
+
+    @Test
+    void concurrentPaysChargeOnce() throws Exception {
+        String user = newId();
+        String orderId = f.placeOrder(user, 50_000);
+        List<CompletableFuture<HttpResponse<String>>> pays = new ArrayList<>();
+        CountDownLatch go = new CountDownLatch(1);
+        for (int i = 0; i < 6; i++) {
+            pays.add(CompletableFuture.supplyAsync(() -> {
+                await().until(() -> go.getCount() == 0);
+                return f.pay(user, orderId, "tok_visa");
+            }));
+        }
+        go.countDown();
+        List<Integer> codes = pays.stream().map(CompletableFuture::join).map(HttpResponse::statusCode).toList();
+        assertThat(codes).containsOnly(200, 409).containsOnlyOnce(200);
+        assertThat(f.gateway.charges(orderId)).isEqualTo(1);
+    }
+
+    @Test
+    void concurrentPayAndCancelOfOneOrderHaveExactlyOneWinner() {
+        String user = newId();
+        for (int round = 0; round < 8; round++) {
+            String orderId = f.placeOrder(user, 10_000);
+            CompletableFuture<HttpResponse<String>> pay = CompletableFuture.supplyAsync(() -> f.pay(user, orderId, "tok_visa"));
+            CompletableFuture<HttpResponse<String>> cancel = CompletableFuture.supplyAsync(() -> f.cancel(user, orderId));
+            int payCode = pay.join().statusCode();
+            int cancelCode = cancel.join().statusCode();
+            String finalStatus = status(user, orderId);
+            if (payCode == 200) {
+                assertThat(cancelCode).isEqualTo(409);
+                assertThat(finalStatus).isEqualTo("PAID");
+                assertThat(f.gateway.charges(orderId) - f.gateway.refunds(orderId)).isEqualTo(1);
+            } else {
+                assertThat(payCode).isEqualTo(409);
+                assertThat(cancelCode).isEqualTo(200);
+                assertThat(finalStatus).isEqualTo("CANCELLED");
+                assertThat(f.gateway.charges(orderId) - f.gateway.refunds(orderId)).isZero();
+            }
+        }
+    }
+
+    @Test
+    void cancelPublishesOrderCancelledAndACancelledOrExpiredOrderCannotBePaid() {
+        String user = newId();
+        String orderId = f.placeOrder(user, 10_000);
+        assertProblem(f.cancel(newId(), orderId), 404);
+        HttpResponse<String> cancelled = f.cancel(user, orderId);
+        assertThat(cancelled.statusCode()).as(cancelled.body()).isEqualTo(200);
+        assertThat(json(cancelled).get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(f.query("SELECT event_type FROM outbox WHERE event_key = ? ORDER BY id DESC LIMIT 1", orderId))
+                .isEqualTo("kedai.cartorder.v1.OrderCancelled");
+        assertThat(f.cancel(user, orderId).statusCode()).isEqualTo(200);   // idempotent
+        assertProblem(f.pay(user, orderId, "tok_visa"), 409);
+
+        String late = f.placeOrder(user, 10_000);
+        f.query("UPDATE orders SET expires_at = CURRENT_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE order_id = ?", late);
+        assertProblem(f.pay(user, late, "tok_visa"), 409);
+        assertThat(f.gateway.charges(late)).isZero();
+    }
+
+    @Test
+    void stockEventsExpireUnpaidOrdersAndFulfilPaidOnes() {
+        String user = newId();
+        String unpaid = f.placeOrder(user, 10_000);
+        String paid = f.placeOrder(user, 10_000);
+        assertThat(f.pay(user, paid, "tok_visa").statusCode()).isEqualTo(200);
+
+        String expiredEvent = newId();
+        f.publish(Topics.STOCK, unpaid, ReservationExpired.newBuilder().setOrderId(unpaid).build(), expiredEvent);
+        f.publish(Topics.STOCK, unpaid, ReservationExpired.newBuilder().setOrderId(unpaid).build(), expiredEvent);
+        f.publish(Topics.STOCK, paid, ReservationExpired.newBuilder().setOrderId(paid).build(), newId());
+        f.publish(Topics.STOCK, paid, ReservationCommitted.newBuilder().setOrderId(paid).build(), newId());
+        await().atMost(Duration.ofSeconds(20)).until(() -> status(user, unpaid).equals("CANCELLED")
+                && status(user, paid).equals("FULFILLED"));
+        assertThat(f.count("SELECT COUNT(*) FROM outbox WHERE event_key = ? AND event_type = ?", unpaid,
+                           "kedai.cartorder.v1.OrderCancelled")).isEqualTo(1);
+        assertProblem(f.pay(user, unpaid, "tok_visa"), 409);
+    }
+
+    @Test
+    void anAttemptLeftByADeadProcessIsSettledFromTheProviderNotChargedAgain() {
+        String user = newId();
+        String orderId = f.placeOrder(user, 10_000);
+        // the process recorded the attempt, the provider charged it, then the process died
+        String attemptId = newId();
+        f.query("""
+                INSERT INTO payment_attempts (attempt_id, order_id, status, amount, currency, created_at)
+                VALUES (?, ?, 'PENDING', 10000, 'IDR', CURRENT_TIMESTAMP(3) - INTERVAL 1 MINUTE)""", attemptId, orderId);
+        f.gateway.charge(new PaymentGateway.Charge(attemptId, orderId, new Money(10_000, "IDR"), "tok_visa"));
+
+        // the client retries: the order is paid by the first charge, and the retry is told it is already paid
+        assertProblem(f.pay(user, orderId, "tok_visa"), 409);
+        assertThat(status(user, orderId)).isEqualTo("PAID");
+        assertThat(f.gateway.charges(orderId)).isEqualTo(1);
+    }
+
+    @Test
+    void payAndCancelRejectBadInputAndForeignOrders() {
+        String user = newId();
+        String orderId = f.placeOrder(user, 10_000);
+        assertProblem(f.pay(newId(), orderId, "tok_visa"), 404);
+        assertProblem(f.pay(user, newId(), "tok_visa"), 404);
+        var bad = f.pay(user, "nope", "visa");
+        assertProblem(bad, 400);
+        assertThat(fieldsOf(bad)).containsExactly("order_id", "payment_token");
+        assertProblem(f.cancel(user, "nope"), 400);
+        assertProblem(f.http.post("/order/pay", "application/json",
+                                  ("{\"order_id\":\"" + orderId + "\",\"payment_token\":\"tok_visa\",\"amount\":1}").getBytes(),
+                                  f.bearer(user)), 400);
+        JsonNode order = json(f.http.get("/order/" + orderId, f.bearer(user)));
+        assertThat(order.get("status").asText()).isEqualTo("PENDING_PAYMENT");
+    }
+}
