@@ -1,0 +1,239 @@
+package dev.kedai.stock;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.kedai.contracts.Topics;
+import dev.kedai.infra.DbAccount;
+import dev.kedai.infra.TestInfra;
+import dev.kedai.platform.grpc.GrpcServer;
+import dev.kedai.platform.security.TestTokens;
+import dev.kedai.platform.server.KedaiServer;
+import dev.kedai.platform.testing.TestHttp;
+import dev.kedai.platform.testing.TestServiceConfig;
+import dev.kedai.proto.cartorder.v1.AddItemRequest;
+import dev.kedai.proto.cartorder.v1.AddToCart;
+import dev.kedai.proto.cartorder.v1.Cart;
+import dev.kedai.proto.cartorder.v1.CartItem;
+import dev.kedai.proto.cartorder.v1.CartServiceGrpc;
+import dev.kedai.proto.common.v1.Money;
+import dev.kedai.proto.product.v1.GetProductsRequest;
+import dev.kedai.proto.product.v1.GetProductsResponse;
+import dev.kedai.proto.product.v1.Product;
+import dev.kedai.proto.product.v1.ProductServiceGrpc;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static dev.kedai.platform.testing.TestHttp.assertProblem;
+import static dev.kedai.platform.testing.TestHttp.fieldsOf;
+import static dev.kedai.platform.testing.TestHttp.json;
+import static dev.kedai.stock.StockTestKit.post;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code /cart/add} and {@code /cart/fallback} against contract-level doubles of product and
+ * cartorder over real gRPC sockets: happy path, cartorder slow or down (202 + the command on
+ * Kafka), product unknown or deleted (404), and bad input.
+ */
+class CartRoutesTest {
+
+    private static final int SLOW = 77;   // a quantity the cart double answers too late
+    private static final int DOWN = 66;   // a quantity the cart double answers UNAVAILABLE
+
+    private static TestTokens tokens;
+    private static DbAccount db;
+    private static GrpcServer peers;
+    private static KedaiServer server;
+    private static TestHttp http;
+    private static String customer;
+    private static final Map<String, Product> CATALOG = new ConcurrentHashMap<>();
+    private static final List<AddItemRequest> ADDS = new CopyOnWriteArrayList<>();
+    private static final CountDownLatch NEVER = new CountDownLatch(1);
+
+    /** Product's contract: unknown ids left out, deleted ones inactive. */
+    static final class ProductDouble extends ProductServiceGrpc.ProductServiceImplBase {
+        @Override
+        public void getProducts(GetProductsRequest request, StreamObserver<GetProductsResponse> response) {
+            GetProductsResponse.Builder answer = GetProductsResponse.newBuilder();
+            request.getProductIdsList().stream().map(CATALOG::get).filter(p -> p != null).forEach(answer::addProducts);
+            response.onNext(answer.build());
+            response.onCompleted();
+        }
+    }
+
+    /** Cartorder's contract: a one-line cart; the line may not exceed max_line_quantity. */
+    static final class CartDouble extends CartServiceGrpc.CartServiceImplBase {
+        @Override
+        public void addItem(AddItemRequest request, StreamObserver<Cart> response) {
+            ADDS.add(request);
+            if (request.getQuantity() == SLOW) {
+                try {
+                    NEVER.await(3, TimeUnit.SECONDS);   // past stock's deadline
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            if (request.getQuantity() == DOWN) {
+                response.onError(Status.UNAVAILABLE.asRuntimeException());
+                return;
+            }
+            int existing = 5;   // the caller's line already holds 5
+            if (request.getMaxLineQuantity() > 0 && existing + request.getQuantity() > request.getMaxLineQuantity()) {
+                response.onError(Status.FAILED_PRECONDITION.asRuntimeException());
+                return;
+            }
+            Product p = CATALOG.get(request.getProductId());
+            int quantity = existing + request.getQuantity();
+            Money line = Money.newBuilder().setAmount(p.getPrice().getAmount() * quantity).setCurrency("IDR").build();
+            response.onNext(Cart.newBuilder()
+                    .addItems(CartItem.newBuilder().setItemId("item-1").setProductId(p.getProductId()).setName(p.getName())
+                                      .setUnitPrice(p.getPrice()).setQuantity(quantity).setLineTotal(line).setAvailable(true))
+                    .setTotal(line)
+                    .build());
+            response.onCompleted();
+        }
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        tokens = TestTokens.start();
+        db = TestInfra.newDatabase("stock");
+        peers = GrpcServer.builder(0).addService(new ProductDouble()).addService(new CartDouble()).build().start();
+        String target = "127.0.0.1:" + peers.port();
+        server = Main.start(TestServiceConfig.of(db, tokens, Map.of(
+                "peers.product.grpc", target,
+                "peers.cartorder.grpc", target,
+                "stock.peers.cart-deadline", "PT0.3S")));
+        http = new TestHttp(server.port());
+        customer = "Bearer " + tokens.mint("user-7", "customer");
+    }
+
+    @AfterAll
+    static void stop() {
+        NEVER.countDown();
+        if (server != null) {
+            server.stop();
+        }
+        if (peers != null) {
+            peers.close();
+        }
+        tokens.close();
+    }
+
+    @Test
+    void addChecksProductAndStockThenReturnsTheCallersCart() {
+        String id = sellable("Kopi Toraja", 90000, 20);
+        var res = post(http, "/cart/add", customer, add(id, 2));
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        JsonNode cart = json(res);
+        assertThat(cart.get("items").get(0).get("quantity").asInt()).isEqualTo(7);
+        assertThat(cart.get("items").get(0).get("unit_price").get("amount").asLong()).isEqualTo(90000);
+        assertThat(cart.get("total").get("amount").asLong()).isEqualTo(630000);
+        AddItemRequest sent = ADDS.stream().filter(a -> a.getProductId().equals(id)).findFirst().orElseThrow();
+        assertThat(sent.getUserId()).as("the cart is the token subject's").isEqualTo("user-7");
+        assertThat(sent.getMaxLineQuantity()).isEqualTo(20);
+        assertThat(sent.getOperationId()).isNotBlank();
+    }
+
+    @Test
+    void theLinesNewTotalMustBeAvailable() {
+        String id = sellable("Gula Aren", 20000, 6);
+        var over = post(http, "/cart/add", customer, add(id, 2));   // 5 in the line + 2 > 6
+        assertProblem(over, 409);
+        assertThat(json(over).get("available").asLong()).isEqualTo(6);
+        var tooMany = post(http, "/cart/add", customer, add(id, 7));   // more than available on its own
+        assertProblem(tooMany, 409);
+        assertThat(json(tooMany).get("available").asLong()).isEqualTo(6);
+    }
+
+    @Test
+    void cartorderSlowOrDownQueuesTheAddAsACommand() {
+        String id = sellable("Beras Cianjur", 150000, 100);
+        var slow = post(http, "/cart/add", customer, add(id, SLOW));
+        assertThat(slow.statusCode()).as(slow.body()).isEqualTo(202);
+        String slowOp = json(slow).get("operation_id").asText();
+        var down = post(http, "/cart/add", customer, add(id, DOWN));
+        assertThat(down.statusCode()).as(down.body()).isEqualTo(202);
+
+        var commands = StockTestKit.records(Topics.CART_COMMANDS, "user-7", r -> r.size() >= 2);
+        List<AddToCart> adds = commands.stream().map(r -> parse(r.value())).toList();
+        assertThat(adds).extracting(AddToCart::getOperationId).contains(slowOp, json(down).get("operation_id").asText());
+        AddToCart queued = adds.stream().filter(a -> a.getOperationId().equals(slowOp)).findFirst().orElseThrow();
+        assertThat(queued.getUserId()).isEqualTo("user-7");
+        assertThat(queued.getProductId()).isEqualTo(id);
+        assertThat(queued.getQuantity()).isEqualTo(SLOW);
+        // the late gRPC call carried the same operation id, so cartorder applies the add once
+        assertThat(ADDS).anySatisfy(a -> assertThat(a.getOperationId()).isEqualTo(slowOp));
+    }
+
+    @Test
+    void fallbackAlwaysQueues() {
+        String id = sellable("Teh Poci", 12000, 10);
+        int before = ADDS.size();
+        var res = post(http, "/cart/fallback", customer, add(id, 1));
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(202);
+        String op = json(res).get("operation_id").asText();
+        assertThat(ADDS).hasSize(before);
+        var commands = StockTestKit.records(Topics.CART_COMMANDS, "user-7",
+                r -> r.stream().anyMatch(c -> parse(c.value()).getOperationId().equals(op)));
+        assertThat(commands).isNotEmpty();
+    }
+
+    @Test
+    void unknownOrDeletedProductsAre404AndNothingIsQueued() {
+        String deleted = sellable("Old", 1000, 10);
+        CATALOG.put(deleted, CATALOG.get(deleted).toBuilder().setActive(false).build());
+        int before = ADDS.size();
+        assertProblem(post(http, "/cart/add", customer, add(UUID.randomUUID().toString(), 1)), 404);
+        assertProblem(post(http, "/cart/add", customer, add(deleted, 1)), 404);
+        assertProblem(post(http, "/cart/fallback", customer, add(UUID.randomUUID().toString(), 1)), 404);
+        assertThat(ADDS).hasSize(before);
+    }
+
+    @Test
+    void badInputIs400AndNeedsACustomer() {
+        String id = sellable("Sabun", 5000, 10);
+        assertThat(fieldsOf(post(http, "/cart/add", customer, add(id, 0)))).containsExactly("quantity");
+        assertThat(fieldsOf(post(http, "/cart/add", customer, add(id, -3)))).containsExactly("quantity");
+        assertThat(fieldsOf(post(http, "/cart/add", customer, add(id, 100)))).containsExactly("quantity");
+        assertThat(fieldsOf(post(http, "/cart/add", customer, "{\"product_id\":\"" + id + "\",\"quantity\":\"two\"}")))
+                .containsExactly("quantity");
+        assertThat(fieldsOf(post(http, "/cart/add", customer, "{\"product_id\":\"abc\",\"quantity\":1,\"user_id\":\"u-9\"}")))
+                .containsExactly("product_id", "user_id");
+        assertThat(fieldsOf(post(http, "/cart/fallback", customer, add(id, 1000)))).containsExactly("quantity");
+        assertProblem(post(http, "/cart/add", null, add(id, 1)), 401);
+        assertProblem(post(http, "/cart/add", "Bearer " + tokens.mint("admin-1", "admin"), add(id, 1)), 403);
+        assertProblem(http.post("/cart/add", "text/plain", add(id, 1).getBytes(), "Authorization", customer), 415);
+    }
+
+    private static String sellable(String name, long price, long onHand) {
+        String id = UUID.randomUUID().toString();
+        CATALOG.put(id, Product.newBuilder().setProductId(id).setSku("SKU-" + id).setName(name)
+                .setPrice(Money.newBuilder().setAmount(price).setCurrency("IDR")).setCategory("test").setActive(true).build());
+        StockTestKit.sql(db, "INSERT INTO stock_levels (product_id, on_hand, reserved) VALUES ('" + id + "', " + onHand + ", 0)");
+        return id;
+    }
+
+    private static String add(String productId, int quantity) {
+        return "{\"product_id\":\"" + productId + "\",\"quantity\":" + quantity + "}";
+    }
+
+    private static AddToCart parse(byte[] bytes) {
+        try {
+            return AddToCart.parseFrom(bytes);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+}
