@@ -30,15 +30,17 @@ final class CartCommands implements EventHandler {
                                       .setUserId(command.getUserId())
                                       .setProductId(command.getProductId())
                                       .setQuantity(command.getQuantity())
+                                      .setMaxLineQuantity(command.getMaxLineQuantity())
                                       .build());
         } catch (StatusRuntimeException e) {
             throw new PoisonEventException("AddToCart " + event.id() + " is invalid: " + e.getStatus().getDescription(), e);
         }
         try {
             CartStore.add(tx, command.getOperationId(), command.getUserId(),
-                          command.getProductId().toLowerCase(Locale.ROOT), command.getQuantity());
+                          command.getProductId().toLowerCase(Locale.ROOT), command.getQuantity(),
+                          command.getMaxLineQuantity());
         } catch (CartLimitException e) {
-            // the user asked for more than a line may hold; nobody waits for an answer, so it is dropped
+            // more than a line may hold, or than stock had: nobody waits for an answer, so it is dropped
             LOG.log(Level.INFO, "AddToCart " + command.getOperationId() + " not applied: " + e.getMessage());
         }
     }

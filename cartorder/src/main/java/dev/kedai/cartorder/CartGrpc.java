@@ -28,11 +28,13 @@ final class CartGrpc extends CartServiceGrpc.CartServiceImplBase {
         try {
             validate(request);
             Cart cart = carts.add(request.getOperationId(), request.getUserId(),
-                                  request.getProductId().toLowerCase(java.util.Locale.ROOT), request.getQuantity());
+                                  request.getProductId().toLowerCase(java.util.Locale.ROOT), request.getQuantity(),
+                                  request.getMaxLineQuantity());
             response.onNext(ProtoMapping.cart(cart));
             response.onCompleted();
         } catch (CartLimitException e) {
-            response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            Status status = e.byAvailability() ? Status.FAILED_PRECONDITION : Status.INVALID_ARGUMENT;
+            response.onError(status.withDescription(e.getMessage()).asRuntimeException());
         } catch (StatusRuntimeException e) {
             response.onError(e);
         } catch (RuntimeException e) {
@@ -55,6 +57,9 @@ final class CartGrpc extends CartServiceGrpc.CartServiceImplBase {
         }
         if (r.getQuantity() < 1 || r.getQuantity() > CartLine.MAX_QUANTITY) {
             problems.add("quantity must be between 1 and " + CartLine.MAX_QUANTITY);
+        }
+        if (r.getMaxLineQuantity() < 0) {
+            problems.add("max_line_quantity must be 0 (no limit) or more");
         }
         if (!problems.isEmpty()) {
             throw Status.INVALID_ARGUMENT.withDescription(String.join("; ", problems)).asRuntimeException();

@@ -49,27 +49,33 @@ public final class CartStore {
      * Adds {@code quantity} of a product to the user's line for it, once per {@code operationId}.
      *
      * @return false when this operation had been applied before (nothing changed)
-     * @throws CartLimitException when the line would exceed 99 (nothing changed, the operation is not recorded
-     *                            unless the caller commits)
+     * @param maxLineQuantity what the line may hold after the add as stock saw it available (0 = no limit)
+     * @throws CartLimitException when the line would exceed 99 or {@code maxLineQuantity} (nothing changed, the
+     *                            operation is not recorded unless the caller commits)
      */
-    static boolean add(DbTransaction tx, String operationId, String userId, String productId, int quantity) {
+    static boolean add(DbTransaction tx, String operationId, String userId, String productId, int quantity,
+                       int maxLineQuantity) {
         if (tx.insert(MARK_OPERATION, operationId, userId) == 0) {
             return false;
         }
         int current = tx.get(LINE_FOR_UPDATE, userId, productId).map(r -> r.column("quantity").getInt()).orElse(0);
         if (current + quantity > CartLine.MAX_QUANTITY) {
-            throw new CartLimitException(productId, current, quantity);
+            throw new CartLimitException(productId, current, quantity, CartLine.MAX_QUANTITY, false);
+        }
+        // stock checked availability of quantity alone or of what it thought the line held: the new total decides
+        if (maxLineQuantity > 0 && current + quantity > maxLineQuantity) {
+            throw new CartLimitException(productId, current, quantity, maxLineQuantity, true);
         }
         tx.insert(MERGE, UUID.randomUUID().toString(), userId, productId, quantity);
         return true;
     }
 
-    /** Adds in a transaction of its own; see {@link #add(DbTransaction, String, String, String, int)}. */
-    boolean add(String operationId, String userId, String productId, int quantity) {
+    /** Adds in a transaction of its own; see {@link #add(DbTransaction, String, String, String, int, int)}. */
+    boolean add(String operationId, String userId, String productId, int quantity, int maxLineQuantity) {
         DbTransaction tx = db.transaction();
         boolean done = false;
         try {
-            boolean applied = add(tx, operationId, userId, productId, quantity);
+            boolean applied = add(tx, operationId, userId, productId, quantity, maxLineQuantity);
             tx.commit();
             done = true;
             return applied;

@@ -21,8 +21,8 @@ final class Carts {
     }
 
     /** Applies an add once per operation id (a repeat changes nothing) and returns the cart. */
-    Cart add(String operationId, String userId, String productId, int quantity) {
-        store.add(operationId, userId, productId, quantity);
+    Cart add(String operationId, String userId, String productId, int quantity, int maxLineQuantity) {
+        store.add(operationId, userId, productId, quantity, maxLineQuantity);
         return cart(userId);
     }
 

@@ -67,6 +67,18 @@ class CartTest {
     }
 
     @Test
+    void theLinesNewTotalMustFitWhatStockSawAvailable() {
+        String user = newId();
+        String kopi = f.product("Kopi", 1_000);
+        f.cart.addItem(add(newId(), user, kopi, 3).toBuilder().setMaxLineQuantity(5).build());
+        assertThatThrownBy(() -> f.cart.addItem(add(newId(), user, kopi, 3).toBuilder().setMaxLineQuantity(5).build()))
+                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION));
+        assertThat(f.cart.addItem(add(newId(), user, kopi, 2).toBuilder().setMaxLineQuantity(5).build())
+                           .getItems(0).getQuantity()).isEqualTo(5);
+    }
+
+    @Test
     void addItemRejectsBadRequests() {
         for (AddItemRequest bad : new AddItemRequest[] {
                 add("", newId(), newId(), 1), add(newId(), "", newId(), 1), add(newId(), newId(), "nope", 1),
