@@ -1,6 +1,8 @@
 package dev.kedai.user;
 
+import dev.kedai.contracts.Topics;
 import dev.kedai.platform.db.Database;
+import dev.kedai.platform.events.EventConsumer;
 import dev.kedai.platform.events.OutboxRelay;
 import dev.kedai.platform.health.KafkaReadiness;
 import dev.kedai.platform.health.RedisReadiness;
@@ -9,6 +11,7 @@ import dev.kedai.platform.security.DenyList;
 import dev.kedai.platform.security.JwtVerifier;
 import dev.kedai.platform.server.KedaiConfig;
 import dev.kedai.platform.server.KedaiServer;
+import dev.kedai.proto.auth.v1.UserRegistered;
 import io.helidon.config.Config;
 
 /** The user service: profiles and addresses. */
@@ -33,17 +36,24 @@ public final class Main {
         RedisReadiness redis = RedisReadiness.create(config);
         OutboxRelay relay = OutboxRelay.create(db.client(), config).start();
         UserStore store = new UserStore(db.client());
+        AddressStore addresses = new AddressStore(db.client());
+        EventConsumer registrations = EventConsumer.builder(db.client(), config, config.get("user.consumer-group").asString().orElse("user"))
+                .topics(Topics.AUTH_USER)
+                .handler(UserRegistered.getDefaultInstance(), new ProfileCreation())
+                .build()
+                .start();
         return KedaiServer.builder("user", config)
                 .filter(new Authentication(JwtVerifier.create(config), denyList))
-                .routing(rules -> rules.register("/users", new UserHttp(store)))
+                .routing(rules -> rules.register("/users", new UserHttp(store, addresses)))
                 .readiness(db.readiness(), kafka, redis)
-                .grpc(new UserGrpc(store))
-                // closed in reverse order: the relay stops before the database closes
+                .grpc(new UserGrpc(store, addresses))
+                // closed in reverse order: the consumer and the relay stop before the database closes
                 .onStop(db)
                 .onStop(denyList)
                 .onStop(kafka)
                 .onStop(redis)
                 .onStop(relay)
+                .onStop(registrations)
                 .build()
                 .start();
     }

@@ -1,19 +1,41 @@
 package dev.kedai.user;
 
 import com.google.protobuf.Timestamp;
+import dev.kedai.proto.user.v1.GetAddressRequest;
 import dev.kedai.proto.user.v1.GetUserRequest;
 import dev.kedai.proto.user.v1.User;
 import dev.kedai.proto.user.v1.UserServiceGrpc;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 
-/** {@code kedai.user.v1.UserService}. GetAddress comes with addresses (issue 3): UNIMPLEMENTED until then. */
+/** {@code kedai.user.v1.UserService}: users and their addresses for cartorder. */
 public final class UserGrpc extends UserServiceGrpc.UserServiceImplBase {
 
     private final UserStore store;
+    private final AddressStore addresses;
 
-    public UserGrpc(UserStore store) {
+    public UserGrpc(UserStore store, AddressStore addresses) {
         this.store = store;
+        this.addresses = addresses;
+    }
+
+    /** NOT_FOUND when the address does not exist or belongs to another user (ids are not probed). */
+    @Override
+    public void getAddress(GetAddressRequest request, StreamObserver<dev.kedai.proto.user.v1.Address> response) {
+        addresses.find(request.getUserId(), request.getAddressId()).ifPresentOrElse(a -> {
+            response.onNext(dev.kedai.proto.user.v1.Address.newBuilder()
+                                    .setAddressId(a.addressId())
+                                    .setUserId(request.getUserId())
+                                    .setLabel(a.label())
+                                    .setRecipient(a.recipient())
+                                    .setLine1(a.line1())
+                                    .setCity(a.city())
+                                    .setPostalCode(a.postalCode())
+                                    .setCountry(a.country())
+                                    .build());
+            response.onCompleted();
+        }, () -> response.onError(Status.NOT_FOUND.withDescription("no address " + request.getAddressId()
+                                                                    + " of user " + request.getUserId()).asRuntimeException()));
     }
 
     /** NOT_FOUND when the profile does not exist (yet). */

@@ -6,8 +6,13 @@ import java.util.Optional;
 
 import dev.kedai.platform.http.Page;
 import dev.kedai.platform.http.PageRequest;
+import com.google.protobuf.Timestamp;
+import dev.kedai.contracts.Topics;
+import dev.kedai.platform.events.Outbox;
+import dev.kedai.proto.user.v1.ProfileUpdated;
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbRow;
+import io.helidon.dbclient.DbTransaction;
 
 /** SQL of the {@code profiles} table. */
 public final class UserStore {
@@ -19,11 +24,62 @@ public final class UserStore {
     private static final String ONE = COLUMNS + " WHERE user_id = ?";
     private static final String PAGE = COLUMNS + " ORDER BY created_at DESC, user_id LIMIT ? OFFSET ?";
     private static final String COUNT = "SELECT COUNT(*) AS total FROM profiles";
+    private static final String LOCK = "SELECT user_id FROM profiles WHERE user_id = ? FOR UPDATE";
+    private static final String SET_NAME = "UPDATE profiles SET name = ? WHERE user_id = ?";
+    private static final String SET_PHONE = "UPDATE profiles SET phone = ? WHERE user_id = ?";
+    private static final String CLEAR_PHONE = "UPDATE profiles SET phone = NULL WHERE user_id = ?";
+
+    /**
+     * A change of a profile: absent members are left as they are.
+     *
+     * @param phone empty: leave it; {@code Optional.of(Optional.empty())}: remove it
+     */
+    public record Change(Optional<String> name, Optional<Optional<String>> phone) {
+    }
 
     private final DbClient db;
+    private final Outbox outbox;
 
     public UserStore(DbClient db) {
+        this(db, new Outbox("kedai-user"));
+    }
+
+    public UserStore(DbClient db, Outbox outbox) {
         this.db = db;
+        this.outbox = outbox;
+    }
+
+    /**
+     * Applies {@code change} and publishes ProfileUpdated in the same transaction.
+     *
+     * @return the updated profile, or empty when there is no profile (yet)
+     */
+    public Optional<Profile> update(String userId, Change change) {
+        DbTransaction tx = db.transaction();
+        try {
+            if (tx.get(LOCK, userId).isEmpty()) {
+                tx.rollback();
+                return Optional.empty();
+            }
+            change.name().ifPresent(name -> tx.update(SET_NAME, name, userId));
+            change.phone().ifPresent(phone -> phone.ifPresentOrElse(p -> tx.update(SET_PHONE, p, userId),
+                                                                    () -> tx.update(CLEAR_PHONE, userId)));
+            Profile updated = tx.get(ONE, userId).map(UserStore::profile).orElseThrow();
+            if (change.name().isPresent() || change.phone().isPresent()) {
+                Instant now = Instant.now();
+                outbox.append(tx, Topics.USER_USER, userId, ProfileUpdated.newBuilder()
+                        .setUserId(userId)
+                        .setName(updated.name())
+                        .setPhone(updated.phone() == null ? "" : updated.phone())
+                        .setUpdatedAt(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
+                        .build());
+            }
+            tx.commit();
+            return Optional.of(updated);
+        } catch (RuntimeException e) {
+            tx.rollback();
+            throw e;
+        }
     }
 
     public Optional<Profile> profile(String userId) {

@@ -1,0 +1,33 @@
+package dev.kedai.user;
+
+import com.google.protobuf.Timestamp;
+import dev.kedai.platform.events.ConsumedEvent;
+import dev.kedai.platform.events.EventHandler;
+import dev.kedai.platform.events.PoisonEventException;
+import dev.kedai.proto.auth.v1.UserRegistered;
+import io.helidon.dbclient.DbTransaction;
+
+/**
+ * Creates the profile of a newly registered user from auth's UserRegistered event.
+ *
+ * <p>The platform consumer already skips an event id it has seen; INSERT IGNORE also makes a
+ * second event for the same user (e.g. a re-registration replayed from another source) a no-op,
+ * so a profile the user has since edited is never reset.
+ */
+public final class ProfileCreation implements EventHandler {
+
+    private static final String INSERT = """
+            INSERT IGNORE INTO profiles (user_id, email, name, created_at)
+            VALUES (?, ?, ?, FROM_UNIXTIME(? / 1000))""";
+
+    @Override
+    public void handle(DbTransaction tx, ConsumedEvent event) {
+        UserRegistered registered = event.parse(UserRegistered.parser());
+        if (registered.getUserId().isEmpty() || registered.getEmail().isEmpty()) {
+            throw new PoisonEventException("UserRegistered " + event.id() + " has no user_id or email", null);
+        }
+        Timestamp at = registered.getRegisteredAt();
+        long millis = at.getSeconds() * 1000 + at.getNanos() / 1_000_000;
+        tx.insert(INSERT, registered.getUserId(), registered.getEmail(), registered.getName(), millis);
+    }
+}
