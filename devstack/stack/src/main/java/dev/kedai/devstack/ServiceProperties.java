@@ -38,6 +38,11 @@ public final class ServiceProperties {
         props.put("kafka.bootstrap-servers", infra.kafkaBootstrap());
         props.put("redis.url", infra.redisUrl());
         props.put("security.jwt.jwks-url", "http://127.0.0.1:" + ports.get(KedaiService.AUTH).http() + "/auth/jwks");
+        if (service == KedaiService.AUTH) {
+            // behind the dev edge, which appends the client's address to X-Forwarded-For: the
+            // login throttle must count the client, not the edge (direct calls fall back to the peer)
+            props.put("auth.client-ip.trusted-proxy-hops", "1");
+        }
         for (KedaiService peer : KedaiService.values()) {
             if (peer != service) {
                 props.put("peers." + peer.id() + ".grpc", "127.0.0.1:" + ports.get(peer).grpc());

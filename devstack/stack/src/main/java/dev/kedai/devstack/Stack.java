@@ -11,15 +11,19 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 import dev.kedai.contracts.Topics;
+import dev.kedai.devstack.edge.DevEdge;
+import dev.kedai.devstack.edge.EdgeSettings;
 import dev.kedai.infra.DbAccount;
 import dev.kedai.infra.Databases;
 import dev.kedai.infra.InfraEndpoints;
 import dev.kedai.infra.KafkaTopics;
 
 /**
- * The five services, each in its own JVM, against infrastructure that is already running
- * (the devstack's embedded servers, external ones, or the tests' {@code TestInfra}).
- * Start order: topics, databases, all JVMs at once, then wait for every one to be ready.
+ * The five services, each in its own JVM, and the dev edge in front of them, against
+ * infrastructure that is already running (the devstack's embedded servers, external ones, or
+ * the tests' {@code TestInfra}).
+ * Start order: topics, databases, all JVMs at once, wait for every one to be ready, then the
+ * dev edge (routes from {@code kong-ingress/}).
  * {@link #close()} may be called from another thread at any time (Ctrl-C during start-up).
  */
 public final class Stack implements AutoCloseable {
@@ -27,8 +31,12 @@ public final class Stack implements AutoCloseable {
     public static final Duration STOP_GRACE = Duration.ofSeconds(15);
 
     private final StackSpec spec;
+    /** File name of the edge's access log in the log directory. */
+    public static final String EDGE_ACCESS_LOG = "edge-access.log";
+
     private final List<ServiceProcess> processes = new ArrayList<>();
     private boolean closed;
+    private DevEdge edge;
 
     public Stack(StackSpec spec) {
         this.spec = spec;
@@ -67,6 +75,7 @@ public final class Stack implements AutoCloseable {
                     + String.join(" ", spec.jvmOptions()) + "), waiting until ready");
             new Readiness().await(processes(), service -> spec.ports().get(service).admin(),
                     spec.readyTimeout(), progress);
+            startEdge(progress);
             return this;
         } catch (RuntimeException e) {
             boolean stoppedByUser = isClosed();
@@ -76,6 +85,46 @@ public final class Stack implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /** The dev edge after the services, so its first request finds them ready. */
+    private void startEdge(Progress progress) {
+        Map<String, URI> services = new java.util.HashMap<>();
+        for (KedaiService service : KedaiService.values()) {
+            services.put(serviceName(service), httpUri(service));
+        }
+        DevEdge started = DevEdge.start(new EdgeSettings(spec.edgePort(), spec.kongManifests(), services,
+                httpUri(KedaiService.AUTH).resolve("/auth/jwks"), spec.logDir().resolve(EDGE_ACCESS_LOG),
+                spec.edgeRateLimits()));
+        synchronized (processes) {
+            edge = started;
+            if (closed) {
+                started.close();
+                throw new StackException("stopped during start-up", 130);
+            }
+        }
+        progress.step("dev edge on " + started.uri() + ": " + started.router().routes().size()
+                + " Kong routes from " + spec.kongManifests() + (spec.edgeRateLimits() ? "" : " (rate limits off)"));
+    }
+
+    /** The Kubernetes Service of a service, as the Ingresses name it (docs/edge.md): {@code kedai-<svc>}. */
+    public static String serviceName(KedaiService service) {
+        return "kedai-" + service.id();
+    }
+
+    /** The dev edge, once started. */
+    public DevEdge edge() {
+        synchronized (processes) {
+            if (edge == null) {
+                throw new IllegalStateException("the dev edge has not started");
+            }
+            return edge;
+        }
+    }
+
+    /** {@code http://127.0.0.1:<edge port>}: where clients go. */
+    public URI edgeUri() {
+        return edge().uri();
     }
 
     public StackSpec spec() {
@@ -126,9 +175,14 @@ public final class Stack implements AutoCloseable {
     @Override
     public void close() {
         List<ServiceProcess> running;
+        DevEdge runningEdge;
         synchronized (processes) {
             closed = true;
             running = List.copyOf(processes);
+            runningEdge = edge;
+        }
+        if (runningEdge != null) {
+            runningEdge.close();   // first: no new requests reach services that are stopping
         }
         running.forEach(ServiceProcess::terminate);
         for (ServiceProcess process : running) {

@@ -19,7 +19,7 @@ import dev.kedai.infra.InfraSettings;
  * @param repoRoot        the checkout (service jars, {@code .kedai/})
  * @param dataDir         persistent state: infra data, logs, dev passwords, pid file
  * @param ports           each service's ports
- * @param edgePort        the dev edge's port (reserved; the edge comes later)
+ * @param edgePort        the dev edge's port
  * @param infraPorts      ports of the embedded servers
  * @param external        servers to use instead of embedded ones
  * @param topicPartitions partitions per Kafka topic
@@ -27,6 +27,7 @@ import dev.kedai.infra.InfraSettings;
  * @param serviceHeap     {@code -Xmx} of each service JVM
  * @param infraOnly       start only the infrastructure (services run from an IDE)
  * @param help            print usage and exit
+ * @param edgeRateLimits  whether the dev edge enforces the Kong rate-limiting plugins
  */
 public record StackConfig(Path repoRoot,
                           Path dataDir,
@@ -38,7 +39,8 @@ public record StackConfig(Path repoRoot,
                           Duration readyTimeout,
                           String serviceHeap,
                           boolean infraOnly,
-                          boolean help) {
+                          boolean help,
+                          boolean edgeRateLimits) {
 
     public static final int DEFAULT_EDGE_PORT = 8080;
 
@@ -47,7 +49,9 @@ public record StackConfig(Path repoRoot,
                    kedai-devstack down             stop the running devstack (.kedai/devstack.pid)
             options (--name value or --name=value):
               --port-offset N            add N to every default port (two stacks side by side)
-              --edge-port P              dev edge (default 8080)
+              --edge-port P              dev edge (default 8080); routes from kong-ingress/
+              --edge-rate-limits on|off  enforce the Ingresses' rate limits (default on; off for
+                                         load tests from one address)
               --<svc>-http-port P        svc = cartorder stock auth user product (8001..8005)
               --<svc>-grpc-port P        (7001..7005)
               --<svc>-admin-port P       health and metrics (9001..9005)
@@ -115,7 +119,7 @@ public record StackConfig(Path repoRoot,
     /** The settings of the services, once the dev passwords are known. */
     public StackSpec stackSpec(Map<KedaiService, String> dbPasswords) {
         return new StackSpec(repoRoot, logDir(), ports, dbPasswords, topicPartitions, readyTimeout,
-                JvmOptions.forService(serviceHeap));
+                JvmOptions.forService(serviceHeap), edgePort, edgeRateLimits);
     }
 
     /**
@@ -197,8 +201,13 @@ public record StackConfig(Path repoRoot,
             throw new UsageException("--topic-partitions must be at least 1");
         }
         int readySeconds = intValue(values, "ready-timeout", 180);
+        String rateLimits = values.getOrDefault("edge-rate-limits", "on");
+        if (!rateLimits.equals("on") && !rateLimits.equals("off")) {
+            throw new UsageException("--edge-rate-limits wants on or off, not " + rateLimits);
+        }
         return new StackConfig(root, dataDir, ports, intValue(values, "edge-port", DEFAULT_EDGE_PORT + offset),
-                infraPorts, external, partitions, Duration.ofSeconds(readySeconds), heap, infraOnly, help);
+                infraPorts, external, partitions, Duration.ofSeconds(readySeconds), heap, infraOnly, help,
+                rateLimits.equals("on"));
     }
 
     /** The checkout: the nearest directory up from {@code start} holding {@code mvnw} and {@code devstack/}. */
@@ -216,7 +225,8 @@ public record StackConfig(Path repoRoot,
     private static List<String> knownValueFlags() {
         List<String> flags = new ArrayList<>(List.of("port-offset", "edge-port", "mariadb-port", "redis-port",
                 "kafka-port", "kafka-controller-port", "db-url", "db-admin-user", "db-admin-password", "redis-url",
-                "kafka-bootstrap", "topic-partitions", "ready-timeout", "service-heap", "root", "data-dir"));
+                "kafka-bootstrap", "topic-partitions", "ready-timeout", "service-heap", "root", "data-dir",
+                "edge-rate-limits"));
         for (KedaiService service : KedaiService.values()) {
             flags.add(service.id() + "-http-port");
             flags.add(service.id() + "-grpc-port");

@@ -15,6 +15,8 @@ import java.util.Map;
  * @param topicPartitions partitions of each Kafka topic created
  * @param readyTimeout    how long all services may take to become ready
  * @param jvmOptions      options of each service JVM
+ * @param edgePort        port of the dev edge (0 = a free one)
+ * @param edgeRateLimits  whether the edge enforces the rate-limiting plugins (off for load tests)
  */
 public record StackSpec(Path repoRoot,
                         Path logDir,
@@ -22,7 +24,21 @@ public record StackSpec(Path repoRoot,
                         Map<KedaiService, String> dbPasswords,
                         int topicPartitions,
                         Duration readyTimeout,
-                        List<String> jvmOptions) {
+                        List<String> jvmOptions,
+                        int edgePort,
+                        boolean edgeRateLimits) {
+
+    /** A stack whose edge takes a free port and enforces rate limits. */
+    public StackSpec(Path repoRoot, Path logDir, Map<KedaiService, ServicePorts> ports,
+                     Map<KedaiService, String> dbPasswords, int topicPartitions, Duration readyTimeout,
+                     List<String> jvmOptions) {
+        this(repoRoot, logDir, ports, dbPasswords, topicPartitions, readyTimeout, jvmOptions, 0, true);
+    }
+
+    /** The Ingress manifests the dev edge reads: {@code <repoRoot>/kong-ingress}. */
+    public Path kongManifests() {
+        return repoRoot.resolve("kong-ingress");
+    }
 
     public StackSpec {
         ports = Map.copyOf(ports);

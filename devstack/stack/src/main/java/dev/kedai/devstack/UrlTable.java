@@ -17,7 +17,9 @@ public final class UrlTable {
         t.append(String.format(Locale.ROOT, "%n%s is up in %.1f s%n%n", what, startTime.toMillis() / 1000.0));
         if (!config.infraOnly()) {
             t.append(String.format(Locale.ROOT, "  %-10s %-24s %s%n", "edge", "http://127.0.0.1:" + config.edgePort(),
-                    "(port reserved: the dev edge is not part of this build yet)"));
+                    "routes from " + config.repoRoot().resolve("kong-ingress") + (config.edgeRateLimits() ? ""
+                            : ", rate limits OFF")));
+            t.append(String.format(Locale.ROOT, "  %-10s %s%n", "", "access log " + config.logDir().resolve(Stack.EDGE_ACCESS_LOG)));
             t.append(String.format(Locale.ROOT, "%n  %-10s %-24s %-16s %s%n", "service", "HTTP", "gRPC", "admin (health, metrics)"));
             for (KedaiService service : KedaiService.values()) {
                 ServicePorts p = config.ports().get(service);

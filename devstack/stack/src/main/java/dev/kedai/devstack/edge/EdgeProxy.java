@@ -178,7 +178,7 @@ final class EdgeProxy implements Handler {
         ex.upstream = route.backend().service();
         String rawQuery = req.query().rawValue();
         URI target = URI.create(base + path + (rawQuery.isEmpty() ? "" : "?" + rawQuery));
-        Http1ClientRequest up = client.method(Method.create(method)).uri(target).skipUriEncoding(true);
+        Http1ClientRequest up = client.method(Method.create(method)).uri(target);
         String clientIp = clientIp(req);
         up.headers(h -> {
             for (Header header : req.headers()) {
