@@ -26,7 +26,10 @@ public final class DevStack implements AutoCloseable {
         this.config = config;
     }
 
-    /** Starts the infrastructure and (unless infra-only) the five services; returns when all are ready. */
+    /**
+     * Starts the infrastructure and (unless infra-only) the five services, seeding the demo
+     * catalog on the first start; returns when all are ready.
+     */
     public InfraEndpoints start(Progress progress, Consumer<String> serviceErrors) {
         infraStart.lock();
         try {
@@ -46,6 +49,8 @@ public final class DevStack implements AutoCloseable {
                 throw new StackException("stopped during start-up", 130);
             }
             services.start(endpoints, progress, serviceErrors);
+            // after the services: their migrations have made the tables
+            DemoCatalog.seedIfEmpty(endpoints, progress::step);
         }
         return endpoints;
     }
