@@ -60,10 +60,15 @@ public final class Stack implements AutoCloseable {
             progress.step("databases ready (kedai_auth, kedai_user, kedai_product, kedai_stock, kedai_cartorder)");
 
             Path java = JvmOptions.javaBinary();
+            // auth's signing key and admin account, kept in the stack's state directory
+            DevAuth devAuth = DevAuth.of(spec);
             for (KedaiService service : KedaiService.values()) {
+                var properties = ServiceProperties.of(service, spec.ports(), infra, accounts.get(service));
+                if (service == KedaiService.AUTH) {
+                    properties.putAll(devAuth.authProperties());
+                }
                 ServiceLaunch launch = new ServiceLaunch(service, jars.get(service), spec.jvmOptions(),
-                        ServiceProperties.of(service, spec.ports(), infra, accounts.get(service)),
-                        spec.logDir().resolve(service.id() + ".log"), spec.repoRoot());
+                        properties, spec.logDir().resolve(service.id() + ".log"), spec.repoRoot());
                 synchronized (processes) {
                     if (closed) {
                         throw new StackException("stopped during start-up", 130);

@@ -38,6 +38,9 @@ public final class UrlTable {
         if (!config.infraOnly()) {
             t.append(String.format(Locale.ROOT, "  %-10s %s%n", "logs", config.logDir()));
             t.append(String.format(Locale.ROOT, "  %-10s %s%n", "db users", "<service> / passwords in " + config.passwordsFile()));
+            DevAuth auth = DevAuth.loadOrCreate(config.dataDir());
+            t.append(String.format(Locale.ROOT, "  %-10s %s / %s  (POST /auth/login; kept in %s)%n", "admin",
+                    auth.adminEmail(), auth.adminPassword(), config.dataDir().resolve("dev-auth")));
         }
         t.append(String.format(Locale.ROOT, "%n  Ctrl-C here, or ./kedai down, stops everything.%n"));
         return t.toString();
