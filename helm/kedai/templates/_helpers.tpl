@@ -82,21 +82,20 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 {{- end -}}
 
 {{/*
-A service's database password: the value given, else a random one. The Secrets holding them are
-pre-install hooks, created once and never replaced by an upgrade, so a generated password stays.
+A service's database password: the value given, else the one already in the cluster's Secret
+(database.keepGeneratedPasswords; an upgrade must not change it), else a new random one.
 */}}
 {{- define "kedai.password" -}}
 {{- $given := index .root.Values.database.passwords .service -}}
+{{- $existing := dict -}}
+{{- if and (not $given) .root.Values.database.keepGeneratedPasswords -}}
+{{- $existing = (lookup "v1" "Secret" .root.Release.Namespace .secret).data | default dict -}}
+{{- end -}}
 {{- if $given -}}
 {{- $given -}}
+{{- else if hasKey $existing .key -}}
+{{- index $existing .key | b64dec -}}
 {{- else -}}
 {{- randAlphaNum 24 -}}
 {{- end -}}
-{{- end -}}
-
-{{/* Annotations of a Secret generated once at install (kept by upgrades and uninstall). */}}
-{{- define "kedai.generatedSecretAnnotations" -}}
-helm.sh/hook: pre-install
-helm.sh/hook-weight: "-10"
-helm.sh/resource-policy: keep
 {{- end -}}

@@ -30,6 +30,12 @@ final class ChartRenderer {
     static final String KUBE_VERSION = "v1.31.0";
     static final ObjectMapper YAML = new YAMLMapper();
 
+    /**
+     * Rendering without a cluster: no lookup of existing Secrets, and the helm test pod as a plain
+     * object (helm-java's template, unlike the helm CLI, leaves hooks out of its output).
+     */
+    static final Map<String, Object> OFFLINE = Map.of("database.keepGeneratedPasswords", false, "tests.hook", false);
+
     private static final Pattern SOURCE = Pattern.compile("^# Source: (.+)$", Pattern.MULTILINE);
     private static final Map<Profile, Rendered> CACHE = new ConcurrentHashMap<>();
 
@@ -52,6 +58,7 @@ final class ChartRenderer {
                 .withNamespace(NAMESPACE)
                 .withKubeVersion(KUBE_VERSION);
         profile.valuesFile().ifPresent(command::withValuesFile);
+        OFFLINE.forEach(command::set);
         sets.forEach(command::set);
         return command.call();
     }
