@@ -17,6 +17,8 @@ import io.grpc.stub.StreamObserver;
  */
 final class CartGrpc extends CartServiceGrpc.CartServiceImplBase {
 
+    private static final System.Logger LOG = System.getLogger(CartGrpc.class.getName());
+
     private final Carts carts;
 
     CartGrpc(Carts carts) {
@@ -38,7 +40,8 @@ final class CartGrpc extends CartServiceGrpc.CartServiceImplBase {
         } catch (StatusRuntimeException e) {
             response.onError(e);
         } catch (RuntimeException e) {
-            // the product service being down while pricing the answer: the add itself is kept
+            // e.g. the product service down while pricing the answer (the add itself is kept), or the database
+            LOG.log(System.Logger.Level.WARNING, "AddItem " + request.getOperationId() + " failed", e);
             response.onError(Status.UNAVAILABLE.withDescription("cart cannot be served right now").withCause(e)
                                      .asRuntimeException());
         }

@@ -14,8 +14,8 @@ public final class CartStore {
             "SELECT item_id, product_id, quantity FROM cart_items WHERE user_id = ? ORDER BY added_at, item_id";
     private static final String MARK_OPERATION =
             "INSERT IGNORE INTO cart_operations (operation_id, user_id) VALUES (?, ?)";
-    private static final String LINE_FOR_UPDATE =
-            "SELECT quantity FROM cart_items WHERE user_id = ? AND product_id = ? FOR UPDATE";
+    private static final String LINE =
+            "SELECT quantity FROM cart_items WHERE user_id = ? AND product_id = ?";
     // the CHECK constraint (1..99) still guards a race between two first adds of one product
     private static final String MERGE = """
             INSERT INTO cart_items (item_id, user_id, product_id, quantity) VALUES (?, ?, ?, ?)
@@ -58,7 +58,18 @@ public final class CartStore {
         if (tx.insert(MARK_OPERATION, operationId, userId) == 0) {
             return false;
         }
-        int current = tx.get(LINE_FOR_UPDATE, userId, productId).map(r -> r.column("quantity").getInt()).orElse(0);
+        // no locking read before the write: SELECT ... FOR UPDATE of a line that does not exist yet takes a
+        // gap lock, and two users' first adds then deadlock on each other's gap. Check, write, check again.
+        int current = tx.get(LINE, userId, productId).map(r -> r.column("quantity").getInt()).orElse(0);
+        checkLimits(productId, current, quantity, maxLineQuantity);
+        tx.insert(MERGE, UUID.randomUUID().toString(), userId, productId, quantity);
+        // the row is ours now; a concurrent add of the same line shows up here and rolls this one back
+        int now = tx.get(LINE, userId, productId).map(r -> r.column("quantity").getInt()).orElse(quantity);
+        checkLimits(productId, now - quantity, quantity, maxLineQuantity);
+        return true;
+    }
+
+    private static void checkLimits(String productId, int current, int quantity, int maxLineQuantity) {
         if (current + quantity > CartLine.MAX_QUANTITY) {
             throw new CartLimitException(productId, current, quantity, CartLine.MAX_QUANTITY, false);
         }
@@ -66,8 +77,6 @@ public final class CartStore {
         if (maxLineQuantity > 0 && current + quantity > maxLineQuantity) {
             throw new CartLimitException(productId, current, quantity, maxLineQuantity, true);
         }
-        tx.insert(MERGE, UUID.randomUUID().toString(), userId, productId, quantity);
-        return true;
     }
 
     /** Adds in a transaction of its own; see {@link #add(DbTransaction, String, String, String, int, int)}. */

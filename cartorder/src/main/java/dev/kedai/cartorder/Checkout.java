@@ -192,7 +192,30 @@ final class Checkout {
         }
     }
 
+    // InnoDB may pick this transaction as a deadlock victim under load; it is all-or-nothing, so run it again
     private void store(String userId, String key, Order order, List<CartLine> cart) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                storeOnce(userId, key, order, cart);
+                return;
+            } catch (RuntimeException e) {
+                if (attempt >= 3 || !isDeadlock(e)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static boolean isDeadlock(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof java.sql.SQLTransactionRollbackException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void storeOnce(String userId, String key, Order order, List<CartLine> cart) {
         DbTransaction tx = db.transaction();
         boolean committed = false;
         try {
