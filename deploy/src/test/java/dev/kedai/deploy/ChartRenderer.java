@@ -74,7 +74,7 @@ final class ChartRenderer {
             if (!node.isObject()) {
                 throw new AssertionError("rendered document is not an object:\n" + document);
             }
-            manifests.add(new Rendered.Manifest(source.find() ? source.group(1).trim() : "?", (ObjectNode) node));
+            manifests.add(new Rendered.Manifest(source.find() ? source.group(1).trim() : "?", (ObjectNode) node, document.strip()));
         }
         return new Rendered(List.copyOf(manifests));
     }

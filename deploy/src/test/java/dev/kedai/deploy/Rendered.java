@@ -11,7 +11,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 record Rendered(List<Manifest> manifests) {
 
     /** One object and the chart template that produced it ({@code kedai/templates/x.yaml}). */
-    record Manifest(String source, ObjectNode object) {
+    record Manifest(String source, ObjectNode object, String yaml) {
+        Manifest(String source, ObjectNode object) {
+            this(source, object, null);
+        }
+
         String kind() {
             return object.path("kind").asText();
         }
