@@ -10,7 +10,8 @@ import java.util.function.Supplier;
 public final class Scenarios {
 
     private static final Map<String, Supplier<Scenario>> BY_NAME = new TreeMap<>(Map.of(
-            "stock-list", StockListScenario::new));
+            "stock-list", StockListScenario::new,
+            "login", LoginScenario::new));
 
     private Scenarios() {
     }
