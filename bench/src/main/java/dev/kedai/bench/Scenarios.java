@@ -11,7 +11,9 @@ public final class Scenarios {
 
     private static final Map<String, Supplier<Scenario>> BY_NAME = new TreeMap<>(Map.of(
             "stock-list", StockListScenario::new,
-            "login", LoginScenario::new));
+            "login", LoginScenario::new,
+            "product-get", ProductGetScenario::new,
+            "product-search", ProductSearchScenario::new));
 
     private Scenarios() {
     }
