@@ -92,7 +92,8 @@ final class EdgeClient {
 
     /** Registers a new customer and logs in; returns a client carrying the access token. */
     EdgeClient newCustomer(String name) {
-        String email = name.toLowerCase(java.util.Locale.ROOT) + "-" + UUID.randomUUID() + "@example.com";
+        String email = name.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", "-") + "-" + UUID.randomUUID()
+                + "@example.com";
         String password = "correct horse " + UUID.randomUUID();
         Answer registered = post("/auth/register", Map.of("email", email, "password", password, "name", name));
         assertThat(registered.status()).as("register: %s", registered.raw().body()).isEqualTo(201);

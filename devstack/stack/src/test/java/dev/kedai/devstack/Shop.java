@@ -48,6 +48,27 @@ final class Shop {
         return productId;
     }
 
+    /**
+     * POST /cart/add as a well-behaved client does it: a 504 (a dependency too slow: nothing
+     * changed) is retried; a 202 (cart slow, the add was queued) is followed until the line shows
+     * in GET /cart. Returns the cart.
+     */
+    static JsonNode addToCart(EdgeClient customer, String productId, int quantity) {
+        EdgeClient.Answer[] last = new EdgeClient.Answer[1];
+        await().atMost(SETTLE).until(() -> {
+            last[0] = customer.post("/cart/add", Map.of("product_id", productId, "quantity", quantity));
+            return last[0].status() != 504;
+        });
+        assertThat(last[0].service()).hasValue("stock");
+        assertThat(last[0].status()).as(last[0].raw().body()).isIn(200, 202);
+        if (last[0].status() == 200) {
+            return last[0].json();
+        }
+        await().atMost(SETTLE).until(() -> customer.get("/cart").json().path("items")
+                .findValuesAsText("product_id").contains(productId));
+        return customer.get("/cart").json();
+    }
+
     static JsonNode stockOf(EdgeClient client, String productId) {
         EdgeClient.Answer level = client.get("/stock/" + productId);
         assertThat(level.status()).isEqualTo(200);
