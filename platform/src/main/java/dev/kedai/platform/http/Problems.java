@@ -31,7 +31,7 @@ import io.helidon.webserver.http.ServerResponse;
  * <tr><td>{@link ForbiddenException}</td><td>403</td></tr>
  * <tr><td>{@link KeysUnavailableException}</td><td>503 (the client's token may be fine)</td></tr>
  * <tr><td>gRPC {@code UNAVAILABLE} / {@code DEADLINE_EXCEEDED}</td><td>503 / 504</td></tr>
- * <tr><td>fault tolerance: open circuit, full bulkhead / timeout</td><td>503 / 504</td></tr>
+ * <tr><td>fault tolerance: open circuit / full bulkhead (+ {@code Retry-After: 1}) / timeout</td><td>503 / 503 / 504</td></tr>
  * <tr><td>a connection refused or a DB pool timeout anywhere in the causes</td><td>503</td></tr>
  * <tr><td>Helidon's {@link HttpException} (e.g. 404 no route, 405)</td><td>its status</td></tr>
  * <tr><td>anything else</td><td>500, logged with the request id; the body says nothing internal</td></tr>
@@ -43,6 +43,7 @@ import io.helidon.webserver.http.ServerResponse;
 public final class Problems {
 
     private static final System.Logger LOG = System.getLogger(Problems.class.getName());
+    private static final String BUSY_RETRY_AFTER_SECONDS = "1";
 
     private Problems() {
     }
@@ -85,9 +86,11 @@ public final class Problems {
                 return Problem.of(504, "a dependency did not answer in time");
             }
         }
-        if (t instanceof io.helidon.faulttolerance.CircuitBreakerOpenException
-                || t instanceof io.helidon.faulttolerance.BulkheadException) {
+        if (t instanceof io.helidon.faulttolerance.CircuitBreakerOpenException) {
             return Problem.of(503, "a dependency is unavailable, try again later");
+        }
+        if (t instanceof io.helidon.faulttolerance.BulkheadException) {
+            return Problem.of(503, "too busy right now, try again later");
         }
         if (t instanceof io.helidon.faulttolerance.TimeoutException) {
             return Problem.of(504, "a dependency did not answer in time");
@@ -124,6 +127,10 @@ public final class Problems {
         }
         if (res.isSent()) {
             return;
+        }
+        if (t instanceof io.helidon.faulttolerance.BulkheadException) {
+            // a full bulkhead frees up within moments: tell clients when to come back instead of hammering
+            res.header(HeaderNames.RETRY_AFTER, BUSY_RETRY_AFTER_SECONDS);
         }
         send(res, problem);
     }

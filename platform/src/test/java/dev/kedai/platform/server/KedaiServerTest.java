@@ -21,6 +21,7 @@ import dev.kedai.platform.security.UnauthorizedException;
 import io.grpc.Status;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
+import io.helidon.faulttolerance.Bulkhead;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -72,6 +73,11 @@ class KedaiServerTest {
                     })
                     .get("/fail/slow-peer", (req, res) -> {
                         throw Status.DEADLINE_EXCEEDED.asRuntimeException();
+                    })
+                    .get("/fail/busy", (req, res) -> {
+                        // a real full bulkhead: the inner call finds the only slot taken and no queue
+                        Bulkhead one = Bulkhead.create(b -> b.limit(1).queueLength(0));
+                        one.invoke(() -> one.invoke(() -> "never"));
                     })
                     .get("/fail/unauthorized", (req, res) -> {
                         throw new UnauthorizedException("token expired");
@@ -184,6 +190,9 @@ class KedaiServerTest {
         assertThat(json(conflict).get("available").asInt()).isEqualTo(3);
         assertProblem(get(server.port(), "/things/fail/peer"), 503);
         assertProblem(get(server.port(), "/things/fail/slow-peer"), 504);
+        var busy = get(server.port(), "/things/fail/busy");
+        assertProblem(busy, 503);
+        assertThat(busy.headers().firstValue("Retry-After")).hasValue("1");
         var unauthorized = get(server.port(), "/things/fail/unauthorized");
         assertProblem(unauthorized, 401);
         assertThat(unauthorized.headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
