@@ -48,14 +48,15 @@ class ServicesBootTest {
         assertThat(response.body()).contains("openapi");
     }
 
+    /** The stack is shared by every system test of the JVM: other tests may have stocked products. */
     @Test
-    void emptyStockListOnAFreshStack(Stack stack) throws Exception {
+    void stockListIsAPage(Stack stack) throws Exception {
         HttpResponse<String> response = get(stack.httpUri(KedaiService.STOCK).resolve("/stock"));
 
         assertThat(response.statusCode()).isEqualTo(200);
         JsonNode body = new ObjectMapper().readTree(response.body());
         assertThat(body.get("items").isArray()).isTrue();
-        assertThat(body.get("items")).isEmpty();
+        assertThat(body.get("total").asLong()).isGreaterThanOrEqualTo(body.get("items").size());
     }
 
     private static HttpResponse<String> get(URI uri) throws IOException, InterruptedException {
