@@ -1,0 +1,119 @@
+package dev.kedai.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+import io.helidon.config.EnvironmentVariables;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The chart configures the services through environment variables: this reads each service's
+ * application.yaml and the rendered ConfigMap/env exactly as Helidon 4 does (its
+ * EnvironmentVariables mapping: '_' is '.', '_DASH_' is '-', plus a lower-case alias) and checks
+ * the keys the service reads get the values the chart means.
+ */
+class ServiceConfigTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"auth", "user", "product", "stock", "cartorder"})
+    void environmentReachesTheServiceConfigKeys(String service) {
+        Rendered rendered = ChartRenderer.render(Profile.DEFAULTS);
+        Config config = serviceConfig(rendered, service, Map.of("DB_CONNECTION_PASSWORD", "from-secret"));
+        JsonNode ports = rendered.get("Service", "kedai-" + service).object().path("spec").path("ports");
+
+        assertThat(config.get("server.port").asInt().get()).isEqualTo(ports.get(0).path("port").asInt());
+        assertThat(config.get("grpc.port").asInt().get()).isEqualTo(ports.get(1).path("port").asInt());
+        assertThat(config.get("server.sockets").asNodeList().get()).hasSize(1);
+        assertThat(config.get("server.sockets.0.name").asString().get()).isEqualTo("admin");
+        assertThat(config.get("server.sockets.0.port").asInt().get()).isEqualTo(ports.get(2).path("port").asInt());
+        assertThat(config.get("db.connection.url").asString().get()).isEqualTo("jdbc:mysql://kedai-mysql:3306/kedai_" + service);
+        assertThat(config.get("db.connection.username").asString().get()).isEqualTo(service);
+        assertThat(config.get("db.connection.password").asString().get()).isEqualTo("from-secret");
+        assertThat(config.get("db.connection.maximumPoolSize").asInt().get()).isEqualTo(10);
+        assertThat(config.get("kafka.bootstrap-servers").asString().get()).isEqualTo("kedai-kafka:9092");
+        assertThat(config.get("redis.url").asString().get()).isEqualTo("redis://kedai-redis:6379");
+        assertThat(config.get("security.jwt.jwks-url").asString().get()).isEqualTo("http://kedai-auth:8003/auth/jwks");
+        assertThat(config.get("security.jwt.issuer").asString().get()).isEqualTo("kedai-auth");
+        assertThat(config.get("log.level").asString().get()).isEqualTo("INFO");
+    }
+
+    @Test
+    void peersAreTheServicesGrpcPorts() {
+        Rendered rendered = ChartRenderer.render(Profile.DEFAULTS);
+        Config cartorder = serviceConfig(rendered, "cartorder", Map.of());
+        Config stock = serviceConfig(rendered, "stock", Map.of());
+
+        assertThat(cartorder.get("peers.stock.grpc").asString().get()).isEqualTo("kedai-stock:7002");
+        assertThat(cartorder.get("peers.product.grpc").asString().get()).isEqualTo("kedai-product:7005");
+        assertThat(cartorder.get("peers.user.grpc").asString().get()).isEqualTo("kedai-user:7004");
+        assertThat(stock.get("peers.cartorder.grpc").asString().get()).isEqualTo("kedai-cartorder:7001");
+        assertThat(stock.get("peers.product.grpc").asString().get()).isEqualTo("kedai-product:7005");
+    }
+
+    /** Every peer a service's application.yaml names is wired by the chart (and NetworkPolicy allows it). */
+    @ParameterizedTest
+    @ValueSource(strings = {"auth", "user", "product", "stock", "cartorder"})
+    void everyPeerInApplicationYamlIsConfigured(String service) {
+        Rendered rendered = ChartRenderer.render(Profile.DEFAULTS);
+        Config yaml = Config.just(ConfigSources.file(applicationYaml(service)));
+        JsonNode env = rendered.get("ConfigMap", "kedai-" + service).object().path("data");
+        for (Config peer : yaml.get("peers").asNodeList().orElse(List.of())) {
+            if (peer.get("grpc").exists()) {
+                assertThat(env.has("PEERS_" + peer.name().toUpperCase() + "_GRPC")).as("%s peer %s", service, peer.name()).isTrue();
+                assertThat(rendered.get("NetworkPolicy", "kedai-" + service).object().toString())
+                        .contains("\"app.kubernetes.io/name\":\"kedai-" + peer.name() + "\"");
+            }
+        }
+    }
+
+    @Test
+    void authSigningKeysComeFromTheSecretFilesIncludingPreviousOnes() {
+        Rendered rendered = ChartRenderer.render(Profile.DEFAULTS, Map.of(
+                "jwt.privateKeyPem", "PRIVATE", "jwt.publicKeyPem", "PUBLIC", "jwt.kid", "k2",
+                "jwt.previousKeys[0].kid", "k1", "jwt.previousKeys[0].publicKeyPem", "OLD"));
+        Config config = serviceConfig(rendered, "auth", Map.of());
+
+        assertThat(config.get("auth.keys.private-pem-path").asString().get()).isEqualTo("/etc/kedai/jwt/private.pem");
+        assertThat(config.get("auth.keys.kid").asString().get()).isEqualTo("k2");
+        List<Config> previous = config.get("auth.keys.previous").asNodeList().get();
+        assertThat(previous).hasSize(1);
+        assertThat(previous.get(0).get("kid").asString().get()).isEqualTo("k1");
+        assertThat(previous.get(0).get("public-pem-path").asString().get()).isEqualTo("/etc/kedai/jwt-previous/0.pem");
+        // Kong verifies with the same key
+        assertThat(rendered.get("Secret", "kedai-auth-jwt").object().path("stringData").path("rsa_public_key").asText()).isEqualTo("PUBLIC");
+        assertThat(rendered.get("Secret", "kedai-jwt-keys").object().path("data").has("private.pem")).isTrue();
+    }
+
+    /** The service's config as its pod would see it: rendered env over its application.yaml. */
+    static Config serviceConfig(Rendered rendered, String service, Map<String, String> secretEnv) {
+        Map<String, String> env = new HashMap<>();
+        rendered.get("ConfigMap", "kedai-" + service).object().path("data").fields()
+                .forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
+        JsonNode container = rendered.get("Deployment", "kedai-" + service).object()
+                .path("spec").path("template").path("spec").path("containers").get(0);
+        for (JsonNode e : container.path("env")) {
+            if (e.has("value")) {
+                env.put(e.path("name").asText(), e.path("value").asText());
+            }
+        }
+        env.putAll(secretEnv);
+        return Config.builder()
+                .disableEnvironmentVariablesSource()
+                .disableSystemPropertiesSource()
+                .sources(ConfigSources.create(EnvironmentVariables.expand(env)), ConfigSources.file(applicationYaml(service)))
+                .build();
+    }
+
+    static Path applicationYaml(String service) {
+        return Repo.root().resolve(service).resolve("src/main/resources/application.yaml");
+    }
+}
