@@ -235,5 +235,4 @@ class CartRoutesTest {
             throw new AssertionError(e);
         }
     }
-
 }
