@@ -46,6 +46,7 @@ public final class Main {
                 config.get("auth.refresh-token-ttl").as(Duration.class).orElse(Duration.ofDays(14)), Clock.systemUTC());
         Accounts accounts = new Accounts(store, hasher, tokens, LoginThrottle.create(redisClient, config), denyList);
         OwnTokenAuthentication authentication = new OwnTokenAuthentication(tokens, denyList);
+        SessionPurge purge = SessionPurge.create(db.client(), config);
         try {
             AdminBootstrap.run(config, accounts, store);
         } catch (RuntimeException e) {
@@ -54,7 +55,7 @@ public final class Main {
             db.close();
             throw e;
         }
-        return KedaiServer.builder("auth", config)
+        KedaiServer server = KedaiServer.builder("auth", config)
                 .filter(authentication)
                 .routing(rules -> rules.register("/auth", new AuthHttp(keys, accounts, clientAddress)))
                 .readiness(db.readiness(), kafka, redis)
@@ -65,7 +66,11 @@ public final class Main {
                 .onStop(kafka)
                 .onStop(redis)
                 .onStop(relay)
+                .onStop(purge)
                 .build()
                 .start();
+        // only after a successful start: a failed one leaves nothing scheduled
+        purge.start();
+        return server;
     }
 }

@@ -8,6 +8,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.helidon.config.Config;
+import io.helidon.faulttolerance.Bulkhead;
 import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
 import org.bouncycastle.crypto.params.Argon2Parameters;
 
@@ -21,6 +22,14 @@ import org.bouncycastle.crypto.params.Argon2Parameters;
  *
  * <p>{@link #verifyUnknown(String)} spends the same work on a password of an email that has no
  * account, so a login answers unknown emails and wrong passwords in about the same time.
+ *
+ * <p>Every hash and verification runs through one {@link Bulkhead}: at most
+ * {@code auth.argon2.max-concurrent} (default: the number of cores) at once, at most
+ * {@code max-queued} (default 16) waiting. Argon2id is CPU- and memory-bound, so more parallel
+ * work than cores only makes every login slower until clients time out while the server still
+ * hashes for them; beyond the queue the caller gets a {@code BulkheadException} (503 +
+ * {@code Retry-After}). Known and unknown emails pass the same bulkhead, so it adds no timing
+ * difference between them.
  */
 public final class PasswordHasher {
 
@@ -40,31 +49,54 @@ public final class PasswordHasher {
         }
     }
 
+    /** How much Argon2id work may run at once, and how much may wait for it. */
+    public record Limits(int maxConcurrent, int maxQueued) {
+        public Limits {
+            if (maxConcurrent < 1 || maxQueued < 0) {
+                throw new IllegalArgumentException("auth.argon2: max-concurrent >= 1, max-queued >= 0");
+            }
+        }
+    }
+
     private final Cost cost;
+    private final Bulkhead bulkhead;
     private final SecureRandom random = new SecureRandom();
     private final String dummyHash;
 
-    public PasswordHasher(Cost cost) {
+    public PasswordHasher(Cost cost, Limits limits) {
         this.cost = cost;
+        this.bulkhead = Bulkhead.create(b -> b.name("argon2")
+                .limit(limits.maxConcurrent())
+                .queueLength(limits.maxQueued()));
         // a real hash of a random secret: verifying against it costs exactly what a real account costs
         byte[] secret = new byte[24];
         random.nextBytes(secret);
-        this.dummyHash = hash(B64.encodeToString(secret));
+        this.dummyHash = hashNow(B64.encodeToString(secret));
     }
 
     public static PasswordHasher create(Config root) {
         Config c = root.get("auth.argon2");
         return new PasswordHasher(new Cost(c.get("memory-kib").asInt().orElse(19456),
                                            c.get("iterations").asInt().orElse(2),
-                                           c.get("parallelism").asInt().orElse(1)));
+                                           c.get("parallelism").asInt().orElse(1)),
+                                  new Limits(c.get("max-concurrent").asInt().orElse(Runtime.getRuntime().availableProcessors()),
+                                             c.get("max-queued").asInt().orElse(16)));
     }
 
     public Cost cost() {
         return cost;
     }
 
-    /** A new hash with a fresh random salt. */
+    /**
+     * A new hash with a fresh random salt.
+     *
+     * @throws io.helidon.faulttolerance.BulkheadException when too much Argon2id work is running and waiting
+     */
     public String hash(String password) {
+        return bulkhead.invoke(() -> hashNow(password));
+    }
+
+    private String hashNow(String password) {
         byte[] salt = new byte[SALT_BYTES];
         random.nextBytes(salt);
         byte[] hash = derive(password, salt, cost, HASH_BYTES);
@@ -72,8 +104,16 @@ public final class PasswordHasher {
                 + "$" + B64.encodeToString(salt) + "$" + B64.encodeToString(hash);
     }
 
-    /** Whether {@code password} matches {@code phc}; the comparison takes the same time wherever they differ. */
+    /**
+     * Whether {@code password} matches {@code phc}; the comparison takes the same time wherever they differ.
+     *
+     * @throws io.helidon.faulttolerance.BulkheadException when too much Argon2id work is running and waiting
+     */
     public boolean verify(String password, String phc) {
+        return bulkhead.invoke(() -> verifyNow(password, phc));
+    }
+
+    private static boolean verifyNow(String password, String phc) {
         Matcher m = PHC.matcher(phc);
         if (!m.matches()) {
             return false;
