@@ -115,9 +115,14 @@ public final class Problems {
             // the filter that set the MDC has already returned when error handlers run
             requestId.ifPresent(id -> HelidonMdc.set(RequestId.MDC_KEY, id));
             try {
-                LOG.log(problem.status() == 500 ? Level.ERROR : Level.WARNING,
-                        req.prologue().method().text() + " " + req.path().absolute().rawPath() + " answered "
-                                + problem.status() + ": " + t, t);
+                String line = req.prologue().method().text() + " " + req.path().absolute().rawPath() + " answered "
+                        + problem.status() + ": " + t;
+                if (problem.status() == 500) {
+                    LOG.log(Level.ERROR, line, t);
+                } else {
+                    // 503/504 are expected under overload or a peer outage: one line each, no stack trace
+                    LOG.log(Level.WARNING, line);
+                }
             } finally {
                 HelidonMdc.remove(RequestId.MDC_KEY);
             }
