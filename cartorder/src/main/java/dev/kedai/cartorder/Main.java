@@ -4,21 +4,16 @@ import java.time.Clock;
 import java.time.Duration;
 
 import dev.kedai.contracts.Topics;
-import dev.kedai.platform.db.Database;
 import dev.kedai.platform.events.EventConsumer;
-import dev.kedai.platform.events.OutboxRelay;
 import dev.kedai.platform.grpc.GrpcChannels;
-import dev.kedai.platform.health.KafkaReadiness;
-import dev.kedai.platform.health.RedisReadiness;
-import dev.kedai.platform.security.Authentication;
-import dev.kedai.platform.security.DenyList;
-import dev.kedai.platform.security.JwtVerifier;
+import dev.kedai.platform.server.Backbone;
 import dev.kedai.platform.server.KedaiConfig;
 import dev.kedai.platform.server.KedaiServer;
 import dev.kedai.proto.cartorder.v1.AddToCart;
 import dev.kedai.proto.stock.v1.ReservationCommitted;
 import dev.kedai.proto.stock.v1.ReservationExpired;
 import io.helidon.config.Config;
+import io.helidon.dbclient.DbClient;
 
 /** The cartorder service: carts, orders and payments (Service B of the original design). */
 public final class Main {
@@ -42,28 +37,24 @@ public final class Main {
 
     static KedaiServer start(Config config, PaymentGateway gateway, Checkout.AfterReserve afterReserve) {
         Clock clock = Clock.systemUTC();
-        Database db = Database.start(config.get("db"));
-        DenyList denyList = DenyList.create(config);
-        KafkaReadiness kafka = KafkaReadiness.create(config);
-        RedisReadiness redis = RedisReadiness.create(config);
-        OutboxRelay relay = OutboxRelay.create(db.client(), config).start();
+        Backbone base = Backbone.start(config);
+        DbClient db = base.db();
         GrpcChannels peers = GrpcChannels.create(config);
 
         Catalog catalog = new Catalog(peers.channel("product"), PeerBreaker.create("product", config));
         StockReservations stock = new StockReservations(peers.channel("stock"), PeerBreaker.create("stock", config));
         Addresses addresses = new Addresses(peers.channel("user"), PeerBreaker.create("user", config));
         OrderEvents events = new OrderEvents(clock);
-        Carts carts = new Carts(new CartStore(db.client()), catalog);
+        Carts carts = new Carts(new CartStore(db), catalog);
         Checkout.CheckoutSettings settings = Checkout.CheckoutSettings.from(config);
-        Checkout checkout = new Checkout(db.client(), new IdempotencyKeys(db.client(), settings.keyLease()),
+        Checkout checkout = new Checkout(db, new IdempotencyKeys(db, settings.keyLease()),
                                          addresses, catalog, stock, events, clock, settings, afterReserve);
-        PaymentStore attempts = new PaymentStore(db.client(), config.get("payment.in-flight-window")
+        PaymentStore attempts = new PaymentStore(db, config.get("payment.in-flight-window")
                 .as(Duration.class).orElse(Duration.ofSeconds(30)));
-        Payments payments = new Payments(db.client(), attempts, gateway, events, clock);
-        OrderLifecycle lifecycle = new OrderLifecycle(db.client(), attempts, payments, events);
+        Payments payments = new Payments(db, attempts, gateway, events, clock);
+        OrderLifecycle lifecycle = new OrderLifecycle(db, attempts, payments, events);
 
-        EventConsumer consumer = EventConsumer.builder(db.client(), config,
-                                                       config.get("events.group").asString().orElse("cartorder"))
+        EventConsumer consumer = EventConsumer.builder(db, config, config.get("events.group").asString().orElse("cartorder"))
                 .topics(Topics.CART_COMMANDS, Topics.STOCK)
                 .handler(AddToCart.getDefaultInstance(), new CartCommands())
                 .handler(ReservationExpired.getDefaultInstance(), lifecycle::onReservationExpired)
@@ -71,19 +62,12 @@ public final class Main {
                 .build()
                 .start();
 
-        return KedaiServer.builder("cartorder", config)
-                .filter(new Authentication(JwtVerifier.create(config), denyList))
+        return base.server("cartorder")
+                .filter(base.authentication())
                 .routing(rules -> rules.register("/cart", new CartHttp(carts))
-                        .register("/order", new OrderHttp(new OrderStore(db.client()), checkout, payments, lifecycle)))
-                .readiness(db.readiness(), kafka, redis)
+                        .register("/order", new OrderHttp(new OrderStore(db), checkout, payments, lifecycle)))
                 .grpc(new CartGrpc(carts))
-                // closed in reverse order: consumer and relay stop before the database closes
-                .onStop(db)
-                .onStop(denyList)
-                .onStop(kafka)
-                .onStop(redis)
                 .onStop(peers)
-                .onStop(relay)
                 .onStop(consumer)
                 .build()
                 .start();

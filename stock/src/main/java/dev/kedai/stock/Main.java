@@ -1,18 +1,12 @@
 package dev.kedai.stock;
 
-import dev.kedai.platform.db.Database;
 import java.time.Duration;
 
 import dev.kedai.platform.events.EventConsumer;
-import dev.kedai.platform.events.OutboxRelay;
 import dev.kedai.platform.grpc.GrpcChannels;
 import dev.kedai.proto.cartorder.v1.CartServiceGrpc;
 import dev.kedai.proto.product.v1.ProductServiceGrpc;
-import dev.kedai.platform.health.KafkaReadiness;
-import dev.kedai.platform.health.RedisReadiness;
-import dev.kedai.platform.security.Authentication;
-import dev.kedai.platform.security.DenyList;
-import dev.kedai.platform.security.JwtVerifier;
+import dev.kedai.platform.server.Backbone;
 import dev.kedai.platform.server.KedaiConfig;
 import dev.kedai.platform.server.KedaiServer;
 import io.helidon.config.Config;
@@ -33,40 +27,29 @@ public final class Main {
      * exists, and a server that fails to start closes every {@code onStop} resource itself.
      */
     public static KedaiServer start(Config config) {
-        Database db = Database.start(config.get("db"));
-        DenyList denyList = DenyList.create(config);
-        KafkaReadiness kafka = KafkaReadiness.create(config);
-        RedisReadiness redis = RedisReadiness.create(config);
-        OutboxRelay relay = OutboxRelay.create(db.client(), config).start();
-        StockStore store = new StockStore(db.client());
+        Backbone base = Backbone.start(config);
+        StockStore store = new StockStore(base.db());
         StockEvents events = new StockEvents();
         ReservationStore reservations = new ReservationStore(store, events);
-        Warehouse warehouse = new Warehouse(db.client(), store, reservations, events, relay);
+        Warehouse warehouse = new Warehouse(base.db(), store, reservations, events, base.relay());
         Config stock = config.get("stock");
         Duration ttl = stock.get("reservation.ttl").as(Duration.class).orElse(Duration.ofMinutes(15));
         ReservationSweeper sweeper = new ReservationSweeper(
                 warehouse, stock.get("reservation.sweep-interval").as(Duration.class).orElse(Duration.ofSeconds(5))).start();
-        EventConsumer consumer = StockConsumer.start(db.client(), config, warehouse, reservations);
+        EventConsumer consumer = StockConsumer.start(base.db(), config, warehouse, reservations);
         GrpcChannels peers = GrpcChannels.create(config);
         CartHttp cart = new CartHttp(store,
                 ProductServiceGrpc.newBlockingStub(peers.channel("product")),
                 CartServiceGrpc.newBlockingStub(peers.channel("cartorder")),
-                new CartCommands(db.client(), relay),
+                new CartCommands(base.db(), base.relay()),
                 stock.get("peers.product-deadline").as(Duration.class).orElse(Duration.ofSeconds(1)),
                 stock.get("peers.cart-deadline").as(Duration.class).orElse(Duration.ofSeconds(1)));
-        return KedaiServer.builder("stock", config)
-                .filter(new Authentication(JwtVerifier.create(config), denyList))
+        return base.server("stock")
+                .filter(base.authentication())
                 .routing(rules -> rules.register("/stock", new StockHttp(store, warehouse))
                         .register("/cart", cart)
                         .register("/order", new OrderStockHttp(warehouse)))
-                .readiness(db.readiness(), kafka, redis)
                 .grpc(new StockGrpc(store, warehouse, ttl))
-                // closed in reverse order: the relay stops before the database closes
-                .onStop(db)
-                .onStop(denyList)
-                .onStop(kafka)
-                .onStop(redis)
-                .onStop(relay)
                 .onStop(peers)
                 .onStop(consumer)
                 .onStop(sweeper)
