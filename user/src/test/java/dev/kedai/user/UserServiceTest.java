@@ -251,7 +251,7 @@ class UserServiceTest {
         String userId = registeredUser("Before");
         var res = send("PATCH", "/users/me", Map.of("name", "After", "role", "admin", "email", "x@evil.test"), userId);
         assertProblem(res, 400);
-        assertThat(fieldsOf(res)).containsExactly("role", "email");
+        assertThat(fieldsOf(res)).containsExactlyInAnyOrder("role", "email");
         JsonNode me = json(http.get("/users/me", bearer(userId, "customer")));
         assertThat(me.get("name").asText()).isEqualTo("Before");
         assertThat(me.get("email").asText()).isEqualTo(userId.substring(0, 8) + "@example.com");
