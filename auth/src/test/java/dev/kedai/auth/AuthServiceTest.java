@@ -72,7 +72,7 @@ class AuthServiceTest {
 
     @BeforeAll
     static void start() {
-        KafkaTopics.ensure(TestInfra.get().kafkaBootstrap(), List.of(Topics.AUTH_USER), 1);
+        KafkaTopics.ensure(TestInfra.get().kafkaBootstrap(), List.of(TestServiceConfig.topic(Topics.AUTH_USER)), 1);
         tokens = TestTokens.start();
         db = TestInfra.newDatabase("auth");
         server = Main.start(TestServiceConfig.of(db, tokens, adminConfig()));
@@ -202,7 +202,7 @@ class AuthServiceTest {
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "auth-test-" + UUID.randomUUID());
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         try (var consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(Topics.AUTH_USER));
+            consumer.subscribe(List.of(TestServiceConfig.topic(Topics.AUTH_USER)));
             List<ConsumerRecord<String, byte[]>> mine = new ArrayList<>();
             Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> {
                 consumer.poll(Duration.ofMillis(200)).forEach(r -> {

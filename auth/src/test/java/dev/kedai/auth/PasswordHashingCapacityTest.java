@@ -42,7 +42,7 @@ class PasswordHashingCapacityTest {
 
     @BeforeAll
     static void start() {
-        KafkaTopics.ensure(TestInfra.get().kafkaBootstrap(), List.of(Topics.AUTH_USER), 1);
+        KafkaTopics.ensure(TestInfra.get().kafkaBootstrap(), List.of(TestServiceConfig.topic(Topics.AUTH_USER)), 1);
         tokens = TestTokens.start();
         server = Main.start(TestServiceConfig.of(TestInfra.newDatabase("auth_cap"), tokens,
                 Map.of("auth.argon2.max-concurrent", "1", "auth.argon2.max-queued", "0")));

@@ -70,7 +70,7 @@ final class CartOrderFixture implements AutoCloseable {
     }
 
     CartOrderFixture(Map<String, String> extra) {
-        KafkaTopics.ensure(TestInfra.get().kafkaBootstrap(), Topics.ALL, 1);
+        KafkaTopics.ensure(TestInfra.get().kafkaBootstrap(), TestServiceConfig.topics(Topics.ALL), 1);
         db = TestInfra.newDatabase("cartorder");
         Map<String, String> config = new HashMap<>();
         for (String peer : List.of("product", "stock", "user")) {
@@ -197,7 +197,7 @@ final class CartOrderFixture implements AutoCloseable {
         h.add(CloudEvents.TIME, utf8(Instant.now().toString()));
         h.add(CloudEvents.CONTENT_TYPE, utf8(CloudEvents.PROTOBUF));
         try {
-            producer.send(new ProducerRecord<>(topic, null, key, payload.toByteArray(), h)).get(10, TimeUnit.SECONDS);
+            producer.send(new ProducerRecord<>(TestServiceConfig.topic(topic), null, key, payload.toByteArray(), h)).get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

@@ -236,7 +236,7 @@ class CatalogWriteTest {
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         List<ConsumerRecord<String, byte[]>> mine = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p)) {
-            consumer.subscribe(List.of(Topics.PRODUCT));
+            consumer.subscribe(List.of(TestServiceConfig.topic(Topics.PRODUCT)));
             await().atMost(Duration.ofSeconds(20)).until(() -> {
                 consumer.poll(Duration.ofMillis(200)).forEach(r -> {
                     if (id.equals(r.key())) {

@@ -19,6 +19,7 @@ import dev.kedai.infra.DbAccount;
 import dev.kedai.infra.TestInfra;
 import dev.kedai.platform.events.CloudEvents;
 import dev.kedai.platform.testing.TestHttp;
+import dev.kedai.platform.testing.TestServiceConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -79,7 +80,7 @@ final class StockTestKit {
         headers.add(CloudEvents.TIME, utf8(Instant.now().toString()));
         headers.add(CloudEvents.CONTENT_TYPE, utf8(CloudEvents.PROTOBUF));
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p)) {
-            producer.send(new ProducerRecord<>(topic, null, key, payload.toByteArray(), headers)).get();
+            producer.send(new ProducerRecord<>(TestServiceConfig.topic(topic), null, key, payload.toByteArray(), headers)).get();
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -96,7 +97,7 @@ final class StockTestKit {
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         List<ConsumerRecord<String, byte[]>> mine = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p)) {
-            consumer.subscribe(List.of(topic));
+            consumer.subscribe(List.of(TestServiceConfig.topic(topic)));
             await().atMost(Duration.ofSeconds(20)).until(() -> {
                 consumer.poll(Duration.ofMillis(200)).forEach(r -> {
                     if (key.equals(r.key())) {

@@ -62,7 +62,7 @@ class UserServiceTest {
     static void start() throws Exception {
         tokens = TestTokens.start();
         DbAccount db = TestInfra.newDatabase("user");
-        KafkaTopics.ensure(TestInfra.get().kafkaBootstrap(), List.of(Topics.AUTH_USER), 1);
+        KafkaTopics.ensure(TestInfra.get().kafkaBootstrap(), List.of(TestServiceConfig.topic(Topics.AUTH_USER)), 1);
         UserServiceTest.db = db;
         // a group of its own: a stack running on the same Kafka must not take this test's events
         server = Main.start(TestServiceConfig.of(db, tokens, Map.of("user.consumer-group", "user-test-" + UUID.randomUUID())));
@@ -156,7 +156,7 @@ class UserServiceTest {
         Instant now = Instant.now();
         byte[] payload = UserRegistered.newBuilder().setUserId(userId).setEmail(email).setName(name)
                 .setRegisteredAt(Timestamp.newBuilder().setSeconds(now.getEpochSecond())).build().toByteArray();
-        var record = new ProducerRecord<>(Topics.AUTH_USER, userId, payload);
+        var record = new ProducerRecord<>(TestServiceConfig.topic(Topics.AUTH_USER), userId, payload);
         record.headers().add("ce_specversion", "1.0".getBytes(StandardCharsets.UTF_8))
                 .add("ce_id", eventId.getBytes(StandardCharsets.UTF_8))
                 .add("ce_source", "kedai-auth".getBytes(StandardCharsets.UTF_8))

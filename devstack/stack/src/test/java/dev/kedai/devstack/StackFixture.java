@@ -2,9 +2,12 @@ package dev.kedai.devstack;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 
 import dev.kedai.infra.InfraEndpoints;
 import dev.kedai.infra.TestInfra;
@@ -63,8 +66,11 @@ public final class StackFixture implements BeforeAllCallback, ParameterResolver 
             passwords.put(service, DevPasswords.random());
         }
         Path logs = Path.of("target/stack-logs").toAbsolutePath();
+        // topics of their own: the other modules' tests publish to the same Kafka in one test run
+        List<String> jvm = new ArrayList<>(JvmOptions.forService("192m"));
+        jvm.add("-Dkafka.topic-prefix=stack-" + UUID.randomUUID().toString().substring(0, 8) + ".");
         StackSpec spec = new StackSpec(root, logs, StackSpec.freePorts(),
-                passwords, 1, Duration.ofMinutes(3), JvmOptions.forService("192m"));
+                passwords, 1, Duration.ofMinutes(3), jvm);
         Progress progress = new Progress(System.out);
         progress.step("starting the five services for the system tests, logs in " + spec.logDir());
         Stack stack = new Stack(spec);

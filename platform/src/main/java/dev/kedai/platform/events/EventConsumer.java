@@ -85,7 +85,7 @@ public final class EventConsumer implements AutoCloseable {
     private EventConsumer(Builder b) {
         this.db = b.db;
         this.groupId = b.groupId;
-        this.topics = List.copyOf(b.topics);
+        this.topics = b.topics.stream().map(topic -> b.topicPrefix + topic).toList();
         this.handlers = Map.copyOf(b.handlers);
         this.maxAttempts = b.maxAttempts;
         this.backoff = b.backoff;
@@ -112,12 +112,13 @@ public final class EventConsumer implements AutoCloseable {
     }
 
     /**
-     * Builder from the root config: {@code kafka.bootstrap-servers},
+     * Builder from the root config: {@code kafka.bootstrap-servers}, {@code kafka.topic-prefix},
      * {@code events.max-attempts} (default 5), {@code events.retry-backoff} (default PT0.2S),
      * {@code events.processed-retention} (default P7D).
      */
     public static Builder builder(DbClient db, Config root, String groupId) {
         return builder(db, root.get("kafka.bootstrap-servers").asString().get(), groupId)
+                .topicPrefix(root.get("kafka.topic-prefix").asString().orElse(""))
                 .maxAttempts(root.get("events.max-attempts").asInt().orElse(5))
                 .backoff(root.get("events.retry-backoff").as(Duration.class).orElse(Duration.ofMillis(200)))
                 .processedRetention(root.get("events.processed-retention").as(Duration.class)
@@ -330,6 +331,7 @@ public final class EventConsumer implements AutoCloseable {
         private final String bootstrapServers;
         private final String groupId;
         private final List<String> topics = new ArrayList<>();
+        private String topicPrefix = "";
         private final Map<String, EventHandler> handlers = new LinkedHashMap<>();
         private int maxAttempts = 5;
         private Duration backoff = Duration.ofMillis(200);
@@ -340,6 +342,12 @@ public final class EventConsumer implements AutoCloseable {
             this.db = Objects.requireNonNull(db, "db");
             this.bootstrapServers = Objects.requireNonNull(bootstrapServers, "bootstrapServers");
             this.groupId = Objects.requireNonNull(groupId, "groupId");
+        }
+
+        /** Put before every topic name, as the producing relays do (see {@code OutboxRelay}). */
+        public Builder topicPrefix(String prefix) {
+            this.topicPrefix = Objects.requireNonNull(prefix, "prefix");
+            return this;
         }
 
         public Builder topics(String... topics) {

@@ -59,6 +59,7 @@ public final class OutboxRelay implements AutoCloseable {
     private final Duration pollInterval;
     private final int batchSize;
     private final Duration retention;
+    private final String topicPrefix;
     private long lastPurge = System.nanoTime();
     private final Semaphore wakeUp = new Semaphore(0);
     private volatile boolean running;
@@ -73,6 +74,16 @@ public final class OutboxRelay implements AutoCloseable {
 
     public OutboxRelay(DbClient db, String bootstrapServers, Duration pollInterval, int batchSize,
                        Duration retention) {
+        this(db, bootstrapServers, pollInterval, batchSize, retention, "");
+    }
+
+    /**
+     * @param topicPrefix put before every topic name ({@code kafka.topic-prefix}); lets several
+     *                    systems, or test runs, share one Kafka cluster without seeing each other's events
+     */
+    public OutboxRelay(DbClient db, String bootstrapServers, Duration pollInterval, int batchSize,
+                       Duration retention, String topicPrefix) {
+        this.topicPrefix = topicPrefix;
         this.db = db;
         this.retention = retention;
         this.pollInterval = pollInterval;
@@ -80,13 +91,14 @@ public final class OutboxRelay implements AutoCloseable {
         this.producer = new KafkaProducer<>(producerProperties(bootstrapServers));
     }
 
-    /** Reads {@code kafka.bootstrap-servers} and {@code outbox.*} from the root config. */
+    /** Reads {@code kafka.bootstrap-servers}, {@code kafka.topic-prefix} and {@code outbox.*} from the root config. */
     public static OutboxRelay create(DbClient db, Config root) {
         return new OutboxRelay(db,
                 root.get("kafka.bootstrap-servers").asString().get(),
                 root.get("outbox.poll-interval").as(Duration.class).orElse(Duration.ofMillis(100)),
                 root.get("outbox.batch-size").asInt().orElse(200),
-                root.get("outbox.retention").as(Duration.class).orElse(Duration.ofHours(24)));
+                root.get("outbox.retention").as(Duration.class).orElse(Duration.ofHours(24)),
+                root.get("kafka.topic-prefix").asString().orElse(""));
     }
 
     static Properties producerProperties(String bootstrapServers) {
@@ -212,7 +224,7 @@ public final class OutboxRelay implements AutoCloseable {
         }
     }
 
-    private static ProducerRecord<String, byte[]> toRecord(DbRow row) {
+    private ProducerRecord<String, byte[]> toRecord(DbRow row) {
         RecordHeaders headers = new RecordHeaders();
         headers.add(CloudEvents.SPEC_VERSION, utf8(CloudEvents.VERSION_1_0));
         headers.add(CloudEvents.ID, utf8(row.column("event_id").getString()));
@@ -220,7 +232,7 @@ public final class OutboxRelay implements AutoCloseable {
         headers.add(CloudEvents.TYPE, utf8(row.column("event_type").getString()));
         headers.add(CloudEvents.TIME, utf8(row.column("event_time").getString()));
         headers.add(CloudEvents.CONTENT_TYPE, utf8(CloudEvents.PROTOBUF));
-        return new ProducerRecord<>(row.column("topic").getString(), null,
+        return new ProducerRecord<>(topicPrefix + row.column("topic").getString(), null,
                 row.column("event_key").getString(), row.column("payload").get(byte[].class), headers);
     }
 

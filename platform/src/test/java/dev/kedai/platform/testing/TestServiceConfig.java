@@ -24,7 +24,23 @@ import io.helidon.config.ConfigSources;
  */
 public final class TestServiceConfig {
 
+    /**
+     * Every service a test JVM starts puts this before its topic names: one Kafka serves the whole
+     * test run (./kedai test), and one module's events must not reach another module's services.
+     */
+    public static final String TOPIC_PREFIX = "test-" + java.util.UUID.randomUUID().toString().substring(0, 8) + ".";
+
     private TestServiceConfig() {
+    }
+
+    /** The name the services under test use for {@code topic} (e.g. {@code Topics.PRODUCT}). */
+    public static String topic(String topic) {
+        return TOPIC_PREFIX + topic;
+    }
+
+    /** {@link #topic} of each. */
+    public static java.util.List<String> topics(java.util.Collection<String> topics) {
+        return topics.stream().map(TestServiceConfig::topic).toList();
     }
 
     /** The overrides alone, as flat keys (e.g. to pass as {@code -D} options). */
@@ -42,6 +58,7 @@ public final class TestServiceConfig {
         m.put("db.connection.username", db.user());
         m.put("db.connection.password", db.password());
         m.put("kafka.bootstrap-servers", infra.kafkaBootstrap());
+        m.put("kafka.topic-prefix", TOPIC_PREFIX);
         m.put("redis.url", infra.redisUrl());
         return m;
     }
