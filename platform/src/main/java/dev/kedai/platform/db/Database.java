@@ -2,9 +2,11 @@ package dev.kedai.platform.db;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 import io.helidon.common.config.Config;
+import io.helidon.config.ConfigSources;
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.health.DbClientHealthCheck;
 import io.helidon.health.HealthCheck;
@@ -63,7 +65,48 @@ public final class Database implements AutoCloseable {
                     .orElse(List.of(SERVICE_LOCATION));
             migrate(url, user, password, locations);
         }
-        return new Database(DbClient.create(db));
+        return new Database(DbClient.create(withDriverDefaults(db, url)));
+    }
+
+    /**
+     * Connector/J settings every service wants, unless the URL sets them: cache parsed statements
+     * and server settings, and skip round trips for session state the driver already knows (the
+     * DbClient sets auto-commit around every statement). Measured on GET /stock: preparing
+     * statements and setting auto-commit took about a fifth of the service's CPU without them.
+     */
+    static final Map<String, String> DRIVER_DEFAULTS = Map.of(
+            "cachePrepStmts", "true",
+            "prepStmtCacheSize", "250",
+            "prepStmtCacheSqlLimit", "2048",
+            "cacheServerConfiguration", "true",
+            "cacheResultSetMetadata", "true",
+            "useLocalSessionState", "true",
+            "elideSetAutoCommits", "true",
+            "maintainTimeStats", "false");
+
+    static String tunedUrl(String url) {
+        StringBuilder tuned = new StringBuilder(url);
+        String query = url.contains("?") ? url.substring(url.indexOf('?') + 1) : "";
+        char separator = url.contains("?") ? '&' : '?';
+        for (var setting : new java.util.TreeMap<>(DRIVER_DEFAULTS).entrySet()) {
+            if (!(("&" + query).contains("&" + setting.getKey() + "="))) {
+                tuned.append(separator).append(setting.getKey()).append('=').append(setting.getValue());
+                separator = '&';
+            }
+        }
+        return tuned.toString();
+    }
+
+    static Config withDriverDefaults(Config db, String url) {
+        if (!(db instanceof io.helidon.config.Config full)) {
+            return db;
+        }
+        return io.helidon.config.Config.builder()
+                .disableEnvironmentVariablesSource()
+                .disableSystemPropertiesSource()
+                .addSource(ConfigSources.create(Map.of("connection.url", tunedUrl(url))))
+                .addSource(ConfigSources.create(full.detach()))
+                .build();
     }
 
     /** Runs the platform's and the service's migrations; a second run is a no-op. */

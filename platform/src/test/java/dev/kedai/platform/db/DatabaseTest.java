@@ -74,4 +74,22 @@ class DatabaseTest {
         int q = tail.indexOf('?');
         return q < 0 ? tail : tail.substring(0, q);
     }
+
+    @Test
+    void theDriverGetsKedaisDefaultsUnlessTheUrlSetsThem() {
+        assertThat(Database.tunedUrl("jdbc:mysql://h:3306/kedai_x"))
+                .startsWith("jdbc:mysql://h:3306/kedai_x?cacheP")
+                .contains("useLocalSessionState=true", "elideSetAutoCommits=true", "prepStmtCacheSize=250");
+        assertThat(Database.tunedUrl("jdbc:mysql://h/s?cachePrepStmts=false&sslMode=DISABLED"))
+                .startsWith("jdbc:mysql://h/s?cachePrepStmts=false&sslMode=DISABLED&")
+                .doesNotContain("cachePrepStmts=true");
+
+        var db = io.helidon.config.Config.just(io.helidon.config.ConfigSources.create(java.util.Map.of(
+                "db.source", "jdbc", "db.connection.url", "jdbc:mysql://h/s", "db.connection.username", "u")))
+                .get("db");
+        var tuned = Database.withDriverDefaults(db, "jdbc:mysql://h/s");
+        assertThat(tuned.get("connection.url").asString().get()).isEqualTo(Database.tunedUrl("jdbc:mysql://h/s"));
+        assertThat(tuned.get("connection.username").asString().get()).isEqualTo("u");
+        assertThat(tuned.get("source").asString().get()).isEqualTo("jdbc");
+    }
 }
