@@ -16,11 +16,14 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import dev.kedai.contracts.Topics;
+import dev.kedai.platform.observe.OutcomeCounter;
 
 import com.google.protobuf.Message;
 import io.helidon.common.config.Config;
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbTransaction;
+import io.helidon.metrics.api.Metrics;
+import io.helidon.metrics.api.Tag;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -46,7 +49,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *
  * <p>A failing record is retried {@code maxAttempts} times with a growing backoff, then sent
  * to {@code <topic>.dlt} with its original headers plus {@code kedai_error} and
- * {@code kedai_attempts}, and consumption goes on. A payload that does not parse
+ * {@code kedai_attempts}, and consumption goes on. Every finished record of a handled type counts in
+ * {@code kedai_events_consumed_total{group,type,outcome}} ({@code applied}, {@code duplicate},
+ * {@code dead_lettered}). A payload that does not parse
  * ({@link PoisonEventException}) is dead-lettered at once. A type without a handler is
  * skipped (a newer producer may publish types this consumer does not know yet).
  *
@@ -71,6 +76,7 @@ public final class EventConsumer implements AutoCloseable {
     private final String groupId;
     private final List<String> topics;
     private final Map<String, EventHandler> handlers;
+    private final Map<String, OutcomeCounter> consumed = new HashMap<>();
     private final int maxAttempts;
     private final Duration backoff;
     private final Duration processedRetention;
@@ -87,6 +93,12 @@ public final class EventConsumer implements AutoCloseable {
         this.groupId = b.groupId;
         this.topics = b.topics.stream().map(topic -> b.topicPrefix + topic).toList();
         this.handlers = Map.copyOf(b.handlers);
+        for (String type : handlers.keySet()) {
+            consumed.put(type, OutcomeCounter.create(Metrics.globalRegistry(), "kedai.events.consumed",
+                    "Events finished by a consumer group, by outcome",
+                    List.of(Tag.create("group", groupId), Tag.create("type", type)),
+                    "outcome", "applied", "duplicate", "dead_lettered"));
+        }
         this.maxAttempts = b.maxAttempts;
         this.backoff = b.backoff;
         this.processedRetention = b.processedRetention;
@@ -230,20 +242,24 @@ public final class EventConsumer implements AutoCloseable {
                     + record.offset() + "), skipped");
             return true;
         }
+        OutcomeCounter outcomes = consumed.get(event.type());
         if (event.id() == null) {
             deadLetter(record, new IllegalArgumentException("record has no ce_id header"), 1);
+            outcomes.increment("dead_lettered");
             return true;
         }
         for (int attempt = 1; ; attempt++) {
             try {
-                apply(event, handler);
+                outcomes.increment(apply(event, handler) ? "applied" : "duplicate");
                 return true;
             } catch (PoisonEventException e) {
                 deadLetter(record, e, attempt);
+                outcomes.increment("dead_lettered");
                 return true;
             } catch (Exception e) {
                 if (attempt >= maxAttempts) {
                     deadLetter(record, e, attempt);
+                    outcomes.increment("dead_lettered");
                     return true;
                 }
                 LOG.log(Level.DEBUG, () -> "attempt of " + event.id() + " failed: " + e);
@@ -254,16 +270,19 @@ public final class EventConsumer implements AutoCloseable {
         }
     }
 
-    private void apply(ConsumedEvent event, EventHandler handler) throws Exception {
+    /** @return false for a duplicate (already processed, nothing done) */
+    private boolean apply(ConsumedEvent event, EventHandler handler) throws Exception {
         DbTransaction tx = db.transaction();
         boolean committed = false;
         try {
             // a concurrent duplicate blocks on this row until the first commits, then sees it
-            if (tx.insert(MARK_PROCESSED, groupId, event.id()) == 1) {
+            boolean first = tx.insert(MARK_PROCESSED, groupId, event.id()) == 1;
+            if (first) {
                 handler.handle(tx, event);
             }
             tx.commit();
             committed = true;
+            return first;
         } finally {
             if (!committed) {
                 tx.rollback();

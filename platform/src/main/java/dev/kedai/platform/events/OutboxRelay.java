@@ -53,6 +53,7 @@ public final class OutboxRelay implements AutoCloseable {
     private static final String PURGE =
             "DELETE FROM outbox WHERE sent_at < CURRENT_TIMESTAMP(6) - INTERVAL ? SECOND LIMIT 1000";
     private static final Duration PURGE_EVERY = Duration.ofMinutes(1);
+    private static final Duration COUNT_EVERY = Duration.ofSeconds(5);
 
     private final DbClient db;
     private final Producer<String, byte[]> producer;
@@ -61,6 +62,8 @@ public final class OutboxRelay implements AutoCloseable {
     private final Duration retention;
     private final String topicPrefix;
     private long lastPurge = System.nanoTime();
+    private long lastCount = System.nanoTime() - COUNT_EVERY.toNanos();
+    private volatile long lastBacklog;
     private final Semaphore wakeUp = new Semaphore(0);
     private volatile boolean running;
     private Thread thread;
@@ -118,12 +121,14 @@ public final class OutboxRelay implements AutoCloseable {
         if (thread == null) {
             running = true;
             thread = Thread.ofPlatform().name("outbox-relay").daemon().start(this::loop);
+            OutboxBacklog.register(this);
         }
         return this;
     }
 
     /** Stops the loop (the current batch finishes first) and closes the producer. */
     public synchronized void stop() {
+        OutboxBacklog.deregister(this);
         running = false;
         wakeUp.release();
         if (thread != null) {
@@ -152,6 +157,11 @@ public final class OutboxRelay implements AutoCloseable {
         return db.execute().get(BACKLOG).map(r -> r.column("backlog").getLong()).orElse(0L);
     }
 
+    /** The backlog as last counted by the relay loop (the gauge {@code kedai_outbox_backlog}). */
+    long lastBacklog() {
+        return lastBacklog;
+    }
+
     private void loop() {
         while (running) {
             int sent;
@@ -162,6 +172,7 @@ public final class OutboxRelay implements AutoCloseable {
                 LOG.log(Level.WARNING, "outbox relay batch failed, retrying", e);
                 sent = 0;
             }
+            countOccasionally();   // also (above all) while Kafka is down and batches fail
             if (sent < batchSize) {   // a full batch means more are waiting: go on at once
                 try {
                     wakeUp.tryAcquire(pollInterval.toMillis(), TimeUnit.MILLISECONDS);
@@ -171,6 +182,19 @@ public final class OutboxRelay implements AutoCloseable {
                     return;
                 }
             }
+        }
+    }
+
+    // the gauge reads this cached count: a scrape must not run a COUNT, and every few seconds is enough
+    private void countOccasionally() {
+        if (System.nanoTime() - lastCount < COUNT_EVERY.toNanos()) {
+            return;
+        }
+        lastCount = System.nanoTime();
+        try {
+            lastBacklog = backlog();
+        } catch (RuntimeException e) {
+            LOG.log(Level.DEBUG, "counting the outbox backlog failed", e);
         }
     }
 

@@ -1,0 +1,129 @@
+package dev.kedai.platform.events;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+import dev.kedai.infra.InfraEndpoints;
+import dev.kedai.infra.KafkaTopics;
+import dev.kedai.infra.TestInfra;
+import dev.kedai.platform.db.Database;
+import dev.kedai.platform.db.TestDatabases;
+import dev.kedai.proto.product.v1.ProductCreated;
+
+import io.helidon.dbclient.DbTransaction;
+import io.helidon.metrics.api.Counter;
+import io.helidon.metrics.api.Gauge;
+import io.helidon.metrics.api.Metrics;
+import io.helidon.metrics.api.Tag;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The gauge and counters operators watch: kedai_outbox_backlog and kedai_events_consumed_total. */
+class EventMetricsTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final String CREATED = ProductCreated.getDescriptor().getFullName();
+
+    private final InfraEndpoints infra = TestInfra.get();
+    private Database database;
+    private String topic;
+
+    @BeforeEach
+    void setUp() {
+        database = TestDatabases.start("platmetrics");
+        topic = "test.metrics." + UUID.randomUUID();
+        KafkaTopics.ensure(infra.kafkaBootstrap(), List.of(topic), 1);
+    }
+
+    @AfterEach
+    void tearDown() {
+        database.close();
+    }
+
+    @Test
+    void theBacklogGaugeShowsUnsentRowsUntilTheRelayPublishesThem() {
+        DbTransaction tx = database.client().transaction();
+        new Outbox("kedai-test").append(tx, topic, "p-1", created("p-1"));
+        tx.commit();
+
+        // publishes but never marks the row sent: the backlog stays at one
+        OutboxRelay stuck = new OutboxRelay(database.client(), infra.kafkaBootstrap(), Duration.ofMillis(50), 100);
+        stuck.crashAfterSend = true;
+        stuck.start();
+        try {
+            await().atMost(WAIT).until(() -> backlogGauge() >= 1);
+        } finally {
+            stuck.stop();
+        }
+        try (OutboxRelay relay = new OutboxRelay(database.client(), infra.kafkaBootstrap(), Duration.ofMillis(50), 100)) {
+            relay.start();
+            await().atMost(WAIT).until(() -> backlogGauge() == 0);
+        }
+    }
+
+    @Test
+    void consumedEventsAreCountedByOutcome() throws Exception {
+        String group = "g-" + UUID.randomUUID();
+        String sameId = UUID.randomUUID().toString();
+        produce(sameId, "p-1");
+        produce(sameId, "p-1");   // redelivered: a duplicate
+        produce(UUID.randomUUID().toString(), "bad");
+        try (EventConsumer consumer = EventConsumer.builder(database.client(), infra.kafkaBootstrap(), group)
+                .topics(topic)
+                .maxAttempts(1)
+                .handler(ProductCreated.getDefaultInstance(), (tx, event) -> {
+                    if (event.parse(ProductCreated.parser()).getProductId().equals("bad")) {
+                        throw new IllegalStateException("cannot handle bad");
+                    }
+                })
+                .build()) {
+            // every outcome exists before the first event, so dashboards show zero instead of nothing
+            assertThat(consumed(group, "dead_lettered")).isZero();
+            consumer.start();
+            await().atMost(WAIT).until(() -> consumed(group, "dead_lettered") == 1);
+            assertThat(consumed(group, "applied")).isEqualTo(1);
+            assertThat(consumed(group, "duplicate")).isEqualTo(1);
+        }
+    }
+
+    private static double backlogGauge() {
+        return Metrics.globalRegistry().gauge(OutboxBacklog.GAUGE, List.of()).map(Gauge::value)
+                .map(Number::doubleValue).orElse(-1.0);
+    }
+
+    private static long consumed(String group, String outcome) {
+        return Metrics.globalRegistry()
+                .counter("kedai.events.consumed", List.of(Tag.create("group", group), Tag.create("type", CREATED),
+                                                          Tag.create("outcome", outcome)))
+                .map(Counter::count).orElse(-1L);
+    }
+
+    private void produce(String eventId, String productId) throws Exception {
+        RecordHeaders h = new RecordHeaders();
+        h.add(CloudEvents.SPEC_VERSION, utf8("1.0"));
+        h.add(CloudEvents.ID, utf8(eventId));
+        h.add(CloudEvents.SOURCE, utf8("kedai-test"));
+        h.add(CloudEvents.TYPE, utf8(CREATED));
+        h.add(CloudEvents.CONTENT_TYPE, utf8(CloudEvents.PROTOBUF));
+        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(OutboxRelay.producerProperties(infra.kafkaBootstrap()))) {
+            p.send(new ProducerRecord<>(topic, null, productId, created(productId).toByteArray(), h)).get();
+        }
+    }
+
+    private static ProductCreated created(String id) {
+        return ProductCreated.newBuilder().setProductId(id).setSku("SKU-" + id).setName("Product " + id).build();
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
