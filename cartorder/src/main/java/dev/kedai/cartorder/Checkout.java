@@ -197,6 +197,7 @@ final class Checkout {
         for (int attempt = 1; ; attempt++) {
             try {
                 storeOnce(userId, key, order, cart);
+                OrderCounters.placed();
                 return;
             } catch (RuntimeException e) {
                 if (attempt >= 3 || !isDeadlock(e)) {

@@ -38,6 +38,7 @@ public final class Main {
     static KedaiServer start(Config config, PaymentGateway gateway, Checkout.AfterReserve afterReserve) {
         Clock clock = Clock.systemUTC();
         Backbone base = Backbone.start(config);
+        OrderCounters.register();
         DbClient db = base.db();
         GrpcChannels peers = GrpcChannels.create(config);
 

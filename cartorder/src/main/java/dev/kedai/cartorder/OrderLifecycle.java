@@ -34,6 +34,7 @@ final class OrderLifecycle {
         payments.settleAbandoned(orderId);
         DbTransaction tx = db.transaction();
         boolean committed = false;
+        boolean cancelled = false;
         try {
             OrderStore.OrderHead head = OrderStore.lock(tx, orderId)
                     .filter(h -> h.userId().equals(userId))
@@ -44,7 +45,7 @@ final class OrderLifecycle {
                     if (!attempts.pending(tx, orderId).isEmpty()) {
                         throw ProblemException.conflict("a payment for order " + orderId + " is in progress");
                     }
-                    OrderStore.markCancelled(tx, orderId, USER);
+                    cancelled = OrderStore.markCancelled(tx, orderId, USER);
                     events.cancelled(tx, userId, orderId, USER);
                 }
                 default -> { }   // already cancelled: cancelling is idempotent
@@ -56,6 +57,9 @@ final class OrderLifecycle {
                 tx.rollback();
             }
         }
+        if (cancelled) {
+            OrderCounters.cancelled("user");
+        }
         return OrderStore.find(db.execute(), userId, orderId).orElseThrow();
     }
 
@@ -65,6 +69,7 @@ final class OrderLifecycle {
         OrderStore.lock(tx, orderId).ifPresent(head -> {
             if (OrderStore.markCancelled(tx, orderId, EXPIRED)) {
                 events.cancelled(tx, head.userId(), orderId, EXPIRED);
+                OrderCounters.cancelled("expired");
             }
         });
     }

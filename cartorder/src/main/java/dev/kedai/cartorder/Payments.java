@@ -135,6 +135,9 @@ final class Payments {
                 tx.rollback();
             }
         }
+        if (paid) {
+            OrderCounters.paid();
+        }
         if (!paid) {
             // cancelled or expired while the provider was charging: give the money back
             gateway.refund(attemptId);

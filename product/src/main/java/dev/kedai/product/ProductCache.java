@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Optional;
 
 import dev.kedai.platform.http.Json;
+import dev.kedai.platform.observe.OutcomeCounter;
 import io.helidon.common.config.Config;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.UnifiedJedis;
@@ -48,6 +49,9 @@ public final class ProductCache implements AutoCloseable {
             return 1""";
 
     private final UnifiedJedis redis;
+    // kedai_product_cache_lookups_total{outcome}: the dashboards' hit ratio; a failed read is a miss (the database answers)
+    private final OutcomeCounter lookups = OutcomeCounter.create("kedai.product.cache.lookups",
+            "Product cache lookups by outcome", "outcome", "hit", "miss");
     private final Duration ttl;
 
     public ProductCache(UnifiedJedis redis, Duration ttl) {
@@ -66,9 +70,12 @@ public final class ProductCache implements AutoCloseable {
         try {
             List<byte[]> fields = redis.hmget(key(productId).getBytes(StandardCharsets.UTF_8),
                                               "b".getBytes(StandardCharsets.UTF_8));
-            return Optional.ofNullable(fields.isEmpty() ? null : fields.getFirst());
+            Optional<byte[]> body = Optional.ofNullable(fields.isEmpty() ? null : fields.getFirst());
+            lookups.increment(body.isPresent() ? "hit" : "miss");
+            return body;
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "product cache read failed, reading the database", e);
+            lookups.increment("miss");
             return Optional.empty();
         }
     }

@@ -28,6 +28,7 @@ public final class Main {
      */
     public static KedaiServer start(Config config) {
         Backbone base = Backbone.start(config);
+        ReservationOutcomes.register();
         StockStore store = new StockStore(base.db());
         StockEvents events = new StockEvents();
         ReservationStore reservations = new ReservationStore(store, events);

@@ -32,7 +32,7 @@ final class StockConsumer {
                     String orderId = event.parse(OrderPaid.parser()).getOrderId();
                     reservations.markPaid(tx, orderId);
                     try {
-                        reservations.commit(tx, orderId);
+                        ReservationOutcomes.countIf(reservations.commit(tx, orderId), ReservationOutcomes.COMMITTED);
                     } catch (UnknownOrderException | ReservationStateException e) {
                         // retrying cannot help; an operator sees it here and in the order's state
                         LOG.log(Level.WARNING, "OrderPaid " + orderId + " not committed: " + e.getMessage());
@@ -41,7 +41,7 @@ final class StockConsumer {
                 .handler(OrderCancelled.getDefaultInstance(), (tx, event) -> {
                     String orderId = event.parse(OrderCancelled.parser()).getOrderId();
                     try {
-                        reservations.release(tx, orderId);
+                        ReservationOutcomes.countIf(reservations.release(tx, orderId), ReservationOutcomes.RELEASED);
                     } catch (ReservationStateException e) {
                         LOG.log(Level.WARNING, "OrderCancelled " + orderId + " not released: " + e.getMessage());
                     }

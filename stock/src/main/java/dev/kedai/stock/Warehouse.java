@@ -37,15 +37,18 @@ public final class Warehouse {
         if (outcome.reserved()) {
             relay.wake();
         }
+        ReservationOutcomes.count(outcome.reserved() ? ReservationOutcomes.RESERVED : ReservationOutcomes.REJECTED_SHORT, 1);
         return outcome;
     }
 
     public boolean release(String orderId) {
-        return after(Transactions.run(db, tx -> reservations.release(tx, orderId)));
+        return ReservationOutcomes.countIf(after(Transactions.run(db, tx -> reservations.release(tx, orderId))),
+                                           ReservationOutcomes.RELEASED);
     }
 
     public boolean commit(String orderId) {
-        return after(Transactions.run(db, tx -> reservations.commit(tx, orderId)));
+        return ReservationOutcomes.countIf(after(Transactions.run(db, tx -> reservations.commit(tx, orderId))),
+                                           ReservationOutcomes.COMMITTED);
     }
 
     /**
@@ -55,14 +58,14 @@ public final class Warehouse {
      * @throws ReservationStateException when the order is not paid, or was released or expired
      */
     public boolean commitPaid(String orderId) {
-        return after(Transactions.run(db, tx -> {
+        return ReservationOutcomes.countIf(after(Transactions.run(db, tx -> {
             ReservationStore.Reservation r = reservations.lock(tx, orderId)
                     .orElseThrow(() -> new UnknownOrderException(orderId));
             if (r.status() == ReservationStatus.RESERVED && !r.paid()) {
                 throw new ReservationStateException(orderId, r.status(), "commit an unpaid order");
             }
             return reservations.commit(tx, orderId);
-        }));
+        })), ReservationOutcomes.COMMITTED);
     }
 
     /**
@@ -105,6 +108,7 @@ public final class Warehouse {
         if (n > 0) {
             relay.wake();
         }
+        ReservationOutcomes.count(ReservationOutcomes.EXPIRED, n);
         return n;
     }
 
