@@ -48,11 +48,11 @@ class MonitoringTest {
     }
 
     @Test
-    void alertsCoverErrorsLatencyLagAvailability() {
+    void alertsCoverErrorsLatencyLagBacklogAvailability() {
         JsonNode groups = ChartRenderer.render(Profile.HA).get("PrometheusRule", "kedai-alerts").object().path("spec").path("groups");
         List<String> alerts = new ArrayList<>();
         groups.forEach(g -> g.path("rules").forEach(r -> alerts.add(r.path("alert").asText())));
-        assertThat(alerts).contains("KedaiHighErrorRatio", "KedaiHighP99Latency", "KedaiConsumerLag",
+        assertThat(alerts).contains("KedaiHighErrorRatio", "KedaiHighP99Latency", "KedaiConsumerLag", "KedaiOutboxBacklog",
                 "KedaiPodsNotReady", "KedaiTargetDown");
         groups.forEach(g -> g.path("rules").forEach(r -> {
             assertThat(r.path("labels").path("severity").asText()).as(r.path("alert").asText()).isNotBlank();
