@@ -51,6 +51,9 @@ class DashboardQueriesTest {
         assertThat(prometheus).as("prometheus binary (Debian package prometheus)").isPresent();
         Map<String, String> queries = panelQueries(stack.spec().repoRoot().resolve("helm/kedai/dashboards"));
         assertThat(queries).as("panel queries").hasSizeGreaterThan(10);
+        // the business series exist from the start (zero); this one proves a counter really moves
+        queries.put("traffic / product reads counted as cache lookups",
+                "sum(kedai_product_cache_lookups_total{job=\"kedai-product\"}) > 0");
 
         int port = freePort();
         Path config = dir.resolve("prometheus.yml");
@@ -96,10 +99,18 @@ class DashboardQueriesTest {
         return yaml.toString();
     }
 
-    /** A little of every kind of answer the RED panels show: 2xx (OpenAPI) and 4xx (unknown path). */
+    /**
+     * A little of every kind of answer the RED panels show: 2xx (OpenAPI) and 4xx (unknown path),
+     * and a product read (a cache lookup). The business counters (orders, reservations, cache
+     * lookups, events consumed) and the outbox backlog are registered at start with every label
+     * value, so their panels have series before the first order; this test proves the names match.
+     */
     private static void traffic(Stack stack) throws IOException, InterruptedException {
         for (KedaiService service : KedaiService.values()) {
-            for (String path : List.of("/openapi", "/openapi", "/no-such-path")) {
+            List<String> paths = service == KedaiService.PRODUCT
+                    ? List.of("/openapi", "/no-such-path", "/products/" + java.util.UUID.randomUUID())
+                    : List.of("/openapi", "/openapi", "/no-such-path");
+            for (String path : paths) {
                 HTTP.send(HttpRequest.newBuilder(stack.httpUri(service).resolve(path)).timeout(Duration.ofSeconds(5)).build(),
                         HttpResponse.BodyHandlers.discarding());
             }
