@@ -3,32 +3,26 @@ package dev.kedai.auth;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 import dev.kedai.platform.security.Caller;
+import dev.kedai.platform.security.JwtVerifier;
 import dev.kedai.platform.security.UnauthorizedException;
-import io.helidon.common.Errors;
 import io.helidon.config.Config;
 import io.helidon.security.jwt.Jwt;
-import io.helidon.security.jwt.JwtException;
-import io.helidon.security.jwt.JwtValidator;
 import io.helidon.security.jwt.SignedJwt;
+import io.helidon.security.jwt.jwk.Jwk;
 import io.helidon.security.jwt.jwk.JwkRSA;
-
-import jakarta.json.JsonString;
-import jakarta.json.JsonValue;
 
 /**
  * Mints RS256 access tokens ({@code iss, sub, aud, exp, iat, jti, sid, groups}, header {@code kid})
  * with the current signing key, and verifies them against the current and previous keys.
  *
- * <p>auth verifies its own tokens with the keys it holds rather than through its JWKS URL: no
- * HTTP call to itself, and the same answer on every replica. Other services use the platform's
- * {@code JwtVerifier}; both accept exactly the same tokens.
+ * <p>auth verifies its own tokens with the platform's {@link JwtVerifier} over the keys it holds,
+ * rather than through its JWKS URL: no HTTP call to itself, and the same answer on every replica.
  *
  * <p>Config: {@code security.jwt.issuer} (default "kedai-auth"), {@code security.jwt.audience}
  * (default "kedai"), {@code auth.access-token-ttl} (default PT15M),
@@ -48,6 +42,7 @@ public final class AccessTokens {
     private final Clock clock;
     private final JwkRSA signer;
     private final Map<String, JwkRSA> verifiers = new ConcurrentHashMap<>();
+    private final JwtVerifier verifier;
 
     public AccessTokens(SigningKeys keys, String issuer, String audience, Duration ttl, Duration clockSkew, Clock clock) {
         this.keys = keys;
@@ -61,6 +56,8 @@ public final class AccessTokens {
                 .keyId(current.kid()).algorithm(JwkRSA.ALG_RS256).build();
         keys.verificationKeys().forEach(k -> verifiers.put(k.kid(), JwkRSA.builder().publicKey(k.publicKey())
                 .keyId(k.kid()).algorithm(JwkRSA.ALG_RS256).build()));
+        this.verifier = new JwtVerifier(kid -> Optional.<Jwk>ofNullable(verifiers.get(kid)), issuer, audience,
+                                        clockSkew, clock);
     }
 
     public static AccessTokens create(SigningKeys keys, Config root) {
@@ -112,39 +109,11 @@ public final class AccessTokens {
      * @throws UnauthorizedException otherwise
      */
     public Caller verify(String token) {
-        SignedJwt signed;
-        try {
-            signed = SignedJwt.parseToken(token);
-        } catch (JwtException | IllegalArgumentException | Errors.ErrorMessagesException e) {
-            throw new UnauthorizedException("malformed token", e);
-        }
-        Jwt jwt = signed.getJwt();
-        if (!JwkRSA.ALG_RS256.equals(jwt.algorithm().orElse(""))) {
-            throw new UnauthorizedException("token is not RS256");
-        }
-        String kid = jwt.keyId().orElseThrow(() -> new UnauthorizedException("token has no kid"));
-        JwkRSA key = verifiers.get(kid);
-        if (key == null || !key.verifySignature(signed.getSignedBytes(), signed.getSignature())) {
-            throw new UnauthorizedException(key == null ? "unknown signing key " + kid : "bad signature");
-        }
-        Instant now = clock.instant();
-        Errors errors = JwtValidator.builder()
-                .addExpirationValidator(b -> b.now(now).allowedTimeSkew(clockSkew).mandatory(true))
-                .addNotBeforeValidator(b -> b.now(now).allowedTimeSkew(clockSkew))
-                .addIssuerValidator(issuer, true)
-                .addAudienceValidator(b -> b.addExpectedAudience(audience).mandatory(true))
-                .build()
-                .validate(jwt);
-        if (!errors.isValid()) {
-            throw new UnauthorizedException("token rejected: " + errors.getFirst().getMessage());
-        }
-        String sub = jwt.subject().orElseThrow(() -> new UnauthorizedException("token has no sub"));
-        String jti = jwt.jwtId().orElseThrow(() -> new UnauthorizedException("token has no jti"));
-        String sid = jwt.payloadClaim("sid")
-                .filter(v -> v.getValueType() == JsonValue.ValueType.STRING)
-                .map(v -> ((JsonString) v).getString())
-                .orElseThrow(() -> new UnauthorizedException("token has no sid"));
-        List<String> groups = jwt.userGroups().orElse(List.of());
-        return new Caller(sub, sid, jti, Set.copyOf(groups), jwt.expirationTime().orElseThrow());
+        return verifier.verify(token);
+    }
+
+    /** The platform's verifier over auth's own keys (no HTTP call to its own JWKS). */
+    public JwtVerifier verifier() {
+        return verifier;
     }
 }

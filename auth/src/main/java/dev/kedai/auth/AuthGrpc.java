@@ -1,6 +1,7 @@
 package dev.kedai.auth;
 
 import com.google.protobuf.Timestamp;
+import dev.kedai.platform.security.Authentication;
 import dev.kedai.platform.security.Caller;
 import dev.kedai.platform.security.UnauthorizedException;
 import dev.kedai.proto.auth.v1.AuthServiceGrpc;
@@ -11,9 +12,9 @@ import io.grpc.stub.StreamObserver;
 /** {@code kedai.auth.v1.AuthService}: token introspection (signature, expiry, issuer, audience, deny list). */
 public final class AuthGrpc extends AuthServiceGrpc.AuthServiceImplBase {
 
-    private final OwnTokenAuthentication authentication;
+    private final Authentication authentication;
 
-    public AuthGrpc(OwnTokenAuthentication authentication) {
+    public AuthGrpc(Authentication authentication) {
         this.authentication = authentication;
     }
 

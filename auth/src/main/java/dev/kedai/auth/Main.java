@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 
 import dev.kedai.platform.events.Outbox;
+import dev.kedai.platform.security.Authentication;
 import dev.kedai.platform.server.Backbone;
 import dev.kedai.platform.server.KedaiConfig;
 import dev.kedai.platform.server.KedaiServer;
@@ -35,7 +36,7 @@ public final class Main {
                 config.get("auth.refresh-token-ttl").as(Duration.class).orElse(Duration.ofDays(14)), Clock.systemUTC());
         Accounts accounts = new Accounts(store, hasher, tokens, LoginThrottle.create(base.redis(), config), base.denyList());
         // auth checks its own tokens with its own keys, not through its JWKS over HTTP
-        OwnTokenAuthentication authentication = new OwnTokenAuthentication(tokens, base.denyList());
+        Authentication authentication = new Authentication(tokens.verifier(), base.denyList());
         SessionPurge purge = SessionPurge.create(base.db(), config);
         try {
             AdminBootstrap.run(config, accounts, store);

@@ -1,17 +1,10 @@
 package dev.kedai.platform.security;
 
-import java.io.IOException;
-import java.io.StringReader;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.locks.ReentrantLock;
 
 import io.helidon.common.Errors;
 import io.helidon.common.config.Config;
@@ -20,20 +13,13 @@ import io.helidon.security.jwt.JwtException;
 import io.helidon.security.jwt.JwtValidator;
 import io.helidon.security.jwt.SignedJwt;
 import io.helidon.security.jwt.jwk.Jwk;
-import io.helidon.security.jwt.jwk.JwkKeys;
 import io.helidon.security.jwt.jwk.JwkRSA;
 
-import jakarta.json.Json;
-import jakarta.json.JsonReader;
-
 /**
- * Verifies RS256 access tokens issued by the auth service: signature against its JWKS,
- * {@code exp} (mandatory), {@code iss}, {@code aud}, and the presence of {@code sub},
+ * Verifies RS256 access tokens issued by the auth service: signature against a {@link KeySource}
+ * (the auth service's JWKS for every other service, see {@link JwksKeySource}; auth's own keys in
+ * auth), {@code exp} (mandatory), {@code iss}, {@code aud}, and the presence of {@code sub},
  * {@code jti}, {@code sid}.
- *
- * <p>Keys are fetched lazily, cached, fetched again when a token names an unknown
- * {@code kid} (at most once per {@code jwks-min-refresh}, so garbage tokens cannot make us
- * hammer auth) and when the cached set is older than {@code jwks-refresh}.
  *
  * <p>Config (root): {@code security.jwt.jwks-url}, {@code security.jwt.issuer} (default
  * "kedai-auth"), {@code security.jwt.audience} (default "kedai"),
@@ -42,32 +28,23 @@ import jakarta.json.JsonReader;
  */
 public final class JwtVerifier {
 
-    private final URI jwksUrl;
-    private final Duration refreshAfter;
-    private final Duration minRefreshGap;
+    private final KeySource keys;
     private final Duration clockSkew;
     private final String issuer;
     private final String audience;
     private final Clock clock;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
-    private final ReentrantLock fetching = new ReentrantLock();
 
-    private volatile JwkKeys keys;
-    private volatile Instant fetchedAt = Instant.EPOCH;
-    private volatile Instant lastAttempt = Instant.EPOCH;
-
+    /** Keys from the JWKS at {@code jwksUrl}; see {@link JwksKeySource}. */
     public JwtVerifier(URI jwksUrl, String issuer, String audience, Duration refreshAfter, Duration minRefreshGap,
                        Duration clockSkew) {
-        this(jwksUrl, issuer, audience, refreshAfter, minRefreshGap, clockSkew, Clock.systemUTC());
+        this(new JwksKeySource(jwksUrl, refreshAfter, minRefreshGap, Clock.systemUTC()), issuer, audience, clockSkew,
+             Clock.systemUTC());
     }
 
-    JwtVerifier(URI jwksUrl, String issuer, String audience, Duration refreshAfter, Duration minRefreshGap,
-                Duration clockSkew, Clock clock) {
-        this.jwksUrl = jwksUrl;
+    public JwtVerifier(KeySource keys, String issuer, String audience, Duration clockSkew, Clock clock) {
+        this.keys = keys;
         this.issuer = issuer;
         this.audience = audience;
-        this.refreshAfter = refreshAfter;
-        this.minRefreshGap = minRefreshGap;
         this.clockSkew = clockSkew;
         this.clock = clock;
     }
@@ -101,7 +78,7 @@ public final class JwtVerifier {
             throw new UnauthorizedException("token is not RS256");
         }
         String kid = jwt.keyId().orElseThrow(() -> new UnauthorizedException("token has no kid"));
-        Jwk key = key(kid).orElseThrow(() -> new UnauthorizedException("unknown signing key " + kid));
+        Jwk key = keys.key(kid).orElseThrow(() -> new UnauthorizedException("unknown signing key " + kid));
         if (!JwkRSA.ALG_RS256.equals(key.algorithm())
                 || !key.verifySignature(signed.getSignedBytes(), signed.getSignature())) {
             throw new UnauthorizedException("bad signature");
@@ -129,73 +106,5 @@ public final class JwtVerifier {
                 .addIssuerValidator(issuer, true)
                 .addAudienceValidator(b -> b.addExpectedAudience(audience).mandatory(true))
                 .build();
-    }
-
-    private Optional<Jwk> key(String kid) {
-        JwkKeys current = keys;
-        Instant now = clock.instant();
-        if (current == null || fetchedAt.plus(refreshAfter).isBefore(now)) {
-            current = refresh(current == null);
-        }
-        Optional<Jwk> found = current == null ? Optional.empty() : current.forKeyId(kid);
-        if (found.isEmpty() && lastAttempt.plus(minRefreshGap).isBefore(now)) {
-            // rotation: a new key was published since we last looked
-            current = refresh(false);
-            found = current == null ? Optional.empty() : current.forKeyId(kid);
-        }
-        return found;
-    }
-
-    /** Fetches the key set; one thread at a time, the others keep using what is cached. */
-    private JwkKeys refresh(boolean mustHave) {
-        if (mustHave) {
-            fetching.lock();
-        } else if (!fetching.tryLock()) {
-            return keys;
-        }
-        try {
-            Instant now = clock.instant();
-            if (keys != null && mustHave) {
-                return keys;   // another thread fetched while we waited
-            }
-            if (keys == null && lastAttempt.plus(minRefreshGap).isAfter(now)) {
-                // auth is down: do not send it one request per incoming request
-                throw new KeysUnavailableException("signing keys from " + jwksUrl + " not available yet", null);
-            }
-            if (lastAttempt.plus(minRefreshGap).isAfter(now) && keys != null) {
-                return keys;
-            }
-            lastAttempt = now;
-            try {
-                keys = fetch();
-                fetchedAt = now;
-            } catch (IOException | RuntimeException e) {
-                if (keys == null) {
-                    throw new KeysUnavailableException("cannot fetch signing keys from " + jwksUrl, e);
-                }
-                System.getLogger(JwtVerifier.class.getName())
-                        .log(System.Logger.Level.WARNING, "JWKS refresh failed, keeping cached keys", e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new KeysUnavailableException("interrupted while fetching signing keys", e);
-            }
-            return keys;
-        } finally {
-            fetching.unlock();
-        }
-    }
-
-    private JwkKeys fetch() throws IOException, InterruptedException {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(jwksUrl)
-                                                          .timeout(Duration.ofSeconds(3))
-                                                          .header("Accept", "application/json")
-                                                          .GET().build(),
-                                                  HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() != 200) {
-            throw new IOException("JWKS answered " + response.statusCode());
-        }
-        try (JsonReader reader = Json.createReader(new StringReader(response.body()))) {
-            return JwkKeys.create(reader.readObject());
-        }
     }
 }
