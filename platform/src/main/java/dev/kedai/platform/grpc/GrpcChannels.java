@@ -72,13 +72,9 @@ public final class GrpcChannels implements AutoCloseable {
     }
 
     private ManagedChannel managed(String peer) {
-        return channels.computeIfAbsent(peer, p -> {
-            ManagedChannel channel = open(target(p));
-            // connect now, not on the first call: otherwise the first request pays the connection
-            // set-up inside its deadline (seen as a 504 on a loaded machine)
-            channel.getState(true);
-            return channel;
-        });
+        // connects on the first call, not here: peers start in any order, and a channel that tried
+        // too early would answer UNAVAILABLE for its whole reconnect back-off
+        return channels.computeIfAbsent(peer, p -> open(target(p)));
     }
 
     /** Shuts every channel down, waiting up to 2 s for calls in flight. */
