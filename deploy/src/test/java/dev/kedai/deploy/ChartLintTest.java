@@ -46,8 +46,8 @@ class ChartLintTest {
     void templateRendersEveryProfile(Profile profile) {
         Rendered rendered = ChartRenderer.render(profile);
 
-        assertThat(rendered.ofKind("Deployment")).extracting(Rendered.Manifest::name)
-                .contains("kedai-auth", "kedai-user", "kedai-product", "kedai-stock", "kedai-cartorder");
+        assertThat(rendered.ofKind("Deployment")).extracting(Rendered.Manifest::name).containsAll(
+                PolicyTest.SERVICES.stream().map(rendered::service).toList());
     }
 
     @Test
@@ -59,18 +59,22 @@ class ChartLintTest {
     }
 
     @Test
-    void severalAuthReplicasNeedASharedSigningKey() {
-        assertThatRenderFails(Map.of("serviceDefaults.replicas", 2), "jwt.privateKeyPem/publicKeyPem or jwt.existingSecret");
+    void authNeedsASigningKeySharedByItsReplicas() {
+        assertThatRenderFails(Map.of("jwt.existingSecret", ""), "auth needs a signing key");
     }
 
-    private static void assertThatRenderFails(Map<String, Object> sets, String messagePart) {
+    static void assertThatRenderFails(Map<String, Object> sets, String messagePart) {
+        assertThatRenderFails(Profile.DEFAULTS, sets, null, messagePart);
+    }
+
+    static void assertThatRenderFails(Profile profile, Map<String, Object> sets, Path extraValues, String messagePart) {
         try {
-            ChartRenderer.template(Profile.DEFAULTS, sets);
+            ChartRenderer.template(profile, sets, extraValues);
         } catch (RuntimeException e) {
-            assertThat(e.getMessage()).as("error for %s", sets).contains(messagePart);
+            assertThat(e.getMessage()).as("error for %s %s", profile, sets).contains(messagePart);
             return;
         }
-        throw new AssertionError("rendering with " + sets + " should have failed");
+        throw new AssertionError("rendering " + profile + " with " + sets + " should have failed");
     }
 
     static Path copyChart(Path tmp) throws IOException {

@@ -31,10 +31,10 @@ final class ChartRenderer {
     static final ObjectMapper YAML = new YAMLMapper();
 
     /**
-     * Rendering without a cluster: no lookup of existing Secrets, and the helm test pod as a plain
-     * object (helm-java's template, unlike the helm CLI, leaves hooks out of its output).
+     * Rendering without a cluster: the helm test pod as a plain object (helm-java's template,
+     * unlike the helm CLI, leaves hooks out of its output).
      */
-    static final Map<String, Object> OFFLINE = Map.of("database.keepGeneratedPasswords", false, "tests.hook", false);
+    static final Map<String, Object> OFFLINE = Map.of("tests.hook", false);
 
     private static final Pattern SOURCE = Pattern.compile("^# Source: (.+)$", Pattern.MULTILINE);
     private static final Map<Profile, Rendered> CACHE = new ConcurrentHashMap<>();
@@ -53,11 +53,19 @@ final class ChartRenderer {
     }
 
     static String template(Profile profile, Map<String, Object> sets) {
+        return template(profile, sets, null);
+    }
+
+    /** The chart rendered with a profile, then an extra values file (may be null), then {@code --set} values. */
+    static String template(Profile profile, Map<String, Object> sets, Path extraValues) {
         TemplateCommand command = new Helm(Repo.chart()).template()
                 .withName(RELEASE)
                 .withNamespace(NAMESPACE)
                 .withKubeVersion(KUBE_VERSION);
         profile.valuesFile().ifPresent(command::withValuesFile);
+        if (extraValues != null) {
+            command.withValuesFile(extraValues);
+        }
         OFFLINE.forEach(command::set);
         sets.forEach(command::set);
         return command.call();

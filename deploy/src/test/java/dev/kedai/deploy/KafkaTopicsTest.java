@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kedai.contracts.Topics;
@@ -33,7 +35,26 @@ class KafkaTopicsTest {
         for (Rendered.Manifest t : rendered.ofKind("KafkaTopic")) {
             assertThat(t.labels().path("strimzi.io/cluster").asText()).isEqualTo("kedai");
         }
-        assertThat(rendered.get("Kafka", "kedai").object().path("spec").has("kafkaExporter")).as("lag metrics").isTrue();
+    }
+
+    /**
+     * Kafka versions each Strimzi release of the tested range accepts (its kafka-versions.yaml,
+     * entries with supported: true, and release notes: 1.1 removed Kafka 4.1.x and added 4.2.1 and
+     * 4.3.0; 1.2 added 4.3.1). A version outside any of them is refused by that operator.
+     */
+    static final Map<String, Set<String>> STRIMZI_KAFKA_VERSIONS = Map.of(
+            "0.51", Set.of("4.1.0", "4.1.1", "4.2.0"),
+            "1.0", Set.of("4.1.0", "4.1.1", "4.1.2", "4.2.0"),
+            "1.1", Set.of("4.2.0", "4.2.1", "4.3.0"),
+            "1.2", Set.of("4.2.0", "4.2.1", "4.3.0", "4.3.1"));
+
+    /** Defect 8: the chart's Kafka version is one every Strimzi of the tested range (docs/deploy.md) accepts. */
+    @Test
+    void strimziKafkaVersionIsAcceptedByEveryTestedStrimzi() {
+        String version = ChartRenderer.render(Profile.HA).get("Kafka", "kedai").object().path("spec").path("kafka").path("version").asText();
+        STRIMZI_KAFKA_VERSIONS.forEach((strimzi, versions) ->
+                assertThat(versions).as("Kafka %s in Strimzi %s", version, strimzi).contains(version));
+        assertThat(ChartRenderer.read(Repo.root().resolve("docs/deploy.md"))).contains("Strimzi 0.51 to 1.2");
     }
 
     @Test

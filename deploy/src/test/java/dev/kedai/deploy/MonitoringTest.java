@@ -37,6 +37,35 @@ class MonitoringTest {
         assertThat(output).contains("SUCCESS");
     }
 
+    /**
+     * promtool's unit tests (src/test/resources/alerts-test.yaml): every alert fires on a synthetic
+     * series of a failing service and stays silent on a healthy one. The rules are the rendered
+     * ones without annotations (promtool compares annotations too, and their texts are not what
+     * is under test here; `check rules` above validates their templates).
+     */
+    @Test
+    void everyAlertFiresOnAFailureAndStaysSilentWhenHealthy(@TempDir Path dir) throws Exception {
+        JsonNode spec = ChartRenderer.render(Profile.HA).get("PrometheusRule", "kedai-alerts").object().path("spec").deepCopy();
+        List<String> alerts = new ArrayList<>();
+        spec.path("groups").forEach(g -> g.path("rules").forEach(r -> {
+            ((com.fasterxml.jackson.databind.node.ObjectNode) r).remove("annotations");
+            alerts.add(r.path("alert").asText());
+        }));
+        ChartRenderer.YAML.writeValue(dir.resolve("rules.yaml").toFile(), spec);
+        Path tests = dir.resolve("alerts-test.yaml");
+        Files.copy(Path.of(MonitoringTest.class.getResource("/alerts-test.yaml").toURI()), tests);
+        String testText = Files.readString(tests);
+        for (String alert : alerts) {
+            assertThat(testText).as("a firing and a silent case of %s", alert).contains("alertname: " + alert + "\n", "alertname: " + alert + ",");
+        }
+
+        Process p = new ProcessBuilder(promtool(), "test", "rules", tests.toString()).directory(dir.toFile()).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as("promtool test rules:\n%s", output).isZero();
+        assertThat(output).contains("SUCCESS");
+    }
+
     @Test
     void promtoolRejectsABrokenRule(@TempDir Path dir) throws Exception {
         Path rules = dir.resolve("rules.yaml");
@@ -54,6 +83,9 @@ class MonitoringTest {
         groups.forEach(g -> g.path("rules").forEach(r -> alerts.add(r.path("alert").asText())));
         assertThat(alerts).contains("KedaiHighErrorRatio", "KedaiHighP99Latency", "KedaiConsumerLag", "KedaiOutboxBacklog",
                 "KedaiPodsNotReady", "KedaiTargetDown");
+        // scoped to the release's namespace: two releases in one Prometheus never fire each other's alerts
+        groups.forEach(g -> g.path("rules").forEach(r ->
+                assertThat(r.path("expr").asText()).as(r.path("alert").asText()).contains("namespace=\"kedai\"")));
         groups.forEach(g -> g.path("rules").forEach(r -> {
             assertThat(r.path("labels").path("severity").asText()).as(r.path("alert").asText()).isNotBlank();
             assertThat(r.path("annotations").path("summary").asText()).isNotBlank();

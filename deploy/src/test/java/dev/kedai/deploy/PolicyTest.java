@@ -82,7 +82,7 @@ class PolicyTest {
     void servicesRunAsUnprivilegedUsersWithThreeDistinctAdminProbes(Profile profile) {
         Rendered rendered = ChartRenderer.render(profile);
         for (String service : SERVICES) {
-            Rendered.Manifest d = rendered.get("Deployment", "kedai-" + service);
+            Rendered.Manifest d = rendered.get("Deployment", rendered.service(service));
             JsonNode pod = podSpec(d);
             JsonNode c = pod.path("containers").get(0);
             assertThat(pod.path("securityContext").path("runAsUser").asInt()).as("%s pod runAsUser", d).isGreaterThanOrEqualTo(10000);
@@ -101,7 +101,7 @@ class PolicyTest {
             assertThat(StreamSupport.stream(pod.path("volumes").spliterator(), false)
                     .filter(v -> v.path("name").asText().equals(tmpVolume)).findFirst().orElseThrow().has("emptyDir")).isTrue();
             assertThat(c.path("resources").path("limits").path("memory").asText()).isNotBlank();
-            String javaOptions = rendered.get("ConfigMap", "kedai-" + service).object().path("data").path("JAVA_TOOL_OPTIONS").asText();
+            String javaOptions = rendered.get("ConfigMap", rendered.service(service)).object().path("data").path("JAVA_TOOL_OPTIONS").asText();
             assertThat(javaOptions).as("JVM sized from the container limit").contains("-XX:MaxRAMPercentage=");
             assertThat(javaOptions).doesNotContain("-Xmx");
         }
@@ -154,10 +154,49 @@ class PolicyTest {
     void everyServiceHasANetworkPolicy(Profile profile) {
         Rendered rendered = ChartRenderer.render(profile);
         for (String service : SERVICES) {
-            Rendered.Manifest d = rendered.get("Deployment", "kedai-" + service);
+            Rendered.Manifest d = rendered.get("Deployment", rendered.service(service));
             assertThat(rendered.ofKind("NetworkPolicy").stream()
                     .filter(p -> matches(p.object().path("spec").path("podSelector").path("matchLabels"), podLabels(d))))
                     .as("NetworkPolicy for %s", d).hasSize(1);
+        }
+    }
+
+    /**
+     * Defect 2: the kubelet probes the pod's IP, so a probe on a port the process binds to
+     * localhost only is refused and restarts the container again and again.
+     */
+    @ParameterizedTest
+    @EnumSource(Profile.class)
+    void everyTcpProbeTargetsAPortBoundOnEveryInterface(Profile profile) {
+        Rendered rendered = ChartRenderer.render(profile);
+        rendered.find("ConfigMap", "kedai-kafka").ifPresent(config -> {
+            Set<Integer> everyInterface = new HashSet<>();
+            for (String line : config.object().path("data").path("server.properties").asText().split("\n")) {
+                if (line.startsWith("listeners=")) {
+                    for (String listener : line.substring("listeners=".length()).split(",")) {
+                        String hostPort = listener.substring(listener.indexOf("://") + 3);
+                        String host = hostPort.substring(0, hostPort.lastIndexOf(':'));
+                        if (host.isEmpty() || host.equals("0.0.0.0") || host.equals("[::]")) {
+                            everyInterface.add(Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':') + 1)));
+                        }
+                    }
+                }
+            }
+            JsonNode container = podSpec(rendered.get("StatefulSet", "kedai-kafka")).path("containers").get(0);
+            for (String probe : List.of("livenessProbe", "readinessProbe", "startupProbe")) {
+                JsonNode port = container.path(probe).path("tcpSocket").path("port");
+                if (!port.isMissingNode()) {
+                    int number = port.isInt() ? port.asInt() : StreamSupport.stream(container.path("ports").spliterator(), false)
+                            .filter(p -> p.path("name").asText().equals(port.asText())).findFirst().orElseThrow()
+                            .path("containerPort").asInt();
+                    assertThat(everyInterface).as("kafka %s port %s is bound on the pod's address", probe, port).contains(number);
+                }
+            }
+        });
+        for (String service : SERVICES) {
+            var config = ServiceConfigTest.serviceConfig(rendered, service, java.util.Map.of());
+            assertThat(config.get("server.host").asString().get()).as("%s http host", service).isEqualTo("0.0.0.0");
+            assertThat(config.get("server.sockets.0.host").asString().get()).as("%s admin host (probes)", service).isEqualTo("0.0.0.0");
         }
     }
 

@@ -54,6 +54,14 @@ record Rendered(List<Manifest> manifests) {
         return find(kind, name).orElseThrow(() -> new AssertionError("no " + kind + "/" + name + " rendered"));
     }
 
+    /** The name of one service's objects: namePrefix-service (the prefix read off auth's Deployment). */
+    String service(String service) {
+        String auth = ofKind("Deployment").stream()
+                .filter(d -> "auth".equals(d.labels().path("app.kubernetes.io/component").asText()))
+                .map(Manifest::name).findFirst().orElseThrow(() -> new AssertionError("no auth Deployment rendered"));
+        return auth.substring(0, auth.length() - "auth".length()) + service;
+    }
+
     Rendered without(Predicate<Manifest> filter) {
         return new Rendered(manifests.stream().filter(filter.negate()).toList());
     }

@@ -27,7 +27,7 @@ class ServiceConfigTest {
     @ValueSource(strings = {"auth", "user", "product", "stock", "cartorder"})
     void environmentReachesTheServiceConfigKeys(String service) {
         Rendered rendered = ChartRenderer.render(Profile.DEFAULTS);
-        Config config = serviceConfig(rendered, service, Map.of("DB_CONNECTION_PASSWORD", "from-secret"));
+        Config config = serviceConfig(rendered, service, Map.of("DB_CONNECTION_PASSWORD", "from-secret", "REDIS_PASSWORD", "redis-pw"));
         JsonNode ports = rendered.get("Service", "kedai-" + service).object().path("spec").path("ports");
 
         assertThat(config.get("server.port").asInt().get()).isEqualTo(ports.get(0).path("port").asInt());
@@ -40,7 +40,7 @@ class ServiceConfigTest {
         assertThat(config.get("db.connection.password").asString().get()).isEqualTo("from-secret");
         assertThat(config.get("db.connection.maximumPoolSize").asInt().get()).isEqualTo(10);
         assertThat(config.get("kafka.bootstrap-servers").asString().get()).isEqualTo("kedai-kafka:9092");
-        assertThat(config.get("redis.url").asString().get()).isEqualTo("redis://kedai-redis:6379");
+        assertThat(config.get("redis.url").asString().get()).isEqualTo("redis://:redis-pw@kedai-redis.kedai.svc:6379/0");
         assertThat(config.get("security.jwt.jwks-url").asString().get()).isEqualTo("http://kedai-auth:8003/auth/jwks");
         assertThat(config.get("security.jwt.issuer").asString().get()).isEqualTo("kedai-auth");
         assertThat(config.get("log.level").asString().get()).isEqualTo("INFO");
@@ -88,29 +88,59 @@ class ServiceConfigTest {
         assertThat(previous).hasSize(1);
         assertThat(previous.get(0).get("kid").asString().get()).isEqualTo("k1");
         assertThat(previous.get(0).get("public-pem-path").asString().get()).isEqualTo("/etc/kedai/jwt-previous/0.pem");
-        // Kong verifies with the same key
-        assertThat(rendered.get("Secret", "kedai-auth-jwt").object().path("stringData").path("rsa_public_key").asText()).isEqualTo("PUBLIC");
+        // Kong verifies with the same keys, one credential per kid
+        List<String> kongKeys = rendered.ofKind("Secret").stream()
+                .filter(s -> "jwt".equals(s.labels().path("konghq.com/credential").asText()))
+                .map(s -> s.object().path("stringData").path("key").asText() + "=" + s.object().path("stringData").path("rsa_public_key").asText())
+                .toList();
+        assertThat(kongKeys).containsExactly("k2=PUBLIC", "k1=OLD");
         assertThat(rendered.get("Secret", "kedai-jwt-keys").object().path("data").has("private.pem")).isTrue();
+    }
+
+    /** Without jwt.kid the kid comes from the signing key's Secret, so auth and Kong's credential agree on it. */
+    @Test
+    void authsKidComesFromItsKeySecretByDefault() {
+        JsonNode env = ChartRenderer.render(Profile.DEFAULTS).get("Deployment", "kedai-auth").object()
+                .path("spec").path("template").path("spec").path("containers").get(0).path("env");
+        JsonNode kid = null;
+        for (JsonNode e : env) {
+            if (e.path("name").asText().equals("AUTH_KEYS_KID")) {
+                kid = e;
+            }
+        }
+        assertThat(kid).isNotNull();
+        assertThat(kid.path("valueFrom").path("secretKeyRef").path("name").asText()).isEqualTo("kedai-jwt-keys");
+        assertThat(kid.path("valueFrom").path("secretKeyRef").path("key").asText()).isEqualTo("kid");
     }
 
     /** The service's config as its pod would see it: rendered env over its application.yaml. */
     static Config serviceConfig(Rendered rendered, String service, Map<String, String> secretEnv) {
         Map<String, String> env = new HashMap<>();
-        rendered.get("ConfigMap", "kedai-" + service).object().path("data").fields()
+        rendered.get("ConfigMap", rendered.service(service)).object().path("data").fields()
                 .forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
-        JsonNode container = rendered.get("Deployment", "kedai-" + service).object()
+        JsonNode container = rendered.get("Deployment", rendered.service(service)).object()
                 .path("spec").path("template").path("spec").path("containers").get(0);
+        env.putAll(secretEnv);
         for (JsonNode e : container.path("env")) {
             if (e.has("value")) {
-                env.put(e.path("name").asText(), e.path("value").asText());
+                env.put(e.path("name").asText(), expand(e.path("value").asText(), env));
             }
         }
-        env.putAll(secretEnv);
         return Config.builder()
                 .disableEnvironmentVariablesSource()
                 .disableSystemPropertiesSource()
                 .sources(ConfigSources.create(EnvironmentVariables.expand(env)), ConfigSources.file(applicationYaml(service)))
                 .build();
+    }
+
+    /** The kubelet's $(NAME) expansion of variables defined before (a missing one stays as written). */
+    static String expand(String value, Map<String, String> env) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\$\\(([A-Za-z_][A-Za-z0-9_]*)\\)").matcher(value);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(env.getOrDefault(m.group(1), m.group())));
+        }
+        return m.appendTail(out).toString();
     }
 
     static Path applicationYaml(String service) {

@@ -65,9 +65,30 @@ final class StrictModel {
      * strictly and their top-level fields must be among those of the Kong CRDs.
      */
     static final Map<String, Set<String>> KONG_FIELDS = Map.of(
-            "configuration.konghq.com/v1/KongPlugin", Set.of("apiVersion", "kind", "metadata", "plugin", "config", "configFrom", "disabled", "protocols", "ordering", "consumerRef", "instance_name"),
-            "configuration.konghq.com/v1/KongClusterPlugin", Set.of("apiVersion", "kind", "metadata", "plugin", "config", "configFrom", "disabled", "protocols", "ordering", "consumerRef", "instance_name"),
+            "configuration.konghq.com/v1/KongPlugin", Set.of("apiVersion", "kind", "metadata", "plugin", "config", "configFrom", "configPatches", "disabled", "protocols", "ordering", "consumerRef", "instance_name"),
+            "configuration.konghq.com/v1/KongClusterPlugin", Set.of("apiVersion", "kind", "metadata", "plugin", "config", "configFrom", "configPatches", "disabled", "protocols", "ordering", "consumerRef", "instance_name"),
             "configuration.konghq.com/v1/KongConsumer", Set.of("apiVersion", "kind", "metadata", "username", "custom_id", "credentials", "consumerGroups", "spec"));
+
+    /**
+     * The config keys of each Kong plugin Kedai uses, from the plugins' schema.lua in Kong 3.x
+     * (kong/plugins/NAME/schema.lua; rate-limiting's {@code redis} record is
+     * kong/tools/redis/schema.lua). A key Kong does not know makes KIC drop the plugin.
+     */
+    static final Map<String, Set<String>> KONG_PLUGIN_CONFIG = Map.of(
+            "jwt", Set.of("uri_param_names", "cookie_names", "key_claim_name", "secret_is_base64", "claims_to_verify",
+                    "anonymous", "run_on_preflight", "maximum_expiration", "header_names", "realm"),
+            "rate-limiting", Set.of("second", "minute", "hour", "day", "month", "year", "limit_by", "header_name", "path",
+                    "policy", "fault_tolerant", "redis", "hide_client_headers", "error_code", "error_message", "sync_rate"),
+            "cors", Set.of("origins", "headers", "exposed_headers", "methods", "max_age", "credentials", "private_network",
+                    "preflight_continue", "allow_origin_absent"),
+            "correlation-id", Set.of("header_name", "generator", "echo_downstream"),
+            "prometheus", Set.of("per_consumer", "status_code_metrics", "ai_metrics", "latency_metrics", "bandwidth_metrics",
+                    "upstream_health_metrics", "wasm_metrics"),
+            "request-size-limiting", Set.of("allowed_payload_size", "size_unit", "require_content_length"));
+    static final Set<String> KONG_REDIS = Set.of("host", "port", "timeout", "username", "password", "database", "ssl",
+            "ssl_verify", "server_name");
+    /** A jwt credential Secret (kong/plugins/jwt/daos.lua, jwt_secrets). */
+    static final Set<String> KONG_JWT_CREDENTIAL = Set.of("key", "secret", "rsa_public_key", "algorithm");
 
     private static final ObjectMapper MAPPER = JsonMapper.builder()
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
@@ -91,6 +112,7 @@ final class StrictModel {
                     }
                 });
                 unknownFields(MAPPER.treeToValue(manifest.object().get("metadata"), ObjectMeta.class), manifest + ".metadata", problems);
+                kongPluginConfig(manifest, problems);
                 return problems;
             }
             Class<?> model = MODELS.get(type);
@@ -103,6 +125,38 @@ final class StrictModel {
             problems.add(manifest + ": " + e.getMessage());
         }
         return problems;
+    }
+
+    private static void kongPluginConfig(Rendered.Manifest manifest, List<String> problems) {
+        if (!manifest.object().has("plugin")) {
+            return;
+        }
+        String plugin = manifest.object().path("plugin").asText();
+        Set<String> known = KONG_PLUGIN_CONFIG.get(plugin);
+        if (known == null) {
+            problems.add(manifest + ": plugin " + plugin + " has no known config keys (add them to StrictModel.KONG_PLUGIN_CONFIG)");
+            return;
+        }
+        manifest.object().path("config").fieldNames().forEachRemaining(k -> {
+            if (!known.contains(k)) {
+                problems.add(manifest + ": config." + k + " is not a key of Kong's " + plugin + " plugin");
+            }
+        });
+        manifest.object().path("config").path("redis").fieldNames().forEachRemaining(k -> {
+            if (!KONG_REDIS.contains(k)) {
+                problems.add(manifest + ": config.redis." + k + " is not a key of Kong's redis settings");
+            }
+        });
+        for (var patch : manifest.object().path("configPatches")) {
+            String path = patch.path("path").asText();
+            String[] parts = path.substring(1).split("/");
+            Set<String> keys = parts.length == 2 && parts[0].equals("redis") ? KONG_REDIS : known;
+            if (!path.startsWith("/") || !keys.contains(parts[parts.length - 1])
+                    || patch.path("valueFrom").path("secretKeyRef").path("name").asText().isBlank()
+                    || patch.path("valueFrom").path("secretKeyRef").path("key").asText().isBlank()) {
+                problems.add(manifest + ": configPatches entry " + patch + " names no known key or no Secret key");
+            }
+        }
     }
 
     /** Walks the model's getters; every {@code getAdditionalProperties()} map must be empty. */
