@@ -51,7 +51,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * to {@code <topic>.dlt} with its original headers plus {@code kedai_error} and
  * {@code kedai_attempts}, and consumption goes on. Every finished record of a handled type counts in
  * {@code kedai_events_consumed_total{group,type,outcome}} ({@code applied}, {@code duplicate},
- * {@code dead_lettered}). A payload that does not parse
+ * {@code dead_lettered}); its lag is the gauge {@code kedai_consumer_records_lag_max{group}}
+ * ({@link ConsumerLag}). A payload that does not parse
  * ({@link PoisonEventException}) is dead-lettered at once. A type without a handler is
  * skipped (a newer producer may publish types this consumer does not know yet).
  *
@@ -82,6 +83,7 @@ public final class EventConsumer implements AutoCloseable {
     private final Duration processedRetention;
     private long lastPurge = System.nanoTime();
     private final KafkaConsumer<String, byte[]> consumer;
+    private final ConsumerLag lag;
     private final KafkaProducer<String, byte[]> deadLetters;
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -111,6 +113,7 @@ public final class EventConsumer implements AutoCloseable {
         c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         this.consumer = new KafkaConsumer<>(c);
+        this.lag = ConsumerLag.watch(consumer, groupId);
         this.deadLetters = new KafkaProducer<>(OutboxRelay.producerProperties(b.bootstrapServers));
     }
 
@@ -206,6 +209,7 @@ public final class EventConsumer implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "event consumer " + groupId + " stopped", e);
         } finally {
+            lag.close();
             consumer.close(Duration.ofSeconds(5));
             stopped.countDown();
         }

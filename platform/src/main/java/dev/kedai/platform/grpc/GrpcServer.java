@@ -97,11 +97,21 @@ public final class GrpcServer implements AutoCloseable {
         return serviceNames;
     }
 
+    /**
+     * Begins the graceful stop without waiting: NOT_SERVING, and new calls are refused while the
+     * running ones go on ({@link #close()} then waits for them).
+     */
+    public void beginShutdown() {
+        if (!server.isShutdown()) {
+            health.enterTerminalState();
+            server.shutdown();
+        }
+    }
+
     /** Graceful stop: NOT_SERVING, refuse new calls, wait up to the grace period, then cancel what still runs. */
     @Override
     public void close() {
-        health.enterTerminalState();
-        server.shutdown();
+        beginShutdown();
         try {
             if (!server.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
                 server.shutdownNow();

@@ -18,9 +18,13 @@ import dev.kedai.platform.observe.RouteTemplates;
 import dev.kedai.platform.observe.ServiceName;
 import io.grpc.BindableService;
 import io.grpc.ServerInterceptor;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.protobuf.services.HealthStatusManager;
 import io.helidon.config.Config;
 import io.helidon.health.HealthCheck;
+import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
+import io.helidon.http.HeaderValues;
 import io.helidon.openapi.OpenApiFeature;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
@@ -65,8 +69,13 @@ import io.helidon.webserver.observe.metrics.MetricsObserver;
  *     {@code /observe/metrics} (Prometheus text). Liveness has only the JVM checks;</li>
  * <li>the gRPC server ({@link GrpcServer}) on {@code grpc.port} when services are given, with
  *     {@code grpc.health.v1} and reflection;</li>
- * <li>stopping ({@link #stop()}, or the JVM shutdown hook): HTTP, then gRPC (grace
- *     {@code grpc.shutdown-grace}, default 5 s), then the {@code onStop} resources in reverse order.</li>
+ * <li>stopping ({@link #stop()}, or the JVM shutdown hook on SIGTERM), so that no accepted
+ *     request is cut: readiness turns DOWN and gRPC health NOT_SERVING at once; after
+ *     {@code shutdown.drain-delay} (default 0: in Kubernetes the preStop pause does the waiting)
+ *     the gRPC server refuses new calls and the HTTP listeners close, while calls already running
+ *     finish for up to {@code server.shutdown-grace-period} (HTTP, Helidon's) and
+ *     {@code grpc.shutdown-grace} (default 5 s) side by side; then the {@code onStop} resources
+ *     close in reverse order (consumers commit what they finished, loops stop, pools close).</li>
  * </ul>
  *
  * Routes must be added through {@link Builder#routing(Consumer)}: the rules given there record
@@ -85,10 +94,15 @@ public final class KedaiServer implements AutoCloseable {
     private final List<AutoCloseable> closers;
     private final AtomicBoolean stopped = new AtomicBoolean();
     private final Thread shutdownHook;
+    private final Duration drainDelay;
+    private final Draining draining;
 
     private KedaiServer(Builder b) {
         this.name = b.name;
         this.closers = List.copyOf(b.closers);
+        this.drainDelay = b.config.get("shutdown.drain-delay").as(Duration.class).orElse(Duration.ZERO);
+        this.draining = b.draining;
+        b.readiness.add(draining);
         this.webServer = buildWebServer(b);
         this.grpcServer = b.grpcServices.isEmpty() ? null : buildGrpcServer(b);
         this.shutdownHook = new Thread(this::stop, name + "-shutdown");
@@ -128,8 +142,17 @@ public final class KedaiServer implements AutoCloseable {
         } catch (IllegalStateException | IllegalArgumentException ignored) {
             // JVM already shutting down, or never started
         }
+        draining.set();
+        if (grpcServer != null) {
+            grpcServer.health().setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
+        }
+        LOG.log(Level.INFO, name + " stopping: unready now, draining in-flight calls");
+        pause(drainDelay);
+        if (grpcServer != null) {
+            grpcServer.beginShutdown();
+        }
         if (webServer.isRunning()) {
-            webServer.stop();
+            webServer.stop();   // closes the listeners, lets running requests finish (server.shutdown-grace-period)
         }
         if (grpcServer != null) {
             grpcServer.close();
@@ -149,6 +172,59 @@ public final class KedaiServer implements AutoCloseable {
     @Override
     public void close() {
         stop();
+    }
+
+    // an interrupt only ends the delay early: the rest of the stop must still run, and Helidon's
+    // stop refuses to start on an interrupted thread
+    private static void pause(Duration d) {
+        if (d.isZero() || d.isNegative()) {
+            return;
+        }
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            LOG.log(Level.DEBUG, "drain delay cut short");
+        }
+    }
+
+    /**
+     * Readiness check "shutdown": DOWN from the moment the server begins to stop. From then on
+     * every answer also says {@code Connection: close}, so proxies (Kong, the dev edge) stop
+     * reusing their kept-alive connections and no request is sent on one the server is about to
+     * cut when its grace period ends.
+     */
+    private static final class Draining implements HealthCheck {
+        private volatile boolean draining;
+
+        void set() {
+            draining = true;
+        }
+
+        Filter connectionClose() {
+            return (chain, req, res) -> {
+                if (draining) {
+                    res.header(HeaderValues.CONNECTION_CLOSE);
+                }
+                chain.proceed();
+            };
+        }
+
+        @Override
+        public HealthCheckType type() {
+            return HealthCheckType.READINESS;
+        }
+
+        @Override
+        public String name() {
+            return "shutdown";
+        }
+
+        @Override
+        public HealthCheckResponse call() {
+            return HealthCheckResponse.builder()
+                    .status(draining ? HealthCheckResponse.Status.DOWN : HealthCheckResponse.Status.UP)
+                    .build();
+        }
     }
 
     public String name() {
@@ -203,6 +279,7 @@ public final class KedaiServer implements AutoCloseable {
         }
 
         HttpRouting.Builder routing = HttpRouting.builder()
+                .addFilter(b.draining.connectionClose())
                 .addFilter(ServiceName.filter(b.name))
                 .addFilter(RequestId.filter())
                 .addFilter(RedMetrics.create());
@@ -238,6 +315,7 @@ public final class KedaiServer implements AutoCloseable {
         private final List<BindableService> grpcServices = new ArrayList<>();
         private final List<ServerInterceptor> grpcInterceptors = new ArrayList<>();
         private final List<AutoCloseable> closers = new ArrayList<>();
+        private final Draining draining = new Draining();
 
         private Builder(String name, Config config) {
             this.name = Objects.requireNonNull(name);

@@ -1,0 +1,149 @@
+package dev.kedai.platform.server;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import dev.kedai.platform.grpc.GrpcChannels;
+import dev.kedai.proto.stock.v1.CommitRequest;
+import dev.kedai.proto.stock.v1.CommitResponse;
+import dev.kedai.proto.stock.v1.StockServiceGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.stub.StreamObserver;
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * What SIGTERM does to a service (the JVM shutdown hook calls {@link KedaiServer#stop()}): it turns
+ * unready at once and keeps serving through the drain delay; then it refuses new connections and
+ * calls while the HTTP request and the gRPC call already running finish with their answers.
+ */
+class GracefulStopTest {
+
+    private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    private final CountDownLatch httpEntered = new CountDownLatch(1);
+    private final CountDownLatch grpcEntered = new CountDownLatch(1);
+    private final CountDownLatch release = new CountDownLatch(1);
+
+    final class SlowStock extends StockServiceGrpc.StockServiceImplBase {
+        @Override
+        public void commit(CommitRequest request, StreamObserver<CommitResponse> response) {
+            grpcEntered.countDown();
+            awaitRelease();
+            response.onNext(CommitResponse.getDefaultInstance());
+            response.onCompleted();
+        }
+    }
+
+    @Test
+    void sigtermDrainsInFlightCallsAndRefusesOnlyNewOnes() throws Exception {
+        Config config = Config.just(ConfigSources.create(Map.of(
+                "server.host", "127.0.0.1",
+                "server.port", "0",
+                "server.shutdown-grace-period", "PT5S",
+                "server.sockets.0.name", "admin",
+                "server.sockets.0.host", "127.0.0.1",
+                "server.sockets.0.port", "0",
+                // long: the test ends the delay itself by interrupting the stopping thread
+                "shutdown.drain-delay", "PT60S",
+                "grpc.port", "0",
+                "grpc.shutdown-grace", "PT5S")));
+        KedaiServer server = KedaiServer.builder("graceful", config)
+                .routing(rules -> rules
+                        .get("/slow", (req, res) -> {
+                            httpEntered.countDown();
+                            awaitRelease();
+                            res.send("slow done");
+                        })
+                        .get("/fast", (req, res) -> res.send("fast")))
+                .grpc(new SlowStock())
+                .build()
+                .start();
+        int port = server.port();
+        int admin = server.adminPort();
+        ManagedChannel channel = GrpcChannels.open("127.0.0.1:" + server.grpcPort().orElseThrow());
+        Thread stopper = null;
+        try {
+            assertThat(get(admin, "/observe/health/ready").statusCode()).isEqualTo(200);
+            CompletableFuture<HttpResponse<String>> slowHttp = CLIENT.sendAsync(request(port, "/slow"), HttpResponse.BodyHandlers.ofString());
+            var slowGrpc = StockServiceGrpc.newFutureStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .commit(CommitRequest.newBuilder().setOrderId("o-1").build());
+            assertThat(httpEntered.await(20, TimeUnit.SECONDS)).isTrue();
+            assertThat(grpcEntered.await(20, TimeUnit.SECONDS)).isTrue();
+
+            stopper = Thread.ofPlatform().name("sigterm").start(server::stop);
+
+            // unready at once, but still serving during the drain delay
+            await().atMost(WAIT).until(() -> get(admin, "/observe/health/ready").statusCode() == 503);
+            HttpResponse<String> during = get(port, "/fast");
+            assertThat(during.body()).isEqualTo("fast");
+            assertThat(during.headers().firstValue("Connection")).as("proxies stop reusing the connection").hasValue("close");
+            assertThat(HealthGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+                    .check(HealthCheckRequest.getDefaultInstance()).getStatus()).isEqualTo(ServingStatus.NOT_SERVING);
+
+            // the drain delay ends: new connections are refused while the running calls go on
+            stopper.interrupt();
+            await().atMost(WAIT).until(() -> refused(port));
+            assertThat(slowHttp).isNotDone();
+            assertThat(slowGrpc.isDone()).isFalse();
+
+            release.countDown();
+            assertThat(slowHttp.get(20, TimeUnit.SECONDS).body()).isEqualTo("slow done");
+            assertThat(slowGrpc.get(20, TimeUnit.SECONDS)).isEqualTo(CommitResponse.getDefaultInstance());
+            stopper.join(Duration.ofSeconds(30));
+            assertThat(stopper.isAlive()).as("stop() returned").isFalse();
+        } finally {
+            release.countDown();
+            channel.shutdownNow();
+            if (stopper == null) {
+                server.stop();
+            }
+        }
+    }
+
+    private void awaitRelease() {
+        try {
+            release.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static boolean refused(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+            return false;
+        } catch (ConnectException e) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static HttpRequest request(int port, String path) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(30)).build();
+    }
+
+    private static HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
+        return CLIENT.send(request(port, path), HttpResponse.BodyHandlers.ofString());
+    }
+}
