@@ -23,7 +23,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * ({@code Bearer}) or query parameters, the credential found by {@code key_claim_name}, the
  * credential's algorithm, the signature, {@code claims_to_verify} ({@code exp}, {@code nbf})
  * and {@code maximum_expiration}. Answers with Kong's 401 bodies. RS256 only (Kedai's tokens);
- * the public keys come from {@link JwksKeys}.
+ * the public keys come from {@link JwksKeys}. With {@code key_claim_name: kid} a key id auth's
+ * JWKS publishes counts as a credential of the consumer whose credential Secrets are made in the
+ * cluster (one per key id), as the chart makes them from auth's public keys.
  */
 public final class JwtPlugin {
     private static final Pattern BEARER = Pattern.compile("\\s*[Bb]earer\\s+(.+)");
@@ -36,10 +38,17 @@ public final class JwtPlugin {
     private final List<String> uriParamNames;
     private final boolean runOnPreflight;
     private final Map<String, KongManifests.JwtCredential> credentials;
+    private final Optional<String> jwksConsumer;
     private final JwksKeys keys;
     private final Clock clock;
 
     JwtPlugin(JsonNode config, Map<String, KongManifests.JwtCredential> credentials, JwksKeys keys, Clock clock) {
+        this(config, credentials, Optional.empty(), keys, clock);
+    }
+
+    /** @param jwksConsumer the consumer a key id of auth's JWKS belongs to (with key_claim_name: kid) */
+    JwtPlugin(JsonNode config, Map<String, KongManifests.JwtCredential> credentials, Optional<String> jwksConsumer,
+              JwksKeys keys, Clock clock) {
         this.keyClaimName = config.path("key_claim_name").asText("iss");
         this.claimsToVerify = strings(config.path("claims_to_verify"), List.of());
         this.maximumExpiration = config.path("maximum_expiration").asLong(0);
@@ -47,6 +56,7 @@ public final class JwtPlugin {
         this.uriParamNames = strings(config.path("uri_param_names"), List.of("jwt"));
         this.runOnPreflight = config.path("run_on_preflight").asBoolean(true);
         this.credentials = Map.copyOf(credentials);
+        this.jwksConsumer = jwksConsumer;
         this.keys = keys;
         this.clock = clock;
         for (KongManifests.JwtCredential credential : credentials.values()) {
@@ -122,6 +132,11 @@ public final class JwtPlugin {
             return unauthorized("Invalid '" + keyClaimName + "' in claims");
         }
         KongManifests.JwtCredential credential = credentials.get(keyValue.asText());
+        if (credential == null && keyClaimName.equals("kid") && jwksConsumer.isPresent()
+                && !keys.candidates(keyValue.asText()).isEmpty()) {
+            credential = new KongManifests.JwtCredential(jwksConsumer.get(), "(auth's JWKS)", keyValue.asText(), "RS256",
+                    Optional.empty());
+        }
         if (credential == null) {
             return unauthorized("No credentials found for given '" + keyClaimName + "'");
         }

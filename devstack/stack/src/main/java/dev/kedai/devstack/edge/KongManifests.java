@@ -101,15 +101,19 @@ public record KongManifests(List<Ingress> ingresses,
                                 Optional<String> rsaPublicKey) {
     }
 
-    /** The jwt credentials of all consumers, by {@code key} (what the token's key claim must equal). */
+    /**
+     * The jwt credentials of all consumers found in the manifests, by {@code key} (what the
+     * token's key claim must equal). A credential Secret the manifests only name is made in the
+     * cluster (the chart or the operator creates one per signing key: docs/deploy.md); the dev edge
+     * stands in for those with auth's JWKS ({@link JwtPlugin}).
+     */
     public Map<String, JwtCredential> jwtCredentials() {
         Map<String, JwtCredential> byKey = new LinkedHashMap<>();
         for (Consumer consumer : consumers) {
             for (String secretName : consumer.credentials()) {
                 Secret secret = secrets.get(secretName);
                 if (secret == null) {
-                    throw new IllegalStateException("KongConsumer " + consumer.name() + " names credential Secret "
-                            + secretName + ", which is not in the manifests");
+                    continue;
                 }
                 if (!"jwt".equals(secret.labels().get(CREDENTIAL_LABEL))) {
                     continue;

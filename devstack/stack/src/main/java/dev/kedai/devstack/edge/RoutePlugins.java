@@ -9,8 +9,9 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The plugins that run for one Ingress: the global KongClusterPlugins, overridden by the
- * Ingress's own KongPlugins of the same type (Kong's precedence: route before global). They run
+ * The plugins that run for one Ingress: the global KongClusterPlugins (Kedai has none: its
+ * plugins attach to its own routes), overridden by the Ingress's own KongPlugins of the same type
+ * (Kong's precedence: route before global). They run
  * in Kong's plugin priority order: correlation-id, cors, jwt, request-size-limiting,
  * rate-limiting (prometheus only observes; the dev edge's access log stands in for it).
  */
@@ -72,7 +73,9 @@ public record RoutePlugins(CorrelationId correlationId,
                             .orElse(CorrelationId.DEFAULT),
                     Optional.ofNullable(byType.get("cors")).map(p -> (CorsPlugin) build(p, () -> new CorsPlugin(p.config()))),
                     Optional.ofNullable(byType.get("jwt")).map(p -> (JwtPlugin) build(p,
-                            () -> new JwtPlugin(p.config(), manifests.jwtCredentials(), keys, clock))),
+                            () -> new JwtPlugin(p.config(), manifests.jwtCredentials(),
+                                    manifests.consumers().stream().findFirst().map(KongManifests.Consumer::username),
+                                    keys, clock))),
                     Optional.ofNullable(byType.get("request-size-limiting"))
                             .map(p -> (RequestSizeLimit) build(p, () -> RequestSizeLimit.from(p.config()))),
                     Optional.ofNullable(byType.get("rate-limiting")).filter(p -> rateLimits)

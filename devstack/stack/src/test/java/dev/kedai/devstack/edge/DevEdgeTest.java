@@ -114,8 +114,12 @@ class DevEdgeTest {
     }
 
     static String token(String iss, long expInSeconds, KeyPair key) throws Exception {
+        return token(iss, expInSeconds, key, "test-1");
+    }
+
+    static String token(String iss, long expInSeconds, KeyPair key, String kid) throws Exception {
         Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-        String header = b64.encodeToString(JSON.writeValueAsBytes(Map.of("alg", "RS256", "kid", "test-1", "typ", "JWT")));
+        String header = b64.encodeToString(JSON.writeValueAsBytes(Map.of("alg", "RS256", "kid", kid, "typ", "JWT")));
         long now = Instant.now().getEpochSecond();
         String claims = b64.encodeToString(JSON.writeValueAsBytes(Map.of("iss", iss, "sub", "u-1", "aud", "kedai",
                 "iat", now, "exp", now + expInSeconds)));
@@ -189,7 +193,8 @@ class DevEdgeTest {
                 token("kedai-auth", 600, stranger), "{\"message\":\"Invalid signature\"}",
                 token("kedai-auth", -5, signingKey), "{\"exp\":\"token expired\"}",
                 token("kedai-auth", 3600, signingKey), "{\"exp\":\"exceeds maximum allowed expiration\"}",
-                token("someone-else", 600, signingKey), "{\"message\":\"No credentials found for given 'iss'\"}",
+                // Kong picks the credential by kid: a key id auth does not publish has none
+                token("kedai-auth", 600, signingKey, "retired-key"), "{\"message\":\"No credentials found for given 'kid'\"}",
                 "not-a-jwt", "{\"message\":\"Bad token; invalid JWT\"}");
         int before = HITS.get("kedai-cartorder").get();
         for (Map.Entry<String, String> e : expected.entrySet()) {
