@@ -15,9 +15,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * k8s/: the chart rendered with its default values, one file per chart template, plus a
- * kustomization.yaml listing them ({@code kubectl apply -k k8s/}). Secrets keep the values of
- * the files they replace (generated passwords would otherwise change at every rendering), so
- * comparisons mask Secret values.
+ * kustomization.yaml listing them ({@code kubectl apply -k k8s/}). The defaults render no Secret
+ * (the user creates them, docs/deploy.md); should one appear, its values are masked in comparisons
+ * and kept from the file it replaces, so a rendering never churns key material in Git.
  */
 final class K8sManifests {
     static final String KUSTOMIZATION = "kustomization.yaml";
