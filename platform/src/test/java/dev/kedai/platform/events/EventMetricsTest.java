@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** The gauge and counters operators watch: kedai_outbox_backlog and kedai_events_consumed_total. */
+/** The gauges and counters operators watch: kedai_outbox_backlog, kedai_consumer_records_lag_max and kedai_events_consumed_total. */
 class EventMetricsTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
@@ -93,6 +93,40 @@ class EventMetricsTest {
             assertThat(consumed(group, "applied")).isEqualTo(1);
             assertThat(consumed(group, "duplicate")).isEqualTo(1);
         }
+    }
+
+    @Test
+    void theLagGaugeIsZeroForAConsumerThatKeepsUp() {
+        String group = "g-" + UUID.randomUUID();
+        try (EventConsumer consumer = EventConsumer.builder(database.client(), infra.kafkaBootstrap(), group)
+                .topics(topic).handler(ProductCreated.getDefaultInstance(), (tx, event) -> { }).build()) {
+            assertThat(lag(group)).as("before the first fetch").isNaN();
+            consumer.start();
+            await().atMost(WAIT).until(() -> lag(group) == 0.0);
+        }
+    }
+
+    @Test
+    void theLagGaugeShowsHowFarAConsumerIsBehind() throws Exception {
+        String group = "g-" + UUID.randomUUID();
+        for (int i = 0; i < 20; i++) {
+            produce(UUID.randomUUID().toString(), "p-" + i);
+        }
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        try (EventConsumer consumer = EventConsumer.builder(database.client(), infra.kafkaBootstrap(), group)
+                .topics(topic).maxPollRecords(1)
+                .handler(ProductCreated.getDefaultInstance(), (tx, event) -> release.await())
+                .build()) {
+            consumer.start();
+            // stuck on the first of 20: the other 19 wait
+            await().atMost(WAIT).until(() -> lag(group) >= 19);
+            release.countDown();
+        }
+    }
+
+    private static double lag(String group) {
+        return Metrics.globalRegistry().gauge(ConsumerLag.GAUGE, List.of(Tag.create("group", group)))
+                .map(Gauge::value).map(Number::doubleValue).orElse(Double.NaN);
     }
 
     private static double backlogGauge() {

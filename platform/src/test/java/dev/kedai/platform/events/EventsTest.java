@@ -214,6 +214,32 @@ class EventsTest {
         assertThat(count("SELECT COUNT(*) AS n FROM effects WHERE event_key = 'p-1'")).isEqualTo(1);
     }
 
+    /** SIGTERM while an event is applied: stop() wakes the consumer, the event finishes and its offset is committed. */
+    @Test
+    void stoppingDuringAnEventCommitsItsOffset() throws Exception {
+        String group = "g-" + UUID.randomUUID();
+        produce("p-1", CREATED, created("p-1").toByteArray());
+        java.util.concurrent.CountDownLatch handling = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        EventConsumer consumer = EventConsumer.builder(db, infra.kafkaBootstrap(), group)
+                .topics(topic)
+                .handler(CREATED, (tx, event) -> {
+                    handling.countDown();
+                    release.await();
+                })
+                .build()
+                .start();
+        assertThat(handling.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        // stop() wakes the consumer, then waits for the loop (a timed wait: the wake-up is sent by then)
+        Thread stopper = Thread.ofPlatform().start(consumer::stop);
+        await().atMost(WAIT).until(() -> stopper.getState() == Thread.State.TIMED_WAITING);
+        release.countDown();
+        stopper.join(Duration.ofSeconds(30));
+
+        assertThat(stopper.isAlive()).isFalse();
+        assertThat(committedOffset(group, topic)).as("offset after the finished event").isEqualTo(1L);
+    }
+
     // ---- helpers
 
     private OutboxRelay relay() {
