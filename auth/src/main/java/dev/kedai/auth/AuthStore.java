@@ -13,11 +13,11 @@ import java.util.UUID;
 
 import com.google.protobuf.Timestamp;
 import dev.kedai.contracts.Topics;
+import dev.kedai.platform.db.Transactions;
 import dev.kedai.platform.events.Outbox;
 import dev.kedai.proto.auth.v1.UserRegistered;
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbRow;
-import io.helidon.dbclient.DbTransaction;
 
 /** SQL of accounts ({@code credentials}), sessions and refresh tokens. */
 public final class AuthStore {
@@ -44,12 +44,14 @@ public final class AuthStore {
             "UPDATE sessions SET revoked_ms = ? WHERE session_id = ? AND revoked_ms IS NULL";
 
     private final DbClient db;
+    private final Transactions transactions;
     private final Outbox outbox;
     private final Clock clock;
     private final Duration refreshTtl;
 
-    public AuthStore(DbClient db, Outbox outbox, Duration refreshTtl, Clock clock) {
+    public AuthStore(DbClient db, Transactions transactions, Outbox outbox, Duration refreshTtl, Clock clock) {
         this.db = db;
+        this.transactions = transactions;
         this.outbox = outbox;
         this.refreshTtl = refreshTtl;
         this.clock = clock;
@@ -71,19 +73,18 @@ public final class AuthStore {
     public Optional<String> register(String email, String passwordHash, String name, String role) {
         String userId = UUID.randomUUID().toString();
         Instant now = clock.instant();
-        DbTransaction tx = db.transaction();
         try {
-            tx.insert(INSERT_ACCOUNT, userId, email, passwordHash, role);
-            outbox.append(tx, Topics.AUTH_USER, userId, UserRegistered.newBuilder()
-                    .setUserId(userId)
-                    .setEmail(email)
-                    .setName(name)
-                    .setRegisteredAt(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
-                    .build());
-            tx.commit();
+            transactions.inTransaction(tx -> {
+                tx.insert(INSERT_ACCOUNT, userId, email, passwordHash, role);
+                return outbox.append(tx, Topics.AUTH_USER, userId, UserRegistered.newBuilder()
+                        .setUserId(userId)
+                        .setEmail(email)
+                        .setName(name)
+                        .setRegisteredAt(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
+                        .build());
+            });
             return Optional.of(userId);
         } catch (RuntimeException e) {
-            tx.rollback();
             if (isDuplicate(e)) {
                 return Optional.empty();
             }
@@ -104,16 +105,11 @@ public final class AuthStore {
     public String startSession(String sessionId, String userId) {
         long now = clock.millis();
         String token = RefreshTokens.newToken();
-        DbTransaction tx = db.transaction();
-        try {
+        return transactions.inTransaction(tx -> {
             tx.insert(INSERT_SESSION, sessionId, userId, now + refreshTtl.toMillis());
             tx.insert(INSERT_REFRESH, RefreshTokens.hash(token), sessionId, now + refreshTtl.toMillis());
-            tx.commit();
             return token;
-        } catch (RuntimeException e) {
-            tx.rollback();
-            throw e;
-        }
+        });
     }
 
     /**
@@ -123,11 +119,10 @@ public final class AuthStore {
      */
     public RefreshGrant rotate(String token, String next) {
         long now = clock.millis();
-        DbTransaction tx = db.transaction();
-        try {
+        // an invalid token writes nothing: committing its reads is the same as rolling them back
+        return transactions.inTransaction(tx -> {
             Optional<DbRow> found = tx.get(REFRESH_FOR_UPDATE, RefreshTokens.hash(token));
             if (found.isEmpty()) {
-                tx.rollback();
                 return RefreshGrant.invalid();
             }
             DbRow row = found.get();
@@ -135,22 +130,16 @@ public final class AuthStore {
             String userId = row.column("user_id").getString();
             if (row.column("spent").getInt() == 1) {
                 tx.update(REVOKE_SESSION, now, sessionId);
-                tx.commit();
                 return new RefreshGrant(RefreshGrant.Outcome.REUSED, userId, sessionId, null);
             }
             if (row.column("revoked").getInt() == 1 || row.column("expires_ms").getLong() <= now
                     || row.column("session_expires_ms").getLong() <= now) {
-                tx.rollback();
                 return RefreshGrant.invalid();
             }
             tx.update(SPEND, now, RefreshTokens.hash(token));
             tx.insert(INSERT_REFRESH, RefreshTokens.hash(next), sessionId, now + refreshTtl.toMillis());
-            tx.commit();
             return new RefreshGrant(RefreshGrant.Outcome.GRANTED, userId, sessionId, row.column("role").getString());
-        } catch (RuntimeException e) {
-            tx.rollback();
-            throw e;
-        }
+        });
     }
 
     /** Ends a session: its refresh tokens stop working. */

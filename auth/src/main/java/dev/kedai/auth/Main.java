@@ -32,7 +32,7 @@ public final class Main {
         AccessTokens tokens = AccessTokens.create(keys, config);
         ClientAddress clientAddress = ClientAddress.create(config);
         Backbone base = Backbone.start(config);
-        AuthStore store = new AuthStore(base.db(), new Outbox("kedai-auth"),
+        AuthStore store = new AuthStore(base.db(), base.transactions(), new Outbox("kedai-auth"),
                 config.get("auth.refresh-token-ttl").as(Duration.class).orElse(Duration.ofDays(14)), Clock.systemUTC());
         Accounts accounts = new Accounts(store, hasher, tokens, LoginThrottle.create(base.redis(), config), base.denyList());
         // auth checks its own tokens with its own keys, not through its JWKS over HTTP

@@ -3,6 +3,7 @@ package dev.kedai.cartorder;
 import java.util.List;
 import java.util.UUID;
 
+import dev.kedai.platform.db.Transactions;
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbExecute;
 import io.helidon.dbclient.DbTransaction;
@@ -27,9 +28,11 @@ public final class CartStore {
             "DELETE FROM cart_items WHERE item_id = ? AND user_id = ? AND quantity = ?";
 
     private final DbClient db;
+    private final Transactions transactions;
 
-    public CartStore(DbClient db) {
+    public CartStore(DbClient db, Transactions transactions) {
         this.db = db;
+        this.transactions = transactions;
     }
 
     /** The user's lines, oldest first (the order they were added in). */
@@ -81,18 +84,7 @@ public final class CartStore {
 
     /** Adds in a transaction of its own; see {@link #add(DbTransaction, String, String, String, int, int)}. */
     boolean add(String operationId, String userId, String productId, int quantity, int maxLineQuantity) {
-        DbTransaction tx = db.transaction();
-        boolean done = false;
-        try {
-            boolean applied = add(tx, operationId, userId, productId, quantity, maxLineQuantity);
-            tx.commit();
-            done = true;
-            return applied;
-        } finally {
-            if (!done) {
-                tx.rollback();
-            }
-        }
+        return transactions.inTransaction(tx -> add(tx, operationId, userId, productId, quantity, maxLineQuantity));
     }
 
     /** @return false when the item is not in this user's cart */

@@ -12,13 +12,13 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
+import dev.kedai.platform.db.Transactions;
 import dev.kedai.platform.http.Fields;
 import dev.kedai.platform.http.Json;
 import dev.kedai.platform.http.Problem;
 import dev.kedai.platform.http.ProblemException;
 import dev.kedai.platform.security.Caller;
 import io.helidon.dbclient.DbClient;
-import io.helidon.dbclient.DbTransaction;
 import io.helidon.faulttolerance.CircuitBreakerOpenException;
 
 import static dev.kedai.platform.http.Field.field;
@@ -59,6 +59,7 @@ final class Checkout {
     }
 
     private final DbClient db;
+    private final Transactions transactions;
     private final IdempotencyKeys keys;
     private final Addresses addresses;
     private final Catalog catalog;
@@ -70,9 +71,10 @@ final class Checkout {
     private final Duration inFlightWait;
     private final AfterReserve afterReserve;
 
-    Checkout(DbClient db, IdempotencyKeys keys, Addresses addresses, Catalog catalog, StockReservations stock,
+    Checkout(DbClient db, Transactions transactions, IdempotencyKeys keys, Addresses addresses, Catalog catalog, StockReservations stock,
              OrderEvents events, Clock clock, CheckoutSettings settings, AfterReserve afterReserve) {
         this.db = db;
+        this.transactions = transactions;
         this.keys = keys;
         this.addresses = addresses;
         this.catalog = catalog;
@@ -192,45 +194,15 @@ final class Checkout {
         }
     }
 
-    // InnoDB may pick this transaction as a deadlock victim under load; it is all-or-nothing, so run it again
     private void store(String userId, String key, Order order, List<CartLine> cart) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                storeOnce(userId, key, order, cart);
-                OrderCounters.placed();
-                return;
-            } catch (RuntimeException e) {
-                if (attempt >= 3 || !isDeadlock(e)) {
-                    throw e;
-                }
-            }
-        }
-    }
-
-    private static boolean isDeadlock(Throwable e) {
-        for (Throwable c = e; c != null; c = c.getCause()) {
-            if (c instanceof java.sql.SQLTransactionRollbackException) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private void storeOnce(String userId, String key, Order order, List<CartLine> cart) {
-        DbTransaction tx = db.transaction();
-        boolean committed = false;
-        try {
+        transactions.inTransaction(tx -> {
             OrderStore.insert(tx, userId, order);
             CartStore.removeOrdered(tx, userId, cart);
             events.placed(tx, userId, order);
             IdempotencyKeys.done(tx, userId, key, order.orderId());
-            tx.commit();
-            committed = true;
-        } finally {
-            if (!committed) {
-                tx.rollback();
-            }
-        }
+            return order;
+        });
+        OrderCounters.placed();
     }
 
     // a commit whose answer was lost may still have stored the order: never release a stored order's stock

@@ -46,14 +46,14 @@ public final class Main {
         StockReservations stock = new StockReservations(peers.channel("stock"), PeerBreaker.create("stock", config));
         Addresses addresses = new Addresses(peers.channel("user"), PeerBreaker.create("user", config));
         OrderEvents events = new OrderEvents(clock);
-        Carts carts = new Carts(new CartStore(db), catalog);
+        Carts carts = new Carts(new CartStore(db, base.transactions()), catalog);
         Checkout.CheckoutSettings settings = Checkout.CheckoutSettings.from(config);
-        Checkout checkout = new Checkout(db, new IdempotencyKeys(db, settings.keyLease()),
+        Checkout checkout = new Checkout(db, base.transactions(), new IdempotencyKeys(db, settings.keyLease()),
                                          addresses, catalog, stock, events, clock, settings, afterReserve);
         PaymentStore attempts = new PaymentStore(db, config.get("payment.in-flight-window")
                 .as(Duration.class).orElse(Duration.ofSeconds(30)));
-        Payments payments = new Payments(db, attempts, gateway, events, clock);
-        OrderLifecycle lifecycle = new OrderLifecycle(db, attempts, payments, events);
+        Payments payments = new Payments(db, base.transactions(), attempts, gateway, events, clock);
+        OrderLifecycle lifecycle = new OrderLifecycle(db, base.transactions(), attempts, payments, events);
 
         EventConsumer consumer = EventConsumer.builder(db, config, config.get("events.group").asString().orElse("cartorder"))
                 .topics(Topics.CART_COMMANDS, Topics.STOCK)

@@ -1,5 +1,6 @@
 package dev.kedai.cartorder;
 
+import dev.kedai.platform.db.Transactions;
 import dev.kedai.platform.events.ConsumedEvent;
 import dev.kedai.platform.http.ProblemException;
 import dev.kedai.proto.stock.v1.ReservationCommitted;
@@ -18,12 +19,15 @@ final class OrderLifecycle {
     static final String EXPIRED = "EXPIRED";
 
     private final DbClient db;
+    private final Transactions transactions;
     private final PaymentStore attempts;
     private final Payments payments;
     private final OrderEvents events;
 
-    OrderLifecycle(DbClient db, PaymentStore attempts, Payments payments, OrderEvents events) {
+    OrderLifecycle(DbClient db, Transactions transactions, PaymentStore attempts, Payments payments,
+                   OrderEvents events) {
         this.db = db;
+        this.transactions = transactions;
         this.attempts = attempts;
         this.payments = payments;
         this.events = events;
@@ -32,10 +36,7 @@ final class OrderLifecycle {
     /** PENDING_PAYMENT → CANCELLED; a cancelled order answers as it is; 409 when paid or while a payment runs. */
     Order cancel(String userId, String orderId) {
         payments.settleAbandoned(orderId);
-        DbTransaction tx = db.transaction();
-        boolean committed = false;
-        boolean cancelled = false;
-        try {
+        boolean cancelled = transactions.inTransaction(tx -> {
             OrderStore.OrderHead head = OrderStore.lock(tx, orderId)
                     .filter(h -> h.userId().equals(userId))
                     .orElseThrow(() -> ProblemException.notFound("order " + orderId + " does not exist"));
@@ -45,18 +46,15 @@ final class OrderLifecycle {
                     if (!attempts.pending(tx, orderId).isEmpty()) {
                         throw ProblemException.conflict("a payment for order " + orderId + " is in progress");
                     }
-                    cancelled = OrderStore.markCancelled(tx, orderId, USER);
+                    boolean changed = OrderStore.markCancelled(tx, orderId, USER);
                     events.cancelled(tx, userId, orderId, USER);
+                    return changed;
                 }
-                default -> { }   // already cancelled: cancelling is idempotent
+                default -> {
+                    return false;   // already cancelled: cancelling is idempotent
+                }
             }
-            tx.commit();
-            committed = true;
-        } finally {
-            if (!committed) {
-                tx.rollback();
-            }
-        }
+        });
         if (cancelled) {
             OrderCounters.cancelled("user");
         }

@@ -2,9 +2,9 @@ package dev.kedai.cartorder;
 
 import java.time.Clock;
 
+import dev.kedai.platform.db.Transactions;
 import dev.kedai.platform.http.ProblemException;
 import io.helidon.dbclient.DbClient;
-import io.helidon.dbclient.DbTransaction;
 
 import static dev.kedai.cartorder.PaymentGateway.Approved;
 import static dev.kedai.cartorder.PaymentGateway.Charge;
@@ -24,13 +24,16 @@ import static dev.kedai.cartorder.PaymentGateway.TimedOut;
 final class Payments {
 
     private final DbClient db;
+    private final Transactions transactions;
     private final PaymentStore attempts;
     private final PaymentGateway gateway;
     private final OrderEvents events;
     private final Clock clock;
 
-    Payments(DbClient db, PaymentStore attempts, PaymentGateway gateway, OrderEvents events, Clock clock) {
+    Payments(DbClient db, Transactions transactions, PaymentStore attempts, PaymentGateway gateway, OrderEvents events,
+             Clock clock) {
         this.db = db;
+        this.transactions = transactions;
         this.attempts = attempts;
         this.gateway = gateway;
         this.events = events;
@@ -89,9 +92,7 @@ final class Payments {
     }
 
     private Started start(String userId, String orderId) {
-        DbTransaction tx = db.transaction();
-        boolean committed = false;
-        try {
+        return transactions.inTransaction(tx -> {
             OrderStore.OrderHead head = OrderStore.lock(tx, orderId)
                     .filter(h -> h.userId().equals(userId))
                     .orElseThrow(() -> ProblemException.notFound("order " + orderId + " does not exist"));
@@ -106,35 +107,20 @@ final class Payments {
             if (!attempts.pending(tx, orderId).isEmpty()) {
                 throw ProblemException.conflict("a payment for order " + orderId + " is in progress");
             }
-            String attemptId = PaymentStore.begin(tx, orderId, head.total());
-            tx.commit();
-            committed = true;
-            return new Started(attemptId, head.total());
-        } finally {
-            if (!committed) {
-                tx.rollback();
-            }
-        }
+            return new Started(PaymentStore.begin(tx, orderId, head.total()), head.total());
+        });
     }
 
     private Order approved(String userId, String orderId, String attemptId, String reference) {
-        DbTransaction tx = db.transaction();
-        boolean committed = false;
-        boolean paid;
-        try {
+        boolean paid = transactions.inTransaction(tx -> {
             OrderStore.OrderHead head = OrderStore.lock(tx, orderId).orElseThrow();
-            paid = OrderStore.markPaid(tx, orderId);
-            PaymentStore.settle(tx, attemptId, paid ? "APPROVED" : "REFUNDED", reference);
-            if (paid) {
+            boolean nowPaid = OrderStore.markPaid(tx, orderId);
+            PaymentStore.settle(tx, attemptId, nowPaid ? "APPROVED" : "REFUNDED", reference);
+            if (nowPaid) {
                 events.paid(tx, userId, orderId, attemptId, head.total());
             }
-            tx.commit();
-            committed = true;
-        } finally {
-            if (!committed) {
-                tx.rollback();
-            }
-        }
+            return nowPaid;
+        });
         if (paid) {
             OrderCounters.paid();
         }

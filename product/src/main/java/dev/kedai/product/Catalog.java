@@ -6,11 +6,11 @@ import java.util.UUID;
 import java.util.function.Function;
 
 import dev.kedai.contracts.Topics;
+import dev.kedai.platform.db.Transactions;
 import dev.kedai.platform.events.Outbox;
 import dev.kedai.platform.events.OutboxRelay;
 import dev.kedai.platform.http.ProblemException;
 import io.helidon.dbclient.DbClient;
-import io.helidon.dbclient.DbTransaction;
 
 /**
  * The admin's writes to the catalog. Each is one transaction that changes the row and appends
@@ -21,14 +21,16 @@ import io.helidon.dbclient.DbTransaction;
 public final class Catalog {
 
     private final DbClient db;
+    private final Transactions transactions;
     private final ProductStore store;
     private final ProductCache cache;
     private final Outbox outbox;
     private final OutboxRelay relay;
     private final Clock clock;
 
-    public Catalog(DbClient db, ProductStore store, ProductCache cache, OutboxRelay relay) {
+    public Catalog(DbClient db, Transactions transactions, ProductStore store, ProductCache cache, OutboxRelay relay) {
         this.db = db;
+        this.transactions = transactions;
         this.store = store;
         this.cache = cache;
         this.relay = relay;
@@ -98,20 +100,12 @@ public final class Catalog {
         });
     }
 
-    private <T> T inTransaction(Function<DbTransaction, T> work) {
-        DbTransaction tx = db.transaction();
-        boolean committed = false;
+    // a taken sku is the writer's conflict, found by the unique index inside the transaction
+    private <T> T inTransaction(Transactions.Work<T, RuntimeException> work) {
         try {
-            T result = work.apply(tx);
-            tx.commit();
-            committed = true;
-            return result;
+            return transactions.inTransaction(work);
         } catch (DuplicateSkuException e) {
             throw ProblemException.conflict(e.getMessage());
-        } finally {
-            if (!committed) {
-                tx.rollback();
-            }
         }
     }
 }

@@ -25,7 +25,7 @@ public final class Main {
         Backbone base = Backbone.start(config);
         ProductStore store = new ProductStore(base.db());
         ProductCache cache = ProductCache.create(config);
-        Catalog catalog = new Catalog(base.db(), store, cache, base.relay());
+        Catalog catalog = new Catalog(base.db(), base.transactions(), store, cache, base.relay());
         EventConsumer cacheRefresh = CacheRefresh.start(base.db(), config, catalog);
         return base.server("product")
                 .filter(base.authentication())

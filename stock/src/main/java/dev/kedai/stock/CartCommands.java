@@ -4,10 +4,10 @@ import java.time.Instant;
 
 import com.google.protobuf.Timestamp;
 import dev.kedai.contracts.Topics;
+import dev.kedai.platform.db.Transactions;
 import dev.kedai.platform.events.Outbox;
 import dev.kedai.platform.events.OutboxRelay;
 import dev.kedai.proto.cartorder.v1.AddToCart;
-import io.helidon.dbclient.DbClient;
 
 /**
  * The fallback of {@code /cart/add}: an AddToCart command on {@code kedai.cartorder.cart-commands.v1}
@@ -16,12 +16,12 @@ import io.helidon.dbclient.DbClient;
  */
 final class CartCommands {
 
-    private final DbClient db;
+    private final Transactions transactions;
     private final OutboxRelay relay;
     private final Outbox outbox = new Outbox("kedai-stock");
 
-    CartCommands(DbClient db, OutboxRelay relay) {
-        this.db = db;
+    CartCommands(Transactions transactions, OutboxRelay relay) {
+        this.transactions = transactions;
         this.relay = relay;
     }
 
@@ -32,7 +32,7 @@ final class CartCommands {
                 .setMaxLineQuantity(maxLineQuantity)
                 .setRequestedAt(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
                 .build();
-        Transactions.run(db, tx -> outbox.append(tx, Topics.CART_COMMANDS, userId, command));
+        transactions.inTransaction(tx -> outbox.append(tx, Topics.CART_COMMANDS, userId, command));
         relay.wake();
     }
 }

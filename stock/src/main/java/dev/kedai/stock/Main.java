@@ -32,7 +32,7 @@ public final class Main {
         StockStore store = new StockStore(base.db());
         StockEvents events = new StockEvents();
         ReservationStore reservations = new ReservationStore(store, events);
-        Warehouse warehouse = new Warehouse(base.db(), store, reservations, events, base.relay());
+        Warehouse warehouse = new Warehouse(base.transactions(), store, reservations, events, base.relay());
         Config stock = config.get("stock");
         Duration ttl = stock.get("reservation.ttl").as(Duration.class).orElse(Duration.ofMinutes(15));
         ReservationSweeper sweeper = new ReservationSweeper(
@@ -42,7 +42,7 @@ public final class Main {
         CartHttp cart = new CartHttp(store,
                 ProductServiceGrpc.newBlockingStub(peers.channel("product")),
                 CartServiceGrpc.newBlockingStub(peers.channel("cartorder")),
-                new CartCommands(base.db(), base.relay()),
+                new CartCommands(base.transactions(), base.relay()),
                 stock.get("peers.product-deadline").as(Duration.class).orElse(Duration.ofSeconds(1)),
                 stock.get("peers.cart-deadline").as(Duration.class).orElse(Duration.ofSeconds(1)));
         return base.server("stock")

@@ -2,8 +2,8 @@ package dev.kedai.stock;
 
 import java.util.List;
 
+import dev.kedai.platform.db.Transactions;
 import dev.kedai.platform.events.OutboxRelay;
-import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbTransaction;
 
 /**
@@ -16,14 +16,15 @@ public final class Warehouse {
     /** On-hand is capped so a typo cannot make a level overflow or absurd. */
     public static final long MAX_ON_HAND = 1_000_000_000L;
 
-    private final DbClient db;
+    private final Transactions transactions;
     private final StockStore levels;
     private final ReservationStore reservations;
     private final StockEvents events;
     private final OutboxRelay relay;
 
-    Warehouse(DbClient db, StockStore levels, ReservationStore reservations, StockEvents events, OutboxRelay relay) {
-        this.db = db;
+    Warehouse(Transactions transactions, StockStore levels, ReservationStore reservations, StockEvents events,
+              OutboxRelay relay) {
+        this.transactions = transactions;
         this.levels = levels;
         this.reservations = reservations;
         this.events = events;
@@ -32,7 +33,7 @@ public final class Warehouse {
 
     /** All lines or none: a shortage rolls back every line reserved before it. */
     public ReserveOutcome reserve(String orderId, List<Line> lines, int ttlSeconds) {
-        ReserveOutcome outcome = Transactions.run(db, tx -> reservations.reserve(tx, orderId, lines, ttlSeconds),
+        ReserveOutcome outcome = transactions.inTransaction(tx -> reservations.reserve(tx, orderId, lines, ttlSeconds),
                                                   ReserveOutcome::reserved);
         if (outcome.reserved()) {
             relay.wake();
@@ -42,12 +43,12 @@ public final class Warehouse {
     }
 
     public boolean release(String orderId) {
-        return ReservationOutcomes.countIf(after(Transactions.run(db, tx -> reservations.release(tx, orderId))),
+        return ReservationOutcomes.countIf(after(transactions.inTransaction(tx -> reservations.release(tx, orderId))),
                                            ReservationOutcomes.RELEASED);
     }
 
     public boolean commit(String orderId) {
-        return ReservationOutcomes.countIf(after(Transactions.run(db, tx -> reservations.commit(tx, orderId))),
+        return ReservationOutcomes.countIf(after(transactions.inTransaction(tx -> reservations.commit(tx, orderId))),
                                            ReservationOutcomes.COMMITTED);
     }
 
@@ -58,7 +59,7 @@ public final class Warehouse {
      * @throws ReservationStateException when the order is not paid, or was released or expired
      */
     public boolean commitPaid(String orderId) {
-        return ReservationOutcomes.countIf(after(Transactions.run(db, tx -> {
+        return ReservationOutcomes.countIf(after(transactions.inTransaction(tx -> {
             ReservationStore.Reservation r = reservations.lock(tx, orderId)
                     .orElseThrow(() -> new UnknownOrderException(orderId));
             if (r.status() == ReservationStatus.RESERVED && !r.paid()) {
@@ -74,7 +75,7 @@ public final class Warehouse {
      * @throws LevelConflictException when on-hand would drop below the reserved units or exceed the cap
      */
     public StockLevel update(String productId, Long quantity, Long delta) {
-        StockLevel level = Transactions.run(db, tx -> {
+        StockLevel level = transactions.inTransaction(tx -> {
             StockLevel now = levels.lock(tx, productId).orElseThrow(() -> new UnknownProductException(productId));
             long onHand = quantity != null ? quantity : now.onHand() + delta;
             if (onHand < now.reserved()) {
@@ -104,7 +105,7 @@ public final class Warehouse {
 
     /** Releases reservations past their expiry; returns how many. */
     public int expireDue(int limit) {
-        int n = Transactions.run(db, tx -> reservations.expireDue(tx, limit).size());
+        int n = transactions.inTransaction(tx -> reservations.expireDue(tx, limit).size());
         if (n > 0) {
             relay.wake();
         }

@@ -4,9 +4,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
+import dev.kedai.platform.db.Transactions;
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbRow;
-import io.helidon.dbclient.DbTransaction;
 
 /**
  * SQL of the {@code addresses} table. Every statement is scoped to the owner: another user's
@@ -28,9 +28,11 @@ public final class AddressStore {
     private static final String DELETE = "DELETE FROM addresses WHERE user_id = ? AND address_id = ?";
 
     private final DbClient db;
+    private final Transactions transactions;
 
-    public AddressStore(DbClient db) {
+    public AddressStore(DbClient db, Transactions transactions) {
         this.db = db;
+        this.transactions = transactions;
     }
 
     public List<Address> of(String userId) {
@@ -44,20 +46,14 @@ public final class AddressStore {
     /** @return the new address, or empty when the user has {@link #MAX_PER_USER} already */
     public Optional<Address> add(String userId, Address a) {
         String id = UUID.randomUUID().toString();
-        DbTransaction tx = db.transaction();
-        try {
+        return transactions.inTransaction(tx -> {
             long count = tx.get(LOCK_USER, userId).map(r -> r.column("n").getLong()).orElse(0L);
             if (count >= MAX_PER_USER) {
-                tx.rollback();
-                return Optional.empty();
+                return Optional.<Address>empty();
             }
             tx.insert(INSERT, id, userId, a.label(), a.recipient(), a.line1(), a.city(), a.postalCode(), a.country());
-            tx.commit();
-        } catch (RuntimeException e) {
-            tx.rollback();
-            throw e;
-        }
-        return Optional.of(new Address(id, a.label(), a.recipient(), a.line1(), a.city(), a.postalCode(), a.country()));
+            return Optional.of(new Address(id, a.label(), a.recipient(), a.line1(), a.city(), a.postalCode(), a.country()));
+        }, Optional::isPresent);
     }
 
     /** @return false when the user has no such address */

@@ -25,8 +25,8 @@ public final class Main {
      */
     public static KedaiServer start(Config config) {
         Backbone base = Backbone.start(config);
-        UserStore store = new UserStore(base.db());
-        AddressStore addresses = new AddressStore(base.db());
+        UserStore store = new UserStore(base.db(), base.transactions());
+        AddressStore addresses = new AddressStore(base.db(), base.transactions());
         EventConsumer registrations = EventConsumer.builder(base.db(), config,
                                                             config.get("user.consumer-group").asString().orElse("user"))
                 .topics(Topics.AUTH_USER)

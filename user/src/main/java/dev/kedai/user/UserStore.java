@@ -8,11 +8,11 @@ import dev.kedai.platform.http.Page;
 import dev.kedai.platform.http.PageRequest;
 import com.google.protobuf.Timestamp;
 import dev.kedai.contracts.Topics;
+import dev.kedai.platform.db.Transactions;
 import dev.kedai.platform.events.Outbox;
 import dev.kedai.proto.user.v1.ProfileUpdated;
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbRow;
-import io.helidon.dbclient.DbTransaction;
 
 /** SQL of the {@code profiles} table. */
 public final class UserStore {
@@ -38,14 +38,16 @@ public final class UserStore {
     }
 
     private final DbClient db;
+    private final Transactions transactions;
     private final Outbox outbox;
 
-    public UserStore(DbClient db) {
-        this(db, new Outbox("kedai-user"));
+    public UserStore(DbClient db, Transactions transactions) {
+        this(db, transactions, new Outbox("kedai-user"));
     }
 
-    public UserStore(DbClient db, Outbox outbox) {
+    public UserStore(DbClient db, Transactions transactions, Outbox outbox) {
         this.db = db;
+        this.transactions = transactions;
         this.outbox = outbox;
     }
 
@@ -55,10 +57,8 @@ public final class UserStore {
      * @return the updated profile, or empty when there is no profile (yet)
      */
     public Optional<Profile> update(String userId, Change change) {
-        DbTransaction tx = db.transaction();
-        try {
+        return transactions.inTransaction(tx -> {
             if (tx.get(LOCK, userId).isEmpty()) {
-                tx.rollback();
                 return Optional.empty();
             }
             change.name().ifPresent(name -> tx.update(SET_NAME, name, userId));
@@ -74,12 +74,8 @@ public final class UserStore {
                         .setUpdatedAt(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
                         .build());
             }
-            tx.commit();
             return Optional.of(updated);
-        } catch (RuntimeException e) {
-            tx.rollback();
-            throw e;
-        }
+        }, Optional::isPresent);
     }
 
     public Optional<Profile> profile(String userId) {

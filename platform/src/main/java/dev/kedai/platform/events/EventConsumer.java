@@ -16,12 +16,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import dev.kedai.contracts.Topics;
+import dev.kedai.platform.db.Transactions;
 import dev.kedai.platform.observe.OutcomeCounter;
 
 import com.google.protobuf.Message;
 import io.helidon.common.config.Config;
 import io.helidon.dbclient.DbClient;
-import io.helidon.dbclient.DbTransaction;
 import io.helidon.metrics.api.Metrics;
 import io.helidon.metrics.api.Tag;
 
@@ -74,6 +74,7 @@ public final class EventConsumer implements AutoCloseable {
     private static final Duration PURGE_EVERY = Duration.ofMinutes(10);
 
     private final DbClient db;
+    private final Transactions transactions;
     private final String groupId;
     private final List<String> topics;
     private final Map<String, EventHandler> handlers;
@@ -92,6 +93,7 @@ public final class EventConsumer implements AutoCloseable {
 
     private EventConsumer(Builder b) {
         this.db = b.db;
+        this.transactions = b.transactions != null ? b.transactions : Transactions.create(b.db, "unnamed");
         this.groupId = b.groupId;
         this.topics = b.topics.stream().map(topic -> b.topicPrefix + topic).toList();
         this.handlers = Map.copyOf(b.handlers);
@@ -133,6 +135,7 @@ public final class EventConsumer implements AutoCloseable {
      */
     public static Builder builder(DbClient db, Config root, String groupId) {
         return builder(db, root.get("kafka.bootstrap-servers").asString().get(), groupId)
+                .transactions(Transactions.create(db, root))
                 .topicPrefix(root.get("kafka.topic-prefix").asString().orElse(""))
                 .maxAttempts(root.get("events.max-attempts").asInt().orElse(5))
                 .backoff(root.get("events.retry-backoff").as(Duration.class).orElse(Duration.ofMillis(200)))
@@ -276,22 +279,14 @@ public final class EventConsumer implements AutoCloseable {
 
     /** @return false for a duplicate (already processed, nothing done) */
     private boolean apply(ConsumedEvent event, EventHandler handler) throws Exception {
-        DbTransaction tx = db.transaction();
-        boolean committed = false;
-        try {
+        return transactions.inTransaction(tx -> {
             // a concurrent duplicate blocks on this row until the first commits, then sees it
             boolean first = tx.insert(MARK_PROCESSED, groupId, event.id()) == 1;
             if (first) {
                 handler.handle(tx, event);
             }
-            tx.commit();
-            committed = true;
             return first;
-        } finally {
-            if (!committed) {
-                tx.rollback();
-            }
-        }
+        });
     }
 
     private void deadLetter(ConsumerRecord<String, byte[]> record, Exception error, int attempts) {
@@ -353,6 +348,7 @@ public final class EventConsumer implements AutoCloseable {
         private final DbClient db;
         private final String bootstrapServers;
         private final String groupId;
+        private Transactions transactions;
         private final List<String> topics = new ArrayList<>();
         private String topicPrefix = "";
         private final Map<String, EventHandler> handlers = new LinkedHashMap<>();
@@ -365,6 +361,12 @@ public final class EventConsumer implements AutoCloseable {
             this.db = Objects.requireNonNull(db, "db");
             this.bootstrapServers = Objects.requireNonNull(bootstrapServers, "bootstrapServers");
             this.groupId = Objects.requireNonNull(groupId, "groupId");
+        }
+
+        /** How the consumer's transactions run (default: the platform's policy, metric label "unnamed"). */
+        public Builder transactions(Transactions transactions) {
+            this.transactions = Objects.requireNonNull(transactions, "transactions");
+            return this;
         }
 
         /** Put before every topic name, as the producing relays do (see {@code OutboxRelay}). */

@@ -11,10 +11,10 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
+import dev.kedai.platform.db.Transactions;
 import io.helidon.common.config.Config;
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbRow;
-import io.helidon.dbclient.DbTransaction;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -56,6 +56,7 @@ public final class OutboxRelay implements AutoCloseable {
     private static final Duration COUNT_EVERY = Duration.ofSeconds(5);
 
     private final DbClient db;
+    private final Transactions transactions;
     private final Producer<String, byte[]> producer;
     private final Duration pollInterval;
     private final int batchSize;
@@ -86,7 +87,13 @@ public final class OutboxRelay implements AutoCloseable {
      */
     public OutboxRelay(DbClient db, String bootstrapServers, Duration pollInterval, int batchSize,
                        Duration retention, String topicPrefix) {
+        this(Transactions.create(db, "unnamed"), db, bootstrapServers, pollInterval, batchSize, retention, topicPrefix);
+    }
+
+    private OutboxRelay(Transactions transactions, DbClient db, String bootstrapServers, Duration pollInterval,
+                        int batchSize, Duration retention, String topicPrefix) {
         this.topicPrefix = topicPrefix;
+        this.transactions = transactions;
         this.db = db;
         this.retention = retention;
         this.pollInterval = pollInterval;
@@ -96,7 +103,7 @@ public final class OutboxRelay implements AutoCloseable {
 
     /** Reads {@code kafka.bootstrap-servers}, {@code kafka.topic-prefix} and {@code outbox.*} from the root config. */
     public static OutboxRelay create(DbClient db, Config root) {
-        return new OutboxRelay(db,
+        return new OutboxRelay(Transactions.create(db, root), db,
                 root.get("kafka.bootstrap-servers").asString().get(),
                 root.get("outbox.poll-interval").as(Duration.class).orElse(Duration.ofMillis(100)),
                 root.get("outbox.batch-size").asInt().orElse(200),
@@ -209,9 +216,7 @@ public final class OutboxRelay implements AutoCloseable {
 
     /** One batch; returns how many events it published. */
     int relayBatch() {
-        DbTransaction tx = db.transaction();
-        boolean committed = false;
-        try {
+        return transactions.inTransaction(tx -> {
             if (tx.get(LOCK).isEmpty()) {
                 return 0;   // another replica is relaying
             }
@@ -223,9 +228,7 @@ public final class OutboxRelay implements AutoCloseable {
             for (DbRow row : rows) {
                 acks.add(producer.send(toRecord(row)));
             }
-            for (Future<RecordMetadata> ack : acks) {
-                ack.get();
-            }
+            awaitAcks(acks);
             if (crashAfterSend) {
                 throw new IllegalStateException("test hook: crash after send, before marking sent");
             }
@@ -233,18 +236,20 @@ public final class OutboxRelay implements AutoCloseable {
                     .map(r -> Long.toString(r.column("id").getLong()))
                     .collect(Collectors.joining(","));
             tx.dml("UPDATE outbox SET sent_at = CURRENT_TIMESTAMP(6) WHERE id IN (" + ids + ")");
-            tx.commit();
-            committed = true;
             return rows.size();
+        });
+    }
+
+    private static void awaitAcks(List<Future<RecordMetadata>> acks) {
+        try {
+            for (Future<RecordMetadata> ack : acks) {
+                ack.get();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for Kafka acks", e);
         } catch (java.util.concurrent.ExecutionException e) {
             throw new IllegalStateException("Kafka refused an outbox event", e.getCause());
-        } finally {
-            if (!committed) {
-                tx.rollback();
-            }
         }
     }
 

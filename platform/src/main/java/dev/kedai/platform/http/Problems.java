@@ -1,10 +1,9 @@
 package dev.kedai.platform.http;
 
 import java.lang.System.Logger.Level;
-import java.net.ConnectException;
-import java.sql.SQLTransientConnectionException;
 import java.util.Optional;
 
+import dev.kedai.platform.db.TransientFailures;
 import dev.kedai.platform.observe.RequestId;
 import dev.kedai.platform.observe.ServiceName;
 import dev.kedai.platform.security.ForbiddenException;
@@ -32,7 +31,8 @@ import io.helidon.webserver.http.ServerResponse;
  * <tr><td>{@link KeysUnavailableException}</td><td>503 (the client's token may be fine)</td></tr>
  * <tr><td>gRPC {@code UNAVAILABLE} / {@code DEADLINE_EXCEEDED}</td><td>503 / 504</td></tr>
  * <tr><td>fault tolerance: open circuit / full bulkhead (+ {@code Retry-After: 1}) / timeout</td><td>503 / 503 / 504</td></tr>
- * <tr><td>a connection refused or a DB pool timeout anywhere in the causes</td><td>503</td></tr>
+ * <tr><td>a transient failure anywhere in the causes ({@link TransientFailures}: connection refused, DB pool
+ *     timeout, a lock conflict that outlived its retries)</td><td>503</td></tr>
  * <tr><td>Helidon's {@link HttpException} (e.g. 404 no route, 405)</td><td>its status</td></tr>
  * <tr><td>anything else</td><td>500, logged with the request id; the body says nothing internal</td></tr>
  * </table>
@@ -98,10 +98,8 @@ public final class Problems {
         if (t instanceof HttpException h && h.status().code() < 500) {
             return Problem.of(h.status().code(), h.status().code() == 404 ? "no such resource" : h.status().reasonPhrase());
         }
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof ConnectException || c instanceof SQLTransientConnectionException) {
-                return Problem.of(503, "a dependency is unavailable, try again later");
-            }
+        if (TransientFailures.isTransient(t)) {
+            return Problem.of(503, "a dependency is unavailable, try again later");
         }
         return Problem.of(500, "unexpected error");
     }

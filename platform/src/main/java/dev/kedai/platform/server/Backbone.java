@@ -3,6 +3,7 @@ package dev.kedai.platform.server;
 import java.net.URI;
 
 import dev.kedai.platform.db.Database;
+import dev.kedai.platform.db.Transactions;
 import dev.kedai.platform.events.OutboxRelay;
 import dev.kedai.platform.health.KafkaReadiness;
 import dev.kedai.platform.health.RedisReadiness;
@@ -15,8 +16,9 @@ import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.UnifiedJedis;
 
 /**
- * What every Kedai service holds besides its own logic: its migrated database, the outbox relay,
- * a Redis client with the token deny list, and the Kafka and Redis readiness checks. A service's
+ * What every Kedai service holds besides its own logic: its migrated database (and the one
+ * transaction helper), the outbox relay, a Redis client with the token deny list, and the Kafka
+ * and Redis readiness checks. A service's
  * {@code Main} starts it first and builds its server from it:
  *
  * <pre>{@code
@@ -38,6 +40,7 @@ public final class Backbone implements AutoCloseable {
 
     private final Config config;
     private final Database database;
+    private final Transactions transactions;
     private final RedisClient redis;
     private final DenyList denyList;
     private final KafkaReadiness kafkaReadiness;
@@ -47,6 +50,7 @@ public final class Backbone implements AutoCloseable {
     private Backbone(Config config, Database database) {
         this.config = config;
         this.database = database;
+        this.transactions = Transactions.create(database.client(), config);
         // the clients below connect lazily: only the migration above can fail the start
         this.redis = RedisClient.create(URI.create(config.get("redis.url").asString().get()));
         this.denyList = new DenyList(redis);
@@ -62,6 +66,11 @@ public final class Backbone implements AutoCloseable {
 
     public DbClient db() {
         return database.client();
+    }
+
+    /** The one way to run work in a transaction (with the platform's retry of lock conflicts). */
+    public Transactions transactions() {
+        return transactions;
     }
 
     public OutboxRelay relay() {

@@ -1,0 +1,152 @@
+package dev.kedai.platform.db;
+
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
+
+import dev.kedai.platform.observe.OutcomeCounter;
+import io.helidon.common.config.Config;
+import io.helidon.dbclient.DbClient;
+import io.helidon.dbclient.DbTransaction;
+import io.helidon.metrics.api.Metrics;
+import io.helidon.metrics.api.Tag;
+
+/**
+ * The one way Kedai runs work in a database transaction: committed when the work returns,
+ * rolled back when it throws (or when {@code commitIf} refuses its result).
+ *
+ * <pre>{@code
+ * Order order = transactions.inTransaction(tx -> {
+ *     OrderStore.insert(tx, userId, order);
+ *     events.placed(tx, userId, order);      // the outbox row commits with the change
+ *     return order;
+ * });
+ * }</pre>
+ *
+ * <p>One retry policy: a transaction that lost a lock conflict ({@link TransientFailures.Kind#isLockConflict()}:
+ * deadlock victim, lock wait timeout) was rolled back whole, so it is run again, up to
+ * {@code db.transaction.max-attempts} times in all (default 5), after a jittered pause that grows
+ * from {@code db.transaction.retry-backoff} (default PT0.01S, doubling, at most 20 times that).
+ * Every re-run counts in {@code kedai_db_tx_retries_total{service,reason}}. Any other failure, and
+ * the last conflict, reaches the caller. The work must therefore be safe to run again: only its
+ * database effects are undone.
+ */
+public final class Transactions {
+
+    private static final System.Logger LOG = System.getLogger(Transactions.class.getName());
+
+    /** The retry counter's Helidon name ({@code kedai_db_tx_retries_total} in Prometheus). */
+    public static final String RETRIES = "kedai.db.tx.retries";
+    public static final int DEFAULT_MAX_ATTEMPTS = 5;
+    public static final Duration DEFAULT_BACKOFF = Duration.ofMillis(10);
+    private static final int MAX_BACKOFF_FACTOR = 20;
+
+    /** Work done inside one transaction; may throw a checked exception of its own, which reaches the caller. */
+    @FunctionalInterface
+    public interface Work<T, E extends Exception> {
+        T apply(DbTransaction tx) throws E;
+    }
+
+    private final DbClient db;
+    private final int maxAttempts;
+    private final Duration backoff;
+    private final OutcomeCounter retries;
+
+    private Transactions(DbClient db, String service, int maxAttempts, Duration backoff) {
+        this.db = Objects.requireNonNull(db, "db");
+        this.maxAttempts = Math.max(1, maxAttempts);
+        this.backoff = backoff;
+        this.retries = OutcomeCounter.create(Metrics.globalRegistry(), RETRIES,
+                "Transactions run again after losing a lock conflict, by reason",
+                List.of(Tag.create("service", service)), "reason",
+                TransientFailures.Kind.DEADLOCK.label(), TransientFailures.Kind.LOCK_WAIT_TIMEOUT.label());
+    }
+
+    /**
+     * From the root config: {@code service.name} (the metric's {@code service} label),
+     * {@code db.transaction.max-attempts}, {@code db.transaction.retry-backoff}.
+     */
+    public static Transactions create(DbClient db, Config root) {
+        return new Transactions(db,
+                root.get("service.name").asString().orElse("unnamed"),
+                root.get("db.transaction.max-attempts").asInt().orElse(DEFAULT_MAX_ATTEMPTS),
+                root.get("db.transaction.retry-backoff").as(Duration.class).orElse(DEFAULT_BACKOFF));
+    }
+
+    /** With the default policy; {@code service} labels the retry metric. */
+    public static Transactions create(DbClient db, String service) {
+        return new Transactions(db, service, DEFAULT_MAX_ATTEMPTS, DEFAULT_BACKOFF);
+    }
+
+    /** Runs {@code work} in a transaction and commits it; see the class comment for retries. */
+    public <T, E extends Exception> T inTransaction(Work<T, E> work) throws E {
+        return inTransaction(work, result -> true);
+    }
+
+    /**
+     * As {@link #inTransaction(Work)}, but rolls back instead of committing when {@code commitIf}
+     * refuses the result (e.g. a reservation that found a shortage undoes the lines it reserved).
+     */
+    public <T, E extends Exception> T inTransaction(Work<T, E> work, Predicate<? super T> commitIf) throws E {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return once(work, commitIf);
+            } catch (RuntimeException e) {
+                var kind = TransientFailures.kind(e).filter(TransientFailures.Kind::isLockConflict);
+                if (kind.isEmpty() || attempt >= maxAttempts) {
+                    throw e;
+                }
+                retries.increment(kind.get().label());
+                int tried = attempt;
+                LOG.log(Level.DEBUG, () -> "transaction lost a lock conflict (" + kind.get().label() + "), attempt "
+                        + tried + " of " + maxAttempts);
+                pause(attempt, e);
+            }
+        }
+    }
+
+    private <T, E extends Exception> T once(Work<T, E> work, Predicate<? super T> commitIf) throws E {
+        DbTransaction tx = db.transaction();
+        T result;
+        try {
+            result = work.apply(tx);
+        } catch (Throwable t) {
+            rollback(tx, t);
+            throw t;
+        }
+        if (commitIf.test(result)) {
+            try {
+                tx.commit();
+            } catch (RuntimeException e) {
+                rollback(tx, e);
+                throw e;
+            }
+        } else {
+            tx.rollback();
+        }
+        return result;
+    }
+
+    // a rollback that fails too (e.g. the connection is gone) must not hide why the work failed
+    private static void rollback(DbTransaction tx, Throwable cause) {
+        try {
+            tx.rollback();
+        } catch (RuntimeException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    // full jitter: concurrent victims of one deadlock do not collide again in step
+    private void pause(int attempt, RuntimeException failure) {
+        long ceiling = backoff.toNanos() * Math.min(1L << Math.min(attempt - 1, 30), MAX_BACKOFF_FACTOR);
+        try {
+            Thread.sleep(Duration.ofNanos(ThreadLocalRandom.current().nextLong(ceiling + 1)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw failure;
+        }
+    }
+}
