@@ -1,6 +1,6 @@
 package dev.kedai.auth;
 
-import com.google.protobuf.Timestamp;
+import com.google.protobuf.util.Timestamps;
 import dev.kedai.platform.security.Authentication;
 import dev.kedai.platform.security.Caller;
 import dev.kedai.platform.security.UnauthorizedException;
@@ -29,7 +29,7 @@ public final class AuthGrpc extends AuthServiceGrpc.AuthServiceImplBase {
                     .setUserId(caller.userId())
                     .addAllGroups(caller.groups().stream().sorted().toList())
                     .setSessionId(caller.sessionId())
-                    .setExpiresAt(Timestamp.newBuilder().setSeconds(caller.expiresAt().getEpochSecond()))
+                    .setExpiresAt(Timestamps.fromSeconds(caller.expiresAt().getEpochSecond()))
                     .build();
         } catch (UnauthorizedException e) {
             answer = IntrospectResponse.newBuilder().setActive(false).build();

@@ -11,10 +11,10 @@ import java.util.HexFormat;
 import java.util.Optional;
 import java.util.UUID;
 
-import com.google.protobuf.Timestamp;
 import dev.kedai.contracts.Topics;
 import dev.kedai.platform.db.Transactions;
 import dev.kedai.platform.events.Outbox;
+import dev.kedai.platform.proto.ProtoTime;
 import dev.kedai.proto.auth.v1.UserRegistered;
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbRow;
@@ -80,7 +80,7 @@ public final class AuthStore {
                         .setUserId(userId)
                         .setEmail(email)
                         .setName(name)
-                        .setRegisteredAt(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
+                        .setRegisteredAt(ProtoTime.timestamp(now))
                         .build());
             });
             return Optional.of(userId);

@@ -10,7 +10,7 @@ import dev.kedai.proto.cartorder.v1.OrderPlaced;
 import io.helidon.dbclient.DbTransaction;
 
 import static dev.kedai.cartorder.ProtoMapping.money;
-import static dev.kedai.cartorder.ProtoMapping.timestamp;
+import static dev.kedai.platform.proto.ProtoTime.timestamp;
 
 /** The order events (topic {@code kedai.cartorder.order.v1}, key = order id), written to the outbox in the caller's transaction. */
 final class OrderEvents {

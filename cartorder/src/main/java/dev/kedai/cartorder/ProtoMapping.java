@@ -1,9 +1,5 @@
 package dev.kedai.cartorder;
 
-import java.time.Instant;
-
-import com.google.protobuf.Timestamp;
-
 /** Conversions between the service's records and protobuf messages. */
 final class ProtoMapping {
 
@@ -12,10 +8,6 @@ final class ProtoMapping {
 
     static dev.kedai.proto.common.v1.Money money(Money m) {
         return dev.kedai.proto.common.v1.Money.newBuilder().setAmount(m.amount()).setCurrency(m.currency()).build();
-    }
-
-    static Timestamp timestamp(Instant t) {
-        return Timestamp.newBuilder().setSeconds(t.getEpochSecond()).setNanos(t.getNano()).build();
     }
 
     static dev.kedai.proto.cartorder.v1.Cart cart(Cart cart) {

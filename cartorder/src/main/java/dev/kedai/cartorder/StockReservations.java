@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
+import dev.kedai.platform.proto.ProtoTime;
 import dev.kedai.proto.stock.v1.Line;
 import dev.kedai.proto.stock.v1.ReleaseRequest;
 import dev.kedai.proto.stock.v1.ReserveRequest;
@@ -52,9 +53,7 @@ final class StockReservations {
         List<Shortage> shortages = answer.getShortagesList().stream()
                 .map(s -> new Shortage(s.getProductId(), s.getRequested(), s.getAvailable()))
                 .toList();
-        Instant expires = answer.hasExpiresAt()
-                ? Instant.ofEpochSecond(answer.getExpiresAt().getSeconds(), answer.getExpiresAt().getNanos())
-                : null;
+        Instant expires = answer.hasExpiresAt() ? ProtoTime.instant(answer.getExpiresAt()) : null;
         return new Reservation(answer.getReserved(), shortages, expires);
     }
 

@@ -2,11 +2,12 @@ package dev.kedai.product;
 
 import java.time.Instant;
 
-import com.google.protobuf.Timestamp;
 import dev.kedai.proto.common.v1.Money;
 import dev.kedai.proto.product.v1.ProductCreated;
 import dev.kedai.proto.product.v1.ProductDeleted;
 import dev.kedai.proto.product.v1.ProductUpdated;
+
+import static dev.kedai.platform.proto.ProtoTime.timestamp;
 
 /** The protobuf events of topic {@code kedai.product.product.v1}, made from products. */
 final class ProductEvents {
@@ -34,9 +35,5 @@ final class ProductEvents {
 
     private static Money money(Product p) {
         return Money.newBuilder().setAmount(p.price().amount()).setCurrency(p.price().currency()).build();
-    }
-
-    private static Timestamp timestamp(Instant at) {
-        return Timestamp.newBuilder().setSeconds(at.getEpochSecond()).setNanos(at.getNano()).build();
     }
 }

@@ -2,11 +2,11 @@ package dev.kedai.stock;
 
 import java.time.Instant;
 
-import com.google.protobuf.Timestamp;
 import dev.kedai.contracts.Topics;
 import dev.kedai.platform.db.Transactions;
 import dev.kedai.platform.events.Outbox;
 import dev.kedai.platform.events.OutboxRelay;
+import dev.kedai.platform.proto.ProtoTime;
 import dev.kedai.proto.cartorder.v1.AddToCart;
 
 /**
@@ -26,11 +26,10 @@ final class CartCommands {
     }
 
     void queue(String operationId, String userId, String productId, int quantity, int maxLineQuantity) {
-        Instant now = Instant.now();
         AddToCart command = AddToCart.newBuilder()
                 .setOperationId(operationId).setUserId(userId).setProductId(productId).setQuantity(quantity)
                 .setMaxLineQuantity(maxLineQuantity)
-                .setRequestedAt(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
+                .setRequestedAt(ProtoTime.timestamp(Instant.now()))
                 .build();
         transactions.inTransaction(tx -> outbox.append(tx, Topics.CART_COMMANDS, userId, command));
         relay.wake();

@@ -5,6 +5,7 @@ import java.time.Clock;
 import com.google.protobuf.Timestamp;
 import dev.kedai.contracts.Topics;
 import dev.kedai.platform.events.Outbox;
+import dev.kedai.platform.proto.ProtoTime;
 import dev.kedai.proto.stock.v1.ReservationCommitted;
 import dev.kedai.proto.stock.v1.ReservationExpired;
 import dev.kedai.proto.stock.v1.StockChanged;
@@ -34,7 +35,6 @@ final class StockEvents {
     }
 
     private Timestamp now() {
-        var at = clock.instant();
-        return Timestamp.newBuilder().setSeconds(at.getEpochSecond()).setNanos(at.getNano()).build();
+        return ProtoTime.timestamp(clock.instant());
     }
 }

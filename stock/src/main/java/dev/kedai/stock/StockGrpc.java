@@ -8,8 +8,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
-import com.google.protobuf.Timestamp;
 import dev.kedai.platform.http.UuidParam;
+import dev.kedai.platform.proto.ProtoTime;
 import dev.kedai.proto.stock.v1.CommitRequest;
 import dev.kedai.proto.stock.v1.CommitResponse;
 import dev.kedai.proto.stock.v1.GetLevelsRequest;
@@ -77,8 +77,7 @@ public final class StockGrpc extends StockServiceGrpc.StockServiceImplBase {
                     .setProductId(s.productId()).setRequested(s.requested())
                     .setAvailable((int) Math.min(Integer.MAX_VALUE, s.available()))));
             if (outcome.expiresAt() != null) {
-                answer.setExpiresAt(Timestamp.newBuilder().setSeconds(outcome.expiresAt().getEpochSecond())
-                                            .setNanos(outcome.expiresAt().getNano()));
+                answer.setExpiresAt(ProtoTime.timestamp(outcome.expiresAt()));
             }
             return answer.build();
         });

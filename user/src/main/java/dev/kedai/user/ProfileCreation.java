@@ -1,9 +1,9 @@
 package dev.kedai.user;
 
-import com.google.protobuf.Timestamp;
 import dev.kedai.platform.events.ConsumedEvent;
 import dev.kedai.platform.events.EventHandler;
 import dev.kedai.platform.events.PoisonEventException;
+import dev.kedai.platform.proto.ProtoTime;
 import dev.kedai.proto.auth.v1.UserRegistered;
 import io.helidon.dbclient.DbTransaction;
 
@@ -26,8 +26,7 @@ public final class ProfileCreation implements EventHandler {
         if (registered.getUserId().isEmpty() || registered.getEmail().isEmpty()) {
             throw new PoisonEventException("UserRegistered " + event.id() + " has no user_id or email", null);
         }
-        Timestamp at = registered.getRegisteredAt();
-        long millis = at.getSeconds() * 1000 + at.getNanos() / 1_000_000;
+        long millis = ProtoTime.instant(registered.getRegisteredAt()).toEpochMilli();
         tx.insert(INSERT, registered.getUserId(), registered.getEmail(), registered.getName(), millis);
     }
 }

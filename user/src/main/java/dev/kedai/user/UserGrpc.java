@@ -1,6 +1,6 @@
 package dev.kedai.user;
 
-import com.google.protobuf.Timestamp;
+import dev.kedai.platform.proto.ProtoTime;
 import dev.kedai.proto.user.v1.GetAddressRequest;
 import dev.kedai.proto.user.v1.GetUserRequest;
 import dev.kedai.proto.user.v1.User;
@@ -46,9 +46,7 @@ public final class UserGrpc extends UserServiceGrpc.UserServiceImplBase {
                     .setUserId(p.userId())
                     .setEmail(p.email())
                     .setName(p.name())
-                    .setCreatedAt(Timestamp.newBuilder()
-                                          .setSeconds(p.createdAt().getEpochSecond())
-                                          .setNanos(p.createdAt().getNano()));
+                    .setCreatedAt(ProtoTime.timestamp(p.createdAt()));
             if (p.phone() != null) {
                 user.setPhone(p.phone());
             }

@@ -6,10 +6,10 @@ import java.util.Optional;
 
 import dev.kedai.platform.http.Page;
 import dev.kedai.platform.http.PageRequest;
-import com.google.protobuf.Timestamp;
 import dev.kedai.contracts.Topics;
 import dev.kedai.platform.db.Transactions;
 import dev.kedai.platform.events.Outbox;
+import dev.kedai.platform.proto.ProtoTime;
 import dev.kedai.proto.user.v1.ProfileUpdated;
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbRow;
@@ -66,12 +66,11 @@ public final class UserStore {
                                                                     () -> tx.update(CLEAR_PHONE, userId)));
             Profile updated = tx.get(ONE, userId).map(UserStore::profile).orElseThrow();
             if (change.name().isPresent() || change.phone().isPresent()) {
-                Instant now = Instant.now();
                 outbox.append(tx, Topics.USER_USER, userId, ProfileUpdated.newBuilder()
                         .setUserId(userId)
                         .setName(updated.name())
                         .setPhone(updated.phone() == null ? "" : updated.phone())
-                        .setUpdatedAt(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
+                        .setUpdatedAt(ProtoTime.timestamp(Instant.now()))
                         .build());
             }
             return Optional.of(updated);
