@@ -2,6 +2,8 @@ package dev.kedai.cartorder;
 
 import java.util.List;
 
+import dev.kedai.platform.money.Money;
+
 /**
  * A user's cart: {@code {"items": [...], "total": {"amount": ..., "currency": "IDR"}}}.
  *

@@ -1,5 +1,7 @@
 package dev.kedai.cartorder;
 
+import dev.kedai.platform.money.Money;
+
 /**
  * A cart line as shown: priced with the catalog's current price. {@code available} is false for a
  * product that is inactive, deleted or unknown to the catalog; such a line has no price when the

@@ -4,15 +4,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import dev.kedai.platform.money.Money;
+
 /** The cart use cases: show it priced with the catalog's current prices, add to it, empty it. */
 final class Carts {
 
     private final CartStore store;
     private final Catalog catalog;
+    private final String currency;
 
-    Carts(CartStore store, Catalog catalog) {
+    /** @param currency the currency of an empty cart's total ({@code money.default-currency}) */
+    Carts(CartStore store, Catalog catalog, String currency) {
         this.store = store;
         this.catalog = catalog;
+        this.currency = currency;
     }
 
     /** The user's cart with current names and prices; the total counts available lines only. */
@@ -38,14 +43,14 @@ final class Carts {
         Map<String, ProductSnapshot> products = catalog.products(lines.stream().map(CartLine::productId).toList());
         List<CartItem> items = new ArrayList<>(lines.size());
         long total = 0;
-        String currency = Money.DEFAULT_CURRENCY;
+        String currency = this.currency;
         for (CartLine line : lines) {
             ProductSnapshot p = products.get(line.productId());
             if (p == null) {
                 items.add(new CartItem(line.itemId(), line.productId(), null, null, line.quantity(), null, false));
                 continue;
             }
-            Money lineTotal = new Money(p.price().amount() * line.quantity(), p.price().currency());
+            Money lineTotal = p.price().times(line.quantity());
             items.add(new CartItem(line.itemId(), line.productId(), p.name(), p.price(), line.quantity(), lineTotal,
                                    p.active()));
             if (p.active()) {

@@ -4,6 +4,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 
+import dev.kedai.platform.money.Money;
 import dev.kedai.proto.product.v1.GetProductsRequest;
 import dev.kedai.proto.product.v1.Product;
 import dev.kedai.proto.product.v1.ProductServiceGrpc;
@@ -15,10 +16,13 @@ final class Catalog {
 
     private final ProductServiceBlockingStub stub;
     private final PeerBreaker breaker;
+    private final String currency;
 
-    Catalog(Channel channel, PeerBreaker breaker) {
+    /** @param currency what a price without a currency is in ({@code money.default-currency}) */
+    Catalog(Channel channel, PeerBreaker breaker, String currency) {
         this.stub = ProductServiceGrpc.newBlockingStub(channel);
         this.breaker = breaker;
+        this.currency = currency;
     }
 
     /** The products the catalog knows among {@code ids} (unknown ids are left out; deleted ones are inactive). */
@@ -29,9 +33,8 @@ final class Catalog {
         var answer = breaker.call(() -> stub.getProducts(GetProductsRequest.newBuilder().addAllProductIds(ids).build()));
         Map<String, ProductSnapshot> byId = new HashMap<>();
         for (Product p : answer.getProductsList()) {
-            String currency = p.getPrice().getCurrency().isEmpty() ? Money.DEFAULT_CURRENCY : p.getPrice().getCurrency();
             byId.put(p.getProductId(), new ProductSnapshot(p.getProductId(), p.getName(),
-                                                           new Money(p.getPrice().getAmount(), currency), p.getActive()));
+                                                           Money.fromProto(p.getPrice(), currency), p.getActive()));
         }
         return byId;
     }

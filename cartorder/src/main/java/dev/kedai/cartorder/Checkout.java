@@ -17,6 +17,7 @@ import dev.kedai.platform.http.Fields;
 import dev.kedai.platform.http.Json;
 import dev.kedai.platform.http.Problem;
 import dev.kedai.platform.http.ProblemException;
+import dev.kedai.platform.money.Money;
 import dev.kedai.platform.security.Caller;
 import io.helidon.dbclient.DbClient;
 import io.helidon.faulttolerance.CircuitBreakerOpenException;
@@ -152,10 +153,10 @@ final class Checkout {
         }
         List<OrderLine> lines = new ArrayList<>(cart.size());
         long total = 0;
-        String currency = Money.DEFAULT_CURRENCY;
+        String currency = null;   // set by the first line: the cart is not empty
         for (CartLine l : cart) {
             ProductSnapshot p = products.get(l.productId());
-            Money lineTotal = new Money(p.price().amount() * l.quantity(), p.price().currency());
+            Money lineTotal = p.price().times(l.quantity());
             lines.add(new OrderLine(l.productId(), p.name(), p.price(), l.quantity(), lineTotal));
             total += lineTotal.amount();
             currency = p.price().currency();

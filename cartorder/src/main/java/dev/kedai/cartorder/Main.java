@@ -6,6 +6,7 @@ import java.time.Duration;
 import dev.kedai.contracts.Topics;
 import dev.kedai.platform.events.EventConsumer;
 import dev.kedai.platform.grpc.GrpcChannels;
+import dev.kedai.platform.money.Money;
 import dev.kedai.platform.server.Backbone;
 import dev.kedai.platform.server.KedaiConfig;
 import dev.kedai.platform.server.KedaiServer;
@@ -42,11 +43,12 @@ public final class Main {
         DbClient db = base.db();
         GrpcChannels peers = GrpcChannels.create(config);
 
-        Catalog catalog = new Catalog(peers.channel("product"), PeerBreaker.create("product", config));
+        String currency = Money.defaultCurrency(config);
+        Catalog catalog = new Catalog(peers.channel("product"), PeerBreaker.create("product", config), currency);
         StockReservations stock = new StockReservations(peers.channel("stock"), PeerBreaker.create("stock", config));
         Addresses addresses = new Addresses(peers.channel("user"), PeerBreaker.create("user", config));
         OrderEvents events = new OrderEvents(clock);
-        Carts carts = new Carts(new CartStore(db, base.transactions()), catalog);
+        Carts carts = new Carts(new CartStore(db, base.transactions()), catalog, currency);
         Checkout.CheckoutSettings settings = Checkout.CheckoutSettings.from(config);
         Checkout checkout = new Checkout(db, base.transactions(), new IdempotencyKeys(db, settings.keyLease()),
                                          addresses, catalog, stock, events, clock, settings, afterReserve);

@@ -3,6 +3,8 @@ package dev.kedai.cartorder;
 import java.time.Instant;
 import java.util.List;
 
+import dev.kedai.platform.money.Money;
+
 /**
  * An order. States: PENDING_PAYMENT → PAID → FULFILLED, PENDING_PAYMENT → CANCELLED.
  *

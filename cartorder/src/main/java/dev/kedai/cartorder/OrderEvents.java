@@ -4,12 +4,12 @@ import java.time.Clock;
 
 import dev.kedai.contracts.Topics;
 import dev.kedai.platform.events.Outbox;
+import dev.kedai.platform.money.Money;
 import dev.kedai.proto.cartorder.v1.OrderCancelled;
 import dev.kedai.proto.cartorder.v1.OrderPaid;
 import dev.kedai.proto.cartorder.v1.OrderPlaced;
 import io.helidon.dbclient.DbTransaction;
 
-import static dev.kedai.cartorder.ProtoMapping.money;
 import static dev.kedai.platform.proto.ProtoTime.timestamp;
 
 /** The order events (topic {@code kedai.cartorder.order.v1}, key = order id), written to the outbox in the caller's transaction. */
@@ -26,14 +26,14 @@ final class OrderEvents {
         OrderPlaced.Builder e = OrderPlaced.newBuilder()
                 .setOrderId(order.orderId())
                 .setUserId(userId)
-                .setTotal(money(order.total()))
+                .setTotal(order.total().toProto())
                 .setExpiresAt(timestamp(order.expiresAt()))
                 .setOccurredAt(timestamp(clock.instant()));
         for (OrderLine l : order.items()) {
             e.addLines(dev.kedai.proto.cartorder.v1.OrderLine.newBuilder()
                                .setProductId(l.productId())
                                .setName(l.name())
-                               .setUnitPrice(money(l.unitPrice()))
+                               .setUnitPrice(l.unitPrice().toProto())
                                .setQuantity(l.quantity()));
         }
         outbox.append(tx, Topics.ORDER, order.orderId(), e.build());
@@ -44,7 +44,7 @@ final class OrderEvents {
                 .setOrderId(orderId)
                 .setUserId(userId)
                 .setPaymentId(paymentId)
-                .setTotal(money(total))
+                .setTotal(total.toProto())
                 .setOccurredAt(timestamp(clock.instant()))
                 .build());
     }

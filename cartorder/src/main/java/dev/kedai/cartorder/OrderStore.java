@@ -9,6 +9,7 @@ import java.util.stream.Collectors;
 
 import dev.kedai.platform.http.Page;
 import dev.kedai.platform.http.PageRequest;
+import dev.kedai.platform.money.Money;
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbExecute;
 import io.helidon.dbclient.DbRow;

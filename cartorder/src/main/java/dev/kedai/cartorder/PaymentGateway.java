@@ -2,6 +2,8 @@ package dev.kedai.cartorder;
 
 import java.util.Optional;
 
+import dev.kedai.platform.money.Money;
+
 /**
  * A payment provider. Every call carries the attempt id, which the provider treats as its
  * idempotency key: charging an attempt id twice charges once and answers the first outcome.

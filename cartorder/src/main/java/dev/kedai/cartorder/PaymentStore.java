@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 
+import dev.kedai.platform.money.Money;
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbTransaction;
 

@@ -4,6 +4,7 @@ import java.time.Clock;
 
 import dev.kedai.platform.db.Transactions;
 import dev.kedai.platform.http.ProblemException;
+import dev.kedai.platform.money.Money;
 import io.helidon.dbclient.DbClient;
 
 import static dev.kedai.cartorder.PaymentGateway.Approved;

@@ -6,12 +6,8 @@ final class ProtoMapping {
     private ProtoMapping() {
     }
 
-    static dev.kedai.proto.common.v1.Money money(Money m) {
-        return dev.kedai.proto.common.v1.Money.newBuilder().setAmount(m.amount()).setCurrency(m.currency()).build();
-    }
-
     static dev.kedai.proto.cartorder.v1.Cart cart(Cart cart) {
-        var b = dev.kedai.proto.cartorder.v1.Cart.newBuilder().setTotal(money(cart.total()));
+        var b = dev.kedai.proto.cartorder.v1.Cart.newBuilder().setTotal(cart.total().toProto());
         for (CartItem i : cart.items()) {
             var item = dev.kedai.proto.cartorder.v1.CartItem.newBuilder()
                     .setItemId(i.itemId())
@@ -22,7 +18,7 @@ final class ProtoMapping {
                 item.setName(i.name());
             }
             if (i.unitPrice() != null) {
-                item.setUnitPrice(money(i.unitPrice())).setLineTotal(money(i.lineTotal()));
+                item.setUnitPrice(i.unitPrice().toProto()).setLineTotal(i.lineTotal().toProto());
             }
             b.addItems(item);
         }

@@ -9,6 +9,7 @@ import java.util.concurrent.CountDownLatch;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kedai.contracts.Topics;
+import dev.kedai.platform.money.Money;
 import dev.kedai.proto.stock.v1.ReservationCommitted;
 import dev.kedai.proto.stock.v1.ReservationExpired;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,6 +1,7 @@
 package dev.kedai.product;
 
 import dev.kedai.platform.events.EventConsumer;
+import dev.kedai.platform.money.Money;
 import dev.kedai.platform.server.Backbone;
 import dev.kedai.platform.server.KedaiConfig;
 import dev.kedai.platform.server.KedaiServer;
@@ -29,7 +30,7 @@ public final class Main {
         EventConsumer cacheRefresh = CacheRefresh.start(base.db(), config, catalog);
         return base.server("product")
                 .filter(base.authentication())
-                .routing(rules -> rules.register("/products", new ProductHttp(store, catalog))
+                .routing(rules -> rules.register("/products", new ProductHttp(store, catalog, Money.defaultCurrency(config)))
                         .register("/categories", new CategoryHttp(store)))
                 .grpc(new ProductGrpc(store))
                 .onStop(cache)

@@ -1,6 +1,7 @@
 package dev.kedai.product;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.kedai.platform.money.Money;
 
 /**
  * A catalog entry as the API shows it.

@@ -12,6 +12,7 @@ import dev.kedai.platform.http.Field;
 import dev.kedai.platform.http.FieldError;
 import dev.kedai.platform.http.Fields;
 import dev.kedai.platform.http.ProblemException;
+import dev.kedai.platform.money.Money;
 
 import static dev.kedai.platform.http.Field.field;
 
@@ -22,8 +23,6 @@ import static dev.kedai.platform.http.Field.field;
  */
 final class ProductBodies {
 
-    /** The shop sells in one currency; a cart adds prices, so mixed currencies are refused at the door. */
-    static final String CURRENCY = "IDR";
     static final long MAX_PRICE = 1_000_000_000_000L;
     static final int MAX_ATTRIBUTES = 50;
     static final Pattern ATTRIBUTE_NAME = Pattern.compile("[A-Za-z0-9_]{1,40}");
@@ -42,17 +41,24 @@ final class ProductBodies {
                                                  PRICE.required(), CATEGORY.required(), ATTRIBUTES);
     private static final Fields PARTIAL = Fields.of(SKU, NAME, DESCRIPTION, PRICE, CATEGORY, ATTRIBUTES);
 
-    private ProductBodies() {
+    private final String currency;
+
+    /**
+     * @param currency the shop's one currency ({@code money.default-currency}): a cart adds prices,
+     *                 so mixed currencies are refused at the door
+     */
+    ProductBodies(String currency) {
+        this.currency = currency;
     }
 
     /** A POST or PUT body. */
-    static ProductDraft full(JsonNode body) {
+    ProductDraft full(JsonNode body) {
         validate(FULL, body);
         return draft(body, null);
     }
 
     /** A PATCH body merged onto {@code current}; at least one field. */
-    static JsonNode partial(JsonNode body) {
+    JsonNode partial(JsonNode body) {
         validate(PARTIAL, body);
         if (body.isEmpty()) {
             throw ProblemException.badRequest("name at least one field to change");
@@ -61,11 +67,11 @@ final class ProductBodies {
     }
 
     /** {@code current} with the fields of a validated PATCH body replaced. */
-    static ProductDraft merge(Product current, JsonNode patch) {
+    ProductDraft merge(Product current, JsonNode patch) {
         return draft(patch, current);
     }
 
-    private static void validate(Fields fields, JsonNode body) {
+    private void validate(Fields fields, JsonNode body) {
         List<FieldError> errors = new ArrayList<>(fields.errors(body));
         if (body != null && body.isObject()) {
             JsonNode price = body.get("price");
@@ -82,7 +88,7 @@ final class ProductBodies {
         }
     }
 
-    private static List<FieldError> priceErrors(JsonNode price) {
+    private List<FieldError> priceErrors(JsonNode price) {
         List<FieldError> errors = new ArrayList<>();
         JsonNode amount = price.get("amount");
         if (amount == null || !amount.isIntegralNumber() || !amount.canConvertToLong()
@@ -90,8 +96,8 @@ final class ProductBodies {
             errors.add(new FieldError("price.amount", "must be an integer between 0 and " + MAX_PRICE + " (minor units)"));
         }
         JsonNode currency = price.get("currency");
-        if (currency != null && !(currency.isTextual() && CURRENCY.equals(currency.asText()))) {
-            errors.add(new FieldError("price.currency", "must be " + CURRENCY));
+        if (currency != null && !(currency.isTextual() && this.currency.equals(currency.asText()))) {
+            errors.add(new FieldError("price.currency", "must be " + this.currency));
         }
         for (Iterator<String> names = price.fieldNames(); names.hasNext(); ) {
             String name = names.next();
@@ -123,7 +129,7 @@ final class ProductBodies {
         return errors;
     }
 
-    private static ProductDraft draft(JsonNode body, Product base) {
+    private ProductDraft draft(JsonNode body, Product base) {
         JsonNode attributes = body.get("attributes");
         if (attributes == null || attributes.isNull()) {
             attributes = base != null ? base.attributes() : JsonNodeFactory.instance.objectNode();
@@ -132,7 +138,7 @@ final class ProductBodies {
                                 text(body, "name", base == null ? null : base.name()),
                                 text(body, "description", base == null ? null : base.description()),
                                 body.hasNonNull("price")
-                                        ? new Money(body.get("price").get("amount").asLong(), CURRENCY)
+                                        ? new Money(body.get("price").get("amount").asLong(), currency)
                                         : base.price(),
                                 text(body, "category", base == null ? null : base.category()),
                                 attributes);

@@ -2,7 +2,6 @@ package dev.kedai.product;
 
 import java.time.Instant;
 
-import dev.kedai.proto.common.v1.Money;
 import dev.kedai.proto.product.v1.ProductCreated;
 import dev.kedai.proto.product.v1.ProductDeleted;
 import dev.kedai.proto.product.v1.ProductUpdated;
@@ -18,22 +17,18 @@ final class ProductEvents {
     static ProductCreated created(Product p, Instant at) {
         return ProductCreated.newBuilder()
                 .setProductId(p.productId()).setSku(p.sku()).setName(p.name())
-                .setPrice(money(p)).setCategory(p.category()).setOccurredAt(timestamp(at))
+                .setPrice(p.price().toProto()).setCategory(p.category()).setOccurredAt(timestamp(at))
                 .build();
     }
 
     static ProductUpdated updated(Product p, Instant at) {
         return ProductUpdated.newBuilder()
                 .setProductId(p.productId()).setSku(p.sku()).setName(p.name())
-                .setPrice(money(p)).setCategory(p.category()).setActive(p.active()).setOccurredAt(timestamp(at))
+                .setPrice(p.price().toProto()).setCategory(p.category()).setActive(p.active()).setOccurredAt(timestamp(at))
                 .build();
     }
 
     static ProductDeleted deleted(String productId, Instant at) {
         return ProductDeleted.newBuilder().setProductId(productId).setOccurredAt(timestamp(at)).build();
-    }
-
-    private static Money money(Product p) {
-        return Money.newBuilder().setAmount(p.price().amount()).setCurrency(p.price().currency()).build();
     }
 }

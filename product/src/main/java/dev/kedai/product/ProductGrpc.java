@@ -5,7 +5,6 @@ import java.util.Locale;
 import java.util.Set;
 
 import dev.kedai.platform.http.UuidParam;
-import dev.kedai.proto.common.v1.Money;
 import dev.kedai.proto.product.v1.GetProductsRequest;
 import dev.kedai.proto.product.v1.GetProductsResponse;
 import dev.kedai.proto.product.v1.ProductServiceGrpc;
@@ -43,7 +42,7 @@ public final class ProductGrpc extends ProductServiceGrpc.ProductServiceImplBase
                 .setProductId(p.productId())
                 .setSku(p.sku())
                 .setName(p.name())
-                .setPrice(Money.newBuilder().setAmount(p.price().amount()).setCurrency(p.price().currency()))
+                .setPrice(p.price().toProto())
                 .setCategory(p.category())
                 .setActive(p.active())));
         response.onNext(answer.build());

@@ -37,10 +37,13 @@ public final class ProductHttp implements HttpService {
 
     private final ProductStore store;
     private final Catalog catalog;
+    private final ProductBodies bodies;
 
-    public ProductHttp(ProductStore store, Catalog catalog) {
+    /** @param currency the shop's one currency, the only one a price may be written in */
+    public ProductHttp(ProductStore store, Catalog catalog, String currency) {
         this.store = store;
         this.catalog = catalog;
+        this.bodies = new ProductBodies(currency);
     }
 
     @Override
@@ -59,7 +62,7 @@ public final class ProductHttp implements HttpService {
 
     private void create(ServerRequest req, ServerResponse res) {
         Authentication.requireRole(req, ADMIN);
-        Product created = catalog.create(ProductBodies.full(JsonBody.read(req)));
+        Product created = catalog.create(bodies.full(JsonBody.read(req)));
         res.header(HeaderNames.LOCATION, "/products/" + created.productId());
         Json.send(res, Status.CREATED_201, created);
     }
@@ -67,15 +70,15 @@ public final class ProductHttp implements HttpService {
     private void replace(ServerRequest req, ServerResponse res) {
         Authentication.requireRole(req, ADMIN);
         String id = productId(req);
-        ProductDraft draft = ProductBodies.full(JsonBody.read(req));
+        ProductDraft draft = bodies.full(JsonBody.read(req));
         Json.send(res, catalog.update(id, current -> draft));
     }
 
     private void patch(ServerRequest req, ServerResponse res) {
         Authentication.requireRole(req, ADMIN);
         String id = productId(req);
-        JsonNode patch = ProductBodies.partial(JsonBody.read(req));
-        Json.send(res, catalog.update(id, current -> ProductBodies.merge(current, patch)));
+        JsonNode patch = bodies.partial(JsonBody.read(req));
+        Json.send(res, catalog.update(id, current -> bodies.merge(current, patch)));
     }
 
     private void delete(ServerRequest req, ServerResponse res) {

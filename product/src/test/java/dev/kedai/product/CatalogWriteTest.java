@@ -18,6 +18,7 @@ import dev.kedai.contracts.Topics;
 import dev.kedai.infra.DbAccount;
 import dev.kedai.infra.TestInfra;
 import dev.kedai.platform.events.CloudEvents;
+import dev.kedai.platform.money.Money;
 import dev.kedai.platform.security.TestTokens;
 import dev.kedai.platform.server.KedaiServer;
 import dev.kedai.platform.testing.TestHttp;

@@ -57,16 +57,18 @@ public final class CartHttp implements HttpService {
     private final CartCommands commands;
     private final Duration productDeadline;
     private final Duration cartDeadline;
+    private final String currency;
 
     CartHttp(StockStore levels, ProductServiceGrpc.ProductServiceBlockingStub products,
              CartServiceGrpc.CartServiceBlockingStub carts, CartCommands commands,
-             Duration productDeadline, Duration cartDeadline) {
+             Duration productDeadline, Duration cartDeadline, String currency) {
         this.levels = levels;
         this.products = products;
         this.carts = carts;
         this.commands = commands;
         this.productDeadline = productDeadline;
         this.cartDeadline = cartDeadline;
+        this.currency = currency;
     }
 
     @Override
@@ -103,7 +105,7 @@ public final class CartHttp implements HttpService {
                 default -> throw ProblemException.unavailable("the cart service failed", e);
             }
         }
-        Json.send(res, CartView.of(cart));
+        Json.send(res, CartView.of(cart, currency));
     }
 
     private void fallback(ServerRequest req, ServerResponse res) {

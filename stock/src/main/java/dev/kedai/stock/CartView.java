@@ -2,6 +2,7 @@ package dev.kedai.stock;
 
 import java.util.List;
 
+import dev.kedai.platform.money.Money;
 import dev.kedai.proto.cartorder.v1.Cart;
 
 /** The caller's cart as {@code GET /cart} shows it, made from cartorder's gRPC answer. */
@@ -11,11 +12,13 @@ public record CartView(List<Item> items, Money total) {
                        boolean available) {
     }
 
-    static CartView of(Cart cart) {
+    /** @param currency what an amount without a currency is in ({@code money.default-currency}) */
+    static CartView of(Cart cart, String currency) {
         return new CartView(cart.getItemsList().stream()
-                                    .map(i -> new Item(i.getItemId(), i.getProductId(), i.getName(), Money.of(i.getUnitPrice()),
-                                                       i.getQuantity(), Money.of(i.getLineTotal()), i.getAvailable()))
+                                    .map(i -> new Item(i.getItemId(), i.getProductId(), i.getName(),
+                                                       Money.fromProto(i.getUnitPrice(), currency), i.getQuantity(),
+                                                       Money.fromProto(i.getLineTotal(), currency), i.getAvailable()))
                                     .toList(),
-                            Money.of(cart.getTotal()));
+                            Money.fromProto(cart.getTotal(), currency));
     }
 }

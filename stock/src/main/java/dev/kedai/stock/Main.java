@@ -4,6 +4,7 @@ import java.time.Duration;
 
 import dev.kedai.platform.events.EventConsumer;
 import dev.kedai.platform.grpc.GrpcChannels;
+import dev.kedai.platform.money.Money;
 import dev.kedai.proto.cartorder.v1.CartServiceGrpc;
 import dev.kedai.proto.product.v1.ProductServiceGrpc;
 import dev.kedai.platform.server.Backbone;
@@ -44,7 +45,8 @@ public final class Main {
                 CartServiceGrpc.newBlockingStub(peers.channel("cartorder")),
                 new CartCommands(base.transactions(), base.relay()),
                 stock.get("peers.product-deadline").as(Duration.class).orElse(Duration.ofSeconds(1)),
-                stock.get("peers.cart-deadline").as(Duration.class).orElse(Duration.ofSeconds(1)));
+                stock.get("peers.cart-deadline").as(Duration.class).orElse(Duration.ofSeconds(1)),
+                Money.defaultCurrency(config));
         return base.server("stock")
                 .filter(base.authentication())
                 .routing(rules -> rules.register("/stock", new StockHttp(store, warehouse))
