@@ -1,5 +1,7 @@
 package dev.kedai.cartorder;
 
+import dev.kedai.platform.grpc.PeerBreaker;
+import dev.kedai.platform.grpc.PeerRejection;
 import dev.kedai.proto.user.v1.GetAddressRequest;
 import dev.kedai.proto.user.v1.UserServiceGrpc;
 import dev.kedai.proto.user.v1.UserServiceGrpc.UserServiceBlockingStub;
@@ -23,7 +25,7 @@ final class Addresses {
             breaker.call(() -> stub.getAddress(GetAddressRequest.newBuilder()
                                                        .setUserId(userId).setAddressId(addressId).build()));
             return true;
-        } catch (PeerBreaker.PeerRejection e) {
+        } catch (PeerRejection e) {
             if (e.code() == Status.Code.NOT_FOUND) {
                 return false;
             }

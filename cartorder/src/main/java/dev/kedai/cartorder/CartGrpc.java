@@ -7,7 +7,6 @@ import dev.kedai.platform.http.UuidParam;
 import dev.kedai.proto.cartorder.v1.AddItemRequest;
 import dev.kedai.proto.cartorder.v1.CartServiceGrpc;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 
 /**
@@ -17,8 +16,6 @@ import io.grpc.stub.StreamObserver;
  */
 final class CartGrpc extends CartServiceGrpc.CartServiceImplBase {
 
-    private static final System.Logger LOG = System.getLogger(CartGrpc.class.getName());
-
     private final Carts carts;
 
     CartGrpc(Carts carts) {
@@ -27,24 +24,19 @@ final class CartGrpc extends CartServiceGrpc.CartServiceImplBase {
 
     @Override
     public void addItem(AddItemRequest request, StreamObserver<dev.kedai.proto.cartorder.v1.Cart> response) {
+        validate(request);
+        Cart cart;
         try {
-            validate(request);
-            Cart cart = carts.add(request.getOperationId(), request.getUserId(),
-                                  request.getProductId().toLowerCase(java.util.Locale.ROOT), request.getQuantity(),
-                                  request.getMaxLineQuantity());
-            response.onNext(ProtoMapping.cart(cart));
-            response.onCompleted();
+            cart = carts.add(request.getOperationId(), request.getUserId(),
+                             request.getProductId().toLowerCase(java.util.Locale.ROOT), request.getQuantity(),
+                             request.getMaxLineQuantity());
         } catch (CartLimitException e) {
             Status status = e.byAvailability() ? Status.FAILED_PRECONDITION : Status.INVALID_ARGUMENT;
-            response.onError(status.withDescription(e.getMessage()).asRuntimeException());
-        } catch (StatusRuntimeException e) {
-            response.onError(e);
-        } catch (RuntimeException e) {
-            // e.g. the product service down while pricing the answer (the add itself is kept), or the database
-            LOG.log(System.Logger.Level.WARNING, "AddItem " + request.getOperationId() + " failed", e);
-            response.onError(Status.UNAVAILABLE.withDescription("cart cannot be served right now").withCause(e)
-                                     .asRuntimeException());
+            throw status.withDescription(e.getMessage()).asRuntimeException();
         }
+        // the database or the product service down (the add itself may be kept) is UNAVAILABLE: GrpcErrors
+        response.onNext(ProtoMapping.cart(cart));
+        response.onCompleted();
     }
 
     static void validate(AddItemRequest r) {

@@ -4,6 +4,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 
+import dev.kedai.platform.grpc.PeerBreaker;
 import dev.kedai.platform.money.Money;
 import dev.kedai.proto.product.v1.GetProductsRequest;
 import dev.kedai.proto.product.v1.Product;

@@ -44,9 +44,9 @@ public final class Main {
         GrpcChannels peers = GrpcChannels.create(config);
 
         String currency = Money.defaultCurrency(config);
-        Catalog catalog = new Catalog(peers.channel("product"), PeerBreaker.create("product", config), currency);
-        StockReservations stock = new StockReservations(peers.channel("stock"), PeerBreaker.create("stock", config));
-        Addresses addresses = new Addresses(peers.channel("user"), PeerBreaker.create("user", config));
+        Catalog catalog = new Catalog(peers.channel("product"), peers.breaker("product"), currency);
+        StockReservations stock = new StockReservations(peers.channel("stock"), peers.breaker("stock"));
+        Addresses addresses = new Addresses(peers.channel("user"), peers.breaker("user"));
         OrderEvents events = new OrderEvents(clock);
         Carts carts = new Carts(new CartStore(db, base.transactions()), catalog, currency);
         Checkout.CheckoutSettings settings = Checkout.CheckoutSettings.from(config);

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
+import dev.kedai.platform.grpc.PeerBreaker;
 import dev.kedai.platform.proto.ProtoTime;
 import dev.kedai.proto.stock.v1.Line;
 import dev.kedai.proto.stock.v1.ReleaseRequest;

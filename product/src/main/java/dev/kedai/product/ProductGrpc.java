@@ -26,14 +26,12 @@ public final class ProductGrpc extends ProductServiceGrpc.ProductServiceImplBase
     @Override
     public void getProducts(GetProductsRequest request, StreamObserver<GetProductsResponse> response) {
         if (request.getProductIdsCount() > MAX_IDS) {
-            response.onError(Status.INVALID_ARGUMENT.withDescription("at most " + MAX_IDS + " product ids").asRuntimeException());
-            return;
+            throw Status.INVALID_ARGUMENT.withDescription("at most " + MAX_IDS + " product ids").asRuntimeException();
         }
         Set<String> ids = new LinkedHashSet<>();
         for (String id : request.getProductIdsList()) {
             if (!UuidParam.isValid(id)) {
-                response.onError(Status.INVALID_ARGUMENT.withDescription("not a UUID: " + id).asRuntimeException());
-                return;
+                throw Status.INVALID_ARGUMENT.withDescription("not a UUID: " + id).asRuntimeException();
             }
             ids.add(id.toLowerCase(Locale.ROOT));
         }

@@ -1,22 +1,18 @@
 package dev.kedai.stock;
 
-import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 
+import dev.kedai.platform.grpc.PeerBreaker;
+import dev.kedai.platform.grpc.PeerRejection;
 import dev.kedai.platform.http.Fields;
 import dev.kedai.platform.http.Json;
 import dev.kedai.platform.http.ProblemException;
 import dev.kedai.platform.security.Authentication;
 import dev.kedai.platform.security.Caller;
-import dev.kedai.proto.cartorder.v1.AddItemRequest;
 import dev.kedai.proto.cartorder.v1.Cart;
-import dev.kedai.proto.cartorder.v1.CartServiceGrpc;
-import dev.kedai.proto.product.v1.GetProductsRequest;
 import dev.kedai.proto.product.v1.Product;
-import dev.kedai.proto.product.v1.ProductServiceGrpc;
-import io.grpc.StatusRuntimeException;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -37,10 +33,11 @@ import static dev.kedai.platform.http.Field.field;
  * (FAILED_PRECONDITION → 409). Availability is a snapshot either way; the reservation at
  * checkout is what guarantees no oversell.
  *
- * <p>When cartorder cannot answer within its deadline (UNAVAILABLE, DEADLINE_EXCEEDED) the add
- * is queued as an AddToCart command (outbox → Kafka) and the answer is 202 with its
- * {@code operation_id}; the same id went with the gRPC call, so an add that did land before the
- * deadline is not applied twice.
+ * <p>When cartorder cannot answer within its deadline (UNAVAILABLE, DEADLINE_EXCEEDED, or its
+ * circuit is open) the add is queued as an AddToCart command (outbox → Kafka) and the answer is 202
+ * with its {@code operation_id}; the same id went with the gRPC call, so an add that did land
+ * before the deadline is not applied twice. Deadlines: {@code peers.product.deadline},
+ * {@code peers.cartorder.deadline}.
  */
 public final class CartHttp implements HttpService {
 
@@ -52,22 +49,16 @@ public final class CartHttp implements HttpService {
     }
 
     private final StockStore levels;
-    private final ProductServiceGrpc.ProductServiceBlockingStub products;
-    private final CartServiceGrpc.CartServiceBlockingStub carts;
+    private final ProductClient products;
+    private final CartClient carts;
     private final CartCommands commands;
-    private final Duration productDeadline;
-    private final Duration cartDeadline;
     private final String currency;
 
-    CartHttp(StockStore levels, ProductServiceGrpc.ProductServiceBlockingStub products,
-             CartServiceGrpc.CartServiceBlockingStub carts, CartCommands commands,
-             Duration productDeadline, Duration cartDeadline, String currency) {
+    CartHttp(StockStore levels, ProductClient products, CartClient carts, CartCommands commands, String currency) {
         this.levels = levels;
         this.products = products;
         this.carts = carts;
         this.commands = commands;
-        this.productDeadline = productDeadline;
-        this.cartDeadline = cartDeadline;
         this.currency = currency;
     }
 
@@ -85,25 +76,22 @@ public final class CartHttp implements HttpService {
         String operationId = UUID.randomUUID().toString();
         Cart cart;
         try {
-            cart = carts.withDeadlineAfter(cartDeadline.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
-                    .addItem(AddItemRequest.newBuilder()
-                                     .setOperationId(operationId).setUserId(caller.userId())
-                                     .setProductId(productId).setQuantity(add.quantity())
-                                     .setMaxLineQuantity(maxLine)
-                                     .build());
-        } catch (StatusRuntimeException e) {
-            switch (e.getStatus().getCode()) {
-                case UNAVAILABLE, DEADLINE_EXCEEDED -> {
-                    queue(res, operationId, caller, productId, add.quantity(), maxLine);
-                    return;
-                }
-                case INVALID_ARGUMENT -> throw ProblemException.invalid("quantity",
+            cart = carts.add(operationId, caller.userId(), productId, add.quantity(), maxLine);
+        } catch (PeerRejection e) {
+            throw switch (e.code()) {
+                case INVALID_ARGUMENT -> ProblemException.invalid("quantity",
                         "the line would hold more than " + MAX_LINE + " units");
-                case FAILED_PRECONDITION -> throw ProblemException.conflict(
+                case FAILED_PRECONDITION -> ProblemException.conflict(
                         "not enough stock for the line's new total", "available", availableNow(productId));
-                case NOT_FOUND -> throw ProblemException.notFound("no product " + productId);
-                default -> throw ProblemException.unavailable("the cart service failed", e);
+                case NOT_FOUND -> ProblemException.notFound("no product " + productId);
+                default -> ProblemException.unavailable("the cart service failed", e);
+            };
+        } catch (RuntimeException e) {
+            if (!PeerBreaker.unreachable(e)) {
+                throw ProblemException.unavailable("the cart service failed", e);
             }
+            queue(res, operationId, caller, productId, add.quantity(), maxLine);
+            return;
         }
         Json.send(res, CartView.of(cart, currency));
     }
@@ -127,18 +115,8 @@ public final class CartHttp implements HttpService {
      * @return the units a line may hold (what is available, at most {@value #MAX_LINE})
      */
     private int sellable(String productId, int quantity) {
-        Product product;
-        try {
-            product = products.withDeadlineAfter(productDeadline.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
-                    .getProducts(GetProductsRequest.newBuilder().addProductIds(productId).build())
-                    .getProductsList().stream().filter(p -> p.getProductId().equals(productId)).findFirst()
-                    .orElseThrow(() -> ProblemException.notFound("no product " + productId));
-        } catch (StatusRuntimeException e) {
-            if (e.getStatus().getCode() == io.grpc.Status.Code.DEADLINE_EXCEEDED) {
-                throw ProblemException.timeout("the product service is too slow", e);
-            }
-            throw ProblemException.unavailable("the product service cannot be reached", e);
-        }
+        Product product = products.product(productId)
+                .orElseThrow(() -> ProblemException.notFound("no product " + productId));
         if (!product.getActive()) {
             throw ProblemException.notFound("product " + productId + " is no longer sold");
         }

@@ -5,8 +5,6 @@ import java.time.Duration;
 import dev.kedai.platform.events.EventConsumer;
 import dev.kedai.platform.grpc.GrpcChannels;
 import dev.kedai.platform.money.Money;
-import dev.kedai.proto.cartorder.v1.CartServiceGrpc;
-import dev.kedai.proto.product.v1.ProductServiceGrpc;
 import dev.kedai.platform.server.Backbone;
 import dev.kedai.platform.server.KedaiConfig;
 import dev.kedai.platform.server.KedaiServer;
@@ -41,11 +39,9 @@ public final class Main {
         EventConsumer consumer = StockConsumer.start(base.db(), config, warehouse, reservations);
         GrpcChannels peers = GrpcChannels.create(config);
         CartHttp cart = new CartHttp(store,
-                ProductServiceGrpc.newBlockingStub(peers.channel("product")),
-                CartServiceGrpc.newBlockingStub(peers.channel("cartorder")),
+                new ProductClient(peers.channel("product"), peers.breaker("product")),
+                new CartClient(peers.channel("cartorder"), peers.breaker("cartorder")),
                 new CartCommands(base.transactions(), base.relay()),
-                stock.get("peers.product-deadline").as(Duration.class).orElse(Duration.ofSeconds(1)),
-                stock.get("peers.cart-deadline").as(Duration.class).orElse(Duration.ofSeconds(1)),
                 Money.defaultCurrency(config));
         return base.server("stock")
                 .filter(base.authentication())

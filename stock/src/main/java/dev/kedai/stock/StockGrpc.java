@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 import dev.kedai.platform.http.UuidParam;
 import dev.kedai.platform.proto.ProtoTime;
@@ -25,7 +26,8 @@ import io.grpc.stub.StreamObserver;
 
 /**
  * {@code kedai.stock.v1.StockService}, called by cartorder at checkout, cancel and payment.
- * Every call is idempotent by order id. Bad requests are INVALID_ARGUMENT before any SQL runs.
+ * Every call is idempotent by order id. Bad requests are INVALID_ARGUMENT before any SQL runs;
+ * what else a call throws becomes its status in the platform's {@code GrpcErrors}.
  */
 public final class StockGrpc extends StockServiceGrpc.StockServiceImplBase {
 
@@ -47,76 +49,76 @@ public final class StockGrpc extends StockServiceGrpc.StockServiceImplBase {
 
     @Override
     public void reserve(ReserveRequest request, StreamObserver<ReserveResponse> response) {
-        answer(response, () -> {
-            String orderId = orderId(request.getOrderId());
-            if (request.getLinesCount() == 0 || request.getLinesCount() > MAX_LINES) {
-                throw invalid("an order has 1 to " + MAX_LINES + " lines");
+        String orderId = orderId(request.getOrderId());
+        if (request.getLinesCount() == 0 || request.getLinesCount() > MAX_LINES) {
+            throw invalid("an order has 1 to " + MAX_LINES + " lines");
+        }
+        // one line per product: a repeated product adds up
+        Map<String, Integer> quantities = new LinkedHashMap<>();
+        for (var line : request.getLinesList()) {
+            if (!UuidParam.isValid(line.getProductId())) {
+                throw invalid("product_id is not a UUID: " + line.getProductId());
             }
-            // one line per product: a repeated product adds up
-            Map<String, Integer> quantities = new LinkedHashMap<>();
-            for (var line : request.getLinesList()) {
-                if (!UuidParam.isValid(line.getProductId())) {
-                    throw invalid("product_id is not a UUID: " + line.getProductId());
-                }
-                if (line.getQuantity() < 1 || line.getQuantity() > MAX_QUANTITY) {
-                    throw invalid("quantity must be 1 to " + MAX_QUANTITY + ", got " + line.getQuantity());
-                }
-                quantities.merge(line.getProductId().toLowerCase(Locale.ROOT), line.getQuantity(), Integer::sum);
+            if (line.getQuantity() < 1 || line.getQuantity() > MAX_QUANTITY) {
+                throw invalid("quantity must be 1 to " + MAX_QUANTITY + ", got " + line.getQuantity());
             }
-            if (quantities.values().stream().anyMatch(q -> q > MAX_QUANTITY)) {
-                throw invalid("quantity of one product must be at most " + MAX_QUANTITY);
-            }
-            if (request.getTtlSeconds() < 0 || request.getTtlSeconds() > MAX_TTL_SECONDS) {
-                throw invalid("ttl_seconds must be 0 (default) to " + MAX_TTL_SECONDS);
-            }
-            int ttl = request.getTtlSeconds() == 0 ? (int) defaultTtl.toSeconds() : request.getTtlSeconds();
-            List<Line> lines = quantities.entrySet().stream().map(e -> new Line(e.getKey(), e.getValue())).toList();
-            ReserveOutcome outcome = warehouse.reserve(orderId, lines, ttl);
-            ReserveResponse.Builder answer = ReserveResponse.newBuilder().setReserved(outcome.reserved());
-            outcome.shortages().forEach(s -> answer.addShortages(dev.kedai.proto.stock.v1.Shortage.newBuilder()
-                    .setProductId(s.productId()).setRequested(s.requested())
-                    .setAvailable((int) Math.min(Integer.MAX_VALUE, s.available()))));
-            if (outcome.expiresAt() != null) {
-                answer.setExpiresAt(ProtoTime.timestamp(outcome.expiresAt()));
-            }
-            return answer.build();
-        });
+            quantities.merge(line.getProductId().toLowerCase(Locale.ROOT), line.getQuantity(), Integer::sum);
+        }
+        if (quantities.values().stream().anyMatch(q -> q > MAX_QUANTITY)) {
+            throw invalid("quantity of one product must be at most " + MAX_QUANTITY);
+        }
+        if (request.getTtlSeconds() < 0 || request.getTtlSeconds() > MAX_TTL_SECONDS) {
+            throw invalid("ttl_seconds must be 0 (default) to " + MAX_TTL_SECONDS);
+        }
+        int ttl = request.getTtlSeconds() == 0 ? (int) defaultTtl.toSeconds() : request.getTtlSeconds();
+        List<Line> lines = quantities.entrySet().stream().map(e -> new Line(e.getKey(), e.getValue())).toList();
+        ReserveOutcome outcome = refusals(() -> warehouse.reserve(orderId, lines, ttl));
+        ReserveResponse.Builder answer = ReserveResponse.newBuilder().setReserved(outcome.reserved());
+        outcome.shortages().forEach(s -> answer.addShortages(dev.kedai.proto.stock.v1.Shortage.newBuilder()
+                .setProductId(s.productId()).setRequested(s.requested())
+                .setAvailable((int) Math.min(Integer.MAX_VALUE, s.available()))));
+        if (outcome.expiresAt() != null) {
+            answer.setExpiresAt(ProtoTime.timestamp(outcome.expiresAt()));
+        }
+        response.onNext(answer.build());
+        response.onCompleted();
     }
 
     @Override
     public void release(ReleaseRequest request, StreamObserver<ReleaseResponse> response) {
-        answer(response, () -> ReleaseResponse.newBuilder()
-                .setReleased(warehouse.release(orderId(request.getOrderId()))).build());
+        String orderId = orderId(request.getOrderId());
+        response.onNext(ReleaseResponse.newBuilder().setReleased(refusals(() -> warehouse.release(orderId))).build());
+        response.onCompleted();
     }
 
     @Override
     public void commit(CommitRequest request, StreamObserver<CommitResponse> response) {
-        answer(response, () -> CommitResponse.newBuilder()
-                .setCommittedNow(warehouse.commit(orderId(request.getOrderId()))).build());
+        String orderId = orderId(request.getOrderId());
+        response.onNext(CommitResponse.newBuilder().setCommittedNow(refusals(() -> warehouse.commit(orderId))).build());
+        response.onCompleted();
     }
 
     /** The levels of the products that exist; unknown ids are left out. */
     @Override
     public void getLevels(GetLevelsRequest request, StreamObserver<GetLevelsResponse> response) {
-        answer(response, () -> {
-            if (request.getProductIdsCount() > MAX_IDS) {
-                throw invalid("at most " + MAX_IDS + " product ids");
+        if (request.getProductIdsCount() > MAX_IDS) {
+            throw invalid("at most " + MAX_IDS + " product ids");
+        }
+        Set<String> ids = new LinkedHashSet<>();
+        for (String id : request.getProductIdsList()) {
+            if (!UuidParam.isValid(id)) {
+                throw invalid("not a UUID: " + id);
             }
-            Set<String> ids = new LinkedHashSet<>();
-            for (String id : request.getProductIdsList()) {
-                if (!UuidParam.isValid(id)) {
-                    throw invalid("not a UUID: " + id);
-                }
-                ids.add(id.toLowerCase(Locale.ROOT));
-            }
-            GetLevelsResponse.Builder answer = GetLevelsResponse.newBuilder();
-            store.levels(ids).forEach(level -> answer.addLevels(dev.kedai.proto.stock.v1.StockLevel.newBuilder()
-                    .setProductId(level.productId())
-                    .setOnHand(level.onHand())
-                    .setReserved(level.reserved())
-                    .setAvailable(level.available())));
-            return answer.build();
-        });
+            ids.add(id.toLowerCase(Locale.ROOT));
+        }
+        GetLevelsResponse.Builder answer = GetLevelsResponse.newBuilder();
+        store.levels(ids).forEach(level -> answer.addLevels(dev.kedai.proto.stock.v1.StockLevel.newBuilder()
+                .setProductId(level.productId())
+                .setOnHand(level.onHand())
+                .setReserved(level.reserved())
+                .setAvailable(level.available())));
+        response.onNext(answer.build());
+        response.onCompleted();
     }
 
     private static String orderId(String text) {
@@ -130,26 +132,14 @@ public final class StockGrpc extends StockServiceGrpc.StockServiceImplBase {
         return Status.INVALID_ARGUMENT.withDescription(description).asRuntimeException();
     }
 
-    interface Call<T> {
-        T run();
-    }
-
-    // the domain's refusals become the status codes the contract names
-    private static <T> void answer(StreamObserver<T> response, Call<T> call) {
-        T result;
+    // the domain's refusals as the status codes the contract names; the platform's GrpcErrors maps the rest
+    private static <T> T refusals(Supplier<T> call) {
         try {
-            result = call.run();
-        } catch (StatusRuntimeException e) {
-            response.onError(e);
-            return;
+            return call.get();
         } catch (UnknownOrderException e) {
-            response.onError(Status.NOT_FOUND.withDescription(e.getMessage()).asRuntimeException());
-            return;
+            throw Status.NOT_FOUND.withDescription(e.getMessage()).asRuntimeException();
         } catch (ReservationStateException e) {
-            response.onError(Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException());
-            return;
+            throw Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException();
         }
-        response.onNext(result);
-        response.onCompleted();
     }
 }

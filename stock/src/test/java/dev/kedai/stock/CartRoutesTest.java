@@ -39,6 +39,7 @@ import static dev.kedai.platform.testing.TestHttp.fieldsOf;
 import static dev.kedai.platform.testing.TestHttp.json;
 import static dev.kedai.stock.StockTestKit.post;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * {@code /cart/add} and {@code /cart/fallback} against contract-level doubles of product and
@@ -113,7 +114,7 @@ class CartRoutesTest {
         server = Main.start(TestServiceConfig.of(db, tokens, Map.of(
                 "peers.product.grpc", target,
                 "peers.cartorder.grpc", target,
-                "stock.peers.cart-deadline", "PT0.3S")));
+                "peers.cartorder.deadline", "PT0.3S")));
         http = new TestHttp(server.port());
         customer = "Bearer " + tokens.mint("user-7", "customer");
     }
@@ -174,6 +175,32 @@ class CartRoutesTest {
         assertThat(queued.getQuantity()).isEqualTo(SLOW);
         // the late gRPC call carried the same operation id, so cartorder applies the add once
         assertThat(ADDS).anySatisfy(a -> assertThat(a.getOperationId()).isEqualTo(slowOp));
+    }
+
+    /** Stock's calls to cartorder go through the platform's circuit breaker, as cartorder's own calls do. */
+    @Test
+    void whileCartorderKeepsFailingItsCircuitOpensAndAddsAreQueuedWithoutCallingIt() {
+        DbAccount own = TestInfra.newDatabase("stock");
+        String target = "127.0.0.1:" + peers.port();
+        try (KedaiServer breaking = Main.start(TestServiceConfig.of(own, tokens, Map.of(
+                "peers.product.grpc", target,
+                "peers.cartorder.grpc", target,
+                "peers.breaker.volume", "4",
+                "peers.breaker.delay", "PT60S")))) {
+            TestHttp h = new TestHttp(breaking.port());
+            String id = sellable("Kopi Luwak", 500000, 100);
+            StockTestKit.sql(own, "INSERT INTO stock_levels (product_id, on_hand, reserved) VALUES ('" + id + "', 100, 0)");
+            // cartorder answers UNAVAILABLE: each add is queued; after a few the circuit opens and it is not called
+            await().atMost(Duration.ofSeconds(20)).until(() -> {
+                int calls = ADDS.size();
+                var res = post(h, "/cart/add", customer, add(id, DOWN));
+                return res.statusCode() == 202 && ADDS.size() == calls;
+            });
+            int calls = ADDS.size();
+            var healthy = post(h, "/cart/add", customer, add(id, 1));
+            assertThat(healthy.statusCode()).as(healthy.body()).isEqualTo(202);
+            assertThat(ADDS).as("an open circuit does not call cartorder").hasSize(calls);
+        }
     }
 
     @Test

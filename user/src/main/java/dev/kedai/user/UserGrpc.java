@@ -22,36 +22,36 @@ public final class UserGrpc extends UserServiceGrpc.UserServiceImplBase {
     /** NOT_FOUND when the address does not exist or belongs to another user (ids are not probed). */
     @Override
     public void getAddress(GetAddressRequest request, StreamObserver<dev.kedai.proto.user.v1.Address> response) {
-        addresses.find(request.getUserId(), request.getAddressId()).ifPresentOrElse(a -> {
-            response.onNext(dev.kedai.proto.user.v1.Address.newBuilder()
-                                    .setAddressId(a.addressId())
-                                    .setUserId(request.getUserId())
-                                    .setLabel(a.label())
-                                    .setRecipient(a.recipient())
-                                    .setLine1(a.line1())
-                                    .setCity(a.city())
-                                    .setPostalCode(a.postalCode())
-                                    .setCountry(a.country())
-                                    .build());
-            response.onCompleted();
-        }, () -> response.onError(Status.NOT_FOUND.withDescription("no address " + request.getAddressId()
-                                                                    + " of user " + request.getUserId()).asRuntimeException()));
+        Address a = addresses.find(request.getUserId(), request.getAddressId())
+                .orElseThrow(() -> Status.NOT_FOUND.withDescription("no address " + request.getAddressId()
+                                                                     + " of user " + request.getUserId()).asRuntimeException());
+        response.onNext(dev.kedai.proto.user.v1.Address.newBuilder()
+                                .setAddressId(a.addressId())
+                                .setUserId(request.getUserId())
+                                .setLabel(a.label())
+                                .setRecipient(a.recipient())
+                                .setLine1(a.line1())
+                                .setCity(a.city())
+                                .setPostalCode(a.postalCode())
+                                .setCountry(a.country())
+                                .build());
+        response.onCompleted();
     }
 
     /** NOT_FOUND when the profile does not exist (yet). */
     @Override
     public void getUser(GetUserRequest request, StreamObserver<User> response) {
-        store.profile(request.getUserId()).ifPresentOrElse(p -> {
-            User.Builder user = User.newBuilder()
-                    .setUserId(p.userId())
-                    .setEmail(p.email())
-                    .setName(p.name())
-                    .setCreatedAt(ProtoTime.timestamp(p.createdAt()));
-            if (p.phone() != null) {
-                user.setPhone(p.phone());
-            }
-            response.onNext(user.build());
-            response.onCompleted();
-        }, () -> response.onError(Status.NOT_FOUND.withDescription("no user " + request.getUserId()).asRuntimeException()));
+        Profile p = store.profile(request.getUserId())
+                .orElseThrow(() -> Status.NOT_FOUND.withDescription("no user " + request.getUserId()).asRuntimeException());
+        User.Builder user = User.newBuilder()
+                .setUserId(p.userId())
+                .setEmail(p.email())
+                .setName(p.name())
+                .setCreatedAt(ProtoTime.timestamp(p.createdAt()));
+        if (p.phone() != null) {
+            user.setPhone(p.phone());
+        }
+        response.onNext(user.build());
+        response.onCompleted();
     }
 }

@@ -13,40 +13,52 @@ import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.helidon.config.Config;
 
 /**
- * Channels to peer services, one per peer, made on first use from {@code peers.<name>.grpc}
- * ({@code host:port}). Plaintext inside the cluster, TCP_NODELAY (without it a sequential unary
- * call costs ≈ 48 ms of Nagle delay here), keep-alive, and a default deadline on every call that
- * has none ({@code grpc.client.default-deadline}, default 2 s).
+ * The client side of gRPC: channels to peer services, one per peer, made on first use from
+ * {@code peers.<name>.grpc} ({@code host:port}), and one {@link PeerBreaker} per peer. Plaintext
+ * inside the cluster, TCP_NODELAY (without it a sequential unary call costs ≈ 48 ms of Nagle delay
+ * here), keep-alive, and a deadline on every call that has none: {@code peers.<name>.deadline}, else
+ * {@code grpc.client.default-deadline} (default 2 s).
  *
  * <pre>{@code
- * GrpcChannels channels = GrpcChannels.create(config);
- * var cart = CartServiceGrpc.newBlockingStub(channels.channel("cartorder"));
+ * GrpcChannels peers = GrpcChannels.create(config);
+ * var carts = CartServiceGrpc.newBlockingStub(peers.channel("cartorder"));
+ * PeerBreaker breaker = peers.breaker("cartorder");
+ * Cart cart = breaker.call(() -> carts.addItem(request));
  * ...
- * channels.close();
+ * peers.close();
  * }</pre>
  */
 public final class GrpcChannels implements AutoCloseable {
 
     public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(2);
 
+    private final Config root;
     private final Config peers;
     private final Duration deadline;
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final Map<String, PeerBreaker> breakers = new ConcurrentHashMap<>();
 
-    private GrpcChannels(Config peers, Duration deadline) {
-        this.peers = peers;
+    private GrpcChannels(Config root, Duration deadline) {
+        this.root = root;
+        this.peers = root.get("peers");
         this.deadline = deadline;
     }
 
     /** Reads {@code peers.*} and {@code grpc.client.default-deadline} (a Duration, e.g. {@code PT2S}) from the root config. */
     public static GrpcChannels create(Config config) {
-        return new GrpcChannels(config.get("peers"),
+        return new GrpcChannels(config,
                 config.get("grpc.client.default-deadline").as(Duration.class).orElse(DEFAULT_DEADLINE));
     }
 
-    /** The channel to {@code peer} (e.g. "cartorder"), with the default deadline interceptor. */
+    /** The channel to {@code peer} (e.g. "cartorder"), with its default deadline. */
     public Channel channel(String peer) {
-        return ClientInterceptors.intercept(managed(peer), new DefaultDeadline(deadline));
+        Duration peerDeadline = peers.get(peer).get("deadline").as(Duration.class).orElse(deadline);
+        return ClientInterceptors.intercept(managed(peer), new DefaultDeadline(peerDeadline));
+    }
+
+    /** The circuit breaker of the calls to {@code peer}, the same one for every caller in this process. */
+    public PeerBreaker breaker(String peer) {
+        return breakers.computeIfAbsent(peer, p -> PeerBreaker.create(p, root));
     }
 
     /** The target {@code host:port} configured for {@code peer}. */

@@ -22,7 +22,9 @@ import io.grpc.protobuf.services.ProtoReflectionService;
 /**
  * A service's gRPC server: grpc-java's Netty server (Helidon 4.1.7's own gRPC server loses
  * status codes, see DESIGN §2) on its own port, serving the given services plus
- * {@code grpc.health.v1.Health} and server reflection.
+ * {@code grpc.health.v1.Health} and server reflection. Every service call goes through the
+ * interceptors the platform adds ({@link Builder#addInterceptor}, e.g. caller authentication) and,
+ * outermost, {@link GrpcErrors}: the one mapping from a thrown exception to the caller's status.
  *
  * <pre>{@code
  * GrpcServer grpc = GrpcServer.builder(config.get("grpc.port").asInt().orElse(7002))
@@ -54,11 +56,14 @@ public final class GrpcServer implements AutoCloseable {
                 .maxInboundMessageSize(b.maxInboundMessageSize)
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionService.newInstance());
+        // the last interceptor runs first: the error mapping sees what every other one throws too
+        List<ServerInterceptor> interceptors = new ArrayList<>(b.interceptors);
+        interceptors.add(new GrpcErrors());
         List<String> names = new ArrayList<>();
         for (BindableService service : b.services) {
             ServerServiceDefinition definition = service.bindService();
             names.add(definition.getServiceDescriptor().getName());
-            nb.addService(ServerInterceptors.intercept(definition, b.interceptors));
+            nb.addService(ServerInterceptors.intercept(definition, interceptors));
         }
         this.serviceNames = List.copyOf(names);
         this.server = nb.build();
@@ -150,7 +155,10 @@ public final class GrpcServer implements AutoCloseable {
             return this;
         }
 
-        /** Applied to every service added (not to health and reflection), e.g. token checks. */
+        /**
+         * Applied to every service added (not to health and reflection), e.g. the check of the
+         * calling service's identity; the last added runs first, all inside {@link GrpcErrors}.
+         */
         public Builder addInterceptor(ServerInterceptor interceptor) {
             interceptors.add(interceptor);
             return this;

@@ -1,13 +1,20 @@
 package dev.kedai.platform.grpc;
 
+import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import dev.kedai.platform.security.ForbiddenException;
+import dev.kedai.platform.security.UnauthorizedException;
 import dev.kedai.proto.stock.v1.CommitRequest;
 import dev.kedai.proto.stock.v1.CommitResponse;
 import dev.kedai.proto.stock.v1.StockServiceGrpc;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -37,6 +44,11 @@ class GrpcServerTest {
                     // no answer: only the caller's deadline ends this call
                 }
                 case "throws" -> throw new IllegalStateException("handler bug");
+                case "db-down" -> throw new IllegalStateException("query failed",
+                        new SQLTransientConnectionException("Connection is not available, request timed out"));
+                case "deadlock" -> throw new IllegalStateException("gave up",
+                        new java.sql.SQLTransactionRollbackException("Deadlock found", "40001", 1213));
+                case "forbidden" -> throw new ForbiddenException("requires role admin");
                 default -> {
                     response.onNext(CommitResponse.newBuilder().setCommittedNow(true).build());
                     response.onCompleted();
@@ -55,6 +67,8 @@ class GrpcServerTest {
         channels = GrpcChannels.create(Config.just(ConfigSources.create(Map.of(
                 "peers.stock.grpc", "127.0.0.1:" + server.port(),
                 "grpc.client.default-deadline", "PT0.3S"))));
+        // the first call connects (the channel is lazy): on a loaded machine that alone can take 0.3 s
+        stock().withDeadlineAfter(10, TimeUnit.SECONDS).commit(CommitRequest.newBuilder().setOrderId("warm-up").build());
     }
 
     @AfterAll
@@ -85,6 +99,49 @@ class GrpcServerTest {
         assertThatThrownBy(() -> stock().commit(CommitRequest.newBuilder().setOrderId("throws").build()))
                 .isInstanceOfSatisfying(StatusRuntimeException.class,
                         e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNKNOWN));
+    }
+
+    @Test
+    void whatAHandlerThrowsBecomesOneStatusByThePlatformsMapping() {
+        assertThat(codeOf("db-down")).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(codeOf("deadlock")).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(codeOf("forbidden")).isEqualTo(Status.Code.PERMISSION_DENIED);
+        assertThatThrownBy(() -> stock().commit(CommitRequest.newBuilder().setOrderId("throws").build()))
+                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getDescription()).as("nothing internal leaks").isEqualTo("unexpected error"));
+    }
+
+    /** Interceptors the platform adds run inside the error mapping: a refused caller is UNAUTHENTICATED, not UNKNOWN. */
+    @Test
+    void platformInterceptorsRunInsideTheErrorMapping() {
+        ServerInterceptor refuseAll = new ServerInterceptor() {
+            @Override
+            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                              ServerCallHandler<Q, R> next) {
+                throw new UnauthorizedException("no caller identity");
+            }
+        };
+        GrpcServer guarded = GrpcServer.builder(0).host("127.0.0.1").addService(new TestStock())
+                .addInterceptor(refuseAll).shutdownGrace(Duration.ofMillis(200)).build().start();
+        ManagedChannel channel = GrpcChannels.open("127.0.0.1:" + guarded.port());
+        try {
+            assertThatThrownBy(() -> StockServiceGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+                    .commit(CommitRequest.newBuilder().setOrderId("o1").build()))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class,
+                            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+        } finally {
+            channel.shutdownNow();
+            guarded.close();
+        }
+    }
+
+    private static Status.Code codeOf(String orderId) {
+        try {
+            stock().commit(CommitRequest.newBuilder().setOrderId(orderId).build());
+            return Status.Code.OK;
+        } catch (StatusRuntimeException e) {
+            return e.getStatus().getCode();
+        }
     }
 
     @Test

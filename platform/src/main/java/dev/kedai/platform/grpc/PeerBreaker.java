@@ -1,4 +1,4 @@
-package dev.kedai.cartorder;
+package dev.kedai.platform.grpc;
 
 import java.time.Duration;
 import java.util.Set;
@@ -6,25 +6,31 @@ import java.util.function.Supplier;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.helidon.config.Config;
+import io.helidon.common.config.Config;
 import io.helidon.faulttolerance.CircuitBreaker;
+import io.helidon.faulttolerance.CircuitBreakerOpenException;
 
 /**
- * A circuit breaker around the gRPC calls to one peer (product, stock, user). While the peer is
- * down or too slow the breaker opens and calls fail at once with
- * {@code CircuitBreakerOpenException} (answered 503 by the platform's problem mapping) instead of
- * each request waiting for a deadline. Only transport failures count: a peer that answers
- * NOT_FOUND or INVALID_ARGUMENT is up, so those come out as {@link PeerRejection} and never open it.
+ * A circuit breaker around the gRPC calls to one peer. While the peer is down or too slow the
+ * breaker opens and calls fail at once with {@link CircuitBreakerOpenException} (answered 503 by
+ * the platform's problem mapping) instead of each request waiting for a deadline. Only transport
+ * failures count: a peer that answers NOT_FOUND or INVALID_ARGUMENT is up, so those come out as
+ * {@link PeerRejection} and never open it. Made by {@link GrpcChannels#breaker(String)}.
+ *
+ * <pre>{@code
+ * Cart cart = breaker.call(() -> stub.addItem(request));
+ * }</pre>
  *
  * <p>Config {@code peers.breaker}: {@code delay} (how long it stays open, default PT5S),
  * {@code volume} (calls in the rolling window, default 10), {@code error-ratio} (percent of
  * failures in the window that opens it, default 50).
  */
-final class PeerBreaker {
+public final class PeerBreaker {
 
     private static final Set<Status.Code> PEER_IS_UP = Set.of(Status.Code.NOT_FOUND, Status.Code.INVALID_ARGUMENT,
             Status.Code.FAILED_PRECONDITION, Status.Code.ALREADY_EXISTS, Status.Code.PERMISSION_DENIED,
             Status.Code.OUT_OF_RANGE);
+    private static final Set<Status.Code> UNREACHABLE = Set.of(Status.Code.UNAVAILABLE, Status.Code.DEADLINE_EXCEEDED);
 
     private final CircuitBreaker breaker;
 
@@ -32,7 +38,8 @@ final class PeerBreaker {
         this.breaker = breaker;
     }
 
-    static PeerBreaker create(String peer, Config config) {
+    /** A breaker named {@code peer}, configured by {@code peers.breaker.*} of the root config. */
+    public static PeerBreaker create(String peer, Config config) {
         Config c = config.get("peers.breaker");
         return new PeerBreaker(CircuitBreaker.builder()
                 .name(peer)
@@ -44,8 +51,8 @@ final class PeerBreaker {
                 .build());
     }
 
-    /** Runs one call through the breaker. */
-    <T> T call(Supplier<T> call) {
+    /** Runs one call through the breaker; a business refusal of the peer comes out as {@link PeerRejection}. */
+    public <T> T call(Supplier<T> call) {
         return breaker.invoke(() -> {
             try {
                 return call.get();
@@ -58,21 +65,16 @@ final class PeerBreaker {
         });
     }
 
-    CircuitBreaker.State state() {
+    public CircuitBreaker.State state() {
         return breaker.state();
     }
 
-    /** A peer answered with a business error: it is up, the request was refused. */
-    static final class PeerRejection extends RuntimeException {
-        private final Status.Code code;
-
-        PeerRejection(StatusRuntimeException cause) {
-            super(cause.getStatus().getCode() + ": " + cause.getStatus().getDescription(), cause, false, false);
-            this.code = cause.getStatus().getCode();
-        }
-
-        Status.Code code() {
-            return code;
-        }
+    /**
+     * True when a call failed because the peer could not answer in time: UNAVAILABLE,
+     * DEADLINE_EXCEEDED, or the breaker open. The request may or may not have reached the peer.
+     */
+    public static boolean unreachable(Throwable failure) {
+        return failure instanceof CircuitBreakerOpenException
+                || (failure instanceof StatusRuntimeException s && UNREACHABLE.contains(s.getStatus().getCode()));
     }
 }
