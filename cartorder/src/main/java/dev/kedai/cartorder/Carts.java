@@ -10,13 +10,13 @@ import dev.kedai.platform.money.Money;
 final class Carts {
 
     private final CartStore store;
-    private final Catalog catalog;
+    private final ProductClient products;
     private final String currency;
 
     /** @param currency the currency of an empty cart's total ({@code money.default-currency}) */
-    Carts(CartStore store, Catalog catalog, String currency) {
+    Carts(CartStore store, ProductClient products, String currency) {
         this.store = store;
-        this.catalog = catalog;
+        this.products = products;
         this.currency = currency;
     }
 
@@ -40,12 +40,12 @@ final class Carts {
     }
 
     Cart priced(List<CartLine> lines) {
-        Map<String, ProductSnapshot> products = catalog.products(lines.stream().map(CartLine::productId).toList());
+        Map<String, ProductSnapshot> snapshots = products.products(lines.stream().map(CartLine::productId).toList());
         List<CartItem> items = new ArrayList<>(lines.size());
         long total = 0;
         String currency = this.currency;
         for (CartLine line : lines) {
-            ProductSnapshot p = products.get(line.productId());
+            ProductSnapshot p = snapshots.get(line.productId());
             if (p == null) {
                 items.add(new CartItem(line.itemId(), line.productId(), null, null, line.quantity(), null, false));
                 continue;

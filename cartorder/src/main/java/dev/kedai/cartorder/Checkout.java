@@ -62,9 +62,9 @@ final class Checkout {
     private final DbClient db;
     private final Transactions transactions;
     private final IdempotencyKeys keys;
-    private final Addresses addresses;
-    private final Catalog catalog;
-    private final StockReservations stock;
+    private final UserClient users;
+    private final ProductClient products;
+    private final StockClient stock;
     private final OrderEvents events;
     private final Clock clock;
     private final Duration orderTtl;
@@ -72,13 +72,13 @@ final class Checkout {
     private final Duration inFlightWait;
     private final AfterReserve afterReserve;
 
-    Checkout(DbClient db, Transactions transactions, IdempotencyKeys keys, Addresses addresses, Catalog catalog, StockReservations stock,
-             OrderEvents events, Clock clock, CheckoutSettings settings, AfterReserve afterReserve) {
+    Checkout(DbClient db, Transactions transactions, IdempotencyKeys keys, UserClient users, ProductClient products,
+             StockClient stock, OrderEvents events, Clock clock, CheckoutSettings settings, AfterReserve afterReserve) {
         this.db = db;
         this.transactions = transactions;
         this.keys = keys;
-        this.addresses = addresses;
-        this.catalog = catalog;
+        this.users = users;
+        this.products = products;
         this.stock = stock;
         this.events = events;
         this.clock = clock;
@@ -136,16 +136,16 @@ final class Checkout {
     private Order run(String userId, String key, String orderId, JsonNode body) {
         JsonNode valid = BODY.validate(body);
         String addressId = valid.hasNonNull("address_id") ? valid.get("address_id").asText().toLowerCase() : null;
-        if (addressId != null && !addresses.belongsTo(userId, addressId)) {
+        if (addressId != null && !users.belongsTo(userId, addressId)) {
             throw ProblemException.notFound("address " + addressId + " is not one of yours");
         }
         List<CartLine> cart = CartStore.lines(db.execute(), userId);
         if (cart.isEmpty()) {
             throw ProblemException.badRequest("the cart is empty");
         }
-        Map<String, ProductSnapshot> products = catalog.products(cart.stream().map(CartLine::productId).toList());
+        Map<String, ProductSnapshot> snapshots = products.products(cart.stream().map(CartLine::productId).toList());
         List<String> unavailable = cart.stream().map(CartLine::productId)
-                .filter(id -> products.get(id) == null || !products.get(id).active())
+                .filter(id -> snapshots.get(id) == null || !snapshots.get(id).active())
                 .toList();
         if (!unavailable.isEmpty()) {
             throw new ProblemException(Problem.of(409, "some products in the cart are no longer sold")
@@ -155,7 +155,7 @@ final class Checkout {
         long total = 0;
         String currency = null;   // set by the first line: the cart is not empty
         for (CartLine l : cart) {
-            ProductSnapshot p = products.get(l.productId());
+            ProductSnapshot p = snapshots.get(l.productId());
             Money lineTotal = p.price().times(l.quantity());
             lines.add(new OrderLine(l.productId(), p.name(), p.price(), l.quantity(), lineTotal));
             total += lineTotal.amount();
@@ -169,10 +169,10 @@ final class Checkout {
     }
 
     private void reserveAndStore(String userId, String key, Order order, List<CartLine> cart) {
-        StockReservations.Reservation reservation;
+        StockClient.Reservation reservation;
         try {
             reservation = stock.reserve(order.orderId(),
-                                        cart.stream().map(l -> new StockReservations.Wanted(l.productId(), l.quantity())).toList(),
+                                        cart.stream().map(l -> new StockClient.Wanted(l.productId(), l.quantity())).toList(),
                                         orderTtl.plus(reservationGrace));
         } catch (CircuitBreakerOpenException e) {
             throw e;   // nothing was sent to stock

@@ -44,22 +44,22 @@ public final class Main {
         GrpcChannels peers = GrpcChannels.create(config);
 
         String currency = Money.defaultCurrency(config);
-        Catalog catalog = new Catalog(peers.channel("product"), peers.breaker("product"), currency);
-        StockReservations stock = new StockReservations(peers.channel("stock"), peers.breaker("stock"));
-        Addresses addresses = new Addresses(peers.channel("user"), peers.breaker("user"));
+        ProductClient products = new ProductClient(peers.channel("product"), peers.breaker("product"), currency);
+        StockClient stock = new StockClient(peers.channel("stock"), peers.breaker("stock"));
+        UserClient users = new UserClient(peers.channel("user"), peers.breaker("user"));
         OrderEvents events = new OrderEvents(clock);
-        Carts carts = new Carts(new CartStore(db, base.transactions()), catalog, currency);
+        Carts carts = new Carts(new CartStore(db, base.transactions()), products, currency);
         Checkout.CheckoutSettings settings = Checkout.CheckoutSettings.from(config);
         Checkout checkout = new Checkout(db, base.transactions(), new IdempotencyKeys(db, settings.keyLease()),
-                                         addresses, catalog, stock, events, clock, settings, afterReserve);
+                                         users, products, stock, events, clock, settings, afterReserve);
         PaymentStore attempts = new PaymentStore(db, config.get("payment.in-flight-window")
                 .as(Duration.class).orElse(Duration.ofSeconds(30)));
         Payments payments = new Payments(db, base.transactions(), attempts, gateway, events, clock);
         OrderLifecycle lifecycle = new OrderLifecycle(db, base.transactions(), attempts, payments, events);
 
-        EventConsumer consumer = EventConsumer.builder(db, config, config.get("events.group").asString().orElse("cartorder"))
+        EventConsumer consumer = EventConsumer.builder(db, config)
                 .topics(Topics.CART_COMMANDS, Topics.STOCK)
-                .handler(AddToCart.getDefaultInstance(), new CartCommands())
+                .handler(AddToCart.getDefaultInstance(), new CartCommandHandler())
                 .handler(ReservationExpired.getDefaultInstance(), lifecycle::onReservationExpired)
                 .handler(ReservationCommitted.getDefaultInstance(), lifecycle::onReservationCommitted)
                 .build()

@@ -16,13 +16,14 @@ import io.helidon.dbclient.DbClient;
  */
 final class CacheRefresh {
 
-    static final String GROUP = "kedai-product-cache";
+    /** Its group is {@code kedai-product-cache} ({@code EventConsumer.group}): named for its job, as the cache is. */
+    static final String PURPOSE = "cache";
 
     private CacheRefresh() {
     }
 
     static EventConsumer start(DbClient db, Config root, Catalog catalog) {
-        return EventConsumer.builder(db, root, GROUP)
+        return EventConsumer.builder(db, root, PURPOSE)
                 .topics(Topics.PRODUCT)
                 .handler(ProductUpdated.getDefaultInstance(),
                          (tx, event) -> catalog.refresh(event.parse(ProductUpdated.parser()).getProductId()))

@@ -38,15 +38,15 @@ public final class Main {
                 warehouse, stock.get("reservation.sweep-interval").as(Duration.class).orElse(Duration.ofSeconds(5))).start();
         EventConsumer consumer = StockConsumer.start(base.db(), config, warehouse, reservations);
         GrpcChannels peers = GrpcChannels.create(config);
-        CartHttp cart = new CartHttp(store,
+        CartAddHttp cartAdd = new CartAddHttp(store,
                 new ProductClient(peers.channel("product"), peers.breaker("product")),
                 new CartClient(peers.channel("cartorder"), peers.breaker("cartorder")),
-                new CartCommands(base.transactions(), base.relay()),
+                new CartCommandSender(base.transactions(), base.relay()),
                 Money.defaultCurrency(config));
         return base.server("stock")
                 .filter(base.authentication())
                 .routing(rules -> rules.register("/stock", new StockHttp(store, warehouse))
-                        .register("/cart", cart)
+                        .register("/cart", cartAdd)
                         .register("/order", new OrderStockHttp(warehouse)))
                 .grpc(new StockGrpc(store, warehouse, ttl))
                 .onStop(peers)

@@ -17,14 +17,13 @@ import io.helidon.dbclient.DbClient;
  */
 final class StockConsumer {
 
-    static final String GROUP = "kedai-stock";
     private static final System.Logger LOG = System.getLogger(StockConsumer.class.getName());
 
     private StockConsumer() {
     }
 
     static EventConsumer start(DbClient db, Config root, Warehouse warehouse, ReservationStore reservations) {
-        return EventConsumer.builder(db, root, GROUP)
+        return EventConsumer.builder(db, root)
                 .topics(Topics.PRODUCT, Topics.ORDER)
                 .handler(ProductCreated.getDefaultInstance(), (tx, event) ->
                         warehouse.productCreated(tx, event.parse(ProductCreated.parser()).getProductId()))

@@ -186,7 +186,8 @@ class CartRoutesTest {
                 "peers.product.grpc", target,
                 "peers.cartorder.grpc", target,
                 "peers.breaker.volume", "4",
-                "peers.breaker.delay", "PT60S")))) {
+                "peers.breaker.delay", "PT60S",
+                "events.group", "stock-breaker-test-" + UUID.randomUUID())))) {
             TestHttp h = new TestHttp(breaking.port());
             String id = sellable("Kopi Luwak", 500000, 100);
             StockTestKit.sql(own, "INSERT INTO stock_levels (product_id, on_hand, reserved) VALUES ('" + id + "', 100, 0)");

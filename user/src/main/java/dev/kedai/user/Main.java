@@ -27,8 +27,7 @@ public final class Main {
         Backbone base = Backbone.start(config);
         UserStore store = new UserStore(base.db(), base.transactions());
         AddressStore addresses = new AddressStore(base.db(), base.transactions());
-        EventConsumer registrations = EventConsumer.builder(base.db(), config,
-                                                            config.get("user.consumer-group").asString().orElse("user"))
+        EventConsumer registrations = EventConsumer.builder(base.db(), config)
                 .topics(Topics.AUTH_USER)
                 .handler(UserRegistered.getDefaultInstance(), new ProfileCreation())
                 .build()

@@ -65,7 +65,7 @@ class UserServiceTest {
         KafkaTopics.ensure(TestInfra.get().kafkaBootstrap(), List.of(TestServiceConfig.topic(Topics.AUTH_USER)), 1);
         UserServiceTest.db = db;
         // a group of its own: a stack running on the same Kafka must not take this test's events
-        server = Main.start(TestServiceConfig.of(db, tokens, Map.of("user.consumer-group", "user-test-" + UUID.randomUUID())));
+        server = Main.start(TestServiceConfig.of(db, tokens, Map.of("events.group", "user-test-" + UUID.randomUUID())));
         http = new TestHttp(server.port());
         try (var c = DriverManager.getConnection(db.url(), db.user(), db.password()); var s = c.createStatement()) {
             s.executeUpdate("""

@@ -128,19 +128,40 @@ public final class EventConsumer implements AutoCloseable {
         return new Builder(db, bootstrapServers, groupId);
     }
 
+    /** The service's consumer, in the group {@link #group(Config, String) group(root, "")}; see {@link #builder(DbClient, Config, String)}. */
+    public static Builder builder(DbClient db, Config root) {
+        return builder(db, root, "");
+    }
+
     /**
-     * Builder from the root config: {@code kafka.bootstrap-servers}, {@code kafka.topic-prefix},
-     * {@code events.max-attempts} (default 5), {@code events.retry-backoff} (default PT0.2S),
-     * {@code events.processed-retention} (default P7D).
+     * Builder from the root config, in the group {@link #group(Config, String) group(root, purpose)}:
+     * {@code kafka.bootstrap-servers}, {@code kafka.topic-prefix}, {@code events.max-attempts}
+     * (default 5), {@code events.retry-backoff} (default PT0.2S), {@code events.processed-retention}
+     * (default P7D), and the transaction policy of {@code db.transaction.*}.
+     *
+     * @param purpose names a second consumer of the same service (e.g. "cache"); empty for its main one
      */
-    public static Builder builder(DbClient db, Config root, String groupId) {
-        return builder(db, root.get("kafka.bootstrap-servers").asString().get(), groupId)
+    public static Builder builder(DbClient db, Config root, String purpose) {
+        return builder(db, root.get("kafka.bootstrap-servers").asString().get(), group(root, purpose))
                 .transactions(Transactions.create(db, root))
                 .topicPrefix(root.get("kafka.topic-prefix").asString().orElse(""))
                 .maxAttempts(root.get("events.max-attempts").asInt().orElse(5))
                 .backoff(root.get("events.retry-backoff").as(Duration.class).orElse(Duration.ofMillis(200)))
                 .processedRetention(root.get("events.processed-retention").as(Duration.class)
                                             .orElse(Duration.ofDays(7)));
+    }
+
+    /**
+     * The one naming scheme of consumer groups: {@code events.group} (default
+     * {@code kedai-<service.name>}, e.g. {@code kedai-stock}), then {@code -<purpose>} for a second
+     * consumer of the service ({@code kedai-product-cache}). One group per deployment: its replicas
+     * share the partitions, and {@code processed_events} remembers ids per group.
+     */
+    public static String group(Config root, String purpose) {
+        String base = root.get("events.group").asString()
+                .orElseGet(() -> "kedai-" + root.get("service.name").asString()
+                        .orElseThrow(() -> new IllegalStateException("set service.name or events.group")));
+        return purpose.isEmpty() ? base : base + "-" + purpose;
     }
 
     public synchronized EventConsumer start() {

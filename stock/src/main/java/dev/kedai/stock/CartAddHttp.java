@@ -39,7 +39,7 @@ import static dev.kedai.platform.http.Field.field;
  * before the deadline is not applied twice. Deadlines: {@code peers.product.deadline},
  * {@code peers.cartorder.deadline}.
  */
-public final class CartHttp implements HttpService {
+public final class CartAddHttp implements HttpService {
 
     static final int MAX_LINE = 99;
     private static final Fields ADD = Fields.of(field("product_id").uuid().required(),
@@ -51,10 +51,10 @@ public final class CartHttp implements HttpService {
     private final StockStore levels;
     private final ProductClient products;
     private final CartClient carts;
-    private final CartCommands commands;
+    private final CartCommandSender commands;
     private final String currency;
 
-    CartHttp(StockStore levels, ProductClient products, CartClient carts, CartCommands commands, String currency) {
+    CartAddHttp(StockStore levels, ProductClient products, CartClient carts, CartCommandSender commands, String currency) {
         this.levels = levels;
         this.products = products;
         this.carts = carts;

@@ -20,14 +20,14 @@ import io.grpc.Channel;
  * Reserve goes through the circuit breaker; Release is best effort in the background, because a
  * reservation that is not released expires anyway (stock's sweeper).
  */
-final class StockReservations {
+final class StockClient {
 
-    private static final System.Logger LOG = System.getLogger(StockReservations.class.getName());
+    private static final System.Logger LOG = System.getLogger(StockClient.class.getName());
 
     private final StockServiceBlockingStub stub;
     private final PeerBreaker breaker;
 
-    StockReservations(Channel channel, PeerBreaker breaker) {
+    StockClient(Channel channel, PeerBreaker breaker) {
         this.stub = StockServiceGrpc.newBlockingStub(channel);
         this.breaker = breaker;
     }

@@ -13,14 +13,14 @@ import dev.kedai.proto.product.v1.ProductServiceGrpc.ProductServiceBlockingStub;
 import io.grpc.Channel;
 
 /** Current names and prices from the product service (gRPC {@code GetProducts}), behind a circuit breaker. */
-final class Catalog {
+final class ProductClient {
 
     private final ProductServiceBlockingStub stub;
     private final PeerBreaker breaker;
     private final String currency;
 
     /** @param currency what a price without a currency is in ({@code money.default-currency}) */
-    Catalog(Channel channel, PeerBreaker breaker, String currency) {
+    ProductClient(Channel channel, PeerBreaker breaker, String currency) {
         this.stub = ProductServiceGrpc.newBlockingStub(channel);
         this.breaker = breaker;
         this.currency = currency;

@@ -17,9 +17,9 @@ import io.helidon.dbclient.DbTransaction;
  * {@code ce_id}, and {@code cart_operations} skips an {@code operation_id} that was already
  * applied, whether by an earlier command or by the gRPC call that stock thought had failed.
  */
-final class CartCommands implements EventHandler {
+final class CartCommandHandler implements EventHandler {
 
-    private static final System.Logger LOG = System.getLogger(CartCommands.class.getName());
+    private static final System.Logger LOG = System.getLogger(CartCommandHandler.class.getName());
 
     @Override
     public void handle(DbTransaction tx, ConsumedEvent event) {

@@ -9,12 +9,12 @@ import io.grpc.Channel;
 import io.grpc.Status;
 
 /** Delivery addresses of the user service (gRPC {@code GetAddress}), behind a circuit breaker. */
-final class Addresses {
+final class UserClient {
 
     private final UserServiceBlockingStub stub;
     private final PeerBreaker breaker;
 
-    Addresses(Channel channel, PeerBreaker breaker) {
+    UserClient(Channel channel, PeerBreaker breaker) {
         this.stub = UserServiceGrpc.newBlockingStub(channel);
         this.breaker = breaker;
     }

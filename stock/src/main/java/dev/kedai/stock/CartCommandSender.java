@@ -14,13 +14,13 @@ import dev.kedai.proto.cartorder.v1.AddToCart;
  * (key = user id, so one user's adds stay in order), written through the outbox so an accepted
  * command is never lost. cartorder applies it once per operation id.
  */
-final class CartCommands {
+final class CartCommandSender {
 
     private final Transactions transactions;
     private final OutboxRelay relay;
     private final Outbox outbox = new Outbox("kedai-stock");
 
-    CartCommands(Transactions transactions, OutboxRelay relay) {
+    CartCommandSender(Transactions transactions, OutboxRelay relay) {
         this.transactions = transactions;
         this.relay = relay;
     }
