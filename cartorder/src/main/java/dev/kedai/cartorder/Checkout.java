@@ -1,6 +1,5 @@
 package dev.kedai.cartorder;
 
-import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -8,13 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectReader;
 import dev.kedai.platform.db.Transactions;
-import dev.kedai.platform.http.Fields;
-import dev.kedai.platform.http.Json;
 import dev.kedai.platform.http.Problem;
 import dev.kedai.platform.http.ProblemException;
 import dev.kedai.platform.money.Money;
@@ -22,15 +15,13 @@ import dev.kedai.platform.security.Caller;
 import io.helidon.dbclient.DbClient;
 import io.helidon.faulttolerance.CircuitBreakerOpenException;
 
-import static dev.kedai.platform.http.Field.field;
-
 /**
- * {@code POST /order}, the checkout saga:
+ * {@code POST /order}, the checkout saga, for a request {@link OrderHttp} has read and validated:
  * <ol>
  * <li>claim the (user, Idempotency-Key) — a replay answers with the order already made, a
  *     request still running is waited for (up to {@code checkout.in-flight-wait}) then 409, another
  *     body is 422;</li>
- * <li>validate the body and the address (user gRPC), read the cart, snapshot names and prices
+ * <li>check the address (user gRPC), read the cart, snapshot names and prices
  *     (product gRPC) — an unavailable product is 409;</li>
  * <li>reserve every line with stock (gRPC, all or none, under the order id, for the order's TTL
  *     plus a grace) — a shortage is 409 naming the short lines;</li>
@@ -44,15 +35,19 @@ import static dev.kedai.platform.http.Field.field;
  */
 final class Checkout {
 
-    private static final Fields BODY = Fields.of(field("address_id").uuid());
-    private static final ObjectReader STRICT = Json.mapper().readerFor(JsonNode.class)
-            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     private static final Duration POLL = Duration.ofMillis(50);
 
     /** Test seam: runs after stock reserved and before the order is stored (a crash there). */
     interface AfterReserve {
         void run(String orderId);
+    }
+
+    /**
+     * What the client asked for: {@code POST /order}'s body.
+     *
+     * @param addressId the delivery address (a UUID in lower case), or null for none
+     */
+    record Request(String addressId) {
     }
 
     /** The order and whether it was made by an earlier request with the same key. */
@@ -100,24 +95,22 @@ final class Checkout {
     }
 
     /**
-     * @param key  the Idempotency-Key, already checked for presence and shape
-     * @param body the raw body (may be empty, meaning {@code {}})
+     * @param key      the Idempotency-Key, already checked for presence and shape
+     * @param bodyHash the fingerprint of the body ({@link RequestHash}): the same key with another is 422
      */
-    Placed place(Caller caller, String key, byte[] body, boolean jsonContentType) {
+    Placed place(Caller caller, String key, String bodyHash, Request request) {
         String userId = caller.userId();
-        String hash = RequestHash.of(body);
         Instant giveUp = clock.instant().plus(inFlightWait);
         while (true) {
-            IdempotencyKeys.Claim claim = keys.claim(userId, key, hash);
+            IdempotencyKeys.Claim claim = keys.claim(userId, key, bodyHash);
             switch (claim) {
-                case IdempotencyKeys.Mismatch m ->
-                        throw ProblemException.unprocessable("this Idempotency-Key was used with another body");
+                case IdempotencyKeys.Mismatch m -> throw reusedKey();
                 case IdempotencyKeys.Replay r -> {
                     return new Placed(OrderStore.find(db.execute(), userId, r.orderId()).orElseThrow(), true);
                 }
                 case IdempotencyKeys.Claimed c -> {
                     try {
-                        return new Placed(run(userId, key, c.orderId(), parse(body, jsonContentType)), false);
+                        return new Placed(run(userId, key, c.orderId(), request), false);
                     } catch (RuntimeException e) {
                         keys.forget(userId, key, c.orderId());
                         throw e;
@@ -133,9 +126,22 @@ final class Checkout {
         }
     }
 
-    private Order run(String userId, String key, String orderId, JsonNode body) {
-        JsonNode valid = BODY.validate(body);
-        String addressId = valid.hasNonNull("address_id") ? valid.get("address_id").asText().toLowerCase() : null;
+    /**
+     * 422 when the key was used with another body: a request that does not even validate is refused
+     * for its key first, as a valid one would be (the client reused a key by mistake).
+     */
+    void refuseReusedKey(Caller caller, String key, String bodyHash) {
+        if (keys.usedWithOtherBody(caller.userId(), key, bodyHash)) {
+            throw reusedKey();
+        }
+    }
+
+    private static ProblemException reusedKey() {
+        return ProblemException.unprocessable("this Idempotency-Key was used with another body");
+    }
+
+    private Order run(String userId, String key, String orderId, Request request) {
+        String addressId = request.addressId();
         if (addressId != null && !users.belongsTo(userId, addressId)) {
             throw ProblemException.notFound("address " + addressId + " is not one of yours");
         }
@@ -216,21 +222,6 @@ final class Checkout {
             return;   // cannot tell: the reservation expires on its own
         }
         stock.releaseInBackground(orderId);
-    }
-
-    private static JsonNode parse(byte[] body, boolean jsonContentType) {
-        if (body.length == 0) {
-            return Json.mapper().createObjectNode();
-        }
-        if (!jsonContentType) {
-            throw new ProblemException(Problem.of(415, "Content-Type must be application/json"));
-        }
-        try {
-            JsonNode node = STRICT.readValue(body);
-            return node == null || node.isMissingNode() ? Json.mapper().createObjectNode() : node;
-        } catch (IOException e) {
-            throw ProblemException.badRequest("malformed JSON");
-        }
     }
 
     private static void pause() {

@@ -82,6 +82,13 @@ final class IdempotencyKeys {
         return db.execute().update(TAKE_OVER, leaseSeconds, userId, key) == 1 ? new Claimed(existing) : new InFlight();
     }
 
+    /** True when the key exists with another body (DONE or still running): such a request is 422. */
+    boolean usedWithOtherBody(String userId, String key, String requestHash) {
+        return db.execute().get(READ, userId, key)
+                .map(row -> !row.column("request_hash").getString().equals(requestHash))
+                .orElse(false);
+    }
+
     /** Marks the checkout done, in the transaction that stores its order. */
     static void done(DbTransaction tx, String userId, String key, String orderId) {
         if (tx.update(DONE, userId, key, orderId) != 1) {

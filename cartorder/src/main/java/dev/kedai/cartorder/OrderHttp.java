@@ -1,13 +1,15 @@
 package dev.kedai.cartorder;
 
+import java.util.Locale;
+
 import dev.kedai.platform.http.Fields;
 import dev.kedai.platform.http.Json;
+import dev.kedai.platform.http.JsonBody;
 import dev.kedai.platform.http.PageRequest;
 import dev.kedai.platform.http.ProblemException;
 import dev.kedai.platform.http.UuidParam;
 import dev.kedai.platform.security.Authentication;
 import dev.kedai.platform.security.Caller;
-import io.helidon.common.media.type.MediaTypes;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderName;
 import io.helidon.http.Status;
@@ -24,6 +26,7 @@ public final class OrderHttp implements HttpService {
     static final HeaderName IDEMPOTENCY_KEY = HeaderNames.create("Idempotency-Key");
     static final HeaderName REPLAYED = HeaderNames.create("Idempotent-Replayed");
 
+    private static final Fields CHECKOUT = Fields.of(field("address_id").uuid());
     private static final Fields PAY = Fields.of(field("order_id").uuid().required(),
                                                 field("payment_token").pattern("tok_[A-Za-z0-9_]{1,60}",
                                                                                "a payment token (tok_...)").required());
@@ -74,9 +77,17 @@ public final class OrderHttp implements HttpService {
             throw ProblemException.invalid("Idempotency-Key", "must be 1 to 64 visible ASCII characters");
         }
         byte[] body = req.content().hasEntity() ? req.content().as(byte[].class) : new byte[0];
-        boolean json = req.headers().contentType().map(ct -> ct.mediaType().equals(MediaTypes.APPLICATION_JSON))
-                .orElse(false);
-        Checkout.Placed placed = checkout.place(caller, key, body, json);
+        String bodyHash = RequestHash.of(body);
+        Checkout.Request order;
+        try {
+            // no body is {}: every field is optional
+            order = CHECKOUT.read(JsonBody.readOptional(req, body), Checkout.Request.class);
+        } catch (ProblemException invalid) {
+            checkout.refuseReusedKey(caller, key, bodyHash);
+            throw invalid;
+        }
+        String addressId = order.addressId() == null ? null : order.addressId().toLowerCase(Locale.ROOT);
+        Checkout.Placed placed = checkout.place(caller, key, bodyHash, new Checkout.Request(addressId));
         if (placed.replayed()) {
             res.header(REPLAYED, "true");
         }

@@ -79,6 +79,11 @@ public final class Fields {
 
     /** Reads the request body ({@link JsonBody#read}), validates it and maps it to {@code type} (snake_case). */
     public <T> T read(ServerRequest req, Class<T> type) {
-        return JsonBody.map(validate(JsonBody.read(req)), type);
+        return read(JsonBody.read(req), type);
+    }
+
+    /** Validates a body already read and maps it to {@code type} (snake_case). */
+    public <T> T read(JsonNode body, Class<T> type) {
+        return JsonBody.map(validate(body), type);
     }
 }

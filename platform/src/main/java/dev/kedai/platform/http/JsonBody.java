@@ -39,12 +39,36 @@ public final class JsonBody {
             }
             return node;
         } catch (JsonProcessingException e) {
-            var where = e.getLocation();
-            throw ProblemException.badRequest(where == null ? "malformed JSON"
-                    : "malformed JSON at line " + where.getLineNr() + ", column " + where.getColumnNr());
+            throw malformed(e);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * As {@link #read}, for a route whose every field is optional: no body (or only white space)
+     * is {@code {}} and needs no Content-Type. Takes the bytes the caller already read (e.g. to
+     * fingerprint them for an Idempotency-Key).
+     */
+    public static JsonNode readOptional(ServerRequest req, byte[] body) {
+        if (body.length == 0) {
+            return Json.mapper().createObjectNode();
+        }
+        requireJson(req);
+        try {
+            JsonNode node = READER.readValue(body);
+            return node == null || node.isMissingNode() ? Json.mapper().createObjectNode() : node;
+        } catch (JsonProcessingException e) {
+            throw malformed(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static ProblemException malformed(JsonProcessingException e) {
+        var where = e.getLocation();
+        return ProblemException.badRequest(where == null ? "malformed JSON"
+                : "malformed JSON at line " + where.getLineNr() + ", column " + where.getColumnNr());
     }
 
     /** Maps a validated tree to a record or class (snake_case names). */
