@@ -9,6 +9,7 @@ import java.util.UUID;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kedai.infra.DbAccount;
 import dev.kedai.infra.TestInfra;
+import dev.kedai.platform.grpc.DefaultDeadline;
 import dev.kedai.platform.grpc.GrpcChannels;
 import dev.kedai.platform.security.TestTokens;
 import dev.kedai.platform.server.KedaiServer;
@@ -16,6 +17,7 @@ import dev.kedai.platform.testing.TestHttp;
 import dev.kedai.platform.testing.TestServiceConfig;
 import dev.kedai.proto.product.v1.GetProductsRequest;
 import dev.kedai.proto.product.v1.ProductServiceGrpc;
+import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -125,7 +127,7 @@ class ProductServiceTest {
     void grpcGetProductsIncludesDeletedLeavesUnknownOut() {
         ManagedChannel channel = GrpcChannels.open("127.0.0.1:" + server.grpcPort().orElseThrow());
         try {
-            var stub = ProductServiceGrpc.newBlockingStub(GrpcChannels.withDefaultDeadline(channel, Duration.ofSeconds(5)));
+            var stub = ProductServiceGrpc.newBlockingStub(ClientInterceptors.intercept(channel, new DefaultDeadline(Duration.ofSeconds(5))));
             var products = stub.getProducts(GetProductsRequest.newBuilder()
                     .addProductIds(KOPI).addProductIds(GONE).addProductIds(UUID.randomUUID().toString()).build());
             assertThat(products.getProductsList()).extracting(p -> p.getProductId()).containsExactly(KOPI, GONE);

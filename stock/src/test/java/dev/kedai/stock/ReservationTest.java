@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.kedai.contracts.Topics;
 import dev.kedai.infra.DbAccount;
 import dev.kedai.infra.TestInfra;
+import dev.kedai.platform.grpc.DefaultDeadline;
 import dev.kedai.platform.grpc.GrpcChannels;
 import dev.kedai.platform.security.TestTokens;
 import dev.kedai.platform.server.KedaiServer;
@@ -32,6 +33,7 @@ import dev.kedai.proto.stock.v1.ReservationExpired;
 import dev.kedai.proto.stock.v1.ReserveRequest;
 import dev.kedai.proto.stock.v1.ReserveResponse;
 import dev.kedai.proto.stock.v1.StockServiceGrpc;
+import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -66,7 +68,7 @@ class ReservationTest {
         server = Main.start(TestServiceConfig.of(db, tokens, Map.of("stock.reservation.sweep-interval", "PT0.2S")));
         http = new TestHttp(server.port());
         channel = GrpcChannels.open("127.0.0.1:" + server.grpcPort().orElseThrow());
-        stock = StockServiceGrpc.newBlockingStub(GrpcChannels.withDefaultDeadline(channel, Duration.ofSeconds(10)));
+        stock = StockServiceGrpc.newBlockingStub(ClientInterceptors.intercept(channel, new DefaultDeadline(Duration.ofSeconds(10))));
         admin = "Bearer " + tokens.mint("admin-1", "admin");
     }
 

@@ -7,6 +7,7 @@ import java.util.UUID;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kedai.infra.DbAccount;
 import dev.kedai.infra.TestInfra;
+import dev.kedai.platform.grpc.DefaultDeadline;
 import dev.kedai.platform.grpc.GrpcChannels;
 import dev.kedai.platform.security.TestTokens;
 import dev.kedai.platform.server.KedaiServer;
@@ -16,6 +17,7 @@ import dev.kedai.proto.stock.v1.GetLevelsRequest;
 import dev.kedai.proto.stock.v1.GetLevelsResponse;
 import dev.kedai.proto.stock.v1.ReleaseRequest;
 import dev.kedai.proto.stock.v1.StockServiceGrpc;
+import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -115,7 +117,7 @@ class StockServiceTest {
     void grpcGetLevelsReadsTheDatabase() throws Exception {
         ManagedChannel channel = GrpcChannels.open("127.0.0.1:" + server.grpcPort().orElseThrow());
         try {
-            var stub = StockServiceGrpc.newBlockingStub(GrpcChannels.withDefaultDeadline(channel, java.time.Duration.ofSeconds(5)));
+            var stub = StockServiceGrpc.newBlockingStub(ClientInterceptors.intercept(channel, new DefaultDeadline(java.time.Duration.ofSeconds(5))));
             GetLevelsResponse levels = stub.getLevels(GetLevelsRequest.newBuilder()
                     .addProductIds(A).addProductIds(UUID.randomUUID().toString()).build());
             assertThat(levels.getLevelsList()).singleElement().satisfies(l -> {

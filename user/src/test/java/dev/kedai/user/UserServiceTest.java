@@ -28,6 +28,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.awaitility.Awaitility;
 import dev.kedai.infra.TestInfra;
+import dev.kedai.platform.grpc.DefaultDeadline;
 import dev.kedai.platform.grpc.GrpcChannels;
 import dev.kedai.platform.security.TestTokens;
 import dev.kedai.platform.server.KedaiServer;
@@ -35,6 +36,7 @@ import dev.kedai.platform.testing.TestHttp;
 import dev.kedai.platform.testing.TestServiceConfig;
 import dev.kedai.proto.user.v1.GetUserRequest;
 import dev.kedai.proto.user.v1.UserServiceGrpc;
+import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -120,7 +122,7 @@ class UserServiceTest {
     void grpcGetUser() {
         ManagedChannel channel = GrpcChannels.open("127.0.0.1:" + server.grpcPort().orElseThrow());
         try {
-            var stub = UserServiceGrpc.newBlockingStub(GrpcChannels.withDefaultDeadline(channel, Duration.ofSeconds(5)));
+            var stub = UserServiceGrpc.newBlockingStub(ClientInterceptors.intercept(channel, new DefaultDeadline(Duration.ofSeconds(5))));
             var user = stub.getUser(GetUserRequest.newBuilder().setUserId(BUDI).build());
             assertThat(user.getName()).isEqualTo("Budi");
             assertThat(user.getPhone()).isEmpty();

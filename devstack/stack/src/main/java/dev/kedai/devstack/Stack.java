@@ -150,11 +150,6 @@ public final class Stack implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + ports(service).admin());
     }
 
-    /** {@code 127.0.0.1:<grpc port>}, a grpc-java target. */
-    public String grpcTarget(KedaiService service) {
-        return "127.0.0.1:" + ports(service).grpc();
-    }
-
     public List<ServiceProcess> processes() {
         synchronized (processes) {
             return List.copyOf(processes);

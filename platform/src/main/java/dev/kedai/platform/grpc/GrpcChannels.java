@@ -78,11 +78,6 @@ public final class GrpcChannels implements AutoCloseable {
                 .build();
     }
 
-    /** A channel to {@code target} that puts {@code deadline} on calls without one; the caller closes the returned managed channel. */
-    public static Channel withDefaultDeadline(ManagedChannel channel, Duration deadline) {
-        return ClientInterceptors.intercept(channel, new DefaultDeadline(deadline));
-    }
-
     private ManagedChannel managed(String peer) {
         // connects on the first call, not here: peers start in any order, and a channel that tried
         // too early would answer UNAVAILABLE for its whole reconnect back-off

@@ -1,9 +1,6 @@
 package dev.kedai.platform.http;
 
-import java.util.Arrays;
-import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -103,13 +100,6 @@ public final class Field {
                 ? null : "must be an e-mail address");
     }
 
-    /** One of the given strings. */
-    public Field oneOf(String... values) {
-        Set<String> allowed = Set.of(values);
-        List<String> listed = Arrays.asList(values);
-        return and(v -> v.isTextual() && allowed.contains(v.asText()) ? null : "must be one of " + listed);
-    }
-
     /** A whole number within {@code [min, max]} (1.0 and "1" are not whole numbers here). */
     public Field integer(long min, long max) {
         return and(v -> {
@@ -121,11 +111,6 @@ public final class Field {
                     : max == Long.MAX_VALUE ? "must be ≥ " + min
                     : "must be between " + min + " and " + max;
         });
-    }
-
-    /** {@code true} or {@code false}. */
-    public Field bool() {
-        return and(v -> v.isBoolean() ? null : "must be true or false");
     }
 
     /** A JSON object (its content is the handler's business, e.g. product attributes). */

@@ -50,10 +50,6 @@ public final class RouteTemplates {
         req.context().register(new Holder());
     }
 
-    static String templateOrNull(ServerRequest req) {
-        return req.context().get(Holder.class).map(h -> h.template).orElse(null);
-    }
-
     private static final class Holder {
         private volatile String template;
     }

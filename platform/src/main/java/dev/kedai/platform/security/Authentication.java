@@ -97,11 +97,6 @@ public final class Authentication implements Filter {
                 .orElseThrow(() -> new UnauthorizedException("missing bearer token"));
     }
 
-    /** The caller, if the request carried a valid token. */
-    public static Optional<Caller> optionalCaller(ServerRequest req) {
-        return req.context().get(Caller.class);
-    }
-
     /** The caller if it has {@code role}: 401 when anonymous, 403 when the role is missing. */
     public static Caller requireRole(ServerRequest req, String role) {
         Caller caller = caller(req);

@@ -17,7 +17,6 @@ import dev.kedai.platform.observe.RequestId;
 import dev.kedai.platform.observe.RouteTemplates;
 import dev.kedai.platform.observe.ServiceName;
 import io.grpc.BindableService;
-import io.grpc.ServerInterceptor;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.helidon.config.Config;
@@ -257,11 +256,10 @@ public final class KedaiServer implements AutoCloseable {
     }
 
     private static GrpcServer buildGrpcServer(Builder b) {
-        GrpcServer.Builder grpc = GrpcServer.builder(b.config.get("grpc.port").asInt().orElse(0))
+        return GrpcServer.builder(b.config.get("grpc.port").asInt().orElse(0))
                 .addServices(b.grpcServices)
-                .shutdownGrace(b.config.get("grpc.shutdown-grace").as(Duration.class).orElse(Duration.ofSeconds(5)));
-        b.grpcInterceptors.forEach(grpc::addInterceptor);
-        return grpc.build();
+                .shutdownGrace(b.config.get("grpc.shutdown-grace").as(Duration.class).orElse(Duration.ofSeconds(5)))
+                .build();
     }
 
     private static WebServer buildWebServer(Builder b) {
@@ -313,7 +311,6 @@ public final class KedaiServer implements AutoCloseable {
         private final List<HealthCheck> liveness = new ArrayList<>();
         private final List<HealthCheck> startup = new ArrayList<>();
         private final List<BindableService> grpcServices = new ArrayList<>();
-        private final List<ServerInterceptor> grpcInterceptors = new ArrayList<>();
         private final List<AutoCloseable> closers = new ArrayList<>();
         private final Draining draining = new Draining();
 
@@ -359,12 +356,6 @@ public final class KedaiServer implements AutoCloseable {
         /** gRPC services, served on {@code grpc.port}. */
         public Builder grpc(BindableService... services) {
             grpcServices.addAll(List.of(services));
-            return this;
-        }
-
-        /** Server interceptors applied to the gRPC services (e.g. token verification). */
-        public Builder grpcInterceptor(ServerInterceptor interceptor) {
-            grpcInterceptors.add(interceptor);
             return this;
         }
 

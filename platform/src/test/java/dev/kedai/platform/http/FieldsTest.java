@@ -17,9 +17,7 @@ class FieldsTest {
             field("name").string(1, 100).required(),
             field("phone").pattern("\\+?[0-9 ]{6,20}", "a phone number"),
             field("category").pattern("[a-z0-9-]{1,40}", "a slug").optional(),
-            field("active").bool(),
-            field("attributes").object(),
-            field("kind").oneOf("a", "b"));
+            field("attributes").object());
 
     private static JsonNode json(String text) throws Exception {
         return Json.mapper().readTree(text);
@@ -28,17 +26,17 @@ class FieldsTest {
     @Test
     void validBodyHasNoErrors() throws Exception {
         assertThat(REGISTER.errors(json("""
-                {"email":"a@b.co","password":"12345678","name":"Ana","phone":null,"active":true,
-                 "attributes":{"x":1},"kind":"a"}"""))).isEmpty();
+                {"email":"a@b.co","password":"12345678","name":"Ana","phone":null,
+                 "attributes":{"x":1}}"""))).isEmpty();
     }
 
     @Test
     void collectsEveryProblemInDeclarationOrderThenUnknownFields() throws Exception {
         List<FieldError> errors = REGISTER.errors(json("""
                 {"role":"admin","email":"nope","password":"short","phone":"x","category":"Not A Slug",
-                 "active":"yes","attributes":[],"kind":"c","user_id":"u"}"""));
+                 "attributes":[],"user_id":"u"}"""));
         assertThat(errors).extracting(FieldError::field).containsExactly(
-                "email", "password", "name", "phone", "category", "active", "attributes", "kind", "role", "user_id");
+                "email", "password", "name", "phone", "category", "attributes", "role", "user_id");
         assertThat(errors).contains(new FieldError("name", "is required"), new FieldError("role", "is not a known field"),
                 new FieldError("password", "must be 8 to 128 characters long"));
     }
