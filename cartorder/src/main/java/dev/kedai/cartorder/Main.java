@@ -11,8 +11,11 @@ import dev.kedai.platform.server.Backbone;
 import dev.kedai.platform.server.KedaiConfig;
 import dev.kedai.platform.server.KedaiServer;
 import dev.kedai.proto.cartorder.v1.AddToCart;
+import dev.kedai.proto.product.v1.ProductServiceGrpc;
 import dev.kedai.proto.stock.v1.ReservationCommitted;
 import dev.kedai.proto.stock.v1.ReservationExpired;
+import dev.kedai.proto.stock.v1.StockServiceGrpc;
+import dev.kedai.proto.user.v1.UserServiceGrpc;
 import io.helidon.config.Config;
 import io.helidon.dbclient.DbClient;
 
@@ -44,9 +47,9 @@ public final class Main {
         GrpcChannels peers = GrpcChannels.create(config);
 
         String currency = Money.defaultCurrency(config);
-        ProductClient products = new ProductClient(peers.channel("product"), peers.breaker("product"), currency);
-        StockClient stock = new StockClient(peers.channel("stock"), peers.breaker("stock"));
-        UserClient users = new UserClient(peers.channel("user"), peers.breaker("user"));
+        ProductClient products = new ProductClient(peers.peer("product", ProductServiceGrpc::newBlockingStub), currency);
+        StockClient stock = new StockClient(peers.peer("stock", StockServiceGrpc::newBlockingStub));
+        UserClient users = new UserClient(peers.peer("user", UserServiceGrpc::newBlockingStub));
         OrderEvents events = new OrderEvents(clock);
         Carts carts = new Carts(new CartStore(db, base.transactions()), products, currency);
         Checkout.CheckoutSettings settings = Checkout.CheckoutSettings.from(config);

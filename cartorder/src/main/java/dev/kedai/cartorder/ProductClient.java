@@ -4,25 +4,21 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 
-import dev.kedai.platform.grpc.PeerBreaker;
+import dev.kedai.platform.grpc.Peer;
 import dev.kedai.platform.money.Money;
 import dev.kedai.proto.product.v1.GetProductsRequest;
 import dev.kedai.proto.product.v1.Product;
-import dev.kedai.proto.product.v1.ProductServiceGrpc;
 import dev.kedai.proto.product.v1.ProductServiceGrpc.ProductServiceBlockingStub;
-import io.grpc.Channel;
 
 /** Current names and prices from the product service (gRPC {@code GetProducts}), behind a circuit breaker. */
 final class ProductClient {
 
-    private final ProductServiceBlockingStub stub;
-    private final PeerBreaker breaker;
+    private final Peer<ProductServiceBlockingStub> product;
     private final String currency;
 
     /** @param currency what a price without a currency is in ({@code money.default-currency}) */
-    ProductClient(Channel channel, PeerBreaker breaker, String currency) {
-        this.stub = ProductServiceGrpc.newBlockingStub(channel);
-        this.breaker = breaker;
+    ProductClient(Peer<ProductServiceBlockingStub> product, String currency) {
+        this.product = product;
         this.currency = currency;
     }
 
@@ -31,7 +27,7 @@ final class ProductClient {
         if (ids.isEmpty()) {
             return Map.of();
         }
-        var answer = breaker.call(() -> stub.getProducts(GetProductsRequest.newBuilder().addAllProductIds(ids).build()));
+        var answer = product.call(stub -> stub.getProducts(GetProductsRequest.newBuilder().addAllProductIds(ids).build()));
         Map<String, ProductSnapshot> byId = new HashMap<>();
         for (Product p : answer.getProductsList()) {
             byId.put(p.getProductId(), new ProductSnapshot(p.getProductId(), p.getName(),

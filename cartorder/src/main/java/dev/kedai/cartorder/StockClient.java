@@ -5,15 +5,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
-import dev.kedai.platform.grpc.PeerBreaker;
+import dev.kedai.platform.grpc.Peer;
 import dev.kedai.platform.proto.ProtoTime;
 import dev.kedai.proto.stock.v1.Line;
 import dev.kedai.proto.stock.v1.ReleaseRequest;
 import dev.kedai.proto.stock.v1.ReserveRequest;
 import dev.kedai.proto.stock.v1.ReserveResponse;
-import dev.kedai.proto.stock.v1.StockServiceGrpc;
 import dev.kedai.proto.stock.v1.StockServiceGrpc.StockServiceBlockingStub;
-import io.grpc.Channel;
 
 /**
  * Reservations of the stock service (gRPC {@code Reserve}/{@code Release}, idempotent by order id).
@@ -24,12 +22,10 @@ final class StockClient {
 
     private static final System.Logger LOG = System.getLogger(StockClient.class.getName());
 
-    private final StockServiceBlockingStub stub;
-    private final PeerBreaker breaker;
+    private final Peer<StockServiceBlockingStub> stock;
 
-    StockClient(Channel channel, PeerBreaker breaker) {
-        this.stub = StockServiceGrpc.newBlockingStub(channel);
-        this.breaker = breaker;
+    StockClient(Peer<StockServiceBlockingStub> stock) {
+        this.stock = stock;
     }
 
     /** A line to reserve. */
@@ -50,7 +46,7 @@ final class StockClient {
                 .setOrderId(orderId)
                 .setTtlSeconds((int) Math.max(1, ttl.toSeconds()));
         lines.forEach(l -> request.addLines(Line.newBuilder().setProductId(l.productId()).setQuantity(l.quantity())));
-        ReserveResponse answer = breaker.call(() -> stub.reserve(request.build()));
+        ReserveResponse answer = stock.call(stub -> stub.reserve(request.build()));
         List<Shortage> shortages = answer.getShortagesList().stream()
                 .map(s -> new Shortage(s.getProductId(), s.getRequested(), s.getAvailable()))
                 .toList();
@@ -62,7 +58,7 @@ final class StockClient {
     void releaseInBackground(String orderId) {
         Thread.ofVirtual().name("release-" + orderId).start(() -> {
             try {
-                stub.release(ReleaseRequest.newBuilder().setOrderId(orderId).build());
+                stock.stub().release(ReleaseRequest.newBuilder().setOrderId(orderId).build());
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "releasing the reservation of order " + orderId
                         + " failed; it is released when it expires", e);

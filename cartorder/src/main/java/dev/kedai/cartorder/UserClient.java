@@ -1,29 +1,25 @@
 package dev.kedai.cartorder;
 
-import dev.kedai.platform.grpc.PeerBreaker;
+import dev.kedai.platform.grpc.Peer;
 import dev.kedai.platform.grpc.PeerRejection;
 import dev.kedai.proto.user.v1.GetAddressRequest;
-import dev.kedai.proto.user.v1.UserServiceGrpc;
 import dev.kedai.proto.user.v1.UserServiceGrpc.UserServiceBlockingStub;
-import io.grpc.Channel;
 import io.grpc.Status;
 
 /** Delivery addresses of the user service (gRPC {@code GetAddress}), behind a circuit breaker. */
 final class UserClient {
 
-    private final UserServiceBlockingStub stub;
-    private final PeerBreaker breaker;
+    private final Peer<UserServiceBlockingStub> user;
 
-    UserClient(Channel channel, PeerBreaker breaker) {
-        this.stub = UserServiceGrpc.newBlockingStub(channel);
-        this.breaker = breaker;
+    UserClient(Peer<UserServiceBlockingStub> user) {
+        this.user = user;
     }
 
     /** Whether {@code addressId} is one of the user's addresses (another user's is the same as none). */
     boolean belongsTo(String userId, String addressId) {
         try {
-            breaker.call(() -> stub.getAddress(GetAddressRequest.newBuilder()
-                                                       .setUserId(userId).setAddressId(addressId).build()));
+            user.call(stub -> stub.getAddress(GetAddressRequest.newBuilder()
+                                                      .setUserId(userId).setAddressId(addressId).build()));
             return true;
         } catch (PeerRejection e) {
             if (e.code() == Status.Code.NOT_FOUND) {

@@ -1,14 +1,11 @@
 package dev.kedai.product;
 
-import java.util.LinkedHashSet;
-import java.util.Locale;
 import java.util.Set;
 
-import dev.kedai.platform.http.UuidParam;
+import dev.kedai.platform.grpc.GrpcArguments;
 import dev.kedai.proto.product.v1.GetProductsRequest;
 import dev.kedai.proto.product.v1.GetProductsResponse;
 import dev.kedai.proto.product.v1.ProductServiceGrpc;
-import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 
 /** {@code kedai.product.v1.ProductService}: batch reads for cart and checkout. */
@@ -25,16 +22,7 @@ public final class ProductGrpc extends ProductServiceGrpc.ProductServiceImplBase
     /** Unknown ids are left out; deleted products come back with active = false. */
     @Override
     public void getProducts(GetProductsRequest request, StreamObserver<GetProductsResponse> response) {
-        if (request.getProductIdsCount() > MAX_IDS) {
-            throw Status.INVALID_ARGUMENT.withDescription("at most " + MAX_IDS + " product ids").asRuntimeException();
-        }
-        Set<String> ids = new LinkedHashSet<>();
-        for (String id : request.getProductIdsList()) {
-            if (!UuidParam.isValid(id)) {
-                throw Status.INVALID_ARGUMENT.withDescription("not a UUID: " + id).asRuntimeException();
-            }
-            ids.add(id.toLowerCase(Locale.ROOT));
-        }
+        Set<String> ids = GrpcArguments.uuids(request.getProductIdsList(), MAX_IDS, "product ids");
         GetProductsResponse.Builder answer = GetProductsResponse.newBuilder();
         store.byIds(ids).forEach(p -> answer.addProducts(dev.kedai.proto.product.v1.Product.newBuilder()
                 .setProductId(p.productId())

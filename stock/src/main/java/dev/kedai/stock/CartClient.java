@@ -1,11 +1,10 @@
 package dev.kedai.stock;
 
+import dev.kedai.platform.grpc.Peer;
 import dev.kedai.platform.grpc.PeerBreaker;
 import dev.kedai.proto.cartorder.v1.AddItemRequest;
 import dev.kedai.proto.cartorder.v1.Cart;
-import dev.kedai.proto.cartorder.v1.CartServiceGrpc;
 import dev.kedai.proto.cartorder.v1.CartServiceGrpc.CartServiceBlockingStub;
-import io.grpc.Channel;
 
 /**
  * Carts of the cartorder service (gRPC {@code AddItem}, idempotent by operation id), behind a
@@ -14,20 +13,18 @@ import io.grpc.Channel;
  */
 final class CartClient {
 
-    private final CartServiceBlockingStub stub;
-    private final PeerBreaker breaker;
+    private final Peer<CartServiceBlockingStub> cartorder;
 
-    CartClient(Channel channel, PeerBreaker breaker) {
-        this.stub = CartServiceGrpc.newBlockingStub(channel);
-        this.breaker = breaker;
+    CartClient(Peer<CartServiceBlockingStub> cartorder) {
+        this.cartorder = cartorder;
     }
 
     /** Adds to the user's cart; cartorder's refusals come out as {@code PeerRejection}. */
     Cart add(String operationId, String userId, String productId, int quantity, int maxLineQuantity) {
-        return breaker.call(() -> stub.addItem(AddItemRequest.newBuilder()
-                                                       .setOperationId(operationId).setUserId(userId)
-                                                       .setProductId(productId).setQuantity(quantity)
-                                                       .setMaxLineQuantity(maxLineQuantity)
-                                                       .build()));
+        return cartorder.call(stub -> stub.addItem(AddItemRequest.newBuilder()
+                                                           .setOperationId(operationId).setUserId(userId)
+                                                           .setProductId(productId).setQuantity(quantity)
+                                                           .setMaxLineQuantity(maxLineQuantity)
+                                                           .build()));
     }
 }

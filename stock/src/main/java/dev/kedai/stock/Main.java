@@ -8,6 +8,8 @@ import dev.kedai.platform.money.Money;
 import dev.kedai.platform.server.Backbone;
 import dev.kedai.platform.server.KedaiConfig;
 import dev.kedai.platform.server.KedaiServer;
+import dev.kedai.proto.cartorder.v1.CartServiceGrpc;
+import dev.kedai.proto.product.v1.ProductServiceGrpc;
 import io.helidon.config.Config;
 
 /** The stock service: on-hand levels and reservations (Service A of the original design). */
@@ -39,8 +41,8 @@ public final class Main {
         EventConsumer consumer = StockConsumer.start(base.db(), config, warehouse, reservations);
         GrpcChannels peers = GrpcChannels.create(config);
         CartAddHttp cartAdd = new CartAddHttp(store,
-                new ProductClient(peers.channel("product"), peers.breaker("product")),
-                new CartClient(peers.channel("cartorder"), peers.breaker("cartorder")),
+                new ProductClient(peers.peer("product", ProductServiceGrpc::newBlockingStub)),
+                new CartClient(peers.peer("cartorder", CartServiceGrpc::newBlockingStub)),
                 new CartCommandSender(base.transactions(), base.relay()),
                 Money.defaultCurrency(config));
         return base.server("stock")

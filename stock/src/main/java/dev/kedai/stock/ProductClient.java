@@ -2,26 +2,22 @@ package dev.kedai.stock;
 
 import java.util.Optional;
 
-import dev.kedai.platform.grpc.PeerBreaker;
+import dev.kedai.platform.grpc.Peer;
 import dev.kedai.platform.grpc.PeerRejection;
 import dev.kedai.platform.http.ProblemException;
 import dev.kedai.proto.product.v1.GetProductsRequest;
 import dev.kedai.proto.product.v1.Product;
-import dev.kedai.proto.product.v1.ProductServiceGrpc;
 import dev.kedai.proto.product.v1.ProductServiceGrpc.ProductServiceBlockingStub;
-import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 
 /** The product service as {@code /cart/add} asks it (gRPC {@code GetProducts}), behind a circuit breaker. */
 final class ProductClient {
 
-    private final ProductServiceBlockingStub stub;
-    private final PeerBreaker breaker;
+    private final Peer<ProductServiceBlockingStub> product;
 
-    ProductClient(Channel channel, PeerBreaker breaker) {
-        this.stub = ProductServiceGrpc.newBlockingStub(channel);
-        this.breaker = breaker;
+    ProductClient(Peer<ProductServiceBlockingStub> product) {
+        this.product = product;
     }
 
     /**
@@ -31,7 +27,7 @@ final class ProductClient {
      */
     Optional<Product> product(String productId) {
         try {
-            return breaker.call(() -> stub.getProducts(GetProductsRequest.newBuilder().addProductIds(productId).build()))
+            return product.call(stub -> stub.getProducts(GetProductsRequest.newBuilder().addProductIds(productId).build()))
                     .getProductsList().stream().filter(p -> p.getProductId().equals(productId)).findFirst();
         } catch (StatusRuntimeException e) {
             if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {

@@ -2,14 +2,12 @@ package dev.kedai.stock;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 
-import dev.kedai.platform.http.UuidParam;
+import dev.kedai.platform.grpc.GrpcArguments;
 import dev.kedai.platform.proto.ProtoTime;
 import dev.kedai.proto.stock.v1.CommitRequest;
 import dev.kedai.proto.stock.v1.CommitResponse;
@@ -21,8 +19,9 @@ import dev.kedai.proto.stock.v1.ReserveRequest;
 import dev.kedai.proto.stock.v1.ReserveResponse;
 import dev.kedai.proto.stock.v1.StockServiceGrpc;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+
+import static dev.kedai.platform.grpc.GrpcArguments.invalid;
 
 /**
  * {@code kedai.stock.v1.StockService}, called by cartorder at checkout, cancel and payment.
@@ -49,20 +48,18 @@ public final class StockGrpc extends StockServiceGrpc.StockServiceImplBase {
 
     @Override
     public void reserve(ReserveRequest request, StreamObserver<ReserveResponse> response) {
-        String orderId = orderId(request.getOrderId());
+        String orderId = GrpcArguments.uuid(request.getOrderId(), "order_id");
         if (request.getLinesCount() == 0 || request.getLinesCount() > MAX_LINES) {
             throw invalid("an order has 1 to " + MAX_LINES + " lines");
         }
         // one line per product: a repeated product adds up
         Map<String, Integer> quantities = new LinkedHashMap<>();
         for (var line : request.getLinesList()) {
-            if (!UuidParam.isValid(line.getProductId())) {
-                throw invalid("product_id is not a UUID: " + line.getProductId());
-            }
+            String productId = GrpcArguments.uuid(line.getProductId(), "product_id");
             if (line.getQuantity() < 1 || line.getQuantity() > MAX_QUANTITY) {
                 throw invalid("quantity must be 1 to " + MAX_QUANTITY + ", got " + line.getQuantity());
             }
-            quantities.merge(line.getProductId().toLowerCase(Locale.ROOT), line.getQuantity(), Integer::sum);
+            quantities.merge(productId, line.getQuantity(), Integer::sum);
         }
         if (quantities.values().stream().anyMatch(q -> q > MAX_QUANTITY)) {
             throw invalid("quantity of one product must be at most " + MAX_QUANTITY);
@@ -86,14 +83,14 @@ public final class StockGrpc extends StockServiceGrpc.StockServiceImplBase {
 
     @Override
     public void release(ReleaseRequest request, StreamObserver<ReleaseResponse> response) {
-        String orderId = orderId(request.getOrderId());
+        String orderId = GrpcArguments.uuid(request.getOrderId(), "order_id");
         response.onNext(ReleaseResponse.newBuilder().setReleased(refusals(() -> warehouse.release(orderId))).build());
         response.onCompleted();
     }
 
     @Override
     public void commit(CommitRequest request, StreamObserver<CommitResponse> response) {
-        String orderId = orderId(request.getOrderId());
+        String orderId = GrpcArguments.uuid(request.getOrderId(), "order_id");
         response.onNext(CommitResponse.newBuilder().setCommittedNow(refusals(() -> warehouse.commit(orderId))).build());
         response.onCompleted();
     }
@@ -101,16 +98,7 @@ public final class StockGrpc extends StockServiceGrpc.StockServiceImplBase {
     /** The levels of the products that exist; unknown ids are left out. */
     @Override
     public void getLevels(GetLevelsRequest request, StreamObserver<GetLevelsResponse> response) {
-        if (request.getProductIdsCount() > MAX_IDS) {
-            throw invalid("at most " + MAX_IDS + " product ids");
-        }
-        Set<String> ids = new LinkedHashSet<>();
-        for (String id : request.getProductIdsList()) {
-            if (!UuidParam.isValid(id)) {
-                throw invalid("not a UUID: " + id);
-            }
-            ids.add(id.toLowerCase(Locale.ROOT));
-        }
+        Set<String> ids = GrpcArguments.uuids(request.getProductIdsList(), MAX_IDS, "product ids");
         GetLevelsResponse.Builder answer = GetLevelsResponse.newBuilder();
         store.levels(ids).forEach(level -> answer.addLevels(dev.kedai.proto.stock.v1.StockLevel.newBuilder()
                 .setProductId(level.productId())
@@ -119,17 +107,6 @@ public final class StockGrpc extends StockServiceGrpc.StockServiceImplBase {
                 .setAvailable(level.available())));
         response.onNext(answer.build());
         response.onCompleted();
-    }
-
-    private static String orderId(String text) {
-        if (!UuidParam.isValid(text)) {
-            throw invalid("order_id must be a UUID");
-        }
-        return text.toLowerCase(Locale.ROOT);
-    }
-
-    private static StatusRuntimeException invalid(String description) {
-        return Status.INVALID_ARGUMENT.withDescription(description).asRuntimeException();
     }
 
     // the domain's refusals as the status codes the contract names; the platform's GrpcErrors maps the rest

@@ -94,31 +94,27 @@ public final class GrpcErrors implements ServerInterceptor {
             // a unary handler runs in onHalfClose; the others are guarded for streaming and interceptors
             @Override
             public void onMessage(Q message) {
-                try {
-                    super.onMessage(message);
-                } catch (RuntimeException e) {
-                    close(call, e);
-                }
+                guarded(call, () -> super.onMessage(message));
             }
 
             @Override
             public void onHalfClose() {
-                try {
-                    super.onHalfClose();
-                } catch (RuntimeException e) {
-                    close(call, e);
-                }
+                guarded(call, super::onHalfClose);
             }
 
             @Override
             public void onReady() {
-                try {
-                    super.onReady();
-                } catch (RuntimeException e) {
-                    close(call, e);
-                }
+                guarded(call, super::onReady);
             }
         };
+    }
+
+    private static void guarded(ServerCall<?, ?> call, Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException e) {
+            close(call, e);
+        }
     }
 
     private static void close(ServerCall<?, ?> call, RuntimeException failure) {

@@ -15,11 +15,8 @@ import io.helidon.faulttolerance.CircuitBreakerOpenException;
  * breaker opens and calls fail at once with {@link CircuitBreakerOpenException} (answered 503 by
  * the platform's problem mapping) instead of each request waiting for a deadline. Only transport
  * failures count: a peer that answers NOT_FOUND or INVALID_ARGUMENT is up, so those come out as
- * {@link PeerRejection} and never open it. Made by {@link GrpcChannels#breaker(String)}.
- *
- * <pre>{@code
- * Cart cart = breaker.call(() -> stub.addItem(request));
- * }</pre>
+ * {@link PeerRejection} and never open it. One per peer ({@link GrpcChannels}), used through
+ * {@link Peer#call}.
  *
  * <p>Config {@code peers.breaker}: {@code delay} (how long it stays open, default PT5S),
  * {@code volume} (calls in the rolling window, default 10), {@code error-ratio} (percent of
@@ -39,7 +36,7 @@ public final class PeerBreaker {
     }
 
     /** A breaker named {@code peer}, configured by {@code peers.breaker.*} of the root config. */
-    public static PeerBreaker create(String peer, Config config) {
+    static PeerBreaker create(String peer, Config config) {
         Config c = config.get("peers.breaker");
         return new PeerBreaker(CircuitBreaker.builder()
                 .name(peer)
@@ -63,10 +60,6 @@ public final class PeerBreaker {
                 throw e;
             }
         });
-    }
-
-    public CircuitBreaker.State state() {
-        return breaker.state();
     }
 
     /**

@@ -68,26 +68,10 @@ class TransactionsTest {
         AtomicInteger runs = new AtomicInteger();
         // opposite lock order: each takes one row, then wants the other's; InnoDB kills one of them
         ExecutorService two = Executors.newFixedThreadPool(2);   // both must run at once, whatever the core count
-        CompletableFuture<Void> first = CompletableFuture.runAsync(() -> transactions.inTransaction(tx -> {
-            boolean handshake = runs.incrementAndGet() <= 2;
-            increment(tx, 1);
-            if (handshake) {
-                firstHoldsOne.countDown();
-                await(secondHoldsTwo);
-            }
-            increment(tx, 2);
-            return null;
-        }), two);
-        CompletableFuture<Void> second = CompletableFuture.runAsync(() -> transactions.inTransaction(tx -> {
-            boolean handshake = runs.incrementAndGet() <= 2;
-            increment(tx, 2);
-            if (handshake) {
-                secondHoldsTwo.countDown();
-                await(firstHoldsOne);
-            }
-            increment(tx, 1);
-            return null;
-        }), two);
+        CompletableFuture<Void> first = CompletableFuture.runAsync(
+                () -> lockInOrder(1, 2, firstHoldsOne, secondHoldsTwo, runs), two);
+        CompletableFuture<Void> second = CompletableFuture.runAsync(
+                () -> lockInOrder(2, 1, secondHoldsTwo, firstHoldsOne, runs), two);
         try {
             CompletableFuture.allOf(first, second).get(60, TimeUnit.SECONDS);
         } finally {
@@ -207,6 +191,20 @@ class TransactionsTest {
         } finally {
             client.close();
         }
+    }
+
+    // takes row `mine`, waits until the other transaction holds `theirs`, then wants it too (first two runs only)
+    private void lockInOrder(int mine, int theirs, CountDownLatch iHold, CountDownLatch theyHold, AtomicInteger runs) {
+        transactions.inTransaction(tx -> {
+            boolean handshake = runs.incrementAndGet() <= 2;
+            increment(tx, mine);
+            if (handshake) {
+                iHold.countDown();
+                await(theyHold);
+            }
+            increment(tx, theirs);
+            return null;
+        });
     }
 
     private static int increment(DbTransaction tx, int id) {
