@@ -28,6 +28,7 @@ final class EdgeClient {
     private final URI edge;
     private final HttpClient http;
     private Optional<String> token = Optional.empty();
+    private Optional<ApiContracts> contracts = Optional.empty();
 
     EdgeClient(Stack stack, String sourceAddress) {
         this.edge = stack.edgeUri();
@@ -54,6 +55,18 @@ final class EdgeClient {
     EdgeClient withToken(String accessToken) {
         EdgeClient copy = new EdgeClient(edge, http);
         copy.token = Optional.of(accessToken);
+        copy.contracts = contracts;
+        return copy;
+    }
+
+    /**
+     * A client (and every client derived from it: logins, new customers) whose every request and
+     * answer must match the OpenAPI document of the service that answered.
+     */
+    EdgeClient checkedAgainst(ApiContracts documents) {
+        EdgeClient copy = new EdgeClient(edge, http);
+        copy.token = token;
+        copy.contracts = Optional.of(documents);
         return copy;
     }
 
@@ -63,31 +76,34 @@ final class EdgeClient {
     }
 
     Answer get(String path) {
-        return send(request(path).GET());
+        return send(request(path).GET(), null);
     }
 
     Answer delete(String path) {
-        return send(request(path).DELETE());
+        return send(request(path).DELETE(), null);
     }
 
     Answer post(String path, Object body, String... headers) {
+        String json = json(body);
         return send(request(path, headers).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json(body))));
+                .POST(HttpRequest.BodyPublishers.ofString(json)), json);
     }
 
     Answer put(String path, Object body) {
+        String json = json(body);
         return send(request(path).header("Content-Type", "application/json")
-                .PUT(HttpRequest.BodyPublishers.ofString(json(body))));
+                .PUT(HttpRequest.BodyPublishers.ofString(json)), json);
     }
 
     Answer method(String method, String path, Object body) {
-        HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.ofString(json(body));
+        String json = body == null ? null : json(body);
+        HttpRequest.BodyPublisher publisher = json == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(json);
         HttpRequest.Builder builder = request(path).method(method, publisher);
-        if (body != null) {
+        if (json != null) {
             builder.header("Content-Type", "application/json");
         }
-        return send(builder);
+        return send(builder, json);
     }
 
     /** Registers a new customer and logs in; returns a client carrying the access token. */
@@ -115,9 +131,11 @@ final class EdgeClient {
         return builder;
     }
 
-    private Answer send(HttpRequest.Builder request) {
+    private Answer send(HttpRequest.Builder builder, String body) {
         try {
-            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            HttpRequest request = builder.build();
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            contracts.ifPresent(c -> c.check(request, body, response));
             JsonNode json = null;
             if (!response.body().isBlank()) {
                 try {

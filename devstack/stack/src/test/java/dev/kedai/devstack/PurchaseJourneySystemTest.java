@@ -11,7 +11,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** The whole purchase, a customer's and an admin's, through :8080 only. */
+/**
+ * The whole purchase, a customer's and an admin's, through :8080 only; every request and answer
+ * must match the OpenAPI document of the service that answered it.
+ */
 @ExtendWith(StackFixture.class)
 class PurchaseJourneySystemTest {
     static EdgeClient anonymous;
@@ -19,7 +22,7 @@ class PurchaseJourneySystemTest {
 
     @BeforeAll
     static void setUp(Stack stack) {
-        anonymous = new EdgeClient(stack, "127.0.0.33");
+        anonymous = new EdgeClient(stack, "127.0.0.33").checkedAgainst(ApiContracts.of(stack));
         admin = Shop.admin(stack, anonymous);
     }
 
