@@ -24,21 +24,8 @@ import java.util.stream.Stream;
  */
 public final class InfraMain {
 
-    private static final String USAGE = """
-            usage: java -jar kedai-infra.jar [options]
-              --state-file F             write the endpoints (properties) to F when ready; deleted at stop
-              --data-dir D               keep data in D (default: a temporary directory, deleted at stop)
-              --mariadb-port P           (default: a free port; likewise for the next three)
-              --redis-port P
-              --kafka-port P
-              --kafka-controller-port P
-              --devstack-ports           use 13306, 16379, 19092, 19093
-              --db HOST:PORT --db-admin-user U --db-admin-password PW
-                                         use this database instead of starting MariaDB
-              --redis-url redis://HOST:PORT   use this Redis instead of starting one
-              --kafka-bootstrap HOST:PORT     use this Kafka instead of starting one
-              --ignore-stdin             do not stop when standard input closes
-            """;
+    /** The options, from {@code usage.txt} beside this class (the {@code kedai} script prints the same file). */
+    private static final String USAGE = Usage.text(InfraMain.class, "usage.txt");
 
     private InfraMain() {
     }

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import dev.kedai.infra.InfraSettings;
+import dev.kedai.infra.Usage;
 
 /**
  * The launcher's settings, parsed from its command line ({@link #USAGE}). Ports default to
@@ -44,29 +45,8 @@ public record StackConfig(Path repoRoot,
 
     public static final int DEFAULT_EDGE_PORT = 8080;
 
-    public static final String USAGE = """
-            usage: kedai-devstack up [options]     start infra + the five services; Ctrl-C stops all
-                   kedai-devstack down             stop the running devstack (.kedai/devstack.pid)
-            options (--name value or --name=value):
-              --port-offset N            add N to every default port (two stacks side by side)
-              --edge-port P              dev edge (default 8080); routes from kong-ingress/
-              --edge-rate-limits on|off  enforce the Ingresses' rate limits (default on; off for
-                                         load tests from one address)
-              --<svc>-http-port P        svc = cartorder stock auth user product (8001..8005)
-              --<svc>-grpc-port P        (7001..7005)
-              --<svc>-admin-port P       health and metrics (9001..9005)
-              --mariadb-port P  --redis-port P  --kafka-port P  --kafka-controller-port P
-                                         embedded servers (13306, 16379, 19092, 19093)
-              --db-url jdbc:mysql://host:port  --db-admin-user U  --db-admin-password P
-              --redis-url redis://host:port    --kafka-bootstrap host:port
-                                         use these servers instead of starting embedded ones
-              --infra-only               start only MariaDB, Redis and Kafka
-              --topic-partitions N       partitions per Kafka topic (default 3)
-              --ready-timeout SECONDS    how long services may take to be ready (default 180)
-              --service-heap SIZE        -Xmx of each service JVM (default 192m)
-              --root DIR                 the Kedai checkout (default: found from the working directory)
-              --data-dir DIR             state: data, logs, passwords (default <root>/.kedai)
-            """;
+    /** The options, from {@code usage.txt} beside this class (the {@code kedai} script prints the same file). */
+    public static final String USAGE = Usage.text(StackConfig.class, "usage.txt");
 
     public Path logDir() {
         return dataDir.resolve("logs");
