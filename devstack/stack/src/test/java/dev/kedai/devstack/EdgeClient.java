@@ -31,7 +31,11 @@ final class EdgeClient {
     private Optional<ApiContracts> contracts = Optional.empty();
 
     EdgeClient(Stack stack, String sourceAddress) {
-        this.edge = stack.edgeUri();
+        this(stack.edgeUri(), sourceAddress);
+    }
+
+    EdgeClient(URI edge, String sourceAddress) {
+        this.edge = edge;
         try {
             this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                     .connectTimeout(Duration.ofSeconds(3)).localAddress(InetAddress.getByName(sourceAddress)).build();
