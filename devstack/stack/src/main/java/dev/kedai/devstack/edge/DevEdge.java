@@ -85,7 +85,9 @@ public final class DevEdge implements AutoCloseable {
                     .port(settings.port())
                     .featuresDiscoverServices(false)
                     .shutdownHook(false)
-                    .routing(r -> r.any(proxy))
+                    // the API reference before the proxy (kong-ingress/ routes nothing under /docs)
+                    .routing(r -> r.register(ApiDocsPage.PATH, new ApiDocsPage(settings.services(), client))
+                            .any(proxy))
                     .build()
                     .start();
             return new DevEdge(server, router, accessLog);
