@@ -20,8 +20,8 @@ public final class UrlTable {
                     "routes from " + config.repoRoot().resolve("kong-ingress") + (config.edgeRateLimits() ? ""
                             : ", rate limits OFF")));
             t.append(String.format(Locale.ROOT, "  %-10s %s%n", "", "access log " + config.logDir().resolve(Stack.EDGE_ACCESS_LOG)));
-            t.append(String.format(Locale.ROOT, "  %-10s %-24s %s%n", "API docs", "http://127.0.0.1:" + config.edgePort()
-                    + "/docs", "Swagger UI of the five services; \"try it out\" goes through the edge"));
+            t.append(String.format(Locale.ROOT, "  %-10s %s  %s%n", "API docs", "http://127.0.0.1:" + config.edgePort()
+                    + "/docs", "(Swagger UI of the five services; \"try it out\" goes through the edge)"));
             t.append(String.format(Locale.ROOT, "%n  %-10s %-24s %-16s %s%n", "service", "HTTP", "gRPC", "admin (health, metrics)"));
             for (KedaiService service : KedaiService.values()) {
                 ServicePorts p = config.ports().get(service);

@@ -65,8 +65,10 @@ final class ApiDocsPage implements HttpService {
 
     private void index(ServerRequest req, ServerResponse res) {
         // index.html loads its scripts relatively: it must be read at /docs/, not /docs
-        if (!req.path().rawPath().endsWith("/")) {
-            res.status(Status.MOVED_PERMANENTLY_301).header(HeaderNames.LOCATION, PATH + "/").send();
+        if (!req.path().absolute().rawPath().endsWith("/")) {
+            String query = req.query().rawValue();
+            res.status(Status.MOVED_PERMANENTLY_301)
+                    .header(HeaderNames.LOCATION, PATH + "/" + (query.isEmpty() ? "" : "?" + query)).send();
             return;
         }
         serve(res, "index.html");
