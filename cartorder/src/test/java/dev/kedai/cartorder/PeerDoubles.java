@@ -1,11 +1,19 @@
 package dev.kedai.cartorder;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+
+import com.google.protobuf.Timestamp;
 
 import dev.kedai.platform.grpc.GrpcServer;
 import dev.kedai.proto.common.v1.Money;
@@ -24,12 +32,16 @@ import dev.kedai.proto.user.v1.Address;
 import dev.kedai.proto.user.v1.GetAddressRequest;
 import dev.kedai.proto.user.v1.UserServiceGrpc;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 
 /**
  * Contract-level doubles of cartorder's peers (product GetProducts, stock Reserve/Release, user
  * GetAddress) served over a real gRPC socket, so tests can make a peer short, slow or down
  * (one server per peer: {@link #stop(String)} refuses connections, {@link #start(String)} serves again on the same port).
+ *
+ * <p>The stock double answers as stock does: {@code StockDoubleContractTest} runs the same
+ * {@code StockServiceContract} against it that stock's own tests run against the real service.
  */
 final class PeerDoubles implements AutoCloseable {
 
@@ -37,14 +49,24 @@ final class PeerDoubles implements AutoCloseable {
     final Map<String, Product> products = new ConcurrentHashMap<>();
     /** product id → available units. */
     final Map<String, Integer> available = new ConcurrentHashMap<>();
-    /** order id → its reserve request (kept once per order: Reserve is idempotent by order id). */
-    final Map<String, ReserveRequest> reservations = new ConcurrentHashMap<>();
+    /** order id → what stock holds for it (Reserve is idempotent by order id; a released id stays released). */
+    final Map<String, Reservation> reservations = new ConcurrentHashMap<>();
+    /** Every Reserve that reached the double, in order (repeats included). */
+    final List<ReserveRequest> reserveLog = new CopyOnWriteArrayList<>();
     final List<String> releases = new CopyOnWriteArrayList<>();
     final AtomicInteger reserveCalls = new AtomicInteger();
     final AtomicInteger productCalls = new AtomicInteger();
+    final AtomicInteger addressCalls = new AtomicInteger();
     /** (user id + "/" + address id) → address. */
     final Map<String, Address> addresses = new ConcurrentHashMap<>();
-    volatile Duration stockDelay = Duration.ZERO;
+    /** While set, every Reserve waits for it before it is handled: a stock that does not answer in time. */
+    volatile CountDownLatch stockStall;
+    /** While set, GetAddress answers with this status: a user service that is up but failing. */
+    volatile Status userFailure;
+
+    /** A reservation of the stock double: the merged lines it holds, until when, and whether it was released. */
+    record Reservation(ReserveRequest request, Map<String, Integer> lines, Timestamp expiresAt, boolean released) {
+    }
 
     /** Peer name (product, stock, user) → its port and running server. */
     private final Map<String, Integer> ports = new ConcurrentHashMap<>();
@@ -77,6 +99,10 @@ final class PeerDoubles implements AutoCloseable {
 
     @Override
     public void close() {
+        CountDownLatch stall = stockStall;
+        if (stall != null) {
+            stall.countDown();
+        }
         List.copyOf(servers.keySet()).forEach(this::stop);
     }
 
@@ -91,6 +117,83 @@ final class PeerDoubles implements AutoCloseable {
         addresses.put(userId + "/" + addressId, Address.newBuilder().setAddressId(addressId).setUserId(userId)
                 .setLabel("home").setRecipient("R").setLine1("Jl. 1").setCity("Jakarta").setPostalCode("10110")
                 .setCountry("ID").build());
+    }
+
+    /** Reserves as stock's Reserve does (a test's stand-in for a call made by a process that died since). */
+    ReserveResponse reserve(ReserveRequest request) {
+        validate(request);
+        synchronized (this) {
+            Reservation existing = reservations.get(request.getOrderId());
+            if (existing != null) {
+                if (existing.released()) {
+                    throw Status.FAILED_PRECONDITION.withDescription("order " + request.getOrderId()
+                            + " was released").asRuntimeException();
+                }
+                return ReserveResponse.newBuilder().setReserved(true).setExpiresAt(existing.expiresAt()).build();
+            }
+            Map<String, Integer> lines = new TreeMap<>();
+            request.getLinesList().forEach(l -> lines.merge(l.getProductId().toLowerCase(Locale.ROOT), l.getQuantity(),
+                                                            Integer::sum));
+            ReserveResponse.Builder answer = ReserveResponse.newBuilder();
+            lines.forEach((product, quantity) -> {
+                int have = available.getOrDefault(product, 0);
+                if (have < quantity) {
+                    answer.addShortages(Shortage.newBuilder().setProductId(product).setRequested(quantity)
+                                                .setAvailable(have));
+                }
+            });
+            if (answer.getShortagesCount() > 0) {
+                return answer.build();   // nothing held, the order id stays free
+            }
+            lines.forEach((product, quantity) -> available.merge(product, -quantity, Integer::sum));
+            Instant expires = Instant.now().plusSeconds(request.getTtlSeconds() == 0 ? 900 : request.getTtlSeconds());
+            Timestamp expiresAt = Timestamp.newBuilder().setSeconds(expires.getEpochSecond()).setNanos(expires.getNano())
+                    .build();
+            reservations.put(request.getOrderId(), new Reservation(request, lines, expiresAt, false));
+            return answer.setReserved(true).setExpiresAt(expiresAt).build();
+        }
+    }
+
+    private static void validate(ReserveRequest request) {
+        if (!isUuid(request.getOrderId())) {
+            throw invalid("order_id must be a UUID");
+        }
+        if (request.getLinesCount() == 0 || request.getLinesCount() > 100) {
+            throw invalid("an order has 1 to 100 lines");
+        }
+        for (Line l : request.getLinesList()) {
+            if (!isUuid(l.getProductId()) || l.getQuantity() < 1 || l.getQuantity() > 10_000) {
+                throw invalid("bad line " + l.getProductId() + " x " + l.getQuantity());
+            }
+        }
+        if (request.getTtlSeconds() < 0 || request.getTtlSeconds() > 24 * 3600) {
+            throw invalid("ttl_seconds must be 0 to 86400");
+        }
+    }
+
+    private synchronized boolean release(String orderId) {
+        if (!isUuid(orderId)) {
+            throw invalid("order_id must be a UUID");
+        }
+        Reservation held = reservations.get(orderId);
+        if (held == null || held.released()) {
+            return false;
+        }
+        held.lines().forEach((product, quantity) -> available.merge(product, quantity, Integer::sum));
+        reservations.put(orderId, new Reservation(held.request(), held.lines(), held.expiresAt(), true));
+        return true;
+    }
+
+    private static boolean isUuid(String s) {
+        try {
+            return s.length() == 36 && UUID.fromString(s) != null;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static StatusRuntimeException invalid(String description) {
+        return Status.INVALID_ARGUMENT.withDescription(description).asRuntimeException();
     }
 
     private GrpcServer build(String peer, int p) {
@@ -118,54 +221,47 @@ final class PeerDoubles implements AutoCloseable {
         @Override
         public void reserve(ReserveRequest request, StreamObserver<ReserveResponse> response) {
             reserveCalls.incrementAndGet();
-            if (!stockDelay.isZero()) {
+            reserveLog.add(request);
+            CountDownLatch stall = stockStall;
+            if (stall != null) {
                 try {
-                    Thread.sleep(stockDelay);
+                    stall.await(30, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
             }
-            synchronized (PeerDoubles.this) {
-                if (reservations.containsKey(request.getOrderId())) {
-                    response.onNext(ReserveResponse.newBuilder().setReserved(true).build());
-                    response.onCompleted();
-                    return;
-                }
-                ReserveResponse.Builder b = ReserveResponse.newBuilder();
-                for (Line l : request.getLinesList()) {
-                    int have = available.getOrDefault(l.getProductId(), 0);
-                    if (have < l.getQuantity()) {
-                        b.addShortages(Shortage.newBuilder().setProductId(l.getProductId())
-                                               .setRequested(l.getQuantity()).setAvailable(have));
-                    }
-                }
-                if (b.getShortagesCount() == 0) {
-                    request.getLinesList().forEach(l -> available.merge(l.getProductId(), -l.getQuantity(), Integer::sum));
-                    reservations.put(request.getOrderId(), request);
-                    b.setReserved(true);
-                }
-                response.onNext(b.build());
-                response.onCompleted();
-            }
+            answer(response, () -> PeerDoubles.this.reserve(request));
         }
 
         @Override
         public void release(ReleaseRequest request, StreamObserver<ReleaseResponse> response) {
-            synchronized (PeerDoubles.this) {
-                releases.add(request.getOrderId());
-                ReserveRequest held = reservations.remove(request.getOrderId());
-                if (held != null) {
-                    held.getLinesList().forEach(l -> available.merge(l.getProductId(), l.getQuantity(), Integer::sum));
-                }
-                response.onNext(ReleaseResponse.newBuilder().setReleased(held != null).build());
-                response.onCompleted();
+            releases.add(request.getOrderId());
+            answer(response, () -> ReleaseResponse.newBuilder()
+                    .setReleased(PeerDoubles.this.release(request.getOrderId())).build());
+        }
+
+        private <T> void answer(StreamObserver<T> response, java.util.function.Supplier<T> call) {
+            T result;
+            try {
+                result = call.get();
+            } catch (StatusRuntimeException e) {
+                response.onError(e);
+                return;
             }
+            response.onNext(result);
+            response.onCompleted();
         }
     }
 
     private final class UserDouble extends UserServiceGrpc.UserServiceImplBase {
         @Override
         public void getAddress(GetAddressRequest request, StreamObserver<Address> response) {
+            addressCalls.incrementAndGet();
+            Status failure = userFailure;
+            if (failure != null) {
+                response.onError(failure.asRuntimeException());
+                return;
+            }
             Address a = addresses.get(request.getUserId() + "/" + request.getAddressId());
             if (a == null) {
                 response.onError(Status.NOT_FOUND.withDescription("no such address").asRuntimeException());
