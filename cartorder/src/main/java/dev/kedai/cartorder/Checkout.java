@@ -40,6 +40,10 @@ final class Checkout {
     /** Test seam: runs after stock reserved and before the order is stored (a crash there). */
     interface AfterReserve {
         void run(String orderId);
+
+        /** Runs each time a request finds its key's checkout still running and waits for it. */
+        default void waitingForInFlight(String userId, String key) {
+        }
     }
 
     /**
@@ -120,6 +124,7 @@ final class Checkout {
                     if (clock.instant().isAfter(giveUp)) {
                         throw ProblemException.conflict("a request with this Idempotency-Key is still being processed");
                     }
+                    afterReserve.waitingForInFlight(userId, key);
                     pause();
                 }
             }

@@ -59,6 +59,8 @@ final class CartOrderFixture implements AutoCloseable {
     final TestHttp http;
     final CartServiceGrpc.CartServiceBlockingStub cart;
     volatile Checkout.AfterReserve afterReserve = orderId -> { };
+    /** Runs when a checkout finds its key's first checkout still running and waits for it. */
+    volatile Runnable waitingForInFlight = () -> { };
     private final ManagedChannel channel;
     private final KafkaProducer<String, byte[]> producer;
 
@@ -87,7 +89,17 @@ final class CartOrderFixture implements AutoCloseable {
         config.put("events.retry-backoff", "PT0.05S");
         config.put("outbox.poll-interval", "PT0.05S");
         config.putAll(extra);
-        server = Main.start(TestServiceConfig.of(db, tokens, config), gateway, id -> afterReserve.run(id));
+        server = Main.start(TestServiceConfig.of(db, tokens, config), gateway, new Checkout.AfterReserve() {
+            @Override
+            public void run(String orderId) {
+                afterReserve.run(orderId);
+            }
+
+            @Override
+            public void waitingForInFlight(String userId, String key) {
+                waitingForInFlight.run();
+            }
+        });
         http = new TestHttp(server.port());
         channel = GrpcChannels.open("127.0.0.1:" + server.grpcPort().orElseThrow());
         cart = CartServiceGrpc.newBlockingStub(ClientInterceptors.intercept(channel, new DefaultDeadline(java.time.Duration.ofSeconds(5))));

@@ -32,6 +32,7 @@ class CheckoutTest {
     @AfterEach
     void noHook() {
         f.afterReserve = orderId -> { };
+        f.waitingForInFlight = () -> { };
     }
 
     @Test
@@ -126,8 +127,10 @@ class CheckoutTest {
         assertProblem(f.checkout(user, key, "{}"), 409);
 
         // a retry that comes while it runs and it finishes within the wait: the same order, replayed
+        CountDownLatch retryWaits = new CountDownLatch(1);
+        f.waitingForInFlight = retryWaits::countDown;
         CompletableFuture<HttpResponse<String>> retry = CompletableFuture.supplyAsync(() -> f.checkout(user, key, "{}"));
-        await().pollDelay(Duration.ofMillis(200)).until(() -> true);
+        assertThat(retryWaits.await(5, TimeUnit.SECONDS)).as("the retry found the first checkout still running").isTrue();
         proceed.countDown();
         HttpResponse<String> one = first.get(10, TimeUnit.SECONDS);
         HttpResponse<String> two = retry.get(10, TimeUnit.SECONDS);
