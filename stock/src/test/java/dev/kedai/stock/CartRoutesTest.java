@@ -146,15 +146,26 @@ class CartRoutesTest {
         assertThat(sent.getOperationId()).isNotBlank();
     }
 
+    /**
+     * Only cartorder knows the line, so stock passes what it saw available as the line's limit and
+     * turns cartorder's refusal into 409 {available}; the merge itself is cartorder's (CartTest) and
+     * the two together are tested end to end (devstack CartAndCheckoutSystemTest).
+     */
     @Test
-    void theLinesNewTotalMustBeAvailable() {
+    void stockPassesWhatIsAvailableAsTheLineLimitAndAnswers409WhenCartorderRefuses() {
         String id = sellable("Gula Aren", 20000, 6);
-        var over = post(http, "/cart/add", customer, add(id, 2));   // 5 in the line + 2 > 6
+        var over = post(http, "/cart/add", customer, add(id, 2));   // the double's line holds 5: 5 + 2 > 6
+        AddItemRequest sent = ADDS.stream().filter(a -> a.getProductId().equals(id)).findFirst().orElseThrow();
+        assertThat(sent.getQuantity()).isEqualTo(2);
+        assertThat(sent.getMaxLineQuantity()).as("what stock saw available").isEqualTo(6);
         assertProblem(over, 409);
         assertThat(json(over).get("available").asLong()).isEqualTo(6);
-        var tooMany = post(http, "/cart/add", customer, add(id, 7));   // more than available on its own
+
+        int before = ADDS.size();
+        var tooMany = post(http, "/cart/add", customer, add(id, 7));   // more than available on its own: stock's own check
         assertProblem(tooMany, 409);
         assertThat(json(tooMany).get("available").asLong()).isEqualTo(6);
+        assertThat(ADDS).as("refused before cartorder is asked").hasSize(before);
     }
 
     @Test

@@ -48,6 +48,16 @@ final class StockTestKit {
         }
     }
 
+    /** The first column of the first row of {@code query}, or null. */
+    static String query(DbAccount db, String query) {
+        try (var c = DriverManager.getConnection(db.url(), db.user(), db.password()); var s = c.createStatement();
+             var r = s.executeQuery(query)) {
+            return r.next() ? r.getString(1) : null;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** A new product with this much on hand. */
     static String product(DbAccount db, long onHand) {
         String id = UUID.randomUUID().toString();
