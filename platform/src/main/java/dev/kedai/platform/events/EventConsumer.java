@@ -71,7 +71,6 @@ public final class EventConsumer implements AutoCloseable {
             "INSERT IGNORE INTO processed_events (consumer_group, event_id) VALUES (?, ?)";
     private static final String PURGE = "DELETE FROM processed_events WHERE consumer_group = ?"
             + " AND processed_at < CURRENT_TIMESTAMP(6) - INTERVAL ? SECOND LIMIT 5000";
-    private static final Duration PURGE_EVERY = Duration.ofMinutes(10);
 
     private final DbClient db;
     private final Transactions transactions;
@@ -82,6 +81,7 @@ public final class EventConsumer implements AutoCloseable {
     private final int maxAttempts;
     private final Duration backoff;
     private final Duration processedRetention;
+    private final Duration purgeInterval;
     private long lastPurge = System.nanoTime();
     private final KafkaConsumer<String, byte[]> consumer;
     private final ConsumerLag lag;
@@ -106,6 +106,7 @@ public final class EventConsumer implements AutoCloseable {
         this.maxAttempts = b.maxAttempts;
         this.backoff = b.backoff;
         this.processedRetention = b.processedRetention;
+        this.purgeInterval = b.purgeInterval;
         Properties c = new Properties();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, b.bootstrapServers);
         c.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
@@ -137,7 +138,8 @@ public final class EventConsumer implements AutoCloseable {
      * Builder from the root config, in the group {@link #group(Config, String) group(root, purpose)}:
      * {@code kafka.bootstrap-servers}, {@code kafka.topic-prefix}, {@code events.max-attempts}
      * (default 5), {@code events.retry-backoff} (default PT0.2S), {@code events.processed-retention}
-     * (default P7D), and the transaction policy of {@code db.transaction.*}.
+     * (default P7D), {@code events.purge-interval} (how often ids past the retention are deleted,
+     * default PT10M), and the transaction policy of {@code db.transaction.*}.
      *
      * @param purpose names a second consumer of the same service (e.g. "cache"); empty for its main one
      */
@@ -148,7 +150,8 @@ public final class EventConsumer implements AutoCloseable {
                 .maxAttempts(root.get("events.max-attempts").asInt().orElse(5))
                 .backoff(root.get("events.retry-backoff").as(Duration.class).orElse(Duration.ofMillis(200)))
                 .processedRetention(root.get("events.processed-retention").as(Duration.class)
-                                            .orElse(Duration.ofDays(7)));
+                                            .orElse(Duration.ofDays(7)))
+                .purgeInterval(root.get("events.purge-interval").as(Duration.class).orElse(Duration.ofMinutes(10)));
     }
 
     /**
@@ -241,7 +244,7 @@ public final class EventConsumer implements AutoCloseable {
 
     // ids older than any redelivery we can get (the relay re-sends within seconds) are only history
     private void purgeOccasionally() {
-        if (System.nanoTime() - lastPurge < PURGE_EVERY.toNanos()) {
+        if (System.nanoTime() - lastPurge < purgeInterval.toNanos()) {
             return;
         }
         lastPurge = System.nanoTime();
@@ -377,6 +380,7 @@ public final class EventConsumer implements AutoCloseable {
         private Duration backoff = Duration.ofMillis(200);
         private int maxPollRecords = 100;
         private Duration processedRetention = Duration.ofDays(7);
+        private Duration purgeInterval = Duration.ofMinutes(10);
 
         private Builder(DbClient db, String bootstrapServers, String groupId) {
             this.db = Objects.requireNonNull(db, "db");
@@ -427,6 +431,12 @@ public final class EventConsumer implements AutoCloseable {
         /** How long consumed ids are remembered for de-duplication (longer than any redelivery). */
         public Builder processedRetention(Duration processedRetention) {
             this.processedRetention = processedRetention;
+            return this;
+        }
+
+        /** How often ids past {@link #processedRetention} are deleted. */
+        public Builder purgeInterval(Duration purgeInterval) {
+            this.purgeInterval = purgeInterval;
             return this;
         }
 

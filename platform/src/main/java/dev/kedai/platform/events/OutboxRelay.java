@@ -38,8 +38,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *
  * <p>Config (root): {@code kafka.bootstrap-servers}, {@code outbox.poll-interval}
  * (ISO-8601 duration, default PT0.1S), {@code outbox.batch-size} (default 200),
- * {@code outbox.retention} (how long sent rows are kept for inspection, default PT24H; purged
- * at most once a minute).
+ * {@code outbox.retention} (how long sent rows are kept for inspection, default PT24H),
+ * {@code outbox.purge-interval} (how often sent rows past the retention are deleted, default PT1M).
  */
 public final class OutboxRelay implements AutoCloseable {
 
@@ -52,7 +52,6 @@ public final class OutboxRelay implements AutoCloseable {
     private static final String BACKLOG = "SELECT COUNT(*) AS backlog FROM outbox WHERE sent_at IS NULL";
     private static final String PURGE =
             "DELETE FROM outbox WHERE sent_at < CURRENT_TIMESTAMP(6) - INTERVAL ? SECOND LIMIT 1000";
-    private static final Duration PURGE_EVERY = Duration.ofMinutes(1);
     private static final Duration COUNT_EVERY = Duration.ofSeconds(5);
 
     private final DbClient db;
@@ -61,6 +60,7 @@ public final class OutboxRelay implements AutoCloseable {
     private final Duration pollInterval;
     private final int batchSize;
     private final Duration retention;
+    private final Duration purgeInterval;
     private final String topicPrefix;
     private long lastPurge = System.nanoTime();
     private long lastCount = System.nanoTime() - COUNT_EVERY.toNanos();
@@ -71,6 +71,8 @@ public final class OutboxRelay implements AutoCloseable {
 
     /** Test hook: throw after the acks, before marking sent (a crash at the worst moment). */
     volatile boolean crashAfterSend;
+    /** Test hook: runs after a batch was claimed (relay lock and rows held), before it is sent. */
+    volatile Runnable afterClaim = () -> { };
 
     public OutboxRelay(DbClient db, String bootstrapServers, Duration pollInterval, int batchSize) {
         this(db, bootstrapServers, pollInterval, batchSize, Duration.ofHours(24));
@@ -87,13 +89,15 @@ public final class OutboxRelay implements AutoCloseable {
      */
     public OutboxRelay(DbClient db, String bootstrapServers, Duration pollInterval, int batchSize,
                        Duration retention, String topicPrefix) {
-        this(Transactions.create(db, "unnamed"), db, bootstrapServers, pollInterval, batchSize, retention, topicPrefix);
+        this(Transactions.create(db, "unnamed"), db, bootstrapServers, pollInterval, batchSize, retention, topicPrefix,
+             Duration.ofMinutes(1));
     }
 
     private OutboxRelay(Transactions transactions, DbClient db, String bootstrapServers, Duration pollInterval,
-                        int batchSize, Duration retention, String topicPrefix) {
+                        int batchSize, Duration retention, String topicPrefix, Duration purgeInterval) {
         this.topicPrefix = topicPrefix;
         this.transactions = transactions;
+        this.purgeInterval = purgeInterval;
         this.db = db;
         this.retention = retention;
         this.pollInterval = pollInterval;
@@ -108,7 +112,8 @@ public final class OutboxRelay implements AutoCloseable {
                 root.get("outbox.poll-interval").as(Duration.class).orElse(Duration.ofMillis(100)),
                 root.get("outbox.batch-size").asInt().orElse(200),
                 root.get("outbox.retention").as(Duration.class).orElse(Duration.ofHours(24)),
-                root.get("kafka.topic-prefix").asString().orElse(""));
+                root.get("kafka.topic-prefix").asString().orElse(""),
+                root.get("outbox.purge-interval").as(Duration.class).orElse(Duration.ofMinutes(1)));
     }
 
     static Properties producerProperties(String bootstrapServers) {
@@ -207,7 +212,7 @@ public final class OutboxRelay implements AutoCloseable {
 
     // sent rows are only history; without this the table grows forever
     private void purgeOccasionally() {
-        if (System.nanoTime() - lastPurge < PURGE_EVERY.toNanos()) {
+        if (System.nanoTime() - lastPurge < purgeInterval.toNanos()) {
             return;
         }
         lastPurge = System.nanoTime();
@@ -224,6 +229,7 @@ public final class OutboxRelay implements AutoCloseable {
             if (rows.isEmpty()) {
                 return 0;
             }
+            afterClaim.run();
             List<Future<RecordMetadata>> acks = new ArrayList<>(rows.size());
             for (DbRow row : rows) {
                 acks.add(producer.send(toRecord(row)));

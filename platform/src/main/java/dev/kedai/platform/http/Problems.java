@@ -32,7 +32,7 @@ import io.helidon.webserver.http.ServerResponse;
  * <tr><td>gRPC {@code UNAVAILABLE} / {@code DEADLINE_EXCEEDED}</td><td>503 / 504</td></tr>
  * <tr><td>fault tolerance: open circuit / full bulkhead (+ {@code Retry-After: 1}) / timeout</td><td>503 / 503 / 504</td></tr>
  * <tr><td>a transient failure anywhere in the causes ({@link TransientFailures}: connection refused, DB pool
- *     timeout, a lock conflict that outlived its retries)</td><td>503</td></tr>
+ *     timeout, a lock conflict that outlived its retries), or a lost Redis connection</td><td>503</td></tr>
  * <tr><td>Helidon's {@link HttpException} (e.g. 404 no route, 405)</td><td>its status</td></tr>
  * <tr><td>anything else</td><td>500, logged with the request id; the body says nothing internal</td></tr>
  * </table>
@@ -98,10 +98,20 @@ public final class Problems {
         if (t instanceof HttpException h && h.status().code() < 500) {
             return Problem.of(h.status().code(), h.status().code() == 404 ? "no such resource" : h.status().reasonPhrase());
         }
-        if (TransientFailures.isTransient(t)) {
+        if (TransientFailures.isTransient(t) || lostRedis(t)) {
             return Problem.of(503, "a dependency is unavailable, try again later");
         }
         return Problem.of(500, "unexpected error");
+    }
+
+    // the deny list cannot be checked (or a cache not read): fail closed with 503, not 500
+    private static boolean lostRedis(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof redis.clients.jedis.exceptions.JedisConnectionException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static void handle(ServerRequest req, ServerResponse res, Throwable t) {
