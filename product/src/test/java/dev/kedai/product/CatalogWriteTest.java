@@ -11,6 +11,9 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -166,26 +169,32 @@ class CatalogWriteTest {
         record Read(long startedNanos, long price) { }
         ConcurrentLinkedQueue<Read> reads = new ConcurrentLinkedQueue<>();
         AtomicBoolean running = new AtomicBoolean(true);
-        List<Thread> readers = new ArrayList<>();
-        for (int r = 0; r < 4; r++) {
-            readers.add(Thread.ofPlatform().start(() -> {
-                while (running.get()) {
-                    long started = System.nanoTime();
-                    HttpResponse<String> res = http.get("/products/" + id);
-                    reads.add(new Read(started, json(res).get("price").get("amount").asLong()));
-                }
-            }));
-        }
         List<long[]> acks = new ArrayList<>();   // {acknowledged at, price}
-        for (int price = 1001; price <= 1040; price++) {
-            HttpResponse<String> res = send("PATCH", "/products/" + id, admin, "{\"price\":{\"amount\":" + price + "}}");
-            assertThat(res.statusCode()).isEqualTo(200);
-            acks.add(new long[] {System.nanoTime(), price});
-            assertThat(json(http.get("/products/" + id)).get("price").get("amount").asLong()).isEqualTo(price);
-        }
-        running.set(false);
-        for (Thread t : readers) {
-            t.join();
+        try (ExecutorService pool = Executors.newFixedThreadPool(4)) {
+            List<Future<?>> readers = new ArrayList<>();
+            for (int r = 0; r < 4; r++) {
+                readers.add(pool.submit(() -> {
+                    while (running.get()) {
+                        long started = System.nanoTime();
+                        HttpResponse<String> res = http.get("/products/" + id);
+                        assertThat(res.statusCode()).as("a read during the updates: %s", res.body()).isEqualTo(200);
+                        reads.add(new Read(started, json(res).get("price").get("amount").asLong()));
+                    }
+                }));
+            }
+            try {
+                for (int price = 1001; price <= 1040; price++) {
+                    HttpResponse<String> res = send("PATCH", "/products/" + id, admin, "{\"price\":{\"amount\":" + price + "}}");
+                    assertThat(res.statusCode()).isEqualTo(200);
+                    acks.add(new long[] {System.nanoTime(), price});
+                    assertThat(json(http.get("/products/" + id)).get("price").get("amount").asLong()).isEqualTo(price);
+                }
+            } finally {
+                running.set(false);
+            }
+            for (Future<?> reader : readers) {
+                reader.get();   // a reader's failed read fails the test here
+            }
         }
         assertThat(reads).hasSizeGreaterThan(40);
         for (Read read : reads) {
