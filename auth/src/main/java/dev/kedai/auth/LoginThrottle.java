@@ -66,7 +66,8 @@ public final class LoginThrottle {
         redis.del(key(email, ip));
     }
 
-    private static String key(String email, String ip) {
+    /** The Redis key counting failures of one (normalised) email from one address. */
+    static String key(String email, String ip) {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256")
                     .digest((email + "|" + ip).getBytes(StandardCharsets.UTF_8));

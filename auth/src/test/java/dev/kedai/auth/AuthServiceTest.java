@@ -291,9 +291,10 @@ class AuthServiceTest {
         double unknownMs = median(unknown) / 1e6;
         System.out.printf("login timing (Argon2id m=19456 KiB t=2 p=1, n=%d each): wrong password median %.1f ms, "
                 + "unknown email median %.1f ms, difference %.1f ms%n", n, knownMs, unknownMs, unknownMs - knownMs);
-        // without the dummy verification an unknown email would answer in a few ms instead of ~100;
-        // the bound is loose because other builds share these 2 cores
-        assertThat(unknownMs).isBetween(0.6 * knownMs, 1.6 * knownMs);
+        // without the dummy verification an unknown email answers in a few ms instead of ~100 (a ratio
+        // near 0.03); both are measured alternately in the same run, and the bounds leave a factor of 4
+        // either way so a noisy shared machine cannot fail it
+        assertThat(unknownMs).isBetween(0.25 * knownMs, 4 * knownMs);
     }
 
     private static long timeLogin(String email, String password) {
@@ -413,11 +414,12 @@ class AuthServiceTest {
         // another address is not blocked, and its success does not unblock the first one
         assertThat(login(email, "password-1", newIp()).statusCode()).isEqualTo(200);
         assertProblem(login(email, "password-1", ip), 429);
-        // the counter lives in Redis with the window as its expiry
+        // this email's counter from that address lives in Redis with the window as its expiry
+        // (only this test's key: other tests and modules share the Redis)
         try (RedisClient jedis = RedisClient.create(URI.create(TestInfra.get().redisUrl()))) {
-            var keys = jedis.keys("kedai:auth:login-failures:*");
-            assertThat(keys).isNotEmpty();
-            assertThat(keys.stream().mapToLong(jedis::pttl).max().orElseThrow()).isBetween(1L, 900_000L);
+            String key = LoginThrottle.key(Accounts.normalize(email), ip);
+            assertThat(jedis.get(key)).isEqualTo("5");
+            assertThat(jedis.pttl(key)).as("expiry of %s", key).isBetween(1L, 900_000L);
         }
     }
 
