@@ -2,13 +2,10 @@ package dev.kedai.devstack;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import java.util.stream.Stream;
 
-import dev.kedai.devstack.edge.KongManifests;
-import dev.kedai.devstack.edge.KongRoute;
-import dev.kedai.devstack.edge.KongRouter;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -17,47 +14,101 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every row of the route table, read from the same kong-ingress/ manifests the edge and Kong
- * use, sent through the dev edge to the running services: the service that answers (its
- * X-Kedai-Service header) is the one the Ingress names.
+ * The route table of docs/edge.md (DESIGN §1), written down here row by row — not derived from
+ * kong-ingress/ or the edge's router, so a wrong Ingress fails it — sent through the dev edge to
+ * the running services: each row names who must answer (a service's X-Kedai-Service, or the edge
+ * itself) and with which status. Writes carry an empty object, so each is refused (400/403/404/405)
+ * and nothing changes.
  */
 @ExtendWith(StackFixture.class)
 class EdgeRoutingSystemTest {
+    static final String EDGE = "edge";
+    static final String NOBODY = UUID.randomUUID().toString();
+
     static EdgeClient anonymous;
     static EdgeClient customer;
+    static EdgeClient leaving;
 
     @BeforeAll
-    static void customer(Stack stack) {
+    static void customers(Stack stack) {
         anonymous = new EdgeClient(stack, "127.0.0.31");
         customer = anonymous.newCustomer("Router");
+        leaving = anonymous.newCustomer("Leaver");
     }
 
-    /** One request per Kong route path: the Ingress path itself, or a path below a prefix. */
+    /** who (anonymous, customer), method, path, body, answered by, status. */
     static Stream<Arguments> rows() {
-        KongManifests manifests = KongManifests.load(StackConfig.findRepoRoot(java.nio.file.Path.of(""))
-                .orElseThrow().resolve("kong-ingress"));
-        KongRouter router = KongRouter.of(manifests);
-        List<Arguments> rows = new ArrayList<>();
-        for (KongRoute route : router.routes()) {
-            String path = route.regex()
-                    ? route.kongPath().substring(1, route.kongPath().length() - 1).replace("\\", "")
-                    : route.kongPath() + "edge-probe";
-            String method = route.methods().isEmpty() || route.methods().contains("GET") ? "GET"
-                    : route.methods().contains("POST") ? "POST" : new java.util.TreeSet<>(route.methods()).first();
-            rows.add(Arguments.of(route.ingress(), method, path, route.backend().service()));
-        }
-        return rows.stream();
+        return Stream.of(
+                // Exact stock paths beat cartorder's /cart and /order prefixes
+                row("customer", "POST", "/cart/add", "{}", "stock", 400),
+                row("customer", "POST", "/cart/fallback", "{}", "stock", 400),
+                row("customer", "POST", "/order/process_stock", "{}", "stock", 403),
+                row("anonymous", "POST", "/cart/add", "{}", EDGE, 401),
+                // ...exactly: a longer path is cartorder's
+                row("customer", "POST", "/cart/add/more", "{}", "cartorder", 404),
+                row("customer", "GET", "/cart/additional", null, "cartorder", 404),
+                // /stock: public reads, admin writes
+                row("anonymous", "GET", "/stock", null, "stock", 200),
+                row("anonymous", "GET", "/stock/" + NOBODY, null, "stock", 404),
+                row("customer", "POST", "/stock/update", "{}", "stock", 403),
+                row("anonymous", "POST", "/stock/update", "{}", EDGE, 401),
+                // /cart, /order: cartorder, with a token
+                row("customer", "GET", "/cart", null, "cartorder", 200),
+                row("customer", "DELETE", "/cart/" + NOBODY, null, "cartorder", 404),
+                row("customer", "GET", "/order", null, "cartorder", 200),
+                row("customer", "GET", "/order/" + NOBODY, null, "cartorder", 404),
+                row("customer", "POST", "/order", "{}", "cartorder", 400),
+                row("anonymous", "GET", "/order", null, EDGE, 401),
+                // /auth: public, logout needs a token
+                row("anonymous", "GET", "/auth/jwks", null, "auth", 200),
+                row("anonymous", "POST", "/auth/refresh", "{}", "auth", 400),
+                row("anonymous", "POST", "/auth/login", "{}", "auth", 400),
+                row("anonymous", "POST", "/auth/register", "{}", "auth", 400),
+                row("anonymous", "POST", "/auth/logout", null, EDGE, 401),
+                // /users: user, with a token
+                row("customer", "GET", "/users", null, "user", 403),
+                row("anonymous", "GET", "/users/me", null, EDGE, 401),
+                // catalog: public reads, admin writes
+                row("anonymous", "GET", "/products", null, "product", 200),
+                row("anonymous", "GET", "/products/" + NOBODY, null, "product", 404),
+                row("anonymous", "GET", "/categories", null, "product", 200),
+                row("customer", "POST", "/products", "{}", "product", 403),
+                row("customer", "DELETE", "/products/" + NOBODY, null, "product", 403),
+                row("anonymous", "POST", "/products", "{}", EDGE, 401),
+                // nothing else is routed, the admin ports' paths least of all
+                row("anonymous", "GET", "/observe/metrics", null, EDGE, 404),
+                row("anonymous", "GET", "/observe/health/ready", null, EDGE, 404),
+                row("anonymous", "GET", "/openapi", null, EDGE, 404),
+                row("customer", "POST", "/categories", "{}", EDGE, 404),
+                row("anonymous", "GET", "/nowhere", null, EDGE, 404));
     }
 
-    @ParameterizedTest(name = "{0}: {1} {2} -> {3}")
-    @MethodSource("rows")
-    void theServiceTheIngressNamesAnswers(String ingress, String method, String path, String service) {
-        // a write with an empty object: the service refuses it (400/404/405), no state changes
-        EdgeClient.Answer answer = customer.method(method, path, method.equals("GET") ? null : "{}");
+    static Arguments row(String who, String method, String path, String body, String answeredBy, int status) {
+        return Arguments.of(who, method, path, body, answeredBy, status);
+    }
 
-        assertThat(answer.service()).as("%s %s answered %s %s", method, path, answer.status(), answer.raw().body())
-                .hasValue(service.substring("kedai-".length()));
+    @ParameterizedTest(name = "{0} {1} {2} -> {4} {5}")
+    @MethodSource("rows")
+    void theRouteTableOfTheDocs(String who, String method, String path, String body, String answeredBy, int status) {
+        EdgeClient client = who.equals("customer") ? customer : anonymous;
+        EdgeClient.Answer answer = client.method(method, path, body);
+
+        assertThat(answer.status()).as("%s %s answered %s", method, path, answer.raw().body()).isEqualTo(status);
+        if (answeredBy.equals(EDGE)) {
+            assertThat(answer.service()).as("answered by the edge itself").isEmpty();
+            assertThat(answer.json().has("message")).as(answer.raw().body()).isTrue();
+        } else {
+            assertThat(answer.service()).as("%s %s answered %s", method, path, answer.raw().body()).hasValue(answeredBy);
+        }
         assertThat(answer.header("X-Request-ID")).isPresent();
+    }
+
+    @Test
+    void logoutIsAuths() {
+        EdgeClient.Answer answer = leaving.method("POST", "/auth/logout", null);
+
+        assertThat(answer.status()).as(answer.raw().body()).isEqualTo(204);
+        assertThat(answer.service()).hasValue("auth");
     }
 
     @Test
