@@ -43,6 +43,14 @@ public final class DevEdge implements AutoCloseable {
      * @throws IllegalStateException naming the manifest problem
      */
     public static DevEdge start(EdgeSettings settings) {
+        return start(settings, Clock.systemUTC(), KONG_READ_TIMEOUT);
+    }
+
+    /** Kong's default read timeout: an upstream silent for longer is answered 504. */
+    static final Duration KONG_READ_TIMEOUT = Duration.ofSeconds(60);
+
+    /** With the clock of the rate-limiting and jwt plugins and the upstream read timeout (tests). */
+    static DevEdge start(EdgeSettings settings, Clock clock, Duration readTimeout) {
         KongManifests manifests = KongManifests.load(settings.manifests());
         KongRouter router = KongRouter.of(manifests);
         if (router.routes().isEmpty()) {
@@ -50,7 +58,7 @@ public final class DevEdge implements AutoCloseable {
         }
         Map<Backend, URI> upstreams = new HashMap<>();
         RoutePlugins.Factory factory = new RoutePlugins.Factory(manifests, new JwksKeys(settings.jwksUri()),
-                Clock.systemUTC(), settings.rateLimits());
+                clock, settings.rateLimits());
         Map<String, RoutePlugins> byIngress = new HashMap<>();
         for (KongRoute route : router.routes()) {
             Backend backend = route.backend();
@@ -70,7 +78,7 @@ public final class DevEdge implements AutoCloseable {
 
         Http1Client client = Http1Client.builder()
                 .connectTimeout(Duration.ofSeconds(5))
-                .readTimeout(Duration.ofSeconds(60))    // Kong's default read timeout
+                .readTimeout(readTimeout)
                 .followRedirects(false)
                 .keepAlive(true)
                 .shareConnectionCache(false)
