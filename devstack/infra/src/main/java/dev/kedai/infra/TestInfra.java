@@ -72,7 +72,8 @@ public final class TestInfra {
         return Databases.ensure(get(), service, "p" + HexFormat.of().formatHex(password));
     }
 
-    private static InfraEndpoints read(Path file) {
+    /** The endpoints a {@code KEDAI_TEST_INFRA} file names; a clear error when it cannot be used. */
+    static InfraEndpoints read(Path file) {
         if (!Files.isReadable(file)) {
             throw new IllegalStateException(PROPERTY + " names " + file + ", which cannot be read; "
                     + "run the tests with ./kedai test, or unset " + PROPERTY + " to start embedded servers");

@@ -1,5 +1,8 @@
 package dev.kedai.infra;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -7,6 +10,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.RedisClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -14,9 +18,24 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class TestInfraTest {
 
+    /** ./kedai test starts the servers once and names them in a file; a file that cannot serve is a clear error. */
     @Test
-    void startsOncePerJvm() {
-        assertThat(TestInfra.get()).isSameAs(TestInfra.get());
+    void aServersFileIsReadAndABadOneIsRefusedClearly(@TempDir Path dir) throws IOException {
+        InfraEndpoints running = TestInfra.get();
+        Path file = dir.resolve("infra.properties");
+        try (var out = Files.newBufferedWriter(file)) {
+            running.toProperties().store(out, null);
+        }
+        assertThat(TestInfra.read(file)).isEqualTo(running);
+
+        assertThatThrownBy(() -> TestInfra.read(dir.resolve("missing.properties")))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("missing.properties")
+                .hasMessageContaining("./kedai test");
+        Path noRedis = dir.resolve("no-redis.properties");
+        Files.writeString(noRedis, Files.readAllLines(file).stream().filter(l -> !l.toLowerCase().contains("redis"))
+                .reduce("", (a, l) -> a + l + "\n"));
+        assertThatThrownBy(() -> TestInfra.read(noRedis)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("does not name all of database, Redis and Kafka");
     }
 
     @Test
