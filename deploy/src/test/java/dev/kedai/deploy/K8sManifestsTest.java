@@ -68,7 +68,7 @@ class K8sManifestsTest {
     @Test
     @Order(4)
     void kubectlKustomizeBuildsIt() throws Exception {
-        assumeTrue(onPath("kubectl"), "kubectl is not installed");
+        assumeTrue(onPath("kubectl"), "kubectl is not installed (Debian: apt-get install kubernetes-client; .ci/run installs it)");
         Path out = Files.createTempFile("kustomize", ".yaml");
         Process p = new ProcessBuilder("kubectl", "kustomize", Repo.k8s().toString())
                 .redirectErrorStream(true).redirectOutput(out.toFile()).start();

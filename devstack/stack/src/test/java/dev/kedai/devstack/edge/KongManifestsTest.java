@@ -256,7 +256,7 @@ class KongManifestsTest {
     void kustomizeRendersTheDirectory() throws Exception {
         Optional<Path> kubectl = Stream.of(System.getenv("PATH").split(java.io.File.pathSeparator))
                 .map(d -> Path.of(d, "kubectl")).filter(Files::isExecutable).findFirst();
-        assumeTrue(kubectl.isPresent(), "kubectl not installed");
+        assumeTrue(kubectl.isPresent(), "kubectl is not installed (Debian: apt-get install kubernetes-client; .ci/run installs it)");
         Process process = new ProcessBuilder(kubectl.get().toString(), "kustomize", DIR.toString())
                 .redirectErrorStream(true).start();
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
