@@ -33,7 +33,8 @@ class InfraTest {
             assertThatThrownBy(() -> Infra.start(InfraSettings.freePorts(dir).withPorts(0, port, 0, 0), line -> { }))
                     .isInstanceOf(PortInUseException.class)
                     .hasMessage("port " + port + " (Redis) is already in use; set --redis-port or stop the other server");
-            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
+            // fast = before anything starts (MariaDB alone would wait 30 s on a port clash); 10 s leaves room for a busy machine
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
             assertThat(dir.resolve("mariadb")).as("nothing started").doesNotExist();
             delete(dir);
         }

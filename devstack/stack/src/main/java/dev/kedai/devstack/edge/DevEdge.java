@@ -25,6 +25,8 @@ import io.helidon.webserver.WebServer;
 public final class DevEdge implements AutoCloseable {
     /** Idle keep-alive connections kept per upstream; more are opened under load and closed after. */
     static final int POOL_SIZE = 512;
+    /** Kong's default read timeout: an upstream silent for longer is answered 504. */
+    static final Duration KONG_READ_TIMEOUT = Duration.ofSeconds(60);
 
     private final WebServer server;
     private final KongRouter router;
@@ -45,9 +47,6 @@ public final class DevEdge implements AutoCloseable {
     public static DevEdge start(EdgeSettings settings) {
         return start(settings, Clock.systemUTC(), KONG_READ_TIMEOUT);
     }
-
-    /** Kong's default read timeout: an upstream silent for longer is answered 504. */
-    static final Duration KONG_READ_TIMEOUT = Duration.ofSeconds(60);
 
     /** With the clock of the rate-limiting and jwt plugins and the upstream read timeout (tests). */
     static DevEdge start(EdgeSettings settings, Clock clock, Duration readTimeout) {
