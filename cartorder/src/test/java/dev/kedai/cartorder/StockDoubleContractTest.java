@@ -3,8 +3,10 @@ package dev.kedai.cartorder;
 import java.time.Duration;
 
 import dev.kedai.contracts.StockServiceContract;
+import dev.kedai.platform.grpc.DefaultDeadline;
 import dev.kedai.platform.grpc.GrpcChannels;
 import dev.kedai.proto.stock.v1.StockServiceGrpc;
+import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,7 +25,7 @@ class StockDoubleContractTest extends StockServiceContract {
     static void start() {
         peers = new PeerDoubles();
         channel = GrpcChannels.open("127.0.0.1:" + peers.port("stock"));
-        stub = StockServiceGrpc.newBlockingStub(GrpcChannels.withDefaultDeadline(channel, Duration.ofSeconds(10)));
+        stub = StockServiceGrpc.newBlockingStub(ClientInterceptors.intercept(channel, new DefaultDeadline(Duration.ofSeconds(10))));
     }
 
     @AfterAll

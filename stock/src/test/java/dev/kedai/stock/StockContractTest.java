@@ -6,12 +6,14 @@ import java.util.Map;
 import dev.kedai.contracts.StockServiceContract;
 import dev.kedai.infra.DbAccount;
 import dev.kedai.infra.TestInfra;
+import dev.kedai.platform.grpc.DefaultDeadline;
 import dev.kedai.platform.grpc.GrpcChannels;
 import dev.kedai.platform.security.TestTokens;
 import dev.kedai.platform.server.KedaiServer;
 import dev.kedai.platform.testing.TestHttp;
 import dev.kedai.platform.testing.TestServiceConfig;
 import dev.kedai.proto.stock.v1.StockServiceGrpc;
+import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,7 +38,7 @@ class StockContractTest extends StockServiceContract {
         server = Main.start(TestServiceConfig.of(db, tokens, Map.of()));
         http = new TestHttp(server.port());
         channel = GrpcChannels.open("127.0.0.1:" + server.grpcPort().orElseThrow());
-        stub = StockServiceGrpc.newBlockingStub(GrpcChannels.withDefaultDeadline(channel, Duration.ofSeconds(10)));
+        stub = StockServiceGrpc.newBlockingStub(ClientInterceptors.intercept(channel, new DefaultDeadline(Duration.ofSeconds(10))));
     }
 
     @AfterAll
