@@ -33,10 +33,16 @@ public final class Main {
      * Migrates the schema, then starts HTTP, admin and gRPC as configured; tests call this too.
      * The clients made here connect lazily, so only the migration can fail before the server
      * exists, and a server that fails to start closes every {@code onStop} resource itself.
-     * Payments go through the sandbox provider.
+     * Payments go through the sandbox provider, which keeps its ledger in the file
+     * {@code payment.sandbox.ledger} when that is set (so it outlives this process, as a real
+     * provider would), else in memory.
      */
     public static KedaiServer start(Config config) {
-        return start(config, new SandboxPaymentGateway(), orderId -> { });
+        SandboxPaymentGateway sandbox = config.get("payment.sandbox.ledger").asString()
+                .filter(file -> !file.isBlank())
+                .map(file -> new SandboxPaymentGateway(java.nio.file.Path.of(file)))
+                .orElseGet(SandboxPaymentGateway::new);
+        return start(config, sandbox, orderId -> { });
     }
 
     static KedaiServer start(Config config, PaymentGateway gateway, Checkout.AfterReserve afterReserve) {

@@ -1,5 +1,14 @@
 package dev.kedai.cartorder;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -11,12 +20,68 @@ import java.util.concurrent.ConcurrentHashMap;
  * charging, any other {@code tok_*} approves. Like a real provider it is idempotent by attempt id
  * (a repeated attempt id is charged once and gets the first answer) and it keeps what it charged,
  * so tests and the bench can count charges per order.
+ *
+ * <p>With a ledger file ({@code payment.sandbox.ledger}) it also outlives cartorder, as a real
+ * provider does: every charge and refund is appended as a tab-separated line before it answers
+ * ({@code approved|declined <attempt> <order> <reference or reason>}, {@code refund <attempt>}),
+ * and a restart reads the file back, so an attempt a crashed process left PENDING is still known.
+ * The fault-injection suite counts charges from that file.
  */
 public final class SandboxPaymentGateway implements PaymentGateway {
 
     private final Map<String, PaymentResult> outcomes = new ConcurrentHashMap<>();
     private final Map<String, String> orderOfAttempt = new ConcurrentHashMap<>();
     private final Set<String> refunded = ConcurrentHashMap.newKeySet();
+    private final FileChannel ledger;
+
+    /** Remembers in memory only (tests). */
+    public SandboxPaymentGateway() {
+        this.ledger = null;
+    }
+
+    /** Remembers in {@code ledgerFile} too, reading back what an earlier run recorded there. */
+    public SandboxPaymentGateway(Path ledgerFile) {
+        try {
+            Path absolute = ledgerFile.toAbsolutePath();
+            Files.createDirectories(absolute.getParent());
+            if (Files.exists(absolute)) {
+                load(Files.readAllLines(absolute, StandardCharsets.UTF_8));
+            }
+            this.ledger = FileChannel.open(absolute, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.APPEND);
+            if (endsTorn(absolute)) {
+                record(); // ends the torn line, so the next one is whole
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the sandbox payment ledger " + ledgerFile, e);
+        }
+    }
+
+    private static boolean endsTorn(Path file) throws IOException {
+        try (FileChannel read = FileChannel.open(file, StandardOpenOption.READ)) {
+            if (read.size() == 0) {
+                return false;
+            }
+            ByteBuffer last = ByteBuffer.allocate(1);
+            read.read(last, read.size() - 1);
+            return last.get(0) != '\n';
+        }
+    }
+
+    private void load(List<String> lines) {
+        for (String line : lines) {
+            String[] f = line.split("\t", -1);
+            switch (f[0]) {
+                case "approved" -> {
+                    outcomes.put(f[1], new Approved(f[3]));
+                    orderOfAttempt.put(f[1], f[2]);
+                }
+                case "declined" -> outcomes.put(f[1], new Declined(f[3]));
+                case "refund" -> refunded.add(f[1]);
+                default -> { } // a torn line of a process that died mid-write
+            }
+        }
+    }
 
     @Override
     public PaymentResult charge(Charge charge) {
@@ -25,10 +90,13 @@ public final class SandboxPaymentGateway implements PaymentGateway {
         }
         return outcomes.computeIfAbsent(charge.attemptId(), id -> {
             if ("tok_decline".equals(charge.token())) {
+                record("declined", id, charge.orderId(), "card declined");
                 return new Declined("card declined");
             }
+            String reference = "sbx_" + UUID.randomUUID();
+            record("approved", id, charge.orderId(), reference);
             orderOfAttempt.put(id, charge.orderId());
-            return new Approved("sbx_" + UUID.randomUUID());
+            return new Approved(reference);
         });
     }
 
@@ -39,8 +107,8 @@ public final class SandboxPaymentGateway implements PaymentGateway {
 
     @Override
     public void refund(String attemptId) {
-        if (outcomes.get(attemptId) instanceof Approved) {
-            refunded.add(attemptId);
+        if (outcomes.get(attemptId) instanceof Approved && refunded.add(attemptId)) {
+            record("refund", attemptId);
         }
     }
 
@@ -52,5 +120,22 @@ public final class SandboxPaymentGateway implements PaymentGateway {
     /** How many of the order's approved charges were refunded. */
     public long refunds(String orderId) {
         return refunded.stream().filter(a -> orderId.equals(orderOfAttempt.get(a))).count();
+    }
+
+    // written before the answer: what the provider did must not depend on cartorder surviving
+    private void record(String... fields) {
+        if (ledger == null) {
+            return;
+        }
+        ByteBuffer line = ByteBuffer.wrap((String.join("\t", fields) + "\n").getBytes(StandardCharsets.UTF_8));
+        synchronized (ledger) {
+            try {
+                while (line.hasRemaining()) {
+                    ledger.write(line);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("the sandbox payment ledger cannot be written", e);
+            }
+        }
     }
 }
