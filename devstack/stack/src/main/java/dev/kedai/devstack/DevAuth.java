@@ -45,7 +45,7 @@ public record DevAuth(Path keyFile, String kid, String adminEmail, String adminP
 
     /** The state of a stack: {@code .kedai/} for the devstack, {@code target/} for the system tests. */
     public static DevAuth of(StackSpec spec) {
-        return loadOrCreate(spec.logDir().toAbsolutePath().getParent());
+        return loadOrCreate(spec.stateDir());
     }
 
     public static DevAuth loadOrCreate(Path stateDir) {

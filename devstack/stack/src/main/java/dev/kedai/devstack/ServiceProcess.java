@@ -18,6 +18,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
+import dev.kedai.infra.ProcessSpawner;
+
 /**
  * One service running in its own JVM. Its output is copied to its log file by a reader thread,
  * which also keeps the last lines (shown when it fails) and passes error lines to the console.
@@ -51,11 +53,11 @@ public final class ServiceProcess {
             if (Files.exists(log)) {
                 Files.move(log, log.resolveSibling(log.getFileName() + ".1"), StandardCopyOption.REPLACE_EXISTING);
             }
-            Process process = new ProcessBuilder(launch.command(java))
+            // bound to this JVM's life: no service survives the launcher, even one killed with SIGKILL
+            Process process = ProcessSpawner.start(new ProcessBuilder(launch.command(java))
                     .directory(launch.workDir().toFile())
                     .redirectErrorStream(true)
-                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                    .start();
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())));
             return new ServiceProcess(launch, process, errors);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + launch.service().id(), e);
@@ -128,6 +130,12 @@ public final class ServiceProcess {
             }
         }
         return clean;
+    }
+
+    /** SIGKILL, as a crash would: no shutdown hook runs. Waits until it is gone. */
+    public void kill() {
+        process.toHandle().destroyForcibly();
+        waitFor(Duration.ofSeconds(30));
     }
 
     /** Stops it: SIGTERM, then the kill after {@code grace}. */

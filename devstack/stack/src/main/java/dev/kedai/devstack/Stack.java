@@ -34,22 +34,43 @@ public final class Stack implements AutoCloseable {
     /** File name of the edge's access log in the log directory. */
     public static final String EDGE_ACCESS_LOG = "edge-access.log";
 
+    /** The sandbox payment provider's ledger in the state directory (cartorder's payment.sandbox.ledger). */
+    public static final String SANDBOX_LEDGER = "sandbox-payments.tsv";
+
     private final List<ServiceProcess> processes = new ArrayList<>();
     private boolean closed;
     private DevEdge edge;
+    private Consumer<String> errors = line -> { };
 
     public Stack(StackSpec spec) {
         this.spec = spec;
     }
 
     /**
-     * Starts every service and returns when all are ready. On failure everything it started is
-     * stopped and a {@link StackException} says which service failed, with the tail of its log.
+     * Starts every service and the dev edge, and returns when all are ready. On failure everything
+     * it started is stopped and a {@link StackException} says which service failed, with the tail
+     * of its log.
      *
      * @param errors receives the error lines the services print, prefixed by "[svc] "
      */
     public Stack start(InfraEndpoints infra, Progress progress, Consumer<String> errors) {
+        startServices(infra, progress, errors);
+        try {
+            startEdge(progress);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        return this;
+    }
+
+    /**
+     * Starts every service, without the in-process dev edge (the fault-injection suite runs the
+     * edge as a process of its own, {@code edge.EdgeMain}, from {@link #edgeSettings()}).
+     */
+    public Stack startServices(InfraEndpoints infra, Progress progress, Consumer<String> errors) {
         Map<KedaiService, Path> jars = ServiceJars.require(spec.repoRoot());
+        this.errors = errors;
         try {
             KafkaTopics.ensure(infra.kafkaBootstrap(), Topics.ALL, spec.topicPartitions());
             progress.step("Kafka topics ready (" + Topics.ALL.size() + " + dead-letter topics)");
@@ -67,6 +88,10 @@ public final class Stack implements AutoCloseable {
                 if (service == KedaiService.AUTH) {
                     properties.putAll(devAuth.authProperties());
                 }
+                if (service == KedaiService.CARTORDER) {
+                    properties.put("payment.sandbox.ledger", sandboxLedger().toString());
+                }
+                properties.putAll(spec.overrides().getOrDefault(service, Map.of()));
                 ServiceLaunch launch = new ServiceLaunch(service, jars.get(service), spec.jvmOptions(),
                         properties, spec.logDir().resolve(service.id() + ".log"), spec.repoRoot());
                 synchronized (processes) {
@@ -80,7 +105,6 @@ public final class Stack implements AutoCloseable {
                     + String.join(" ", spec.jvmOptions()) + "), waiting until ready");
             new Readiness().await(processes(), service -> spec.ports().get(service).admin(),
                     spec.readyTimeout(), progress);
-            startEdge(progress);
             return this;
         } catch (RuntimeException e) {
             boolean stoppedByUser = isClosed();
@@ -92,15 +116,54 @@ public final class Stack implements AutoCloseable {
         }
     }
 
-    /** The dev edge after the services, so its first request finds them ready. */
-    private void startEdge(Progress progress) {
+    /** Where the sandbox payment provider records every charge and refund ({@code <state>/sandbox-payments.tsv}). */
+    public Path sandboxLedger() {
+        return spec.stateDir().resolve(SANDBOX_LEDGER);
+    }
+
+    /** The running (or last) process of a service. */
+    public ServiceProcess process(KedaiService service) {
+        synchronized (processes) {
+            return processes.stream().filter(p -> p.service() == service).reduce((a, b) -> b)
+                    .orElseThrow(() -> new IllegalStateException(service.id() + " was never started"));
+        }
+    }
+
+    /**
+     * Starts a service that has stopped (killed, crashed) again with the same command line, ports
+     * and log file, and waits until it is ready; the others are left alone.
+     */
+    public ServiceProcess restart(KedaiService service, Progress progress) {
+        ServiceProcess old = process(service);
+        if (old.isAlive()) {
+            throw new IllegalStateException(old + " is still running; stop or kill it first");
+        }
+        ServiceProcess started;
+        synchronized (processes) {
+            if (closed) {
+                throw new StackException("the stack is stopping", 130);
+            }
+            started = ServiceProcess.start(old.launch(), JvmOptions.javaBinary(), errors);
+            processes.set(processes.indexOf(old), started);
+        }
+        new Readiness().await(List.of(started), s -> spec.ports().get(s).admin(), spec.readyTimeout(), progress);
+        return started;
+    }
+
+    /** What the dev edge of this stack runs with: its routes to these services' ports. */
+    public EdgeSettings edgeSettings() {
         Map<String, URI> services = new java.util.HashMap<>();
         for (KedaiService service : KedaiService.values()) {
             services.put(serviceName(service), httpUri(service));
         }
-        DevEdge started = DevEdge.start(new EdgeSettings(spec.edgePort(), spec.kongManifests(), services,
+        return new EdgeSettings(spec.edgePort(), spec.kongManifests(), services,
                 httpUri(KedaiService.AUTH).resolve("/auth/jwks"), spec.logDir().resolve(EDGE_ACCESS_LOG),
-                spec.edgeRateLimits()));
+                spec.edgeRateLimits());
+    }
+
+    /** The dev edge after the services, so its first request finds them ready. */
+    private void startEdge(Progress progress) {
+        DevEdge started = DevEdge.start(edgeSettings());
         synchronized (processes) {
             edge = started;
             if (closed) {

@@ -17,6 +17,8 @@ import java.util.Map;
  * @param jvmOptions      options of each service JVM
  * @param edgePort        port of the dev edge (0 = a free one)
  * @param edgeRateLimits  whether the edge enforces the rate-limiting plugins (off for load tests)
+ * @param overrides       configuration of single services, applied last (e.g. a peer's address
+ *                        pointed at the fault-injection suite's delaying proxy)
  */
 public record StackSpec(Path repoRoot,
                         Path logDir,
@@ -26,13 +28,22 @@ public record StackSpec(Path repoRoot,
                         Duration readyTimeout,
                         List<String> jvmOptions,
                         int edgePort,
-                        boolean edgeRateLimits) {
+                        boolean edgeRateLimits,
+                        Map<KedaiService, Map<String, String>> overrides) {
+
+    /** A stack without per-service overrides. */
+    public StackSpec(Path repoRoot, Path logDir, Map<KedaiService, ServicePorts> ports,
+                     Map<KedaiService, String> dbPasswords, int topicPartitions, Duration readyTimeout,
+                     List<String> jvmOptions, int edgePort, boolean edgeRateLimits) {
+        this(repoRoot, logDir, ports, dbPasswords, topicPartitions, readyTimeout, jvmOptions, edgePort,
+                edgeRateLimits, Map.of());
+    }
 
     /** A stack whose edge takes a free port and enforces rate limits. */
     public StackSpec(Path repoRoot, Path logDir, Map<KedaiService, ServicePorts> ports,
                      Map<KedaiService, String> dbPasswords, int topicPartitions, Duration readyTimeout,
                      List<String> jvmOptions) {
-        this(repoRoot, logDir, ports, dbPasswords, topicPartitions, readyTimeout, jvmOptions, 0, true);
+        this(repoRoot, logDir, ports, dbPasswords, topicPartitions, readyTimeout, jvmOptions, 0, true, Map.of());
     }
 
     /** The Ingress manifests the dev edge reads: {@code <repoRoot>/kong-ingress}. */
@@ -40,10 +51,30 @@ public record StackSpec(Path repoRoot,
         return repoRoot.resolve("kong-ingress");
     }
 
+    /** The stack's state (dev auth keys, the sandbox payment ledger): the log directory's parent. */
+    public Path stateDir() {
+        return logDir.toAbsolutePath().getParent();
+    }
+
+    /** This spec with {@code key=value} set for {@code service} only. */
+    public StackSpec withOverride(KedaiService service, String key, String value) {
+        Map<KedaiService, Map<String, String>> all = new java.util.EnumMap<>(KedaiService.class);
+        all.putAll(overrides);
+        Map<String, String> own = new java.util.LinkedHashMap<>(all.getOrDefault(service, Map.of()));
+        own.put(key, value);
+        all.put(service, own);
+        return new StackSpec(repoRoot, logDir, ports, dbPasswords, topicPartitions, readyTimeout, jvmOptions,
+                edgePort, edgeRateLimits, all);
+    }
+
     public StackSpec {
         ports = Map.copyOf(ports);
         dbPasswords = Map.copyOf(dbPasswords);
         jvmOptions = List.copyOf(jvmOptions);
+        Map<KedaiService, Map<String, String>> copied = new java.util.EnumMap<>(KedaiService.class);
+        overrides.forEach((service, values) -> copied.put(service, java.util.Collections.unmodifiableMap(
+                new java.util.LinkedHashMap<>(values))));
+        overrides = java.util.Collections.unmodifiableMap(copied);
         for (KedaiService service : KedaiService.values()) {
             if (!ports.containsKey(service) || !dbPasswords.containsKey(service)) {
                 throw new IllegalArgumentException("ports and password needed for " + service.id());

@@ -84,23 +84,10 @@ class PortTakenTest {
         assertThat(result.err()).isEqualTo("kedai-devstack: unknown option --bogus (see --help)\n");
     }
 
-    /**
-     * The command with every port set to one free now, so the test does not depend on what else
-     * runs on this machine; flags given after these win.
-     */
+    /** The command with every port set to one free now; flags given after these win. */
     private static String[] withFreePorts(String... args) {
-        List<Integer> free = Ports.pickFree(20);
         List<String> all = new ArrayList<>(List.of(args[0]));
-        int i = 0;
-        all.addAll(List.of("--edge-port", String.valueOf(free.get(i++))));
-        for (KedaiService service : KedaiService.values()) {
-            all.addAll(List.of("--" + service.id() + "-http-port", String.valueOf(free.get(i++)),
-                    "--" + service.id() + "-grpc-port", String.valueOf(free.get(i++)),
-                    "--" + service.id() + "-admin-port", String.valueOf(free.get(i++))));
-        }
-        for (String flag : List.of("--mariadb-port", "--redis-port", "--kafka-port", "--kafka-controller-port")) {
-            all.addAll(List.of(flag, String.valueOf(free.get(i++))));
-        }
+        all.addAll(FreePortArgs.all());
         all.addAll(List.of(args).subList(1, args.length));
         return all.toArray(String[]::new);
     }
