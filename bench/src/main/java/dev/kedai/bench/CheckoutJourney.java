@@ -1,11 +1,6 @@
 package dev.kedai.bench;
 
-import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -20,12 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
@@ -47,22 +38,21 @@ import org.HdrHistogram.Histogram;
  */
 public final class CheckoutJourney {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final Map<String, String> args;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .executor(Executors.newVirtualThreadPerTaskExecutor()).connectTimeout(Duration.ofSeconds(5)).build();
     private final ConcurrentHistogram order = new ConcurrentHistogram(3);
     private final ConcurrentHistogram pay = new ConcurrentHistogram(3);
     private final ConcurrentHistogram add = new ConcurrentHistogram(3);
     private final ConcurrentHistogram journey = new ConcurrentHistogram(3);
     private final Map<String, AtomicInteger> failures = new ConcurrentHashMap<>();
     private final List<String> paidOrders = java.util.Collections.synchronizedList(new ArrayList<>());
-    private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger dropped = new AtomicInteger();
+    private final CheckoutClient client;
 
     private CheckoutJourney(Map<String, String> args) {
         this.args = args;
+        this.client = new CheckoutClient(new CheckoutClient.Endpoints(URI.create(args.get("auth")),
+                URI.create(args.get("stock")), URI.create(args.get("cartorder"))), CheckoutClient.Retry.NONE,
+                this::record);
     }
 
     public static void main(String[] argv) throws Exception {
@@ -78,35 +68,27 @@ public final class CheckoutJourney {
         Duration duration = DurationText.parse(args.getOrDefault("duration", "30s"));
         int users = Integer.parseInt(args.getOrDefault("users", "50"));
         int maxInFlight = Integer.parseInt(args.getOrDefault("max-in-flight", "200"));
-        List<String> products = products();
-        List<String> tokens = login(users);
+        List<String> products = client.stockedProducts(1_000);
+        if (products.isEmpty()) {
+            throw new IllegalStateException("no product with 1000+ units available: top stock up first");
+        }
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        List<String> tokens = new ArrayList<>();
+        for (int i = 0; i < users; i++) {
+            tokens.add(client.login("bench-" + run + "-" + i + "@example.com", "bench-password-1", "Bench"));
+        }
         System.out.printf("set up: %d users logged in, %d products%n", tokens.size(), products.size());
 
-        ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
-        long origin = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
+        OpenLoop loop = new OpenLoop(rate, maxInFlight);
         long total = (long) (rate * duration.toMillis() / 1000.0);
-        for (long i = 0; i < total; i++) {
-            long due = origin + (long) (i * 1e9 / rate);
-            long wait = due - System.nanoTime();
-            if (wait > 0) {
-                LockSupport.parkNanos(wait);
-            }
-            if (inFlight.incrementAndGet() > maxInFlight) {
-                inFlight.decrementAndGet();
-                dropped.incrementAndGet();
-                continue;
-            }
-            String token = tokens.get((int) (i % tokens.size()));
-            pool.submit(() -> {
-                try {
-                    purchase(token, products);
-                } finally {
-                    inFlight.decrementAndGet();
-                }
-            });
+        long origin;
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            origin = loop.run(total, pool, (slot, due) -> {
+                String token = tokens.get((int) (slot % tokens.size()));
+                return () -> purchase(token, products);
+            }, slot -> dropped.incrementAndGet(), () -> false);
+            loop.awaitIdle(Duration.ofMinutes(2));
         }
-        pool.shutdown();
-        pool.awaitTermination(2, TimeUnit.MINUTES);
         double seconds = (System.nanoTime() - origin) / 1e9;
         System.out.printf("offered %.1f journeys/s for %s: %d paid orders in %.1f s = %.1f orders/s, dropped %d, failures %s%n",
                           rate, duration, paidOrders.size(), seconds, paidOrders.size() / seconds, dropped.get(), failures);
@@ -121,92 +103,44 @@ public final class CheckoutJourney {
 
     private void purchase(String token, List<String> products) {
         long start = System.nanoTime();
-        try {
-            ThreadLocalRandom r = ThreadLocalRandom.current();
-            for (int i = 0; i < 3; i++) {
-                String body = "{\"product_id\":\"" + products.get(r.nextInt(products.size())) + "\",\"quantity\":1}";
-                send(add, "add", post(args.get("stock") + "/cart/add", token, body), 200, 202);
-            }
-            HttpRequest place = post(args.get("cartorder") + "/order", token, "{}")
-                    .header("Idempotency-Key", UUID.randomUUID().toString()).build();
-            JsonNode placed = send(order, "order", place, 201);
-            if (placed == null) {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        for (int i = 0; i < 3; i++) {
+            if (!client.addToCart(token, products.get(r.nextInt(products.size())), 1).is(200, 202)) {
                 return;
             }
-            String orderId = placed.get("order_id").asText();
-            String payBody = "{\"order_id\":\"" + orderId + "\",\"payment_token\":\"tok_bench\"}";
-            if (send(pay, "pay", post(args.get("cartorder") + "/order/pay", token, payBody).build(), 200) != null) {
-                paidOrders.add(orderId);
-                journey.recordValue(micros(start));
-            }
-        } catch (RuntimeException e) {
-            failures.computeIfAbsent("exception " + e.getClass().getSimpleName(), k -> new AtomicInteger()).incrementAndGet();
+        }
+        CheckoutClient.Answer placed = client.placeOrder(token, UUID.randomUUID().toString());
+        if (!placed.is(201)) {
+            return;
+        }
+        String orderId = placed.text("order_id");
+        if (client.pay(token, orderId, "tok_bench").is(200)) {
+            paidOrders.add(orderId);
+            journey.recordValue(micros(start));
         }
     }
 
-    private JsonNode send(Histogram histogram, String step, Object request, int... ok) {
-        HttpRequest req = request instanceof HttpRequest.Builder b ? b.build() : (HttpRequest) request;
-        long start = System.nanoTime();
-        try {
-            HttpResponse<String> res = http.send(req, HttpResponse.BodyHandlers.ofString());
-            histogram.recordValue(micros(start));
-            for (int code : ok) {
-                if (res.statusCode() == code) {
-                    return res.body().isEmpty() ? JSON.createObjectNode() : JSON.readTree(res.body());
-                }
-            }
-            failures.computeIfAbsent(step + " " + res.statusCode(), k -> new AtomicInteger()).incrementAndGet();
-            return null;
-        } catch (IOException e) {
-            failures.computeIfAbsent(step + " io", k -> new AtomicInteger()).incrementAndGet();
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
+    /** Latency per step; an answer that is not the step's success, or none, counts as a failure. */
+    private void record(CheckoutClient.Exchange e) {
+        Histogram histogram = switch (e.step()) {
+            case "add" -> add;
+            case "order" -> order;
+            case "pay" -> pay;
+            default -> null;
+        };
+        if (histogram == null) {
+            return;
         }
-    }
-
-    private static HttpRequest.Builder post(String url, String token, String body) {
-        return HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
-                .header("Content-Type", "application/json").header("Authorization", "Bearer " + token)
-                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
-    }
-
-    private List<String> products() throws Exception {
-        HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create(args.get("stock") + "/stock?size=100")).build(),
-                                             HttpResponse.BodyHandlers.ofString());
-        List<String> ids = new ArrayList<>();
-        for (JsonNode level : JSON.readTree(res.body()).get("items")) {
-            if (level.get("available").asLong() >= 1_000) {
-                ids.add(level.get("product_id").asText());
-            }
+        histogram.recordValue(Math.max(1, (e.end() - e.start()) / 1_000));
+        boolean ok = switch (e.step()) {
+            case "add" -> e.status() == 200 || e.status() == 202;
+            case "order" -> e.status() == 201;
+            default -> e.status() == 200;
+        };
+        if (!ok) {
+            String what = e.step() + " " + (e.status() == 0 ? e.failure() : Integer.toString(e.status()));
+            failures.computeIfAbsent(what, k -> new AtomicInteger()).incrementAndGet();
         }
-        if (ids.isEmpty()) {
-            throw new IllegalStateException("no product with 1000+ units available: top stock up first");
-        }
-        return ids;
-    }
-
-    private List<String> login(int users) throws Exception {
-        List<String> tokens = new ArrayList<>();
-        String run = UUID.randomUUID().toString().substring(0, 8);
-        for (int i = 0; i < users; i++) {
-            String email = "bench-" + run + "-" + i + "@example.com";
-            String credentials = "{\"email\":\"" + email + "\",\"password\":\"bench-password-1\"}";
-            http.send(HttpRequest.newBuilder(URI.create(args.get("auth") + "/auth/register"))
-                              .header("Content-Type", "application/json")
-                              .POST(HttpRequest.BodyPublishers.ofString(credentials.replace("}", ",\"name\":\"Bench\"}")))
-                              .build(), HttpResponse.BodyHandlers.ofString());
-            HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create(args.get("auth") + "/auth/login"))
-                                                         .header("Content-Type", "application/json")
-                                                         .POST(HttpRequest.BodyPublishers.ofString(credentials)).build(),
-                                                 HttpResponse.BodyHandlers.ofString());
-            if (res.statusCode() != 200) {
-                throw new IllegalStateException("login failed: " + res.statusCode() + " " + res.body());
-            }
-            tokens.add(JSON.readTree(res.body()).get("access_token").asText());
-        }
-        return tokens;
     }
 
     // OrderPaid → stock committed: orders.paid_at (cartorder) to reservations.updated_at of the COMMITTED row (stock)

@@ -15,11 +15,8 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.LockSupport;
 
 import io.helidon.common.buffers.DataReader;
 import io.helidon.http.HeaderNames;
@@ -32,19 +29,19 @@ import org.HdrHistogram.ConcurrentHistogram;
 /**
  * Sends requests at a constant arrival rate, whatever the server does.
  * <p>
- * Slot {@code i} is due at {@code origin + i / rate}. One platform thread walks the schedule
- * and hands each due slot to a new virtual thread, which sends it and records the latency from
- * the slot's <em>due</em> time. A server that stalls therefore shows the whole queue it built
- * up, not just the one slow request a closed-loop client would see (coordinated omission).
- * In-flight requests are capped by a semaphore; a slot that finds it full is counted as
- * dropped instead of waiting, because waiting would silently lower the offered rate.
+ * The schedule is an {@link OpenLoop}: slot {@code i} is due at {@code origin + i / rate} and
+ * each due slot is sent from a new virtual thread, which records the latency from the slot's
+ * <em>due</em> time. A server that stalls therefore shows the whole queue it built up, not just
+ * the one slow request a closed-loop client would see (coordinated omission). A slot that finds
+ * {@code concurrency} requests in flight is counted as dropped instead of waiting, because
+ * waiting would silently lower the offered rate.
  */
 public final class OpenLoopGenerator {
 
     private static final long NANOS_PER_MICRO = 1_000;
 
     private final BenchSettings settings;
-    private final Semaphore inFlight;
+    private final OpenLoop loop;
     private final ConcurrentHistogram latency = new ConcurrentHistogram(3);
     private final ConcurrentHistogram sendLag = new ConcurrentHistogram(3);
     private final LongAdder completed = new LongAdder();
@@ -55,7 +52,7 @@ public final class OpenLoopGenerator {
 
     public OpenLoopGenerator(BenchSettings settings) {
         this.settings = settings;
-        this.inFlight = new Semaphore(settings.concurrency());
+        this.loop = new OpenLoop(settings.rate(), settings.concurrency());
     }
 
     /**
@@ -104,37 +101,16 @@ public final class OpenLoopGenerator {
     private long schedule(Scenario scenario, WebClient client, ExecutorService executor) {
         long warmupSlots = settings.warmupRequests();
         long totalSlots = warmupSlots + settings.measuredRequests();
-        double nanosPerSlot = 1e9 / settings.rate();
-        long origin = System.nanoTime();
-        for (long slot = 0; slot < totalSlots; slot++) {
-            long due = origin + (long) (slot * nanosPerSlot);
-            waitUntil(due);
+        long origin = loop.run(totalSlots, executor, (slot, due) -> {
+            BenchRequest request = scenario.nextRequest(slot);
             boolean measured = slot >= warmupSlots;
-            if (!inFlight.tryAcquire()) {
-                if (measured) {
-                    dropped.increment();
-                }
-                continue;
+            return () -> send(client, request, due, measured);
+        }, slot -> {
+            if (slot >= warmupSlots) {
+                dropped.increment();
             }
-            BenchRequest request;
-            try {
-                request = scenario.nextRequest(slot);
-            } catch (RuntimeException e) {
-                inFlight.release();
-                throw e;
-            }
-            executor.execute(() -> send(client, request, due, measured));
-        }
-        return origin + (long) (warmupSlots * nanosPerSlot);
-    }
-
-    // parkNanos overshoots by tens of microseconds; at high rates several slots then become due
-    // together and go out back to back, which is fine because latency counts from the due time.
-    private static void waitUntil(long due) {
-        long now;
-        while ((now = System.nanoTime()) < due) {
-            LockSupport.parkNanos(due - now);
-        }
+        }, () -> false);
+        return origin + (long) (warmupSlots * 1e9 / settings.rate());
     }
 
     private void send(WebClient client, BenchRequest request, long due, boolean measured) {
@@ -157,8 +133,6 @@ public final class OpenLoopGenerator {
             lastMeasuredResponse.accumulateAndGet(end, Math::max);
         } catch (RuntimeException e) {
             countMeasured(measured, failureKind(e));
-        } finally {
-            inFlight.release();
         }
     }
 
@@ -220,15 +194,9 @@ public final class OpenLoopGenerator {
         errors.computeIfAbsent(kind, k -> new LongAdder()).increment();
     }
 
-    /** Waits for every permit to come back; returns how many requests never finished. */
+    /** Waits for the requests in flight; returns how many never finished. */
     private long drain() throws InterruptedException {
-        int all = settings.concurrency();
-        Duration patience = settings.timeout().plusSeconds(1);
-        if (inFlight.tryAcquire(all, patience.toNanos(), TimeUnit.NANOSECONDS)) {
-            inFlight.release(all);
-            return 0;
-        }
-        return all - inFlight.availablePermits();
+        return loop.awaitIdle(settings.timeout().plusSeconds(1));
     }
 
     private BenchResult result(long measureStart, long unfinished) {

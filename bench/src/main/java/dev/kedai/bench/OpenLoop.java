@@ -1,0 +1,105 @@
+package dev.kedai.bench;
+
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Arrivals at a constant rate, whatever the system under load does (open loop): slot {@code i}
+ * is due at {@code origin + i / rate}; one thread walks the schedule and hands each due slot's
+ * work to the executor (virtual threads). At most {@code maxInFlight} slots run at once; a slot
+ * that finds them all busy is dropped, never delayed, because waiting would quietly lower the
+ * offered rate (closed loop again). Used by {@link OpenLoopGenerator} (one request per slot),
+ * {@link CheckoutJourney} and the fault-injection suite (one purchase per slot).
+ */
+public final class OpenLoop {
+
+    /** Called on the scheduling thread for each due slot that got a place; keep it cheap. */
+    @FunctionalInterface
+    public interface Arrival {
+        /**
+         * @param slot the slot's index
+         * @param due  its due time ({@link System#nanoTime()} scale): latency counts from here
+         * @return the work of the slot, run on the executor
+         */
+        Runnable work(long slot, long due);
+    }
+
+    /** Told about each slot dropped because {@code maxInFlight} were running. */
+    @FunctionalInterface
+    public interface Dropped {
+        void slot(long slot);
+    }
+
+    private final double rate;
+    private final int maxInFlight;
+    private final Semaphore inFlight;
+
+    public OpenLoop(double ratePerSecond, int maxInFlight) {
+        if (!(ratePerSecond > 0)) {
+            throw new IllegalArgumentException("rate must be positive: " + ratePerSecond);
+        }
+        this.rate = ratePerSecond;
+        this.maxInFlight = maxInFlight;
+        this.inFlight = new Semaphore(maxInFlight);
+    }
+
+    /**
+     * Walks {@code slots} slots from now, or fewer if {@code stop} says so (checked at each slot).
+     *
+     * @return the origin: the due time of slot 0
+     */
+    public long run(long slots, ExecutorService executor, Arrival arrival, Dropped dropped, BooleanSupplier stop) {
+        double nanosPerSlot = 1e9 / rate;
+        long origin = System.nanoTime();
+        for (long slot = 0; slot < slots && !stop.getAsBoolean(); slot++) {
+            long due = origin + (long) (slot * nanosPerSlot);
+            waitUntil(due);
+            if (!inFlight.tryAcquire()) {
+                dropped.slot(slot);
+                continue;
+            }
+            Runnable work;
+            try {
+                work = arrival.work(slot, due);
+            } catch (RuntimeException e) {
+                inFlight.release();
+                throw e;
+            }
+            executor.execute(() -> {
+                try {
+                    work.run();
+                } finally {
+                    inFlight.release();
+                }
+            });
+        }
+        return origin;
+    }
+
+    /** Waits until no slot runs, at most {@code patience}; returns how many still run then. */
+    public long awaitIdle(Duration patience) throws InterruptedException {
+        if (inFlight.tryAcquire(maxInFlight, patience.toNanos(), TimeUnit.NANOSECONDS)) {
+            inFlight.release(maxInFlight);
+            return 0;
+        }
+        return maxInFlight - inFlight.availablePermits();
+    }
+
+    /** Slots running now. */
+    public int inFlight() {
+        return maxInFlight - inFlight.availablePermits();
+    }
+
+    // parkNanos overshoots by tens of microseconds; at high rates several slots then become due
+    // together and go out back to back, which is fine because latency counts from the due time.
+    private static void waitUntil(long due) {
+        long now;
+        while ((now = System.nanoTime()) < due) {
+            LockSupport.parkNanos(due - now);
+        }
+    }
+}
