@@ -12,9 +12,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * One infrastructure server (MariaDB, Redis, the Kafka broker) as a child process of its own,
- * which can be stopped gracefully, killed, paused and started again on the same port and data
- * while everything else runs — what the fault-injection suite does to it. Started through
+ * One server (MariaDB, Redis, the Kafka broker; the fault suite's dev edge) as a child process of
+ * its own, which can be stopped gracefully, killed, paused and started again on the same port and
+ * data while everything else runs — what the fault-injection suite does to it. Started through
  * {@link ProcessSpawner}, so it never outlives this JVM. Its output goes to its log file.
  */
 public final class ServerProcess implements AutoCloseable {
@@ -52,7 +52,7 @@ public final class ServerProcess implements AutoCloseable {
      * @param readyTimeout how long a start may take
      * @param beforeStart  runs before each start (e.g. removes a stale ready marker)
      */
-    ServerProcess(String name, int port, List<String> command, Map<String, String> environment, Path workDir,
+    public ServerProcess(String name, int port, List<String> command, Map<String, String> environment, Path workDir,
                   Path logFile, ReadyCheck readyCheck, Duration readyTimeout, Runnable beforeStart) {
         this.name = name;
         this.port = port;

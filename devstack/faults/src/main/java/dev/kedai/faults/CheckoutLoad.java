@@ -1,0 +1,369 @@
+package dev.kedai.faults;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.kedai.bench.CheckoutClient;
+import dev.kedai.bench.CheckoutClient.Answer;
+import dev.kedai.bench.CheckoutClient.Exchange;
+import dev.kedai.bench.OpenLoop;
+
+/**
+ * The checkout journey at a steady rate through the edge, as the suite's customers run it
+ * ({@link OpenLoop} schedule, {@link CheckoutClient} with a real client's bounded retries). Each
+ * arrival takes an idle customer (each logged in once; one journey per customer at a time, since
+ * a customer has one cart) and plays one of:
+ * <ul>
+ *   <li>buy (70 %): 1–2 lines added, {@code POST /order}, pay with an approving token;</li>
+ *   <li>decline then pay (8 %): {@code tok_decline} (402), then an approving token;</li>
+ *   <li>timeout then cancel (5 %): {@code tok_timeout} (504, no charge), then cancel;</li>
+ *   <li>cancel (8 %): order, then cancel before paying;</li>
+ *   <li>double submit (9 %): two {@code POST /order} at once with fresh keys (two tabs), then pay
+ *       what the client got.</li>
+ * </ul>
+ * Everything the client saw is kept with its time: every exchange that was not the answer the
+ * step expects (an error), every pay answered 200, every order a double submit created.
+ */
+final class CheckoutLoad implements AutoCloseable {
+
+    /** The retry policy of the suite's client: 4 sends, 250 ms doubling, 4 s per send. */
+    static final CheckoutClient.Retry RETRY = new CheckoutClient.Retry(4, Duration.ofMillis(250), Duration.ofSeconds(4));
+
+    /** An exchange that was not what its step expects, as the client saw it. */
+    record ClientError(long at, String step, int status, String failure, boolean explained, String body) {
+        String what() {
+            return step + " " + (status == 0 ? failure : Integer.toString(status));
+        }
+    }
+
+    /** A journey that ended; {@code clean} when none of its exchanges was an error. */
+    record Journey(String kind, long start, long end, boolean completed, boolean clean) {
+    }
+
+    /** A double submit: the orders its two POST /order created. */
+    record DoubleSubmit(long at, String user, List<Integer> statuses, List<String> orders) {
+    }
+
+    private final CheckoutClient client;
+    private final List<String> products;
+    private final ConcurrentLinkedQueue<Customer> idle = new ConcurrentLinkedQueue<>();
+    private final java.util.Queue<ClientError> errors = new ConcurrentLinkedQueue<>();
+    private final java.util.Queue<Journey> journeys = new ConcurrentLinkedQueue<>();
+    private final java.util.Queue<Long> arrivals = new ConcurrentLinkedQueue<>();
+    private final Map<String, Long> paid = new ConcurrentHashMap<>();
+    private final List<DoubleSubmit> doubleSubmits = new CopyOnWriteArrayList<>();
+    private final Map<String, String> ordersPlaced = new ConcurrentHashMap<>();
+    private final AtomicLong noIdleCustomer = new AtomicLong();
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicBoolean stop = new AtomicBoolean();
+    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private final OpenLoop loop;
+    private final double rate;
+    private Future<?> scheduler;
+
+    /** What one customer has: credentials, token, and the step its current journey expects. */
+    private static final class Customer {
+        final String email;
+        volatile String token;
+        Customer(String email) {
+            this.email = email;
+        }
+    }
+
+    private static final ThreadLocal<Journeying> CURRENT = new ThreadLocal<>();
+
+    /** The journey running on this thread: what its steps expect, whether it saw an error. */
+    private static final class Journeying {
+        final Map<String, int[]> expected = new ConcurrentHashMap<>();
+        volatile boolean erred;
+    }
+
+    CheckoutLoad(URI edge, List<String> products, double rate) {
+        this.client = new CheckoutClient(CheckoutClient.Endpoints.edge(edge), RETRY, this::observe);
+        this.products = List.copyOf(products);
+        this.rate = rate;
+        this.loop = new OpenLoop(rate, 2_000);
+    }
+
+    /** Registers and logs in {@code count} customers, a few at a time (auth hashes with Argon2). */
+    void login(int count, int parallel) throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        List<Future<Customer>> logins = new ArrayList<>();
+        java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(parallel);
+        for (int i = 0; i < count; i++) {
+            String email = "faults-" + run + "-" + i + "@example.com";
+            logins.add(executor.submit(() -> {
+                slots.acquire();
+                try {
+                    Customer customer = new Customer(email);
+                    customer.token = client.login(email, "faults-password-1", "Fault Suite");
+                    return customer;
+                } finally {
+                    slots.release();
+                }
+            }));
+        }
+        for (Future<Customer> login : logins) {
+            idle.add(login.get());
+        }
+    }
+
+    /** Starts the arrivals; they run until {@link #stop()}. */
+    void start() {
+        ExecutorService single = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("checkout-load").factory());
+        scheduler = single.submit(() -> loop.run(Long.MAX_VALUE, executor, (slot, due) -> this::journey,
+                slot -> dropped.incrementAndGet(), stop::get));
+        single.shutdown();
+    }
+
+    /** Stops the arrivals and waits (at most {@code patience}) for the journeys in flight. */
+    void stop(Duration patience) throws InterruptedException {
+        stop.set(true);
+        loop.awaitIdle(patience);
+    }
+
+    double rate() {
+        return rate;
+    }
+
+    /** In the order they were seen. */
+    java.util.Collection<ClientError> errors() {
+        return errors;
+    }
+
+    /** Journeys that started (or found no idle customer) in [from, to). */
+    long arrivals(long from, long to) {
+        return arrivals.stream().filter(t -> t >= from && t < to).count();
+    }
+
+    /** In the order they ended. */
+    java.util.Collection<Journey> journeys() {
+        return journeys;
+    }
+
+    /** Order id → when its pay answered 200 ({@link System#nanoTime()}). */
+    Map<String, Long> paid() {
+        return paid;
+    }
+
+    /** Order id → the user who placed it, for every 201 the client saw. */
+    Map<String, String> ordersPlaced() {
+        return ordersPlaced;
+    }
+
+    List<DoubleSubmit> doubleSubmits() {
+        return doubleSubmits;
+    }
+
+    /** Arrivals skipped because every customer was busy in a journey (the offered rate was not met). */
+    long noIdleCustomer() {
+        return noIdleCustomer.get() + dropped.get();
+    }
+
+    private void journey() {
+        arrivals.add(System.nanoTime());
+        Customer customer = idle.poll();
+        if (customer == null) {
+            noIdleCustomer.incrementAndGet();
+            return;
+        }
+        Journeying current = new Journeying();
+        CURRENT.set(current);
+        long start = System.nanoTime();
+        int dice = ThreadLocalRandom.current().nextInt(100);
+        String kind = dice < 70 ? "buy" : dice < 78 ? "decline-then-pay" : dice < 83 ? "timeout-then-cancel"
+                : dice < 91 ? "cancel" : "double-submit";
+        boolean completed = false;
+        try {
+            completed = switch (kind) {
+                case "buy" -> buy(customer, false);
+                case "decline-then-pay" -> buy(customer, true);
+                case "timeout-then-cancel" -> timeoutThenCancel(customer);
+                case "cancel" -> cancel(customer);
+                default -> doubleSubmit(customer);
+            };
+        } catch (RuntimeException e) {
+            errors.add(new ClientError(System.nanoTime(), "journey", 0, "exception " + e, false, null));
+            current.erred = true;
+        } finally {
+            CURRENT.remove();
+            journeys.add(new Journey(kind, start, System.nanoTime(), completed, completed && !current.erred));
+            idle.add(customer);
+        }
+    }
+
+    private boolean fillCart(Customer c) {
+        int lines = 1 + ThreadLocalRandom.current().nextInt(2);
+        for (int i = 0; i < lines; i++) {
+            String product = products.get(ThreadLocalRandom.current().nextInt(products.size()));
+            if (!call(c, "add", () -> client.addToCart(c.token, product, 1 + ThreadLocalRandom.current().nextInt(2)),
+                    200, 202).is(200, 202)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private String placeOrder(Customer c) {
+        Answer placed = call(c, "order", () -> client.placeOrder(c.token, UUID.randomUUID().toString()), 201);
+        if (!placed.is(201)) {
+            return null;
+        }
+        String orderId = placed.text("order_id");
+        ordersPlaced.put(orderId, c.email);
+        return orderId;
+    }
+
+    private boolean buy(Customer c, boolean declineFirst) {
+        if (!fillCart(c)) {
+            return false;
+        }
+        String orderId = placeOrder(c);
+        if (orderId == null) {
+            return false;
+        }
+        if (declineFirst && !call(c, "pay", () -> client.pay(c.token, orderId, "tok_decline"), 402).is(402)) {
+            return false;
+        }
+        return pay(c, orderId);
+    }
+
+    /** Pays; a 409 after a retry may mean the first send did pay: the order says. */
+    private boolean pay(Customer c, String orderId) {
+        Answer answer = call(c, "pay", () -> client.pay(c.token, orderId, "tok_visa"), 200, 409);
+        if (answer.is(409)) {
+            Answer order = call(c, "get-order", () -> client.order(c.token, orderId), 200);
+            String status = order.text("status");
+            if (!"PAID".equals(status) && !"FULFILLED".equals(status)) {
+                markError(c, "pay", answer);
+                return false;
+            }
+        } else if (!answer.is(200)) {
+            return false;
+        }
+        paid.put(orderId, System.nanoTime());
+        return true;
+    }
+
+    private boolean timeoutThenCancel(Customer c) {
+        if (!fillCart(c)) {
+            return false;
+        }
+        String orderId = placeOrder(c);
+        if (orderId == null) {
+            return false;
+        }
+        // a provider timeout is an answer of its own (504, nothing charged): the client does not retry it
+        CheckoutClient once = client.withRetry(CheckoutClient.Retry.NONE);
+        if (!call(c, "pay", () -> once.pay(c.token, orderId, "tok_timeout"), 504).is(504)) {
+            return false;
+        }
+        return call(c, "cancel", () -> client.cancel(c.token, orderId), 200).is(200);
+    }
+
+    private boolean cancel(Customer c) {
+        if (!fillCart(c)) {
+            return false;
+        }
+        String orderId = placeOrder(c);
+        return orderId != null && call(c, "cancel", () -> client.cancel(c.token, orderId), 200).is(200);
+    }
+
+    /** Two tabs: the same cart ordered twice at once under two fresh keys. One order, at most, should come of it. */
+    private boolean doubleSubmit(Customer c) {
+        if (!fillCart(c)) {
+            return false;
+        }
+        Journeying current = CURRENT.get();
+        List<Future<Answer>> submits = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            submits.add(executor.submit(() -> {
+                CURRENT.set(current);
+                try {
+                    // 201 for one; 409 "checkout in progress" or 400 "empty cart" for the other are right answers
+                    return call(c, "order", () -> client.placeOrder(c.token, UUID.randomUUID().toString()), 201, 409, 400);
+                } finally {
+                    CURRENT.remove();
+                }
+            }));
+        }
+        List<Integer> statuses = new ArrayList<>();
+        List<String> orders = new ArrayList<>();
+        for (Future<Answer> submit : submits) {
+            Answer answer;
+            try {
+                answer = submit.get();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            statuses.add(answer.status());
+            if (answer.is(201)) {
+                orders.add(answer.text("order_id"));
+                ordersPlaced.put(answer.text("order_id"), c.email);
+            }
+        }
+        doubleSubmits.add(new DoubleSubmit(System.nanoTime(), c.email, statuses, orders));
+        return !orders.isEmpty() && pay(c, orders.getFirst());
+    }
+
+    /** One call of a step: what answers it expects (the others are errors); a 401 logs in again once. */
+    private Answer call(Customer c, String step, java.util.function.Supplier<Answer> send, int... expected) {
+        Journeying current = CURRENT.get();
+        current.expected.put(step, expected);
+        Answer answer = send.get();
+        if (answer.is(401)) {
+            c.token = client.login(c.email, "faults-password-1", "Fault Suite");
+            answer = send.get();
+        }
+        return answer;
+    }
+
+    private void markError(Customer c, String step, Answer answer) {
+        errors.add(new ClientError(System.nanoTime(), step, answer.status(), "unexpected", answer.body() != null,
+                answer.body() == null ? null : answer.body().toString()));
+        Journeying current = CURRENT.get();
+        if (current != null) {
+            current.erred = true;
+        }
+    }
+
+    /** Every exchange, retries included: an error unless its status is one the step expects. */
+    private void observe(Exchange e) {
+        Journeying current = CURRENT.get();
+        int[] expected = current == null ? null : current.expected.get(e.step());
+        boolean ok = e.status() != 0 && expected != null && Arrays.stream(expected).anyMatch(s -> s == e.status());
+        if (e.step().equals("register") || e.step().equals("login") || e.step().equals("get-order")) {
+            ok = e.status() != 0 && e.status() < 500;
+        }
+        if (!ok) {
+            errors.add(new ClientError(e.end(), e.step(), e.status(), e.failure(), e.explained(),
+                    e.body() == null ? null : e.body().substring(0, Math.min(300, e.body().length()))));
+            if (current != null) {
+                current.erred = true;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        stop.set(true);
+        if (scheduler != null) {
+            scheduler.cancel(true);
+        }
+        executor.shutdownNow();
+    }
+}

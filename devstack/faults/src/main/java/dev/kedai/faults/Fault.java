@@ -1,0 +1,163 @@
+package dev.kedai.faults;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.locks.LockSupport;
+
+import dev.kedai.devstack.KedaiService;
+import dev.kedai.devstack.Progress;
+import dev.kedai.infra.Infra;
+import dev.kedai.infra.ServerProcess;
+import dev.kedai.infra.Signals;
+
+/**
+ * One fault: what it does to which process, and what surviving it proves.
+ *
+ * @param name   short id ({@code kill-cartorder}), for {@code --faults}
+ * @param title  what happens, for the table
+ * @param target the process it hits ({@code cartorder}, {@code mariadb}, {@code edge}), or
+ *               {@code -} when no process is touched (a slow peer): every other process must keep
+ *               running with the same pid
+ * @param proves what surviving it shows (docs/reliability.md)
+ * @param action injects, holds, restores
+ */
+record Fault(String name, String title, String target, String proves, Action action) {
+
+    /** What a fault does to the stack. */
+    @FunctionalInterface
+    interface Action {
+        /**
+         * Injects the fault, holds it, and restores; calls {@code restoring} at the moment the
+         * restore begins (the time to recover counts from there).
+         */
+        void run(FaultStack stack, Runnable restoring, Progress progress);
+    }
+
+    /** Pauses, stops and slow peers last this long, as issue 12 sets them. */
+    static final Duration PAUSE = Duration.ofSeconds(10);
+    static final Duration BROKER_DOWN = Duration.ofSeconds(20);
+    static final Duration SLOW_PEER = Duration.ofSeconds(15);
+    /** Past every gRPC deadline of the callers (default 2 s, stock's AddItem 1 s). */
+    static final Duration PEER_DELAY = Duration.ofSeconds(3);
+
+    /** Every fault, in the order a run injects them. */
+    static List<Fault> all() {
+        List<Fault> faults = new ArrayList<>();
+        for (KedaiService service : List.of(KedaiService.CARTORDER, KedaiService.STOCK, KedaiService.AUTH,
+                KedaiService.USER, KedaiService.PRODUCT)) {
+            faults.add(new Fault("kill-" + service.id(), "kill -9 " + service.id() + " mid-checkout, restart",
+                    service.id(), "a crash mid-request loses nothing committed; clients recover by retrying",
+                    (stack, restoring, progress) -> {
+                        stack.stack().process(service).kill();
+                        restoring.run();
+                        stack.stack().restart(service, progress);
+                    }));
+        }
+        faults.add(server("kill-mariadb", "MariaDB kill -9, restart", Infra.Server.MARIADB,
+                "committed rows survive a database crash; services reconnect by themselves", ServerProcess::kill, null));
+        faults.add(server("pause-mariadb", "MariaDB paused (SIGSTOP) 10 s", Infra.Server.MARIADB,
+                "a hung database costs only the requests that need it, and only while it hangs", ServerProcess::pause, PAUSE));
+        faults.add(server("stop-kafka", "Kafka broker stopped 20 s, started", Infra.Server.KAFKA,
+                "a broker outage is not a write outage: events wait in the outboxes and arrive afterwards",
+                ServerProcess::stop, BROKER_DOWN));
+        faults.add(server("kill-kafka", "Kafka broker kill -9, restart", Infra.Server.KAFKA,
+                "no event is lost or dead-lettered when the broker crashes", ServerProcess::kill, null));
+        faults.add(server("kill-redis", "Redis kill -9, restart", Infra.Server.REDIS,
+                "the cache and the deny list come back; nothing depends on Redis for correctness", ServerProcess::kill, null));
+        faults.add(server("pause-redis", "Redis paused (SIGSTOP) 10 s", Infra.Server.REDIS,
+                "a hung Redis does not queue every request without bound", ServerProcess::pause, PAUSE));
+        faults.add(new Fault("kill-edge", "the edge (launcher) kill -9, restart", "edge",
+                "the edge holds nothing that a restart loses for the checkout (rate-limit counters aside)",
+                (stack, restoring, progress) -> {
+                    stack.edge().kill();
+                    restoring.run();
+                    stack.edge().start();
+                }));
+        faults.add(slowPeer(KedaiService.STOCK));
+        faults.add(slowPeer(KedaiService.CARTORDER));
+        faults.add(server("stop-mariadb", "MariaDB stopped 10 s (clean shutdown), started", Infra.Server.MARIADB,
+                "a database restart (maintenance) is survived like a crash", ServerProcess::stop, PAUSE));
+        faults.add(server("pause-kafka", "Kafka broker paused (SIGSTOP) 10 s", Infra.Server.KAFKA,
+                "a hung broker (long GC, full disk) does not block writes", ServerProcess::pause, PAUSE));
+        faults.add(server("stop-redis", "Redis stopped 10 s, started", Infra.Server.REDIS,
+                "Redis down for a while degrades, and recovers without restarts", ServerProcess::stop, PAUSE));
+        for (KedaiService service : List.of(KedaiService.CARTORDER, KedaiService.STOCK)) {
+            faults.add(new Fault("restart-" + service.id(), service.id() + " SIGTERM, restart (rolling deploy)",
+                    service.id(), "a clean restart finishes or hands back what it was doing",
+                    (stack, restoring, progress) -> {
+                        stack.stack().process(service).stop(java.time.Duration.ofSeconds(15));
+                        restoring.run();
+                        stack.stack().restart(service, progress);
+                    }));
+        }
+        for (KedaiService service : List.of(KedaiService.CARTORDER, KedaiService.STOCK)) {
+            faults.add(new Fault("pause-" + service.id(), service.id() + " paused (SIGSTOP) 10 s", service.id(),
+                    "a stalled service (a long GC pause) costs only its own requests, and only while stalled",
+                    (stack, restoring, progress) -> {
+                        long pid = stack.stack().process(service).pid();
+                        Signals.send(pid, "STOP");
+                        try {
+                            hold(PAUSE);
+                        } finally {
+                            restoring.run();
+                            Signals.send(pid, "CONT");
+                        }
+                    }));
+        }
+        faults.add(new Fault("restart-edge", "the edge SIGTERM, restart", "edge",
+                "a clean edge restart drops only the requests in flight", (stack, restoring, progress) -> {
+                    stack.edge().stop();
+                    restoring.run();
+                    stack.edge().start();
+                }));
+        return List.copyOf(faults);
+    }
+
+    /** A fault on an infrastructure server: {@code inject}, then (after {@code hold} if given) its restore. */
+    private static Fault server(String name, String title, Infra.Server server, String proves,
+                                java.util.function.Consumer<ServerProcess> inject, Duration hold) {
+        return new Fault(name, title, server.name().toLowerCase(Locale.ROOT), proves, (stack, restoring, progress) -> {
+            ServerProcess process = stack.server(server);
+            inject.accept(process);
+            try {
+                if (hold != null) {
+                    hold(hold);
+                }
+            } finally {
+                restoring.run();
+                if (process.isAlive()) {
+                    process.resume(); // paused
+                } else {
+                    process.start();  // killed or stopped
+                }
+            }
+        });
+    }
+
+    private static Fault slowPeer(KedaiService service) {
+        return new Fault("slow-" + service.id(), service.id() + "'s gRPC answers delayed " + PEER_DELAY.toSeconds()
+                + " s (past every deadline) for 15 s", "-",
+                "callers give up at their deadline and answer 503/504 (or queue the add); nothing hangs, nothing half-done stays",
+                (stack, restoring, progress) -> {
+                    DelayProxy proxy = stack.proxy(service);
+                    proxy.delay(PEER_DELAY);
+                    try {
+                        hold(SLOW_PEER);
+                    } finally {
+                        restoring.run();
+                        proxy.delay(Duration.ZERO);
+                    }
+                });
+    }
+
+    /** The fault's duration: the waiting is the fault, not a synchronisation. */
+    private static void hold(Duration duration) {
+        long end = System.nanoTime() + duration.toNanos();
+        long left;
+        while ((left = end - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(left);
+        }
+    }
+}

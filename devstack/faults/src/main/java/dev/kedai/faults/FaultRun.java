@@ -1,0 +1,263 @@
+package dev.kedai.faults;
+
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import dev.kedai.bench.CheckoutClient;
+import dev.kedai.bench.RunEnvironment;
+import dev.kedai.devstack.DemoCatalog;
+import dev.kedai.devstack.DevAuth;
+import dev.kedai.devstack.Progress;
+import dev.kedai.infra.DbAccount;
+
+/**
+ * One run of the suite: start a stack of its own, log the customers in, run the checkout load,
+ * then for each fault inject, hold, restore, wait for recovery and the quiet window, and check
+ * the invariants; finally stop the load, let everything settle and check once more, strictly.
+ * Every wait is bounded; with a budget, faults that would start after it are not run (and the
+ * run fails).
+ */
+final class FaultRun {
+
+    /** Products the journeys buy from, each topped up to {@link #STOCKED} units. */
+    static final int PRODUCTS = 20;
+    static final long STOCKED = 1_000_000;
+    private static final Duration END_RESERVE = Duration.ofSeconds(90);
+
+    private final FaultSettings settings;
+    private final Progress progress;
+    private int doubleSubmitsSeen;
+
+    FaultRun(FaultSettings settings, Progress progress) {
+        this.settings = settings;
+        this.progress = progress;
+    }
+
+    FaultReport run() throws Exception {
+        long runStart = System.nanoTime();
+        // the end (stop the load, settle, check) needs about a minute of the budget
+        long deadline = settings.budget().map(b -> runStart + b.minus(END_RESERVE).toNanos()).orElse(Long.MAX_VALUE);
+        String startedAt = Instant.now().toString();
+        try (FaultStack stack = FaultStack.start(settings.root(), settings.dataDir(), progress)) {
+            List<String> products = stockUp(stack);
+            Map<String, DbAccount> databases = Invariants.adminAccounts(stack.infraEndpoints());
+            try (CheckoutLoad load = new CheckoutLoad(stack.edgeUri(), products, settings.rate());
+                 Invariants invariants = new Invariants(databases, stack.infraEndpoints().kafkaBootstrap(),
+                         stack.sandboxLedger(), Invariants.onHand(databases.get("stock")))) {
+                progress.step("logging in " + settings.customers() + " customers (each once)");
+                load.login(settings.customers(), 4);
+                ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(
+                        Thread.ofPlatform().daemon().name("stock-sampler").factory());
+                List<Violation> sampled = java.util.Collections.synchronizedList(new ArrayList<>());
+                sampler.scheduleAtFixedRate(() -> sampled.addAll(invariants.negativeAvailable()), 2, 2, TimeUnit.SECONDS);
+                List<FaultReport.Row> rows = new ArrayList<>();
+                try {
+                    load.start();
+                    long loadStart = System.nanoTime();
+                    progress.step("checkout load at " + settings.rate() + " journeys/s through the edge; warming up "
+                            + settings.warmup().toSeconds() + " s");
+                    hold(settings.warmup());
+                    // the baseline: no fault yet, so after the warm-up no error may show
+                    long baselineFrom = System.nanoTime();
+                    hold(settings.quiet());
+                    rows.add(new FaultReport.Row("baseline", "no fault (" + settings.quiet().toSeconds() + " s after "
+                            + settings.warmup().toSeconds() + " s warm-up)", "the stack serves the load cleanly", true,
+                            countJourneys(load, baselineFrom, System.nanoTime()),
+                            0, Map.of(), null, withErrorsOutside(load, baselineFrom, System.nanoTime(),
+                            invariants.check(load.paid(), false), "before any fault")));
+                    long cleanFrom = System.nanoTime();
+                    for (Fault fault : settings.faults()) {
+                        if (System.nanoTime() > deadline - settings.estimate(fault).toNanos()) {
+                            rows.add(new FaultReport.Row(fault.name(), fault.title(), fault.proves(), false, 0, 0,
+                                    Map.of(), null, List.of(new Violation("not-run", fault.name(),
+                                    "the time budget ran out before " + fault.name()))));
+                            continue;
+                        }
+                        FaultReport.Row row = inject(fault, stack, load, invariants, cleanFrom);
+                        row.violations().addAll(drain(sampled));
+                        row.violations().addAll(doubleSubmits(load));
+                        rows.add(row);
+                        cleanFrom = System.nanoTime();
+                        progress.step(fault.name() + ": " + row.journeys() + " journeys, " + row.errorsInWindow()
+                                + " errors in window, recovered in " + (row.secondsToRecover() == null ? "NO"
+                                : String.format(java.util.Locale.ROOT, "%.1f s", row.secondsToRecover()))
+                                + ", violations " + FaultReport.summary(row.violations()));
+                    }
+                    progress.step("stopping the load; letting everything settle for "
+                            + Invariants.FULFIL_WITHIN.toSeconds() + " s");
+                    long endFrom = cleanFrom;
+                    load.stop(Duration.ofSeconds(60));
+                    hold(Invariants.FULFIL_WITHIN.plusSeconds(5));
+                    List<Violation> end = invariants.check(load.paid(), true);
+                    end.addAll(drain(sampled));
+                    end.addAll(doubleSubmits(load));
+                    rows.add(new FaultReport.Row("end", "end of run (load stopped, settled)",
+                            "nothing in flight is lost when it all stops", true, countJourneys(load, endFrom, System.nanoTime()),
+                            0, Map.of(), null, withErrorsOutside(load, endFrom, System.nanoTime(), end, "after the last fault")));
+                    double seconds = (System.nanoTime() - loadStart) / 1e9;
+                    return new FaultReport(startedAt, RunEnvironment.detect().gitCommit(), settings.rate(),
+                            settings.customers(), settings.quiet().toSeconds(), rows,
+                            round(load.journeys().size() / seconds), load.noIdleCustomer(),
+                            round((System.nanoTime() - runStart) / 1e9));
+                } finally {
+                    sampler.shutdownNow();
+                }
+            }
+        }
+    }
+
+    private FaultReport.Row inject(Fault fault, FaultStack stack, CheckoutLoad load, Invariants invariants, long cleanFrom) {
+        progress.step("fault " + fault.name() + ": " + fault.title());
+        Map<String, Long> before = stack.pids();
+        long injected = System.nanoTime();
+        long[] restoring = {0};
+        List<Violation> violations = new ArrayList<>();
+        try {
+            fault.action().run(stack, () -> restoring[0] = System.nanoTime(), progress);
+        } catch (RuntimeException e) {
+            violations.add(new Violation("restore-failed", fault.name(), fault.name() + " could not be restored: " + e.getMessage()));
+        }
+        if (restoring[0] == 0) {
+            restoring[0] = System.nanoTime();
+        }
+        Long recovered = awaitRecovery(load, restoring[0]);
+        long windowEnd = (recovered == null ? System.nanoTime() : recovered) + settings.quiet().toNanos();
+        if (recovered == null) {
+            violations.add(new Violation("recovered", fault.name(), "no clean journey within "
+                    + settings.recoveryTimeout().toSeconds() + " s of the restore"));
+        }
+        holdUntil(windowEnd);
+        // errors after the previous quiet window and before this fault were outside every window
+        violations.addAll(errorsOutside(load, cleanFrom, injected, "before " + fault.name()));
+        List<CheckoutLoad.ClientError> inWindow = errorsBetween(load, injected, windowEnd);
+        Map<String, Long> kinds = new TreeMap<>();
+        for (CheckoutLoad.ClientError e : inWindow) {
+            kinds.merge(e.what(), 1L, Long::sum);
+            if (e.status() == 500) {
+                violations.add(new Violation("no-500", e.step() + " " + e.at(), e.step() + " answered 500: " + e.body()));
+            }
+        }
+        violations.addAll(invariants.check(load.paid(), false));
+        Map<String, Long> after = stack.pids();
+        before.forEach((name, pid) -> {
+            if (!name.equals(fault.target()) && !pid.equals(after.get(name))) {
+                violations.add(new Violation("others-kept-running", name, name + " (pid " + pid + ") is "
+                        + (after.get(name) == -1 ? "down" : "now pid " + after.get(name)) + " after " + fault.name()));
+            }
+        });
+        return new FaultReport.Row(fault.name(), fault.title(), fault.proves(), true,
+                countJourneys(load, injected, windowEnd), inWindow.size(), kinds,
+                recovered == null ? null : round((recovered - restoring[0]) / 1e9), violations);
+    }
+
+    /** The end of the first journey that started after {@code from} and met no error; null after the recovery timeout. */
+    private Long awaitRecovery(CheckoutLoad load, long from) {
+        long deadline = from + settings.recoveryTimeout().toNanos();
+        while (System.nanoTime() < deadline) {
+            for (CheckoutLoad.Journey j : load.journeys()) {
+                if (j.start() >= from && j.clean()) {
+                    return j.end();
+                }
+            }
+            LockSupport.parkNanos(Duration.ofMillis(200).toNanos()); // polling the load's progress
+        }
+        return null;
+    }
+
+    private static long countJourneys(CheckoutLoad load, long from, long to) {
+        return load.arrivals(from, to);
+    }
+
+    private static List<CheckoutLoad.ClientError> errorsBetween(CheckoutLoad load, long from, long to) {
+        return load.errors().stream().filter(e -> e.at() >= from && e.at() < to).toList();
+    }
+
+    private static List<Violation> errorsOutside(CheckoutLoad load, long from, long to, String when) {
+        List<Violation> found = new ArrayList<>();
+        Map<String, Long> kinds = new TreeMap<>();
+        errorsBetween(load, from, to).forEach(e -> kinds.merge(e.what(), 1L, Long::sum));
+        kinds.forEach((what, n) -> found.add(new Violation("errors-only-in-fault-windows", what + " " + when + " " + from,
+                n + " × " + what + " " + when + " (outside every fault's window)")));
+        return found;
+    }
+
+    private static List<Violation> withErrorsOutside(CheckoutLoad load, long from, long to, List<Violation> others, String when) {
+        List<Violation> all = new ArrayList<>(errorsOutside(load, from, to, when));
+        all.addAll(others);
+        return all;
+    }
+
+    /** Issue 22: a double submit may create one order, never two. Each is looked at once. */
+    private List<Violation> doubleSubmits(CheckoutLoad load) {
+        List<Violation> found = new ArrayList<>();
+        List<CheckoutLoad.DoubleSubmit> all = List.copyOf(load.doubleSubmits());
+        List<CheckoutLoad.DoubleSubmit> fresh = all.subList(Math.min(doubleSubmitsSeen, all.size()), all.size());
+        doubleSubmitsSeen = all.size();
+        for (CheckoutLoad.DoubleSubmit d : fresh) {
+            if (d.orders().size() > 1) {
+                found.add(new Violation("one-order-per-cart", String.join(",", d.orders()), "one cart checked out twice at once"
+                        + " under fresh keys made " + d.orders().size() + " orders " + d.orders() + " (answers " + d.statuses() + ")"));
+            }
+        }
+        return found;
+    }
+
+    private static List<Violation> drain(List<Violation> sampled) {
+        synchronized (sampled) {
+            List<Violation> copy = new ArrayList<>(sampled);
+            sampled.clear();
+            return copy;
+        }
+    }
+
+    /** The demo catalog, then {@link #PRODUCTS} of its products topped up to {@link #STOCKED} by an admin. */
+    private List<String> stockUp(FaultStack stack) throws IOException, InterruptedException {
+        DemoCatalog.seedIfEmpty(stack.infraEndpoints(), progress::step);
+        DevAuth admin = stack.admin();
+        CheckoutClient client = new CheckoutClient(CheckoutClient.Endpoints.edge(stack.edgeUri()),
+                CheckoutLoad.RETRY, e -> { });
+        String token = client.login(admin.adminEmail(), admin.adminPassword(), "Admin");
+        HttpClient http = HttpClient.newHttpClient();
+        List<String> products = new ArrayList<>();
+        for (DemoCatalog.Item item : DemoCatalog.items().subList(0, PRODUCTS)) {
+            HttpResponse<String> set = http.send(HttpRequest.newBuilder(stack.edgeUri().resolve("/stock/update"))
+                    .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"product_id\":\"" + item.productId() + "\",\"quantity\":"
+                            + STOCKED + "}")).build(), HttpResponse.BodyHandlers.ofString());
+            if (set.statusCode() != 200) {
+                throw new IllegalStateException("POST /stock/update answered " + set.statusCode() + ": " + set.body());
+            }
+            products.add(item.productId());
+        }
+        progress.step(PRODUCTS + " products stocked with " + STOCKED + " units each");
+        return products;
+    }
+
+    private static void hold(Duration duration) {
+        holdUntil(System.nanoTime() + duration.toNanos());
+    }
+
+    /** Lets the load run on until {@code end}: the waiting is the window being measured. */
+    private static void holdUntil(long end) {
+        long left;
+        while ((left = end - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(left);
+        }
+    }
+
+    private static double round(double value) {
+        return Math.round(value * 10) / 10.0;
+    }
+}

@@ -1,0 +1,165 @@
+package dev.kedai.faults;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import dev.kedai.devstack.Progress;
+import dev.kedai.devstack.StackConfig;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./kedai faults}: starts a stack of its own on free loopback ports, runs the checkout
+ * journey at a steady rate, injects the faults one after another and checks the invariants after
+ * each (docs/reliability.md). Prints the table, writes the JSON.
+ */
+@Command(name = "kedai faults", sortOptions = false,
+        description = "Fault-injection suite: the checkout under load while processes are killed, stalled and "
+                + "restarted, with money, stock and event invariants checked after every fault (docs/reliability.md).",
+        footer = {"", "Exit status: 0 every invariant held, 1 a violation (or a fault not run), 2 bad arguments,",
+                "3 the stack could not be started."})
+public final class Main implements Callable<Integer> {
+
+    @Option(names = "--rate", paramLabel = "JOURNEYS_PER_S", defaultValue = "20",
+            description = "Checkout journeys offered per second (default: ${DEFAULT-VALUE}).")
+    private double rate;
+
+    @Option(names = "--customers", paramLabel = "N", defaultValue = "150",
+            description = "Customers, each logged in once; a customer runs one journey at a time (default: ${DEFAULT-VALUE}).")
+    private int customers;
+
+    @Option(names = "--faults", paramLabel = "NAMES", split = ",",
+            description = "Only these faults, in this order (default: all; --list names them).")
+    private List<String> only;
+
+    @Option(names = "--list", description = "List the faults and exit.")
+    private boolean list;
+
+    @Option(names = "--warmup", paramLabel = "D", defaultValue = "20s", converter = dev.kedai.bench.Main.DurationConverter.class,
+            description = "Load before the baseline (default: ${DEFAULT-VALUE}).")
+    private Duration warmup;
+
+    @Option(names = "--quiet-window", paramLabel = "D", defaultValue = "10s", converter = dev.kedai.bench.Main.DurationConverter.class,
+            description = "After recovery, errors are still allowed this long (default: ${DEFAULT-VALUE}).")
+    private Duration quiet;
+
+    @Option(names = "--recovery-timeout", paramLabel = "D", defaultValue = "90s", converter = dev.kedai.bench.Main.DurationConverter.class,
+            description = "A fault not recovered after this long is a violation (default: ${DEFAULT-VALUE}).")
+    private Duration recoveryTimeout;
+
+    @Option(names = "--budget", paramLabel = "D", converter = dev.kedai.bench.Main.DurationConverter.class,
+            description = "Whole run at most this long: faults that cannot finish in it are not run (and fail the run).")
+    private Duration budget;
+
+    @Option(names = "--ci", description = "CI's bounds: --budget 12m.")
+    private boolean ci;
+
+    @Option(names = "--json", paramLabel = "FILE",
+            description = "Where the JSON goes (default: target/faults/faults-<time>.json in the checkout).")
+    private Path json;
+
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "The stack's state, emptied first (default: target/faults/stack in the checkout).")
+    private Path dataDir;
+
+    @Option(names = "--root", paramLabel = "DIR", description = "The Kedai checkout (default: found from here).")
+    private Path root;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    private boolean help;
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Main()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        List<Fault> all = Fault.all();
+        if (list) {
+            all.forEach(f -> out.printf("%-20s %s%n%20s   proves: %s%n", f.name(), f.title(), "", f.proves()));
+            return 0;
+        }
+        List<Fault> faults = select(all);
+        Path checkout = Optional.ofNullable(root).map(Path::toAbsolutePath)
+                .or(() -> StackConfig.findRepoRoot(Path.of("")))
+                .orElseThrow(() -> new CommandLine.ParameterException(spec.commandLine(),
+                        "not inside a Kedai checkout: give --root"));
+        Path dir = Optional.ofNullable(dataDir).orElse(checkout.resolve("target/faults/stack")).toAbsolutePath();
+        delete(dir);
+        Optional<Duration> bound = Optional.ofNullable(budget).or(() -> ci ? Optional.of(Duration.ofMinutes(12)) : Optional.empty());
+        FaultSettings settings = new FaultSettings(checkout, dir, rate, customers, warmup, quiet, recoveryTimeout,
+                bound, faults);
+        Progress progress = new Progress(System.out);
+        progress.step("fault-injection suite: " + faults.size() + " faults at " + rate + " journeys/s"
+                + bound.map(b -> ", budget " + b.toMinutes() + " min").orElse("") + "; stack state in " + dir);
+        FaultReport report;
+        try {
+            report = new FaultRun(settings, progress).run();
+        } catch (IllegalStateException | java.io.UncheckedIOException e) {
+            System.err.println("kedai faults: the run could not go on: " + e.getMessage());
+            return 3;
+        }
+        Path file = Optional.ofNullable(json).orElseGet(() -> checkout.resolve("target/faults/faults-"
+                + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(java.time.Instant.now())
+                + ".json"));
+        report.write(file);
+        out.println();
+        out.print(report.table());
+        out.println();
+        out.printf("%.1f journeys/s offered and served on average, %d arrivals without an idle customer; %.0f s in all%n",
+                report.journeysPerSecond(), report.unserved(), report.elapsedSeconds());
+        String details = report.details(5);
+        if (!details.isEmpty()) {
+            out.println();
+            out.println("violations (first 5 per row):");
+            out.print(details);
+        }
+        out.println();
+        out.println((report.passed() ? "PASSED" : "FAILED: " + report.violationCount() + " violation(s)") + "; JSON: " + file);
+        out.flush();
+        return report.passed() ? 0 : 1;
+    }
+
+    private List<Fault> select(List<Fault> all) {
+        if (only == null || only.isEmpty()) {
+            return all;
+        }
+        Map<String, Fault> byName = all.stream().collect(Collectors.toMap(Fault::name, Function.identity()));
+        List<Fault> chosen = new ArrayList<>();
+        for (String name : only) {
+            Fault fault = byName.get(name.strip());
+            if (fault == null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "unknown fault " + name + " (--list names them)");
+            }
+            chosen.add(fault);
+        }
+        return chosen;
+    }
+
+    private static void delete(Path dir) throws java.io.IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+}
