@@ -6,14 +6,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Parses the durations people type: {@code 30s}, {@code 500ms}, {@code 2m}, {@code 1.5s}, {@code 10} (seconds). */
-final class DurationText {
+public final class DurationText {
 
     private static final Pattern FORM = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)?");
 
     private DurationText() {
     }
 
-    static Duration parse(String text) {
+    public static Duration parse(String text) {
         Matcher m = FORM.matcher(text.strip().toLowerCase(Locale.ROOT));
         if (!m.matches()) {
             throw new IllegalArgumentException("not a duration: '" + text + "' (use e.g. 30s, 500ms, 2m)");

@@ -131,7 +131,7 @@ public final class Main implements Callable<Integer> {
     }
 
     /** picocli adapter for {@link DurationText}. */
-    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+    public static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
         @Override
         public Duration convert(String value) {
             try {
