@@ -66,7 +66,8 @@ public final class CheckoutClient {
     /**
      * One send as the client saw it.
      *
-     * @param step        {@code register}, {@code login}, {@code add}, {@code order}, {@code pay}, {@code cancel}
+     * @param step        {@code register}, {@code login}, {@code refresh}, {@code add}, {@code order}, {@code pay},
+     *                    {@code cancel}, {@code get-order}, {@code stock}
      * @param attempt     1 for the first send, 2.. for retries
      * @param start       {@link System#nanoTime()} when it was sent
      * @param end         when the answer (or the failure) came
@@ -136,19 +137,55 @@ public final class CheckoutClient {
         return new CheckoutClient(endpoints, http, other, observer);
     }
 
+    /**
+     * What a login or a refresh gives.
+     *
+     * @param access  the access token
+     * @param refresh the refresh token (spent by its first use)
+     * @param expires when the access token expires ({@link System#nanoTime()} scale)
+     */
+    public record Tokens(String access, String refresh, long expires) {
+    }
+
     /** Registers (an existing account is fine) and logs in; returns the access token, or fails. */
     public String login(String email, String password, String name) {
-        String credentials = "{\"email\":\"" + email + "\",\"password\":\"" + password + "\"}";
+        register(email, password, name);
+        return login(email, password).access();
+    }
+
+    /** {@code POST /auth/register}; 409 (already registered, e.g. by a first send whose answer was lost) is fine. */
+    public void register(String email, String password, String name) {
         Answer registered = send("register", post(endpoints.auth(), "/auth/register", null,
                 "{\"email\":\"" + email + "\",\"password\":\"" + password + "\",\"name\":\"" + name + "\"}"), false);
         if (!registered.is(201, 409)) {
             throw new IllegalStateException("register " + email + " answered " + registered.status() + " " + registered.body());
         }
-        Answer login = send("login", post(endpoints.auth(), "/auth/login", null, credentials), false);
+    }
+
+    /** {@code POST /auth/login}, or fails. */
+    public Tokens login(String email, String password) {
+        Answer login = send("login", post(endpoints.auth(), "/auth/login", null,
+                "{\"email\":\"" + email + "\",\"password\":\"" + password + "\"}"), false);
         if (!login.is(200)) {
             throw new IllegalStateException("login " + email + " answered " + login.status() + " " + login.body());
         }
-        return login.text("access_token");
+        return tokens(login);
+    }
+
+    /**
+     * {@code POST /auth/refresh} once, never retried: a refresh token is spent by its first use and
+     * a second use revokes the session, so a lost answer means logging in again. Empty on failure.
+     */
+    public java.util.Optional<Tokens> refresh(String refreshToken) {
+        Answer refreshed = withRetry(new Retry(1, Duration.ZERO, retry.timeout())).send("refresh",
+                post(endpoints.auth(), "/auth/refresh", null, "{\"refresh_token\":\"" + refreshToken + "\"}"), false);
+        return refreshed.is(200) ? java.util.Optional.of(tokens(refreshed)) : java.util.Optional.empty();
+    }
+
+    private static Tokens tokens(Answer answer) {
+        long seconds = answer.body().path("expires_in").asLong(900);
+        return new Tokens(answer.text("access_token"), answer.text("refresh_token"),
+                System.nanoTime() + Duration.ofSeconds(seconds).toNanos());
     }
 
     /** {@code POST /cart/add} with an Idempotency-Key of its own, kept across retries. */

@@ -35,13 +35,14 @@ record FaultReport(String startedAt, String gitCommit, double rate, int customer
      * @param proves          what surviving it shows
      * @param run             false when the time budget ran out before it
      * @param journeys        journeys started from the injection to the end of the quiet window
+     * @param seconds         how long that window was
      * @param errorsInWindow  client-visible errors in that window (allowed, except 500)
      * @param errorKinds      those errors by step and status
      * @param secondsToRecover from the start of the restore to the end of the first clean journey
      *                         started after it; null when it did not recover
      * @param violations      invariants that did not hold, first seen at this row's check
      */
-    record Row(String fault, String title, String proves, boolean run, long journeys, long errorsInWindow,
+    record Row(String fault, String title, String proves, boolean run, long journeys, double seconds, long errorsInWindow,
                Map<String, Long> errorKinds, Double secondsToRecover, List<Violation> violations) {
     }
 
@@ -55,18 +56,24 @@ record FaultReport(String startedAt, String gitCommit, double rate, int customer
         return violationCount() == 0 && rows.stream().allMatch(Row::run);
     }
 
-    /** The table: fault, journeys, errors in window, time to recover, violations (counted by invariant). */
+    /**
+     * The table: fault, journeys started in its window (and per second), errors in the window, time
+     * to recover, violations (counted by invariant).
+     */
     String table() {
         StringBuilder t = new StringBuilder();
-        t.append(String.format(Locale.ROOT, "| %-52s | %8s | %16s | %12s | %s |%n", "fault", "journeys",
+        t.append(String.format(Locale.ROOT, "| %-52s | %15s | %16s | %12s | %s |%n", "fault", "journeys (/s)",
                 "errors in window", "recovered in", "violations"));
-        t.append("|").append("-".repeat(54)).append("|").append("-".repeat(10)).append(":|")
+        t.append("|").append("-".repeat(54)).append("|").append("-".repeat(16)).append(":|")
                 .append("-".repeat(17)).append(":|").append("-".repeat(13)).append(":|").append("-".repeat(12)).append("|\n");
         for (Row row : rows) {
             String recovered = !row.run() ? "not run" : row.secondsToRecover() == null
                     ? (row.fault().equals("baseline") || row.fault().equals("end") ? "-" : "NO")
                     : String.format(Locale.ROOT, "%.1f s", row.secondsToRecover());
-            t.append(String.format(Locale.ROOT, "| %-52s | %8d | %16d | %12s | %s |%n", row.title(), row.journeys(),
+            String journeys = row.seconds() > 0
+                    ? String.format(Locale.ROOT, "%d (%.1f)", row.journeys(), row.journeys() / row.seconds())
+                    : Long.toString(row.journeys());
+            t.append(String.format(Locale.ROOT, "| %-52s | %15s | %16d | %12s | %s |%n", row.title(), journeys,
                     row.errorsInWindow(), recovered, summary(row.violations())));
         }
         return t.toString();

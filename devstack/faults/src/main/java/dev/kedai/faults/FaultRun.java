@@ -72,15 +72,16 @@ final class FaultRun {
                     // the baseline: no fault yet, so after the warm-up no error may show
                     long baselineFrom = System.nanoTime();
                     hold(settings.quiet());
+                    long baselineTo = System.nanoTime();
                     rows.add(new FaultReport.Row("baseline", "no fault (" + settings.quiet().toSeconds() + " s after "
                             + settings.warmup().toSeconds() + " s warm-up)", "the stack serves the load cleanly", true,
-                            countJourneys(load, baselineFrom, System.nanoTime()),
-                            0, Map.of(), null, withErrorsOutside(load, baselineFrom, System.nanoTime(),
+                            countJourneys(load, baselineFrom, baselineTo), seconds(baselineFrom, baselineTo),
+                            0, Map.of(), null, withErrorsOutside(load, baselineFrom, baselineTo,
                             invariants.check(load.paid(), false), "before any fault")));
                     long cleanFrom = System.nanoTime();
                     for (Fault fault : settings.faults()) {
                         if (System.nanoTime() > deadline - settings.estimate(fault).toNanos()) {
-                            rows.add(new FaultReport.Row(fault.name(), fault.title(), fault.proves(), false, 0, 0,
+                            rows.add(new FaultReport.Row(fault.name(), fault.title(), fault.proves(), false, 0, 0, 0,
                                     Map.of(), null, List.of(new Violation("not-run", fault.name(),
                                     "the time budget ran out before " + fault.name()))));
                             continue;
@@ -103,9 +104,10 @@ final class FaultRun {
                     List<Violation> end = invariants.check(load.paid(), true);
                     end.addAll(drain(sampled));
                     end.addAll(doubleSubmits(load));
+                    long endTo = System.nanoTime();
                     rows.add(new FaultReport.Row("end", "end of run (load stopped, settled)",
-                            "nothing in flight is lost when it all stops", true, countJourneys(load, endFrom, System.nanoTime()),
-                            0, Map.of(), null, withErrorsOutside(load, endFrom, System.nanoTime(), end, "after the last fault")));
+                            "nothing in flight is lost when it all stops", true, countJourneys(load, endFrom, endTo),
+                            seconds(endFrom, endTo), 0, Map.of(), null, withErrorsOutside(load, endFrom, endTo, end, "after the last fault")));
                     double seconds = (System.nanoTime() - loadStart) / 1e9;
                     return new FaultReport(startedAt, RunEnvironment.detect().gitCommit(), settings.rate(),
                             settings.customers(), settings.quiet().toSeconds(), rows,
@@ -132,11 +134,12 @@ final class FaultRun {
         if (restoring[0] == 0) {
             restoring[0] = System.nanoTime();
         }
-        Long recovered = awaitRecovery(load, restoring[0]);
+        // counted from the restore's start; waited for from its end (a JVM may take a while to start)
+        Long recovered = awaitRecovery(load, restoring[0], System.nanoTime() + settings.recoveryTimeout().toNanos());
         long windowEnd = (recovered == null ? System.nanoTime() : recovered) + settings.quiet().toNanos();
         if (recovered == null) {
             violations.add(new Violation("recovered", fault.name(), "no clean journey within "
-                    + settings.recoveryTimeout().toSeconds() + " s of the restore"));
+                    + settings.recoveryTimeout().toSeconds() + " s after the restore"));
         }
         holdUntil(windowEnd);
         // errors after the previous quiet window and before this fault were outside every window
@@ -158,13 +161,12 @@ final class FaultRun {
             }
         });
         return new FaultReport.Row(fault.name(), fault.title(), fault.proves(), true,
-                countJourneys(load, injected, windowEnd), inWindow.size(), kinds,
+                countJourneys(load, injected, windowEnd), seconds(injected, windowEnd), inWindow.size(), kinds,
                 recovered == null ? null : round((recovered - restoring[0]) / 1e9), violations);
     }
 
-    /** The end of the first journey that started after {@code from} and met no error; null after the recovery timeout. */
-    private Long awaitRecovery(CheckoutLoad load, long from) {
-        long deadline = from + settings.recoveryTimeout().toNanos();
+    /** The end of the first journey that started after {@code from} and met no error; null after {@code deadline}. */
+    private static Long awaitRecovery(CheckoutLoad load, long from, long deadline) {
         while (System.nanoTime() < deadline) {
             for (CheckoutLoad.Journey j : load.journeys()) {
                 if (j.start() >= from && j.clean()) {
@@ -255,6 +257,10 @@ final class FaultRun {
         while ((left = end - System.nanoTime()) > 0) {
             LockSupport.parkNanos(left);
         }
+    }
+
+    private static double seconds(long from, long to) {
+        return round((to - from) / 1e9);
     }
 
     private static double round(double value) {

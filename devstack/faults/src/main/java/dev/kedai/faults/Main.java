@@ -85,7 +85,11 @@ public final class Main implements Callable<Integer> {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
+    /** The admin client logs every refused connection while the broker is down on purpose. */
+    private static final java.util.logging.Logger KAFKA_LOGS = java.util.logging.Logger.getLogger("org.apache.kafka");
+
     public static void main(String[] args) {
+        KAFKA_LOGS.setLevel(java.util.logging.Level.SEVERE);
         System.exit(new CommandLine(new Main()).execute(args));
     }
 

@@ -20,7 +20,7 @@ class FaultReportTest {
     }
 
     private static FaultReport.Row row(String name, boolean run, Double recovered, Violation... violations) {
-        return new FaultReport.Row(name, name + " title", "proves", run, 300, 12, Map.of("order 503", 12L), recovered,
+        return new FaultReport.Row(name, name + " title", "proves", run, 300, 25.0, 12, Map.of("order 503", 12L), recovered,
                 new ArrayList<>(List.of(violations)));
     }
 
@@ -31,7 +31,7 @@ class FaultReportTest {
                         new Violation("dead-letters", "u 2", "2 event(s) in u"), new Violation("no-500", "x", "500")));
 
         assertThat(report.table().lines()).hasSize(4);
-        assertThat(report.table()).contains("| kill-stock title", "|      300 |               12 |        4.3 s | 0 |")
+        assertThat(report.table()).contains("| kill-stock title", "|      300 (12.0) |               12 |        4.3 s | 0 |")
                 .contains("|           NO | 3: dead-letters 2, no-500 1 |");
         assertThat(report.details(1)).contains("pause-redis:\n  - dead-letters: 1 event(s) in t\n  - ... 2 more");
         assertThat(report.passed()).isFalse();
