@@ -156,7 +156,7 @@ final class CheckoutLoad implements AutoCloseable {
         return errors;
     }
 
-    /** Journeys that started (or found no idle customer) in [from, to). */
+    /** Journeys that started in [from, to) (arrivals that found every customer busy do not count). */
     long arrivals(long from, long to) {
         return arrivals.stream().filter(t -> t >= from && t < to).count();
     }
@@ -186,12 +186,12 @@ final class CheckoutLoad implements AutoCloseable {
     }
 
     private void journey() {
-        arrivals.add(System.nanoTime());
         Customer customer = idle.poll();
         if (customer == null) {
             noIdleCustomer.incrementAndGet();
             return;
         }
+        arrivals.add(System.nanoTime());
         Journeying current = new Journeying();
         CURRENT.set(current);
         long start = System.nanoTime();

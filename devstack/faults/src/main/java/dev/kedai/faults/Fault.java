@@ -8,6 +8,7 @@ import java.util.concurrent.locks.LockSupport;
 
 import dev.kedai.devstack.KedaiService;
 import dev.kedai.devstack.Progress;
+import dev.kedai.devstack.ServiceProcess;
 import dev.kedai.infra.Infra;
 import dev.kedai.infra.ServerProcess;
 import dev.kedai.infra.Signals;
@@ -47,13 +48,8 @@ record Fault(String name, String title, String target, String proves, Action act
         List<Fault> faults = new ArrayList<>();
         for (KedaiService service : List.of(KedaiService.CARTORDER, KedaiService.STOCK, KedaiService.AUTH,
                 KedaiService.USER, KedaiService.PRODUCT)) {
-            faults.add(new Fault("kill-" + service.id(), "kill -9 " + service.id() + " mid-checkout, restart",
-                    service.id(), "a crash mid-request loses nothing committed; clients recover by retrying",
-                    (stack, restoring, progress) -> {
-                        stack.stack().process(service).kill();
-                        restoring.run();
-                        stack.stack().restart(service, progress);
-                    }));
+            faults.add(restart("kill-", "kill -9 " + service.id() + " mid-checkout, restart", service,
+                    "a crash mid-request loses nothing committed; clients recover by retrying", ServiceProcess::kill));
         }
         faults.add(server("kill-mariadb", "MariaDB kill -9, restart", Infra.Server.MARIADB,
                 "committed rows survive a database crash; services reconnect by themselves", ServerProcess::kill, null));
@@ -84,13 +80,9 @@ record Fault(String name, String title, String target, String proves, Action act
         faults.add(server("stop-redis", "Redis stopped 10 s, started", Infra.Server.REDIS,
                 "Redis down for a while degrades, and recovers without restarts", ServerProcess::stop, PAUSE));
         for (KedaiService service : List.of(KedaiService.CARTORDER, KedaiService.STOCK)) {
-            faults.add(new Fault("restart-" + service.id(), service.id() + " SIGTERM, restart (rolling deploy)",
-                    service.id(), "a clean restart finishes or hands back what it was doing",
-                    (stack, restoring, progress) -> {
-                        stack.stack().process(service).stop(java.time.Duration.ofSeconds(15));
-                        restoring.run();
-                        stack.stack().restart(service, progress);
-                    }));
+            faults.add(restart("restart-", service.id() + " SIGTERM, restart (rolling deploy)", service,
+                    "a clean restart finishes or hands back what it was doing",
+                    process -> process.stop(Duration.ofSeconds(15))));
         }
         for (KedaiService service : List.of(KedaiService.CARTORDER, KedaiService.STOCK)) {
             faults.add(new Fault("pause-" + service.id(), service.id() + " paused (SIGSTOP) 10 s", service.id(),
@@ -115,6 +107,16 @@ record Fault(String name, String title, String target, String proves, Action act
         return List.copyOf(faults);
     }
 
+    /** A service stopped by {@code stop}, then started again (waits until it is ready). */
+    private static Fault restart(String prefix, String title, KedaiService service, String proves,
+                                 java.util.function.Consumer<ServiceProcess> stop) {
+        return new Fault(prefix + service.id(), title, service.id(), proves, (stack, restoring, progress) -> {
+            stop.accept(stack.stack().process(service));
+            restoring.run();
+            stack.stack().restart(service, progress);
+        });
+    }
+
     /** A fault on an infrastructure server: {@code inject}, then (after {@code hold} if given) its restore. */
     private static Fault server(String name, String title, Infra.Server server, String proves,
                                 java.util.function.Consumer<ServerProcess> inject, Duration hold) {
@@ -137,8 +139,8 @@ record Fault(String name, String title, String target, String proves, Action act
     }
 
     private static Fault slowPeer(KedaiService service) {
-        return new Fault("slow-" + service.id(), service.id() + "'s gRPC answers delayed " + PEER_DELAY.toSeconds()
-                + " s (past every deadline) for 15 s", "-",
+        return new Fault("slow-" + service.id(), service.id() + " gRPC delayed " + PEER_DELAY.toSeconds()
+                + " s (past deadlines) for 15 s", "-",
                 "callers give up at their deadline and answer 503/504 (or queue the add); nothing hangs, nothing half-done stays",
                 (stack, restoring, progress) -> {
                     DelayProxy proxy = stack.proxy(service);

@@ -146,12 +146,15 @@ final class FaultRun {
         violations.addAll(errorsOutside(load, cleanFrom, injected, "before " + fault.name()));
         List<CheckoutLoad.ClientError> inWindow = errorsBetween(load, injected, windowEnd);
         Map<String, Long> kinds = new TreeMap<>();
+        Map<String, CheckoutLoad.ClientError> first500 = new TreeMap<>();
         for (CheckoutLoad.ClientError e : inWindow) {
             kinds.merge(e.what(), 1L, Long::sum);
             if (e.status() == 500) {
-                violations.add(new Violation("no-500", e.step() + " " + e.at(), e.step() + " answered 500: " + e.body()));
+                first500.putIfAbsent(e.step(), e);
             }
         }
+        first500.forEach((step, e) -> violations.add(new Violation("no-500", step + " " + fault.name(),
+                kinds.get(e.what()) + " × " + step + " answered 500 during " + fault.name() + ", e.g. " + e.body())));
         violations.addAll(invariants.check(load.paid(), false));
         Map<String, Long> after = stack.pids();
         before.forEach((name, pid) -> {

@@ -1,19 +1,13 @@
 package dev.kedai.faults;
 
-import java.io.File;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Collectors;
 
 import dev.kedai.devstack.DevAuth;
 import dev.kedai.devstack.DevPasswords;
@@ -25,6 +19,7 @@ import dev.kedai.devstack.Stack;
 import dev.kedai.devstack.StackSpec;
 import dev.kedai.devstack.edge.EdgeMain;
 import dev.kedai.devstack.edge.EdgeSettings;
+import dev.kedai.infra.ChildJvm;
 import dev.kedai.infra.Infra;
 import dev.kedai.infra.InfraEndpoints;
 import dev.kedai.infra.InfraSettings;
@@ -103,29 +98,12 @@ final class FaultStack implements AutoCloseable {
     }
 
     private static ServerProcess startEdge(EdgeSettings settings, Path dir) {
-        List<String> command = new ArrayList<>(List.of(JvmOptions.javaBinary().toString()));
-        command.addAll(JvmOptions.forService("192m"));
-        command.addAll(List.of("-cp", classPath(), EdgeMain.class.getName()));
-        command.addAll(EdgeMain.arguments(settings));
+        List<String> command = ChildJvm.command(JvmOptions.forService("192m"), EdgeMain.class,
+                EdgeMain.arguments(settings));
         ServerProcess edge = new ServerProcess("edge", settings.port(), command, Map.of(), dir,
-                dir.resolve("logs").resolve("edge.log"), () -> accepts(settings.port()), Duration.ofMinutes(2), () -> { });
+                dir.resolve("logs").resolve("edge.log"), () -> ServerProcess.accepts(settings.port()),
+                Duration.ofMinutes(2), () -> { });
         return edge.start();
-    }
-
-    private static String classPath() {
-        return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-                .filter(entry -> !entry.isBlank())
-                .map(entry -> Path.of(entry).toAbsolutePath().toString())
-                .collect(Collectors.joining(File.pathSeparator));
-    }
-
-    private static boolean accepts(int port) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     URI edgeUri() {

@@ -65,6 +65,16 @@ public final class ServerProcess implements AutoCloseable {
         this.beforeStart = beforeStart;
     }
 
+    /** A ready check for servers that answer as soon as they accept connections on 127.0.0.1. */
+    public static boolean accepts(int port) {
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     public String name() {
         return name;
     }

@@ -10,9 +10,10 @@ import dev.kedai.infra.Infra;
 import dev.kedai.infra.InfraEndpoints;
 
 /**
- * The whole local run: the infrastructure in this JVM, then the services. {@link #close()}
- * stops services first, then the infrastructure; it may run on the shutdown-hook thread while
- * {@link #start} is still under way, and then stops whatever has started so far.
+ * The whole local run: the infrastructure (each server a child process of this JVM), then the
+ * services. {@link #close()} stops services first, then the infrastructure; it may run on the
+ * shutdown-hook thread while {@link #start} is still under way, and then stops whatever has
+ * started so far.
  */
 public final class DevStack implements AutoCloseable {
     private final StackConfig config;

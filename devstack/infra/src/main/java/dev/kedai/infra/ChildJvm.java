@@ -1,0 +1,39 @@
+package dev.kedai.infra;
+
+import java.io.File;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** The command line that runs a main class of this JVM's class path in a JVM of its own (the broker, the fault suite's edge). */
+public final class ChildJvm {
+
+    private ChildJvm() {
+    }
+
+    /**
+     * {@code java <options> -cp <this class path, absolute> <main> <args>} with this JVM's java and,
+     * on JDK 23+, the Unsafe/native-access flags protobuf, Netty and Kafka need.
+     */
+    public static List<String> command(List<String> options, Class<?> main, List<String> args) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(options);
+        if (Runtime.version().feature() >= 23 && !options.contains("--enable-native-access=ALL-UNNAMED")) {
+            command.addAll(List.of("--sun-misc-unsafe-memory-access=allow", "--enable-native-access=ALL-UNNAMED"));
+        }
+        command.addAll(List.of("-cp", classPath(), main.getName()));
+        command.addAll(args);
+        return command;
+    }
+
+    /** This JVM's class path with absolute entries: the child may run in another working directory. */
+    private static String classPath() {
+        return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                .filter(entry -> !entry.isBlank())
+                .map(entry -> Path.of(entry).toAbsolutePath().toString())
+                .collect(Collectors.joining(File.pathSeparator));
+    }
+}
