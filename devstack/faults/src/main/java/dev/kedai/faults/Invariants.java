@@ -176,10 +176,24 @@ final class Invariants implements AutoCloseable {
             }
         }
         Map<String, String> reservation = new HashMap<>();
+        Set<String> heldLongAgo = new HashSet<>();
         try (Connection c = connect("stock"); Statement s = c.createStatement();
-             ResultSet r = s.executeQuery("SELECT order_id, status FROM reservations")) {
+             ResultSet r = s.executeQuery("SELECT order_id, status, status = 'RESERVED' AND created_at < CURRENT_TIMESTAMP(3)"
+                     + " - INTERVAL " + CHARGE_SETTLES_WITHIN.toSeconds() + " SECOND FROM reservations")) {
             while (r.next()) {
                 reservation.put(r.getString(1), r.getString(2));
+                if (r.getBoolean(3)) {
+                    heldLongAgo.add(r.getString(1));
+                }
+            }
+        }
+        // read after the orders: an order the first read did not see cannot be behind an old reservation
+        for (String order : heldLongAgo) {
+            String s = status.get(order);
+            if (!"PENDING_PAYMENT".equals(s)) {
+                found.add(new Violation("reservation-without-open-order", order, "stock holds units for order " + order
+                        + " (RESERVED for more than " + CHARGE_SETTLES_WITHIN.toSeconds() + " s), which is "
+                        + (s == null ? "unknown to cartorder" : s)));
             }
         }
         // after the databases: a charge is written to the ledger before its order can be PAID, so

@@ -65,15 +65,19 @@ class InvariantsTest {
         sold("o4", "a4", "CANCELLED", "RELEASED");                           // cancelled, charge kept
         Files.writeString(ledger, "approved\ta2\to2\tsbx_2\nrefund\ta2\napproved\ta3\to3\tsbx_3\n"
                 + "approved\ta4\to4\tsbx_4\n", java.nio.file.StandardOpenOption.APPEND);
-        // o2 sold 2 more units, but on_hand did not move; and 5 units are reserved by nobody
-        execute(stock, "UPDATE stock_levels SET reserved = 5 WHERE product_id = '" + PRODUCT + "'");
+        // o2 sold 2 more units, but on_hand did not move; 5 units are reserved by nobody; and
+        // 1 unit is reserved for an order cartorder never made
+        execute(stock, "UPDATE stock_levels SET reserved = 6 WHERE product_id = '" + PRODUCT + "'");
+        execute(stock, "INSERT INTO reservations (order_id, status, expires_at, created_at) VALUES ('o5', 'RESERVED',"
+                + " CURRENT_TIMESTAMP(3) + INTERVAL 10 MINUTE, CURRENT_TIMESTAMP(3) - INTERVAL 2 MINUTE)");
+        execute(stock, "INSERT INTO reservation_lines (order_id, product_id, quantity) VALUES ('o5', '" + PRODUCT + "', 1)");
 
         try (Invariants invariants = invariants()) {
             List<Violation> found = invariants.checkState(Map.of());
 
             assertThat(found).extracting(Violation::invariant).containsExactlyInAnyOrder(
                     "refund-on-paid-order", "paid-not-fulfilled", "paid-without-stock", "charge-kept-on-cancelled-order",
-                    "stock-conserved", "reserved-matches-reservations");
+                    "stock-conserved", "reserved-matches-reservations", "reservation-without-open-order");
             assertThat(found).filteredOn(v -> v.invariant().equals("paid-without-stock")).singleElement()
                     .extracting(Violation::detail).asString().contains("o3", "EXPIRED");
             assertThat(invariants.checkState(Map.of())).as("reported once").isEmpty();

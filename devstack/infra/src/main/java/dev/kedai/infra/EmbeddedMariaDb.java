@@ -60,7 +60,12 @@ final class EmbeddedMariaDb implements EmbeddedServer {
                     .setTmpDir(tmp.toString())
                     .setSecurityDisabled(false)
                     .setDeletingTemporaryBaseAndDataDirsOnShutdown(false);
-            KeptDataDb.prepare(config.build(), base, data);
+            // unpacking writes executables and the install forks: neither may overlap another fork
+            DBConfiguration built = config.build();
+            ProcessSpawner.onSpawnerThread(() -> {
+                KeptDataDb.prepare(built, base, data);
+                return null;
+            });
 
             Path socket = Path.of(System.getProperty("java.io.tmpdir"), "kedai-mariadb." + port + ".sock");
             List<String> command = new ArrayList<>(List.of(

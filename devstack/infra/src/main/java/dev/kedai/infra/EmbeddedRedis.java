@@ -31,9 +31,11 @@ final class EmbeddedRedis implements EmbeddedServer {
     static EmbeddedRedis start(Path dir, int port) {
         try {
             Path data = Files.createDirectories(dir.resolve("data"));
-            // a copy per directory: a binary being replaced while another JVM runs it fails (ETXTBSY)
-            Path binary = ExecutableProvider.newJarResourceProvider(Files.createDirectories(dir.resolve("bin")).toFile())
-                    .get().toPath();
+            // a copy per directory (a binary replaced while another JVM runs it fails with ETXTBSY),
+            // written on the spawner thread (a fork during the write would hold it open: ETXTBSY too)
+            Path bin = Files.createDirectories(dir.resolve("bin"));
+            Path binary = ProcessSpawner.onSpawnerThread(() -> ExecutableProvider.newJarResourceProvider(bin.toFile())
+                    .get().toPath());
             List<String> command = List.of(binary.toString(),
                     "--port", Integer.toString(port),
                     "--bind", "127.0.0.1",

@@ -22,15 +22,22 @@ import java.util.concurrent.LinkedBlockingQueue;
  * started from a pool or virtual thread would be killed as soon as that thread ended. Without
  * {@code setpriv} on the PATH children start plainly and the JVM's shutdown hooks are the only
  * guard (one warning says so).
+ *
+ * <p>The same thread also writes the executables the stack runs ({@link #onSpawnerThread}): a fork
+ * made while another thread still had a new binary open for writing would hold that file open
+ * in the child, and executing the binary then fails with "Text file busy" (ETXTBSY).
  */
 public final class ProcessSpawner {
 
     private static final System.Logger LOG = System.getLogger(ProcessSpawner.class.getName());
     private static final Optional<Path> SETPRIV = findSetpriv();
-    private static final LinkedBlockingQueue<Request> QUEUE = new LinkedBlockingQueue<>();
+    private static final LinkedBlockingQueue<Request<?>> QUEUE = new LinkedBlockingQueue<>();
+
+    private static final Thread SPAWNER = Thread.ofPlatform().daemon().name("kedai-process-spawner")
+            .unstarted(ProcessSpawner::serve);
 
     static {
-        Thread.ofPlatform().daemon().name("kedai-process-spawner").start(ProcessSpawner::serve);
+        SPAWNER.start();
         if (SETPRIV.isEmpty()) {
             LOG.log(System.Logger.Level.WARNING, "setpriv not found on the PATH: child processes may outlive"
                     + " this JVM if it is killed with SIGKILL (install util-linux)");
@@ -61,34 +68,49 @@ public final class ProcessSpawner {
                 .redirectErrorStream(builder.redirectErrorStream());
         bound.environment().clear();
         bound.environment().putAll(builder.environment());
-        Request request = new Request(bound, new CompletableFuture<>());
+        try {
+            return onSpawnerThread(bound::start);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + String.join(" ", builder.command()), e);
+        }
+    }
+
+    /** Work that must not overlap a fork of this JVM (writing an executable, or starting something). */
+    @FunctionalInterface
+    public interface Work<T> {
+        T run() throws IOException;
+    }
+
+    /** Runs {@code work} on the spawner thread, so no child is forked while it runs; returns its result. */
+    public static <T> T onSpawnerThread(Work<T> work) throws IOException {
+        if (Thread.currentThread() == SPAWNER) {
+            return work.run();
+        }
+        Request<T> request = new Request<>(work, new CompletableFuture<>());
         QUEUE.add(request);
         try {
             return request.result().get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            // it may start anyway; the pdeathsig still binds it to this JVM
-            throw new IllegalStateException("interrupted while starting " + command.getFirst(), e);
+            // a start may happen anyway; the pdeathsig still binds that child to this JVM
+            throw new IllegalStateException("interrupted while waiting for the process spawner", e);
         } catch (ExecutionException e) {
-            throw e.getCause() instanceof IOException io
-                    ? new UncheckedIOException("cannot start " + String.join(" ", builder.command()), io)
-                    : new IllegalStateException("cannot start " + builder.command().getFirst(), e.getCause());
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         }
     }
 
     private static void serve() {
         while (true) {
-            Request request;
+            Request<?> request;
             try {
                 request = QUEUE.take();
             } catch (InterruptedException e) {
                 continue; // this thread must not end: its children would get their death signal
             }
-            try {
-                request.result().complete(request.builder().start());
-            } catch (IOException | RuntimeException e) {
-                request.result().completeExceptionally(e);
-            }
+            request.complete();
         }
     }
 
@@ -106,6 +128,13 @@ public final class ProcessSpawner {
         return Optional.empty();
     }
 
-    private record Request(ProcessBuilder builder, CompletableFuture<Process> result) {
+    private record Request<T>(Work<T> work, CompletableFuture<T> result) {
+        void complete() {
+            try {
+                result.complete(work.run());
+            } catch (IOException | RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        }
     }
 }

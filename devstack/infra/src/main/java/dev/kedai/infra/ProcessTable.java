@@ -22,7 +22,8 @@ public record ProcessTable(Map<Long, String> commands, Map<Long, Long> parents) 
     /** Runs {@code ps -e -o pid=,ppid=,args=} now. */
     public static ProcessTable now() {
         try {
-            Process ps = new ProcessBuilder("ps", "-e", "-o", "pid=,ppid=,args=").redirectErrorStream(true).start();
+            Process ps = ProcessSpawner.onSpawnerThread(() -> new ProcessBuilder("ps", "-e", "-o", "pid=,ppid=,args=")
+                    .redirectErrorStream(true).start());
             String output = new String(ps.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!ps.waitFor(10, TimeUnit.SECONDS) || ps.exitValue() != 0) {
                 throw new IllegalStateException("ps failed: " + output);

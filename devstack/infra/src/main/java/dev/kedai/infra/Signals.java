@@ -25,7 +25,8 @@ public final class Signals {
             throw new IllegalArgumentException("not a signal name: " + signal);
         }
         try {
-            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).redirectErrorStream(true).start();
+            Process kill = ProcessSpawner.onSpawnerThread(() -> new ProcessBuilder("kill", "-" + signal, Long.toString(pid))
+                    .redirectErrorStream(true).start());
             String output = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
                 throw new IllegalStateException("kill -" + signal + " " + pid + " failed: " + output);
