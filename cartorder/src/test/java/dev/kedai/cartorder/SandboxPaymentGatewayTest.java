@@ -3,6 +3,8 @@ package dev.kedai.cartorder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import dev.kedai.platform.money.Money;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -18,6 +18,7 @@ import java.util.stream.Stream;
 
 import dev.kedai.devstack.Progress;
 import dev.kedai.devstack.StackConfig;
+import dev.kedai.infra.Usage;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -27,60 +28,50 @@ import picocli.CommandLine.Option;
  * journey at a steady rate, injects the faults one after another and checks the invariants after
  * each (docs/reliability.md). Prints the table, writes the JSON.
  */
-@Command(name = "kedai faults", sortOptions = false,
-        description = "Fault-injection suite: the checkout under load while processes are killed, stalled and "
-                + "restarted, with money, stock and event invariants checked after every fault (docs/reliability.md).",
-        footer = {"", "Exit status: 0 every invariant held, 1 a violation (or a fault not run), 2 bad arguments,",
-                "3 the stack could not be started."})
+@Command(name = "kedai faults")
 public final class Main implements Callable<Integer> {
 
-    @Option(names = "--rate", paramLabel = "JOURNEYS_PER_S", defaultValue = "20",
-            description = "Checkout journeys offered per second (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--rate", paramLabel = "JOURNEYS_PER_S", defaultValue = "20")
     private double rate;
 
-    @Option(names = "--customers", paramLabel = "N", defaultValue = "150",
-            description = "Customers, each logged in once; a customer runs one journey at a time (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--customers", paramLabel = "N", defaultValue = "150")
     private int customers;
 
-    @Option(names = "--faults", paramLabel = "NAMES", split = ",",
-            description = "Only these faults, in this order (default: all; --list names them).")
+    @Option(names = "--faults", paramLabel = "NAMES", split = ",")
     private List<String> only;
 
-    @Option(names = "--list", description = "List the faults and exit.")
+    @Option(names = "--list")
     private boolean list;
 
-    @Option(names = "--warmup", paramLabel = "D", defaultValue = "20s", converter = dev.kedai.bench.Main.DurationConverter.class,
-            description = "Load before the baseline (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", paramLabel = "D", defaultValue = "20s", converter = dev.kedai.bench.Main.DurationConverter.class)
     private Duration warmup;
 
-    @Option(names = "--quiet-window", paramLabel = "D", defaultValue = "10s", converter = dev.kedai.bench.Main.DurationConverter.class,
-            description = "After recovery, errors are still allowed this long (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--quiet-window", paramLabel = "D", defaultValue = "10s", converter = dev.kedai.bench.Main.DurationConverter.class)
     private Duration quiet;
 
-    @Option(names = "--recovery-timeout", paramLabel = "D", defaultValue = "90s", converter = dev.kedai.bench.Main.DurationConverter.class,
-            description = "A fault not recovered after this long is a violation (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--recovery-timeout", paramLabel = "D", defaultValue = "90s", converter = dev.kedai.bench.Main.DurationConverter.class)
     private Duration recoveryTimeout;
 
-    @Option(names = "--budget", paramLabel = "D", converter = dev.kedai.bench.Main.DurationConverter.class,
-            description = "Whole run at most this long: faults that cannot finish in it are not run (and fail the run).")
+    @Option(names = "--budget", paramLabel = "D", converter = dev.kedai.bench.Main.DurationConverter.class)
     private Duration budget;
 
-    @Option(names = "--ci", description = "CI's bounds: --budget 12m.")
+    @Option(names = "--ci")
     private boolean ci;
 
-    @Option(names = "--json", paramLabel = "FILE",
-            description = "Where the JSON goes (default: target/faults/faults-<time>.json in the checkout).")
+    @Option(names = "--json", paramLabel = "FILE")
     private Path json;
 
-    @Option(names = "--data-dir", paramLabel = "DIR",
-            description = "The stack's state, emptied first (default: target/faults/stack in the checkout).")
+    @Option(names = "--data-dir", paramLabel = "DIR")
     private Path dataDir;
 
-    @Option(names = "--root", paramLabel = "DIR", description = "The Kedai checkout (default: found from here).")
+    @Option(names = "--root", paramLabel = "DIR")
     private Path root;
 
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    @Option(names = {"-h", "--help"})
     private boolean help;
+
+    /** The options, from {@code usage.txt} beside this class (the {@code kedai} script prints the same file). */
+    static final String USAGE = Usage.text(Main.class, "usage.txt");
 
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
@@ -96,6 +87,11 @@ public final class Main implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (help) {
+            out.print(USAGE);
+            out.flush();
+            return 0;
+        }
         List<Fault> all = Fault.all();
         if (list) {
             all.forEach(f -> out.printf("%-20s %s%n%20s   proves: %s%n", f.name(), f.title(), "", f.proves()));

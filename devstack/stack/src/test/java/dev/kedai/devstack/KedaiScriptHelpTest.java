@@ -24,6 +24,7 @@ class KedaiScriptHelpTest {
     private static final Path ROOT = StackConfig.findRepoRoot(Path.of("")).orElseThrow();
     private static final String STACK_USAGE = "devstack/stack/src/main/resources/dev/kedai/devstack/usage.txt";
     private static final String INFRA_USAGE = "devstack/infra/src/main/resources/dev/kedai/infra/usage.txt";
+    private static final String FAULTS_USAGE = "devstack/faults/src/main/resources/dev/kedai/faults/usage.txt";
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
@@ -33,11 +34,13 @@ class KedaiScriptHelpTest {
             "up -h --no-build | --port-offset N",
             "down --help      | ./kedai down",
             "infra --help     | --state-file F",
+            "faults --help    | --faults NAMES",
             "test --help      | test [maven args]"})
     void helpPrintsWithoutBuilding(String command, String expected, @TempDir Path clone) throws Exception {
         copy("kedai", clone);
         copy(STACK_USAGE, clone);
         copy(INFRA_USAGE, clone);
+        copy(FAULTS_USAGE, clone);
         Path marker = clone.resolve("mvnw-was-run");
         Path mvnw = clone.resolve("mvnw");
         Files.writeString(mvnw, "#!/bin/sh\ntouch '" + marker + "'\nexit 1\n");
