@@ -66,13 +66,9 @@ record Fault(String name, String title, String target, String proves, Action act
                 "the cache and the deny list come back; nothing depends on Redis for correctness", ServerProcess::kill, null));
         faults.add(server("pause-redis", "Redis paused (SIGSTOP) 10 s", Infra.Server.REDIS,
                 "a hung Redis does not queue every request without bound", ServerProcess::pause, PAUSE));
-        faults.add(new Fault("kill-edge", "the edge (launcher) kill -9, restart", "edge",
+        faults.add(edge("kill-edge", "the edge (launcher) kill -9, restart",
                 "the edge holds nothing that a restart loses for the checkout (rate-limit counters aside)",
-                (stack, restoring, progress) -> {
-                    stack.edge().kill();
-                    restoring.run();
-                    stack.edge().start();
-                }));
+                ServerProcess::kill));
         faults.add(slowPeer(KedaiService.STOCK));
         faults.add(slowPeer(KedaiService.CARTORDER));
         faults.add(server("stop-mariadb", "MariaDB stopped 5 s (clean shutdown), started", Infra.Server.MARIADB,
@@ -100,12 +96,8 @@ record Fault(String name, String title, String target, String proves, Action act
                         }
                     }));
         }
-        faults.add(new Fault("restart-edge", "the edge SIGTERM, restart", "edge",
-                "a clean edge restart drops only the requests in flight", (stack, restoring, progress) -> {
-                    stack.edge().stop();
-                    restoring.run();
-                    stack.edge().start();
-                }));
+        faults.add(edge("restart-edge", "the edge SIGTERM, restart",
+                "a clean edge restart drops only the requests in flight", ServerProcess::stop));
         return List.copyOf(faults);
     }
 
@@ -116,6 +108,15 @@ record Fault(String name, String title, String target, String proves, Action act
             stop.accept(stack.stack().process(service));
             restoring.run();
             stack.stack().restart(service, progress);
+        });
+    }
+
+    /** The edge stopped by {@code stop}, then started again on its port. */
+    private static Fault edge(String name, String title, String proves, java.util.function.Consumer<ServerProcess> stop) {
+        return new Fault(name, title, "edge", proves, (stack, restoring, progress) -> {
+            stop.accept(stack.edge());
+            restoring.run();
+            stack.edge().start();
         });
     }
 

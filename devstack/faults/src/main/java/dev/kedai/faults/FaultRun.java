@@ -39,6 +39,8 @@ final class FaultRun {
     private final FaultSettings settings;
     private final Progress progress;
     private int doubleSubmitsSeen;
+    /** Where the last fault's window ended: errors after it and before the next injection are outside every window. */
+    private long lastWindowEnd;
 
     FaultRun(FaultSettings settings, Progress progress) {
         this.settings = settings;
@@ -78,7 +80,7 @@ final class FaultRun {
                             countJourneys(load, baselineFrom, baselineTo), seconds(baselineFrom, baselineTo),
                             0, Map.of(), null, withErrorsOutside(load, baselineFrom, baselineTo,
                             invariants.check(load.paid(), false), "before any fault")));
-                    long cleanFrom = System.nanoTime();
+                    long cleanFrom = baselineTo;
                     for (Fault fault : settings.faults()) {
                         if (System.nanoTime() > deadline - settings.estimate(fault).toNanos()) {
                             rows.add(new FaultReport.Row(fault.name(), fault.title(), fault.proves(), false, 0, 0, 0,
@@ -90,7 +92,7 @@ final class FaultRun {
                         row.violations().addAll(drain(sampled));
                         row.violations().addAll(doubleSubmits(load));
                         rows.add(row);
-                        cleanFrom = System.nanoTime();
+                        cleanFrom = lastWindowEnd;
                         progress.step(fault.name() + ": " + row.journeys() + " journeys, " + row.errorsInWindow()
                                 + " errors in window, recovered in " + (row.secondsToRecover() == null ? "NO"
                                 : String.format(java.util.Locale.ROOT, "%.1f s", row.secondsToRecover()))
@@ -142,6 +144,7 @@ final class FaultRun {
                     + settings.recoveryTimeout().toSeconds() + " s after the restore"));
         }
         holdUntil(windowEnd);
+        lastWindowEnd = windowEnd;
         // errors after the previous quiet window and before this fault were outside every window
         violations.addAll(errorsOutside(load, cleanFrom, injected, "before " + fault.name()));
         List<CheckoutLoad.ClientError> inWindow = errorsBetween(load, injected, windowEnd);
