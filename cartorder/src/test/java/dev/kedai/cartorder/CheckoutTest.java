@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import static dev.kedai.cartorder.CartOrderFixture.newId;
@@ -138,6 +139,43 @@ class CheckoutTest {
         assertThat(two.statusCode()).as(two.body()).isEqualTo(201);
         assertThat(two.headers().firstValue("Idempotent-Replayed")).hasValue("true");
         assertThat(json(two).get("order_id")).isEqualTo(json(one).get("order_id"));
+        assertThat(f.count("SELECT COUNT(*) FROM orders WHERE user_id = ?", user)).isEqualTo(1);
+    }
+
+    /**
+     * Fault suite, every run (about 9 % of journeys): one cart submitted from two tabs at once,
+     * under fresh keys, became two orders, each reserving the cart's units and each payable.
+     */
+    @Disabled("issue 22: two checkouts of one cart under different Idempotency-Keys both create an order")
+    @Test
+    void oneCartCheckedOutTwiceAtOnceMakesOneOrder() throws Exception {
+        String user = newId();
+        f.add(user, f.product("Kopi", 10_000), 1);
+        CountDownLatch proceed = new CountDownLatch(1);
+        CountDownLatch reserved = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
+        f.afterReserve = orderId -> {
+            if (first.getAndSet(false)) { // the first tab holds its reservation, the cart not yet cleared
+                reserved.countDown();
+                try {
+                    proceed.await(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        CompletableFuture<HttpResponse<String>> one = CompletableFuture.supplyAsync(() -> f.checkout(user, newId(), "{}"));
+        assertThat(reserved.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<HttpResponse<String>> two = CompletableFuture.supplyAsync(() -> f.checkout(user, newId(), "{}"));
+        try {
+            two.get(5, TimeUnit.SECONDS); // today it completes while the first is held; a fix may make it wait
+        } catch (java.util.concurrent.TimeoutException waitsForTheFirst) {
+            // fine: it is answered once the first finishes
+        }
+        proceed.countDown();
+        java.util.List<String> created = java.util.stream.Stream.of(one.get(20, TimeUnit.SECONDS), two.get(20, TimeUnit.SECONDS))
+                .filter(r -> r.statusCode() == 201).map(r -> json(r).get("order_id").asText()).distinct().toList();
+        assertThat(created).as("orders answered 201").hasSize(1);
         assertThat(f.count("SELECT COUNT(*) FROM orders WHERE user_id = ?", user)).isEqualTo(1);
     }
 

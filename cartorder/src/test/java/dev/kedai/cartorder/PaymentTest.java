@@ -13,6 +13,7 @@ import dev.kedai.platform.money.Money;
 import dev.kedai.proto.stock.v1.ReservationCommitted;
 import dev.kedai.proto.stock.v1.ReservationExpired;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import static dev.kedai.cartorder.CartOrderFixture.newId;
@@ -168,6 +169,31 @@ class PaymentTest {
         assertProblem(f.pay(user, orderId, "tok_visa"), 409);
         assertThat(status(user, orderId)).isEqualTo("PAID");
         assertThat(f.gateway.charges(orderId)).isEqualTo(1);
+    }
+
+    /**
+     * Fault suite, kill-stock then restart-stock: the provider charged, cartorder's pay never
+     * recorded it (the attempt stayed PENDING), and the reservation's expiry later cancelled the
+     * order keeping the money. Without any user call the order must end paid, or cancelled with
+     * the charge refunded.
+     */
+    @Disabled("issue 13: a reservation expiry cancels the order without settling its PENDING attempt; the charge is kept")
+    @Test
+    void anExpiryNeverCancelsAnOrderKeepingAnApprovedCharge() {
+        String user = newId();
+        String orderId = f.placeOrder(user, 10_000);
+        String attemptId = newId();
+        f.query("""
+                INSERT INTO payment_attempts (attempt_id, order_id, status, amount, currency, created_at)
+                VALUES (?, ?, 'PENDING', 10000, 'IDR', CURRENT_TIMESTAMP(3) - INTERVAL 1 MINUTE)""", attemptId, orderId);
+        f.gateway.charge(new PaymentGateway.Charge(attemptId, orderId, new Money(10_000, "IDR"), "tok_visa"));
+
+        f.publish(Topics.STOCK, orderId, ReservationExpired.newBuilder().setOrderId(orderId).build(), newId());
+        await().atMost(Duration.ofSeconds(30)).until(() -> switch (status(user, orderId)) {
+            case "PAID", "FULFILLED" -> f.gateway.refunds(orderId) == 0;
+            case "CANCELLED" -> f.gateway.refunds(orderId) == f.gateway.charges(orderId);
+            default -> false;
+        });
     }
 
     @Test

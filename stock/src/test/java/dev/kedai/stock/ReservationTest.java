@@ -39,6 +39,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import static dev.kedai.platform.testing.TestHttp.assertProblem;
@@ -139,6 +140,25 @@ class ReservationTest {
                    Status.Code.NOT_FOUND);
         assertThat(stock.release(ReleaseRequest.newBuilder().setOrderId(UUID.randomUUID().toString()).build()).getReleased())
                 .isFalse();
+    }
+
+    /**
+     * Fault suite, after kills and slow peers: units RESERVED for orders cartorder never made. The
+     * checkout gave up on a slow Reserve and released the order; the Release arrived first, found
+     * nothing, and the late Reserve then held the units until its expiry.
+     */
+    @Disabled("issue 13: a Release that finds no reservation leaves no tombstone, so a late Reserve still holds units")
+    @Test
+    void aReserveThatArrivesAfterItsReleaseHoldsNothing() {
+        String a = product(db, 10);
+        String order = UUID.randomUUID().toString();
+        assertThat(stock.release(ReleaseRequest.newBuilder().setOrderId(order).build()).getReleased()).isFalse();
+        try {
+            assertThat(reserve(order, 0, line(a, 2)).getReserved()).as("the late Reserve is refused").isFalse();
+        } catch (StatusRuntimeException refused) {
+            assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+        }
+        assertThat(level(a).get("reserved").asLong()).as("no units held for a released order").isZero();
     }
 
     @Test

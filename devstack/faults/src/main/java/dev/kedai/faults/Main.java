@@ -104,7 +104,8 @@ public final class Main implements Callable<Integer> {
                         "not inside a Kedai checkout: give --root"));
         Path dir = Optional.ofNullable(dataDir).orElse(checkout.resolve("target/faults/stack")).toAbsolutePath();
         delete(dir);
-        Optional<Duration> bound = Optional.ofNullable(budget).or(() -> ci ? Optional.of(Duration.ofMinutes(12)) : Optional.empty());
+        // CI kills the run at 12 minutes (.ci/run); a budget of 11 leaves the report time to be written
+        Optional<Duration> bound = Optional.ofNullable(budget).or(() -> ci ? Optional.of(Duration.ofMinutes(11)) : Optional.empty());
         FaultSettings settings = new FaultSettings(checkout, dir, rate, customers, warmup, quiet, recoveryTimeout,
                 bound, faults);
         Progress progress = new Progress(System.out);

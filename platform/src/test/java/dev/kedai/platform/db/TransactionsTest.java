@@ -1,5 +1,6 @@
 package dev.kedai.platform.db;
 
+import java.net.URI;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -17,6 +18,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.kedai.infra.DbAccount;
 import dev.kedai.infra.TestInfra;
+import dev.kedai.platform.http.Problems;
+import dev.kedai.platform.testing.TcpProxy;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import io.helidon.dbclient.DbClientException;
@@ -190,6 +193,38 @@ class TransactionsTest {
                     .satisfies(e -> assertThat(TransientFailures.kind(e)).hasValue(TransientFailures.Kind.CONNECTION));
         } finally {
             client.close();
+        }
+    }
+
+    /**
+     * Fault suite, kill-mariadb and stop-mariadb: a connection that breaks while a transaction
+     * uses it (not one the pool cannot lend) answered 500. It is transient, so every route answers
+     * 503 "try again", and it is not run again (the work may have reached the server).
+     */
+    @Test
+    void aConnectionThatBreaksMidTransactionIsTransientAndAnswers503() {
+        URI server = URI.create(account.url().substring("jdbc:".length()));
+        try (TcpProxy proxy = TcpProxy.to(server.getHost(), server.getPort())) {
+            var client = io.helidon.dbclient.DbClient.create(Config.just(ConfigSources.create(Map.of(
+                    "source", "jdbc",
+                    "connection.url", account.url().replace("//" + server.getAuthority() + "/", "//127.0.0.1:" + proxy.port() + "/"),
+                    "connection.username", account.user(), "connection.password", account.password(),
+                    "connection.connectionTimeout", "250", "connection.initializationFailTimeout", "-1"))));
+            AtomicInteger runs = new AtomicInteger();
+            try {
+                assertThatThrownBy(() -> Transactions.create(client, service).inTransaction(tx -> {
+                    runs.incrementAndGet();
+                    tx.get("SELECT n FROM counters WHERE id = 1");
+                    proxy.cut(); // the database dies while this transaction holds its connection
+                    return tx.get("SELECT n FROM counters WHERE id = 2");
+                })).satisfies(e -> {
+                    assertThat(TransientFailures.kind(e)).hasValue(TransientFailures.Kind.CONNECTION);
+                    assertThat(Problems.toProblem(e).status()).isEqualTo(503);
+                });
+                assertThat(runs).hasValue(1);
+            } finally {
+                client.close();
+            }
         }
     }
 
