@@ -36,6 +36,15 @@ class PaymentTest {
         return json(f.http.get("/order/" + orderId, f.bearer(user))).get("status").asText();
     }
 
+    /** The process recorded an attempt of 10,000 IDR a minute ago, the provider charged it, then the process died. */
+    private static void chargedButLeftPending(String orderId) {
+        String attemptId = newId();
+        f.query("""
+                INSERT INTO payment_attempts (attempt_id, order_id, status, amount, currency, created_at)
+                VALUES (?, ?, 'PENDING', 10000, 'IDR', CURRENT_TIMESTAMP(3) - INTERVAL 1 MINUTE)""", attemptId, orderId);
+        f.gateway.charge(new PaymentGateway.Charge(attemptId, orderId, new Money(10_000, "IDR"), "tok_visa"));
+    }
+
     @Test
     void anApprovedPaymentPaysTheOrderOnceAndPublishesOrderPaid() {
         String user = newId();
@@ -158,12 +167,7 @@ class PaymentTest {
     void anAttemptLeftByADeadProcessIsSettledFromTheProviderNotChargedAgain() {
         String user = newId();
         String orderId = f.placeOrder(user, 10_000);
-        // the process recorded the attempt, the provider charged it, then the process died
-        String attemptId = newId();
-        f.query("""
-                INSERT INTO payment_attempts (attempt_id, order_id, status, amount, currency, created_at)
-                VALUES (?, ?, 'PENDING', 10000, 'IDR', CURRENT_TIMESTAMP(3) - INTERVAL 1 MINUTE)""", attemptId, orderId);
-        f.gateway.charge(new PaymentGateway.Charge(attemptId, orderId, new Money(10_000, "IDR"), "tok_visa"));
+        chargedButLeftPending(orderId);
 
         // the client retries: the order is paid by the first charge, and the retry is told it is already paid
         assertProblem(f.pay(user, orderId, "tok_visa"), 409);
@@ -182,11 +186,7 @@ class PaymentTest {
     void anExpiryNeverCancelsAnOrderKeepingAnApprovedCharge() {
         String user = newId();
         String orderId = f.placeOrder(user, 10_000);
-        String attemptId = newId();
-        f.query("""
-                INSERT INTO payment_attempts (attempt_id, order_id, status, amount, currency, created_at)
-                VALUES (?, ?, 'PENDING', 10000, 'IDR', CURRENT_TIMESTAMP(3) - INTERVAL 1 MINUTE)""", attemptId, orderId);
-        f.gateway.charge(new PaymentGateway.Charge(attemptId, orderId, new Money(10_000, "IDR"), "tok_visa"));
+        chargedButLeftPending(orderId);
 
         f.publish(Topics.STOCK, orderId, ReservationExpired.newBuilder().setOrderId(orderId).build(), newId());
         await().atMost(Duration.ofSeconds(30)).until(() -> switch (status(user, orderId)) {
