@@ -15,8 +15,9 @@ import io.helidon.dbclient.DbClient;
 /**
  * The admin's writes to the catalog. Each is one transaction that changes the row and appends
  * its event to the outbox; after the commit, and before the caller answers, the cache entry is
- * replaced by a tombstone of the new version, so the writer's next read (and everyone's) is the
- * new row: read-your-writes.
+ * replaced by a tombstone of the new version and the list pages start a new generation
+ * ({@link CatalogPages}), so the writer's next read (and everyone's), of the product or of any
+ * page, shows the new row: read-your-writes.
  */
 public final class Catalog {
 
@@ -24,15 +25,18 @@ public final class Catalog {
     private final Transactions transactions;
     private final ProductStore store;
     private final ProductCache cache;
+    private final CatalogPages pages;
     private final Outbox outbox;
     private final OutboxRelay relay;
     private final Clock clock;
 
-    public Catalog(DbClient db, Transactions transactions, ProductStore store, ProductCache cache, OutboxRelay relay) {
+    public Catalog(DbClient db, Transactions transactions, ProductStore store, ProductCache cache, CatalogPages pages,
+                   OutboxRelay relay) {
         this.db = db;
         this.transactions = transactions;
         this.store = store;
         this.cache = cache;
+        this.pages = pages;
         this.relay = relay;
         this.outbox = new Outbox("kedai-product");
         this.clock = Clock.systemUTC();
@@ -47,6 +51,7 @@ public final class Catalog {
             outbox.append(tx, Topics.PRODUCT, id, ProductEvents.created(row.product(), clock.instant()));
             return row;
         });
+        pages.invalidate();
         relay.wake();
         return stored.product();
     }
@@ -62,6 +67,7 @@ public final class Catalog {
             return row;
         });
         cache.invalidate(productId, stored.version());
+        pages.invalidate();
         relay.wake();
         return stored.product();
     }
@@ -76,6 +82,7 @@ public final class Catalog {
             return store.one(tx, productId).orElseThrow();
         });
         cache.invalidate(productId, stored.version());
+        pages.invalidate();
         relay.wake();
     }
 
@@ -88,8 +95,9 @@ public final class Catalog {
         return store.active(productId).map(cache::put);
     }
 
-    /** Makes the cache agree with the database (the product event's handler on every write). */
+    /** Makes the caches agree with the database (the product event's handler on every write). */
     public void refresh(String productId) {
+        pages.invalidate();
         Optional<StoredProduct> row = store.one(db.execute(), productId);
         row.ifPresent(r -> {
             if (r.product().active()) {

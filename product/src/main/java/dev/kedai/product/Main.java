@@ -26,11 +26,12 @@ public final class Main {
         Backbone base = Backbone.start(config);
         ProductStore store = new ProductStore(base.db());
         ProductCache cache = ProductCache.create(config);
-        Catalog catalog = new Catalog(base.db(), base.transactions(), store, cache, base.relay());
+        CatalogPages pages = CatalogPages.create(base.redis(), config);
+        Catalog catalog = new Catalog(base.db(), base.transactions(), store, cache, pages, base.relay());
         EventConsumer cacheRefresh = CacheRefresh.start(base.db(), config, catalog);
         return base.server("product")
                 .filter(base.authentication())
-                .routing(rules -> rules.register("/products", new ProductHttp(store, catalog, Money.defaultCurrency(config)))
+                .routing(rules -> rules.register("/products", new ProductHttp(store, pages, catalog, Money.defaultCurrency(config)))
                         .register("/categories", new CategoryHttp(store)))
                 .grpc(new ProductGrpc(store))
                 .onStop(cache)

@@ -25,7 +25,8 @@ import io.helidon.webserver.http.ServerResponse;
 
 /**
  * {@code /products}: the catalog, readable by anyone; written by admins. {@code GET /products/{id}}
- * is served through the Redis cache ({@link Catalog#read}).
+ * is served through the Redis cache ({@link Catalog#read}), list pages without {@code q} through
+ * {@link CatalogPages}.
  */
 public final class ProductHttp implements HttpService {
 
@@ -36,12 +37,17 @@ public final class ProductHttp implements HttpService {
     private static final String ADMIN = "admin";
 
     private final ProductStore store;
+    private final CatalogPages pages;
     private final Catalog catalog;
     private final ProductBodies bodies;
 
-    /** @param currency the shop's one currency, the only one a price may be written in */
-    public ProductHttp(ProductStore store, Catalog catalog, String currency) {
+    /**
+     * @param pages    the cache of list pages without {@code q}
+     * @param currency the shop's one currency, the only one a price may be written in
+     */
+    public ProductHttp(ProductStore store, CatalogPages pages, Catalog catalog, String currency) {
         this.store = store;
+        this.pages = pages;
         this.catalog = catalog;
         this.bodies = new ProductBodies(currency);
     }
@@ -56,8 +62,13 @@ public final class ProductHttp implements HttpService {
                 .delete("/{product_id}", this::delete);
     }
 
+    // a list without q is a catalog page, served from the page cache; a search is not cached
     private void list(ServerRequest req, ServerResponse res) {
-        Json.send(res, store.search(query(req)));
+        ProductQuery query = query(req);
+        byte[] body = query.text().isEmpty() ? pages.page(query, () -> store.search(query))
+                : Json.bytes(store.search(query));
+        res.header(HeaderNames.CONTENT_TYPE, Json.MEDIA_TYPE);
+        res.send(body);
     }
 
     private void create(ServerRequest req, ServerResponse res) {
