@@ -29,9 +29,10 @@ public final class Main {
         CatalogPages pages = CatalogPages.create(base.redis(), config);
         Catalog catalog = new Catalog(base.db(), base.transactions(), store, cache, pages, base.relay());
         EventConsumer cacheRefresh = CacheRefresh.start(base.db(), config, catalog);
+        ProductSearch search = new FulltextSearch(base.db());
         return base.server("product")
                 .filter(base.authentication())
-                .routing(rules -> rules.register("/products", new ProductHttp(store, pages, catalog, Money.defaultCurrency(config)))
+                .routing(rules -> rules.register("/products", new ProductHttp(search, pages, catalog, Money.defaultCurrency(config)))
                         .register("/categories", new CategoryHttp(store)))
                 .grpc(new ProductGrpc(store))
                 .onStop(cache)

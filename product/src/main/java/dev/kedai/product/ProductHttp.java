@@ -36,17 +36,18 @@ public final class ProductHttp implements HttpService {
     static final int MAX_ATTRIBUTE_FILTERS = 10;
     private static final String ADMIN = "admin";
 
-    private final ProductStore store;
+    private final ProductSearch search;
     private final CatalogPages pages;
     private final Catalog catalog;
     private final ProductBodies bodies;
 
     /**
+     * @param search   answers every list ({@link FulltextSearch})
      * @param pages    the cache of list pages without {@code q}
      * @param currency the shop's one currency, the only one a price may be written in
      */
-    public ProductHttp(ProductStore store, CatalogPages pages, Catalog catalog, String currency) {
-        this.store = store;
+    public ProductHttp(ProductSearch search, CatalogPages pages, Catalog catalog, String currency) {
+        this.search = search;
         this.pages = pages;
         this.catalog = catalog;
         this.bodies = new ProductBodies(currency);
@@ -65,8 +66,8 @@ public final class ProductHttp implements HttpService {
     // a list without q is a catalog page, served from the page cache; a search is not cached
     private void list(ServerRequest req, ServerResponse res) {
         ProductQuery query = query(req);
-        byte[] body = query.text().isEmpty() ? pages.page(query, () -> store.search(query))
-                : Json.bytes(store.search(query));
+        byte[] body = query.text().isEmpty() ? pages.page(query, () -> search.search(query))
+                : Json.bytes(search.search(query));
         res.header(HeaderNames.CONTENT_TYPE, Json.MEDIA_TYPE);
         res.send(body);
     }

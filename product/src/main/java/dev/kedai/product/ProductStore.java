@@ -2,7 +2,6 @@ package dev.kedai.product;
 
 import java.io.UncheckedIOException;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -11,7 +10,6 @@ import java.util.stream.Collectors;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kedai.platform.http.Json;
-import dev.kedai.platform.http.Page;
 import dev.kedai.platform.money.Money;
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbExecute;
@@ -21,9 +19,8 @@ import io.helidon.dbclient.DbTransaction;
 /** SQL of the {@code products} table. */
 public final class ProductStore {
 
-    private static final String COLUMNS =
+    static final String COLUMNS =
             "product_id, sku, name, description, price_amount, price_currency, category, attributes, active, version";
-    private static final String MATCH = "MATCH(name, description) AGAINST (? IN NATURAL LANGUAGE MODE)";
     private static final String ONE = "SELECT " + COLUMNS + " FROM products WHERE product_id = ?";
     private static final String ONE_FOR_UPDATE = ONE + " FOR UPDATE";
     private static final String CATEGORIES = """
@@ -45,43 +42,6 @@ public final class ProductStore {
 
     public ProductStore(DbClient db) {
         this.db = db;
-    }
-
-    /** A page of active products matching the query. */
-    public Page<Product> search(ProductQuery query) {
-        // the statement is assembled from fixed fragments; every value goes in as a parameter
-        StringBuilder where = new StringBuilder(" FROM products WHERE active");
-        List<Object> params = new ArrayList<>();
-        query.category().ifPresent(c -> {
-            where.append(" AND category = ?");
-            params.add(c);
-        });
-        for (AttributeFilter attr : query.attributes()) {
-            where.append(" AND JSON_VALUE(attributes, ?) = ?");
-            params.add(attr.jsonPath());
-            params.add(attr.value());
-        }
-        query.text().ifPresent(q -> {
-            where.append(" AND ").append(MATCH);
-            params.add(q);
-        });
-        long total = db.execute().get("SELECT COUNT(*) AS total" + where, params.toArray())
-                .map(r -> r.column("total").getLong()).orElse(0L);
-
-        List<Object> pageParams = new ArrayList<>();
-        String select = "SELECT " + COLUMNS;
-        if (query.sort() == ProductSort.RELEVANCE) {
-            select += ", " + MATCH + " AS relevance";
-            pageParams.add(query.text().orElseThrow());
-        }
-        pageParams.addAll(params);
-        pageParams.add(query.page().size());
-        pageParams.add(query.page().offset());
-        List<Product> items = db.execute()
-                .query(select + where + " ORDER BY " + query.sort().orderBy() + " LIMIT ? OFFSET ?", pageParams.toArray())
-                .map(ProductStore::product)
-                .toList();
-        return Page.of(items, query.page(), total);
     }
 
     /** An active product with its version; deleted ones are not found. */
@@ -156,7 +116,7 @@ public final class ProductStore {
         return new StoredProduct(product(row), row.column("version").getLong());
     }
 
-    private static Product product(DbRow row) {
+    static Product product(DbRow row) {
         return new Product(row.column("product_id").getString(),
                            row.column("sku").getString(),
                            row.column("name").getString(),
