@@ -13,7 +13,8 @@ public final class Scenarios {
             "stock-list", StockListScenario::new,
             "login", LoginScenario::new,
             "product-get", ProductGetScenario::new,
-            "product-search", ProductSearchScenario::new));
+            "product-search", ProductSearchScenario::new,
+            "product-pages", ProductPagesScenario::new));
 
     private Scenarios() {
     }
