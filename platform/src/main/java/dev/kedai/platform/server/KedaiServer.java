@@ -116,6 +116,10 @@ public final class KedaiServer implements AutoCloseable {
     public KedaiServer start() {
         try {
             webServer.start();
+            if (!webServer.isRunning()) {
+                // Helidon logs a listener that cannot bind and stops the others without throwing
+                throw new IllegalStateException(name + " cannot start: an HTTP listener failed to bind (logged above)");
+            }
             if (grpcServer != null) {
                 grpcServer.start();
             }

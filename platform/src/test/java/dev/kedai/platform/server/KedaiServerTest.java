@@ -1,6 +1,7 @@
 package dev.kedai.platform.server;
 
 import java.io.ByteArrayInputStream;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.Test;
 
 import static dev.kedai.platform.http.Field.field;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class KedaiServerTest {
 
@@ -105,6 +107,26 @@ class KedaiServerTest {
     @AfterAll
     static void stop() {
         server.stop();
+    }
+
+    @Test
+    void aListenerThatCannotBindFailsTheStartInsteadOfRunningHalfAServer() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0)) {
+            Config config = Config.just(ConfigSources.create(Map.of(
+                    "server.host", "127.0.0.1",
+                    "server.port", "0",
+                    "server.sockets.0.name", "admin",
+                    "server.sockets.0.port", String.valueOf(taken.getLocalPort()),
+                    "openapi.static-file", "kedai-test/openapi.yaml")));
+            KedaiServer halfBound = KedaiServer.builder("half", config)
+                    .routing(rules -> rules.register("/things", new Things()))
+                    .build();
+            // Helidon logs the bind failure and stops its listeners without throwing; a process
+            // that went on would answer nothing while its launcher waited on someone else's port
+            assertThatThrownBy(halfBound::start)
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("half");
+        }
     }
 
     @Test
