@@ -2,10 +2,8 @@ package dev.kedai.auth;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
+import dev.kedai.platform.health.SupervisedLoop;
 import io.helidon.config.Config;
 import io.helidon.dbclient.DbClient;
 
@@ -18,7 +16,9 @@ import io.helidon.dbclient.DbClient;
  * <p>Only expired rows go: a refresh token expires no earlier than its session (it is issued during
  * the session with the full TTL), so reuse detection of a live session never loses a spent token.
  * The grace keeps a just-expired row around for a while (e.g. to answer support questions).
- * Several replicas may purge at the same time: the deletes are idempotent.
+ * Several replicas may purge at the same time: the deletes are idempotent. It runs as a
+ * {@link SupervisedLoop} ({@code session-purge}): a failed run (the database away for a moment) is
+ * tried again after a pause, and liveness and {@code kedai_loop_*} report it.
  *
  * <p>Config {@code auth.purge}: {@code interval} (default PT10M), {@code grace} (default PT1H),
  * {@code batch-size} (default 500). The indexes on {@code expires_ms} (V3) keep each batch cheap.
@@ -40,7 +40,7 @@ public final class SessionPurge implements AutoCloseable {
     private final Duration interval;
     private final Duration grace;
     private final int batchSize;
-    private ScheduledExecutorService scheduler;
+    private SupervisedLoop loop;
 
     public SessionPurge(DbClient db, Clock clock, Duration interval, Duration grace, int batchSize) {
         if (interval.isNegative() || interval.isZero() || grace.isNegative() || batchSize < 1) {
@@ -61,11 +61,10 @@ public final class SessionPurge implements AutoCloseable {
                                 c.get("batch-size").asInt().orElse(500));
     }
 
-    /** Runs {@link #purgeOnce()} every {@code interval}, the first time one interval after the start. */
+    /** Runs {@link #purgeOnce()} at once, then every {@code interval}. */
     public synchronized SessionPurge start() {
-        if (scheduler == null) {
-            scheduler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("session-purge").daemon().factory());
-            scheduler.scheduleWithFixedDelay(this::purgeLogged, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        if (loop == null) {
+            loop = SupervisedLoop.builder("session-purge", this::purgeLogged).build().start();
         }
         return this;
     }
@@ -80,9 +79,9 @@ public final class SessionPurge implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        if (scheduler != null) {
-            scheduler.shutdownNow();
-            scheduler = null;
+        if (loop != null) {
+            loop.close();
+            loop = null;
         }
     }
 
@@ -92,20 +91,16 @@ public final class SessionPurge implements AutoCloseable {
         do {
             deleted = db.execute().delete(sql, cutoff, batchSize);
             total += deleted;
-        } while (deleted == batchSize && !Thread.currentThread().isInterrupted());
+        } while (deleted == batchSize && (loop == null || loop.running()));
         return total;
     }
 
-    private void purgeLogged() {
-        try {
-            Purged purged = purgeOnce();
-            if (purged.sessions() + purged.refreshTokens() > 0) {
-                LOG.log(System.Logger.Level.INFO, "purged " + purged.sessions() + " expired sessions and "
-                        + purged.refreshTokens() + " expired refresh tokens");
-            }
-        } catch (RuntimeException e) {
-            // the database may be down for a moment: the next run tries again (an exception would end the schedule)
-            LOG.log(System.Logger.Level.WARNING, "purging expired sessions failed: " + e, e);
+    private Duration purgeLogged() {
+        Purged purged = purgeOnce();
+        if (purged.sessions() + purged.refreshTokens() > 0) {
+            LOG.log(System.Logger.Level.INFO, "purged " + purged.sessions() + " expired sessions and "
+                    + purged.refreshTokens() + " expired refresh tokens");
         }
+        return interval;
     }
 }

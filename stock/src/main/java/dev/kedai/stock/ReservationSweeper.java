@@ -2,13 +2,15 @@ package dev.kedai.stock;
 
 import java.lang.System.Logger.Level;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
+
+import dev.kedai.platform.health.SupervisedLoop;
 
 /**
  * Releases reservations whose order was not paid in time (publishing ReservationExpired, on
  * which cartorder cancels the order). Runs every {@code stock.reservation.sweep-interval}; each
- * replica may run one, they take different rows ({@code SKIP LOCKED}).
+ * replica may run one, they take different rows ({@code SKIP LOCKED}). A {@link SupervisedLoop}
+ * ({@code reservation-sweeper}): a failed sweep is tried again after a pause, and liveness and
+ * {@code kedai_loop_*} report it.
  */
 final class ReservationSweeper implements AutoCloseable {
 
@@ -17,48 +19,34 @@ final class ReservationSweeper implements AutoCloseable {
 
     private final Warehouse warehouse;
     private final Duration interval;
-    private final CountDownLatch stop = new CountDownLatch(1);
-    private final Thread thread;
+    private final SupervisedLoop loop;
 
     ReservationSweeper(Warehouse warehouse, Duration interval) {
         this.warehouse = warehouse;
         this.interval = interval;
-        this.thread = Thread.ofPlatform().name("reservation-sweeper").daemon().unstarted(this::loop);
+        this.loop = SupervisedLoop.builder("reservation-sweeper", this::sweep).build();
     }
 
     ReservationSweeper start() {
-        thread.start();
+        loop.start();
         return this;
     }
 
-    private void loop() {
-        try {
-            while (!stop.await(interval.toMillis(), TimeUnit.MILLISECONDS)) {
-                try {
-                    int n;
-                    do {
-                        n = warehouse.expireDue(BATCH);
-                        if (n > 0) {
-                            int expired = n;
-                            LOG.log(Level.INFO, () -> "released " + expired + " expired reservation(s)");
-                        }
-                    } while (n == BATCH && stop.getCount() > 0);
-                } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "reservation sweep failed, will retry", e);
-                }
+    /** Releases due reservations batch by batch, then waits an interval. */
+    private Duration sweep() {
+        int n;
+        do {
+            n = warehouse.expireDue(BATCH);
+            if (n > 0) {
+                int expired = n;
+                LOG.log(Level.INFO, () -> "released " + expired + " expired reservation(s)");
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        } while (n == BATCH && loop.running());
+        return interval;
     }
 
     @Override
     public void close() {
-        stop.countDown();
-        try {
-            thread.join(Duration.ofSeconds(10));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        loop.close();
     }
 }
