@@ -1,7 +1,6 @@
 package dev.kedai.product;
 
 import java.lang.System.Logger.Level;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -9,8 +8,8 @@ import java.util.Optional;
 
 import dev.kedai.platform.http.Json;
 import dev.kedai.platform.observe.OutcomeCounter;
+import dev.kedai.platform.redis.RedisPool;
 import io.helidon.common.config.Config;
-import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.UnifiedJedis;
 
 /**
@@ -59,9 +58,9 @@ public final class ProductCache implements AutoCloseable {
         this.ttl = ttl;
     }
 
-    /** From {@code redis.url} and {@code product.cache.ttl} (default PT10M). */
+    /** From {@code redis.*} (a bounded pool, {@link RedisPool}) and {@code product.cache.ttl} (default PT10M). */
     public static ProductCache create(Config root) {
-        return new ProductCache(RedisClient.create(URI.create(root.get("redis.url").asString().get())),
+        return new ProductCache(RedisPool.create(root),
                                 root.get("product.cache.ttl").as(Duration.class).orElse(Duration.ofMinutes(10)));
     }
 

@@ -26,10 +26,17 @@ import org.flywaydb.core.Flyway;
  * Each run baselines at version 0 when it finds the other's tables, so both
  * histories can start on a shared schema and every {@code V1__} still applies.
  *
+ * <p>Every call is bounded: the driver connects within {@code connect-timeout} (default PT5S),
+ * a statement runs at most {@code statement-timeout} (default PT10S; the server's own limit,
+ * {@code max_statement_time} on MariaDB, {@code max_execution_time} for SELECTs on MySQL), and the
+ * driver gives up on an answer after the statement timeout plus 5 s (its socket timeout: a server
+ * that hangs cannot enforce its own limit). The pool lends a connection within Hikari's
+ * {@code connection.connectionTimeout}. A URL that sets one of these driver properties keeps it.
+ *
  * <p>Config node {@code db}: {@code source: jdbc}, {@code connection.url},
  * {@code connection.username}, {@code connection.password} (plus Hikari pool settings
- * under {@code connection}), optional {@code migration.locations} (list) and
- * {@code migration.enabled} (default true).
+ * under {@code connection}), {@code connect-timeout}, {@code statement-timeout}, optional
+ * {@code migration.locations} (list) and {@code migration.enabled} (default true).
  */
 public final class Database implements AutoCloseable {
 
@@ -65,7 +72,33 @@ public final class Database implements AutoCloseable {
                     .orElse(List.of(SERVICE_LOCATION));
             migrate(url, user, password, locations);
         }
-        return new Database(DbClient.create(withDriverDefaults(db, url)));
+        Duration connect = db.get("connect-timeout").as(Duration.class).orElse(Duration.ofSeconds(5));
+        Duration statement = db.get("statement-timeout").as(Duration.class).orElse(Duration.ofSeconds(10));
+        Map<String, String> bounds = new java.util.LinkedHashMap<>();
+        bounds.put("connectTimeout", Long.toString(connect.toMillis()));
+        bounds.put("socketTimeout", Long.toString(statement.plusSeconds(5).toMillis()));
+        bounds.put("sessionVariables", statementTimeout(url, user, password, connect, statement));
+        return new Database(DbClient.create(withUrl(db, tunedUrl(url, bounds))));
+    }
+
+    /**
+     * The session variable that bounds a statement on this server: MariaDB's
+     * {@code max_statement_time} (seconds, every statement) or MySQL's {@code max_execution_time}
+     * (milliseconds, SELECTs only). Asks the server once which it is.
+     */
+    static String statementTimeout(String url, String user, String password, Duration connect, Duration timeout) {
+        java.util.Properties props = new java.util.Properties();
+        props.setProperty("user", user);
+        props.setProperty("password", password);
+        props.setProperty("connectTimeout", Long.toString(connect.toMillis()));
+        props.setProperty("socketTimeout", Long.toString(connect.toMillis()));
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(url, props)) {
+            boolean mariaDb = c.getMetaData().getDatabaseProductVersion().toLowerCase(java.util.Locale.ROOT).contains("mariadb");
+            return mariaDb ? "max_statement_time=" + timeout.toMillis() / 1000.0
+                    : "max_execution_time=" + timeout.toMillis();
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("cannot reach the database at " + url + ": " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -85,12 +118,20 @@ public final class Database implements AutoCloseable {
             "maintainTimeStats", "false");
 
     static String tunedUrl(String url) {
+        return tunedUrl(url, Map.of());
+    }
+
+    /** The URL with {@link #DRIVER_DEFAULTS} and {@code more} added, except what it sets itself. */
+    static String tunedUrl(String url, Map<String, String> more) {
         StringBuilder tuned = new StringBuilder(url);
         String query = url.contains("?") ? url.substring(url.indexOf('?') + 1) : "";
         char separator = url.contains("?") ? '&' : '?';
-        for (var setting : new java.util.TreeMap<>(DRIVER_DEFAULTS).entrySet()) {
+        Map<String, String> settings = new java.util.TreeMap<>(DRIVER_DEFAULTS);
+        settings.putAll(more);
+        for (var setting : settings.entrySet()) {
             if (!(("&" + query).contains("&" + setting.getKey() + "="))) {
-                tuned.append(separator).append(setting.getKey()).append('=').append(setting.getValue());
+                tuned.append(separator).append(setting.getKey()).append('=')
+                        .append(java.net.URLEncoder.encode(setting.getValue(), java.nio.charset.StandardCharsets.UTF_8));
                 separator = '&';
             }
         }
@@ -98,13 +139,17 @@ public final class Database implements AutoCloseable {
     }
 
     static Config withDriverDefaults(Config db, String url) {
+        return withUrl(db, tunedUrl(url));
+    }
+
+    private static Config withUrl(Config db, String url) {
         if (!(db instanceof io.helidon.config.Config full)) {
             return db;
         }
         return io.helidon.config.Config.builder()
                 .disableEnvironmentVariablesSource()
                 .disableSystemPropertiesSource()
-                .addSource(ConfigSources.create(Map.of("connection.url", tunedUrl(url))))
+                .addSource(ConfigSources.create(Map.of("connection.url", url)))
                 .addSource(ConfigSources.create(full.detach()))
                 .build();
     }

@@ -1,12 +1,11 @@
 package dev.kedai.platform.security;
 
-import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 
+import dev.kedai.platform.redis.RedisPool;
 import io.helidon.common.config.Config;
-import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.params.SetParams;
 
@@ -35,9 +34,9 @@ public final class DenyList implements AutoCloseable {
         this.clock = clock;
     }
 
-    /** A pooled client from {@code redis.url} (redis://host:port); closed by {@link #close()}. */
+    /** A pooled client from {@code redis.*} ({@link RedisPool}); closed by {@link #close()}. */
     public static DenyList create(Config root) {
-        return new DenyList(RedisClient.create(URI.create(root.get("redis.url").asString().get())), true,
+        return new DenyList(RedisPool.create(root), true,
                             Clock.systemUTC());
     }
 

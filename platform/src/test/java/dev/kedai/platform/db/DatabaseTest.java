@@ -92,4 +92,31 @@ class DatabaseTest {
         assertThat(tuned.get("connection.username").asString().get()).isEqualTo("u");
         assertThat(tuned.get("source").asString().get()).isEqualTo("jdbc");
     }
+
+    /**
+     * A statement waits for a row lock another transaction holds: it is cut off at the statement
+     * timeout (here 1 s), not after InnoDB's 50 s lock wait, and reads as a transient failure.
+     * Fails without the session's statement timeout.
+     */
+    @Test
+    void aStatementRunsNoLongerThanTheStatementTimeout() throws Exception {
+        DbAccount account = TestInfra.newDatabase("platstmt");
+        var config = io.helidon.config.Config.just(io.helidon.config.ConfigSources.create(java.util.Map.of(
+                "db.source", "jdbc", "db.connection.url", account.url(), "db.connection.username", account.user(),
+                "db.connection.password", account.password(), "db.statement-timeout", "PT1S",
+                "db.migration.locations.0", TestDatabases.TEST_MIGRATIONS))).get("db");
+        try (Database db = Database.start(config);
+             var holder = DriverManager.getConnection(account.url(), account.user(), account.password());
+             var st = holder.createStatement()) {
+            db.client().execute().dml("CREATE TABLE hot (id INT PRIMARY KEY)");
+            db.client().execute().dml("INSERT INTO hot VALUES (1)");
+            holder.setAutoCommit(false);
+            st.executeQuery("SELECT id FROM hot WHERE id = 1 FOR UPDATE").close();
+
+            assertThatThrownBy(() -> db.client().execute().dml("UPDATE hot SET id = 2 WHERE id = 1"))
+                    .satisfies(e -> assertThat(TransientFailures.kind(e)).hasValue(TransientFailures.Kind.TIMEOUT));
+            holder.rollback();
+            assertThat(db.client().execute().dml("UPDATE hot SET id = 2 WHERE id = 1")).isEqualTo(1);
+        }
+    }
 }
