@@ -50,6 +50,9 @@ public final class Transactions {
         T apply(DbTransaction tx) throws E;
     }
 
+    // what to run once the transaction this thread runs in inTransaction commits (null outside one)
+    private static final ThreadLocal<List<Runnable>> AFTER_COMMIT = new ThreadLocal<>();
+
     private final DbClient db;
     private final int maxAttempts;
     private final Duration backoff;
@@ -108,24 +111,51 @@ public final class Transactions {
         }
     }
 
+    /**
+     * Runs {@code action} once the transaction this thread is running in {@link #inTransaction}
+     * commits; dropped if it rolls back, ignored outside one. The same action registered twice runs
+     * once. E.g. the outbox wakes the relay this way, so an event is published right after its commit.
+     */
+    public static void afterCommit(Runnable action) {
+        List<Runnable> actions = AFTER_COMMIT.get();
+        if (actions != null && !actions.contains(action)) {
+            actions.add(action);
+        }
+    }
+
     private <T, E extends Exception> T once(Work<T, E> work, Predicate<? super T> commitIf) throws E {
+        List<Runnable> outer = AFTER_COMMIT.get();
+        List<Runnable> afterCommit = new java.util.ArrayList<>(1);
+        AFTER_COMMIT.set(afterCommit);
         DbTransaction tx = db.transaction();
         T result;
         try {
-            result = work.apply(tx);
-        } catch (Throwable t) {
-            rollback(tx, t);
-            throw t;
-        }
-        if (commitIf.test(result)) {
             try {
-                tx.commit();
-            } catch (RuntimeException e) {
-                rollback(tx, e);
-                throw e;
+                result = work.apply(tx);
+            } catch (Throwable t) {
+                rollback(tx, t);
+                throw t;
             }
-        } else {
-            tx.rollback();
+            if (commitIf.test(result)) {
+                try {
+                    tx.commit();
+                } catch (RuntimeException e) {
+                    rollback(tx, e);
+                    throw e;
+                }
+            } else {
+                tx.rollback();
+                afterCommit.clear();
+            }
+        } finally {
+            AFTER_COMMIT.set(outer);
+        }
+        for (Runnable action : afterCommit) {
+            try {
+                action.run();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "an after-commit action failed", e);
+            }
         }
         return result;
     }

@@ -6,71 +6,101 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Properties;
-import java.util.concurrent.CountDownLatch;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import dev.kedai.contracts.Topics;
 import dev.kedai.platform.db.Transactions;
+import dev.kedai.platform.db.TransientFailures;
+import dev.kedai.platform.health.SupervisedLoop;
 import dev.kedai.platform.observe.OutcomeCounter;
 
 import com.google.protobuf.Message;
 import io.helidon.common.config.Config;
 import io.helidon.dbclient.DbClient;
+import io.helidon.dbclient.DbTransaction;
 import io.helidon.metrics.api.Metrics;
 import io.helidon.metrics.api.Tag;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Idempotent Kafka consumer: for each record, in ONE DB transaction, records its
- * {@code ce_id} in {@code processed_events} (a duplicate skips the effect) and runs the
- * handler for its {@code ce_type}; the Kafka offset is committed only after that commit.
+ * Idempotent, batched Kafka consumer. The records of a poll are applied partition by partition,
+ * in offset order, up to {@code events.batch-size} per DB transaction; in that transaction each
+ * event's {@code ce_id} is recorded in {@code processed_events} (an id already there is a
+ * duplicate: its effect is skipped) and its handler runs. Offsets are committed only after the
+ * transaction commits.
  *
- * <p>A failing record is retried {@code maxAttempts} times with a growing backoff, then sent
- * to {@code <topic>.dlt} with its original headers plus {@code kedai_error} and
- * {@code kedai_attempts}, and consumption goes on. Every finished record of a handled type counts in
- * {@code kedai_events_consumed_total{group,type,outcome}} ({@code applied}, {@code duplicate},
- * {@code dead_lettered}); its lag is the gauge {@code kedai_consumer_records_lag_max{group}}
- * ({@link ConsumerLag}). A payload that does not parse
- * ({@link PoisonEventException}) is dead-lettered at once. A type without a handler is
- * skipped (a newer producer may publish types this consumer does not know yet).
+ * <p>Failures are classified ({@link TransientFailures}):
+ * <ul>
+ * <li><b>transient</b> (database unreachable, lock conflict, pool exhausted, statement timeout,
+ *     Kafka or Redis away): the partition is paused and sought back to its first unfinished record,
+ *     its offset is not committed, and it is tried again after a capped exponential backoff
+ *     ({@code events.retry-backoff} doubling up to {@code events.retry-max-backoff}) for as long as
+ *     the failure lasts. Nothing is dead-lettered for it; the other partitions go on.</li>
+ * <li><b>deterministic</b> (anything else a handler throws): the failing event's attempts are
+ *     counted in {@code event_failures} (so the count survives a restart); the events before it in
+ *     its batch are applied without it. After {@code events.max-attempts} attempts (at once for a
+ *     {@link PoisonEventException}, e.g. a payload that does not parse, and for a record without
+ *     {@code ce_id}) it goes to {@code <topic>.dlt} with its original headers plus
+ *     {@code kedai_error} and {@code kedai_attempts}, and the partition goes on. An operator lists
+ *     and replays dead letters with {@link DeadLetters}.</li>
+ * </ul>
+ * A type without a handler is skipped (a newer producer may publish types this consumer does not
+ * know yet).
+ *
+ * <p>The loop ({@link SupervisedLoop}, named {@code event-consumer-<group>}) cannot die: a commit
+ * that fails is tried again at the next round (after a rebalance the next owner re-reads, and
+ * {@code processed_events} absorbs the repeat); any other failure of the Kafka client closes it
+ * and a new one rejoins the group after a pause. Metrics: {@code kedai_events_consumed_total{group,type,outcome}}
+ * ({@code applied}, {@code duplicate}, {@code dead_lettered}), {@code kedai_events_retries_total{group,reason}},
+ * {@code kedai_consumer_records_lag_max{group}} ({@link ConsumerLag}), and the loop's own.
  *
  * <pre>{@code
- * EventConsumer consumer = EventConsumer.builder(db, bootstrap, "kedai-stock")
+ * EventConsumer consumer = EventConsumer.builder(db, config)      // group kedai-<service.name>
  *         .topics(Topics.PRODUCT)
  *         .handler(ProductCreated.getDefaultInstance(), (tx, event) -> ...event.parse(ProductCreated.parser())...)
  *         .build()
  *         .start();
  * }</pre>
+ *
+ * A handler must be safe to run again: its database effects are rolled back with its batch when a
+ * later event of the batch fails, and run again without it.
  */
 public final class EventConsumer implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(EventConsumer.class.getName());
-    private static final String MARK_PROCESSED =
-            "INSERT IGNORE INTO processed_events (consumer_group, event_id) VALUES (?, ?)";
-    private static final String PURGE = "DELETE FROM processed_events WHERE consumer_group = ?"
-            + " AND processed_at < CURRENT_TIMESTAMP(6) - INTERVAL ? SECOND LIMIT 5000";
+    private static final String MARK_FAILED = """
+            INSERT INTO event_failures (consumer_group, event_id, attempts, last_error) VALUES (?, ?, 1, ?)
+            ON DUPLICATE KEY UPDATE attempts = attempts + 1, last_error = VALUES(last_error)""";
+    private static final String FAILED_ATTEMPTS =
+            "SELECT attempts FROM event_failures WHERE consumer_group = ? AND event_id = ?";
+    private static final String FORGET_FAILURE = "DELETE FROM event_failures WHERE consumer_group = ? AND event_id = ?";
+    private static final Duration POLL = Duration.ofMillis(500);
+    private static final String[] RETRY_REASONS = {"deadlock", "lock_wait_timeout", "connection", "timeout", "kafka",
+                                                   "redis", "race", "error"};
 
     private final DbClient db;
     private final Transactions transactions;
@@ -78,18 +108,31 @@ public final class EventConsumer implements AutoCloseable {
     private final List<String> topics;
     private final Map<String, EventHandler> handlers;
     private final Map<String, OutcomeCounter> consumed = new HashMap<>();
+    private final OutcomeCounter retries;
     private final int maxAttempts;
+    private final int batchSize;
     private final Duration backoff;
-    private final Duration processedRetention;
-    private final Duration purgeInterval;
-    private long lastPurge = System.nanoTime();
-    private final KafkaConsumer<String, byte[]> consumer;
-    private final ConsumerLag lag;
+    private final Duration maxBackoff;
+    private final Map<String, Object> consumerProperties;
+    private final String bootstrapServers;
     private final KafkaProducer<String, byte[]> deadLetters;
-    private final CountDownLatch stopRequested = new CountDownLatch(1);
-    private final CountDownLatch stopped = new CountDownLatch(1);
-    private volatile boolean running;
-    private Thread thread;
+    private final SupervisedLoop loop;
+
+    // touched by the loop's thread only (the Kafka consumer is not thread-safe)
+    private KafkaConsumer<String, byte[]> consumer;
+    private ConsumerLag lag;
+    private boolean broken;
+    private final Map<TopicPartition, Retry> retrying = new HashMap<>();
+    private final Map<TopicPartition, OffsetAndMetadata> uncommitted = new HashMap<>();
+    private final Set<String> failing = new HashSet<>();
+    private boolean commitFailing;
+
+    /** A partition waiting to try again from {@code offset}. */
+    private static final class Retry {
+        int attempt;
+        long dueNanos;
+        boolean paused;
+    }
 
     private EventConsumer(Builder b) {
         this.db = b.db;
@@ -103,21 +146,22 @@ public final class EventConsumer implements AutoCloseable {
                     List.of(Tag.create("group", groupId), Tag.create("type", type)),
                     "outcome", "applied", "duplicate", "dead_lettered"));
         }
+        this.retries = OutcomeCounter.create(Metrics.globalRegistry(), "kedai.events.retries",
+                "Batches of a consumer group to be tried again after a failure, by reason",
+                List.of(Tag.create("group", groupId)), "reason", RETRY_REASONS);
         this.maxAttempts = b.maxAttempts;
+        this.batchSize = b.batchSize;
         this.backoff = b.backoff;
-        this.processedRetention = b.processedRetention;
-        this.purgeInterval = b.purgeInterval;
-        Properties c = new Properties();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, b.bootstrapServers);
-        c.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
-        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, b.maxPollRecords);
-        c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        this.consumer = new KafkaConsumer<>(c);
-        this.lag = ConsumerLag.watch(consumer, groupId);
-        this.deadLetters = new KafkaProducer<>(OutboxRelay.producerProperties(b.bootstrapServers));
+        this.maxBackoff = b.maxBackoff;
+        this.bootstrapServers = b.bootstrapServers;
+        Map<String, Object> props = new HashMap<>(b.consumerProperties);
+        props.putIfAbsent("max.poll.records", b.maxPollRecords);
+        this.consumerProperties = Map.copyOf(props);
+        this.deadLetters = new KafkaProducer<>(KafkaClients.producer(b.bootstrapServers, b.producerProperties));
+        this.loop = SupervisedLoop.builder("event-consumer-" + groupId, this::round)
+                .failureBackoff(backoff, maxBackoff)
+                .onStop(this::closeClients)
+                .build();
     }
 
     /**
@@ -136,22 +180,24 @@ public final class EventConsumer implements AutoCloseable {
 
     /**
      * Builder from the root config, in the group {@link #group(Config, String) group(root, purpose)}:
-     * {@code kafka.bootstrap-servers}, {@code kafka.topic-prefix}, {@code events.max-attempts}
-     * (default 5), {@code events.retry-backoff} (default PT0.2S), {@code events.processed-retention}
-     * (default P7D), {@code events.purge-interval} (how often ids past the retention are deleted,
-     * default PT10M), and the transaction policy of {@code db.transaction.*}.
+     * {@code kafka.bootstrap-servers}, {@code kafka.topic-prefix}, {@code kafka.consumer.*} and
+     * {@code kafka.producer.*} ({@link KafkaClients}), {@code events.batch-size} (default 100),
+     * {@code events.max-attempts} (default 5), {@code events.retry-backoff} (default PT0.2S),
+     * {@code events.retry-max-backoff} (default PT30S), and the transaction policy of {@code db.transaction.*}.
      *
      * @param purpose names a second consumer of the same service (e.g. "cache"); empty for its main one
      */
     public static Builder builder(DbClient db, Config root, String purpose) {
-        return builder(db, root.get("kafka.bootstrap-servers").asString().get(), group(root, purpose))
+        Builder b = builder(db, root.get("kafka.bootstrap-servers").asString().get(), group(root, purpose))
                 .transactions(Transactions.create(db, root))
                 .topicPrefix(root.get("kafka.topic-prefix").asString().orElse(""))
+                .batchSize(root.get("events.batch-size").asInt().orElse(100))
                 .maxAttempts(root.get("events.max-attempts").asInt().orElse(5))
-                .backoff(root.get("events.retry-backoff").as(Duration.class).orElse(Duration.ofMillis(200)))
-                .processedRetention(root.get("events.processed-retention").as(Duration.class)
-                                            .orElse(Duration.ofDays(7)))
-                .purgeInterval(root.get("events.purge-interval").as(Duration.class).orElse(Duration.ofMinutes(10)));
+                .backoff(root.get("events.retry-backoff").as(Duration.class).orElse(Duration.ofMillis(200)),
+                         root.get("events.retry-max-backoff").as(Duration.class).orElse(Duration.ofSeconds(30)));
+        KafkaClients.overrides(root, "consumer").forEach(b::consumerProperty);
+        KafkaClients.overrides(root, "producer").forEach((k, v) -> b.producerProperties.put(k, v));
+        return b;
     }
 
     /**
@@ -167,33 +213,17 @@ public final class EventConsumer implements AutoCloseable {
         return purpose.isEmpty() ? base : base + "-" + purpose;
     }
 
-    public synchronized EventConsumer start() {
-        if (thread == null) {
-            running = true;
-            thread = Thread.ofPlatform().name("event-consumer-" + groupId).daemon().start(this::loop);
-        }
+    public EventConsumer start() {
+        loop.start();
         return this;
     }
 
-    /** Stops after the current record (its offset is committed only if it completed). */
+    /**
+     * Stops after the current batch (its offset is committed only if it completed) and commits
+     * what is finished; waits at most 30 s.
+     */
     public void stop() {
-        Thread t;
-        synchronized (this) {
-            t = thread;
-            if (t == null) {
-                return;
-            }
-            running = false;
-            stopRequested.countDown();
-            consumer.wakeup();
-        }
-        try {
-            if (!stopped.await(30, TimeUnit.SECONDS)) {
-                LOG.log(Level.WARNING, "event consumer " + groupId + " did not stop in 30 s");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        loop.stop(Duration.ofSeconds(30));
         deadLetters.close(Duration.ofSeconds(5));
     }
 
@@ -202,115 +232,261 @@ public final class EventConsumer implements AutoCloseable {
         stop();
     }
 
-    private void loop() {
+    // ---- the loop's thread only
+
+    /** One round: (re)join if needed, resume partitions whose pause is over, poll, apply, commit. */
+    private Duration round() {
+        if (broken || consumer == null) {
+            reopen();
+        }
         try {
-            consumer.subscribe(topics);
-            while (running) {
-                ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(500));
-                Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
-                try {
-                    for (ConsumerRecord<String, byte[]> record : records) {
-                        if (!running || !process(record)) {
-                            // stopped mid-batch: leave the rest (and this record) uncommitted
-                            rewind(records, done);
-                            break;
-                        }
-                        done.put(new TopicPartition(record.topic(), record.partition()),
-                                 new OffsetAndMetadata(record.offset() + 1));
-                    }
-                } catch (RuntimeException e) {
-                    // DB or dead-letter topic unreachable: read again from the first unfinished record
-                    LOG.log(Level.WARNING, "event consumer " + groupId + " failed, will re-read", e);
-                    rewind(records, done);
-                    pause(backoff.multipliedBy(5));
+            resumeDue();
+            ConsumerRecords<String, byte[]> records = consumer.poll(pollTimeout());
+            for (TopicPartition tp : records.partitions()) {
+                if (!loop.running()) {
+                    break;   // stopping: the rest stays uncommitted and is read again by the next owner
                 }
-                if (!done.isEmpty()) {
-                    consumer.commitSync(done);
-                }
-                purgeOccasionally();
+                process(tp, records.records(tp));
             }
-        } catch (WakeupException e) {
-            if (running) {
-                LOG.log(Level.ERROR, "event consumer " + groupId + " woken up unexpectedly", e);
-            }
+            commit();
+            return Duration.ZERO;   // poll itself waits
         } catch (RuntimeException e) {
-            LOG.log(Level.ERROR, "event consumer " + groupId + " stopped", e);
-        } finally {
-            lag.close();
-            consumer.close(Duration.ofSeconds(5));
-            stopped.countDown();
+            broken = true;   // a new client after the loop's pause: it rejoins and re-reads from the committed offsets
+            throw e;
         }
     }
 
-    // ids older than any redelivery we can get (the relay re-sends within seconds) are only history
-    private void purgeOccasionally() {
-        if (System.nanoTime() - lastPurge < purgeInterval.toNanos()) {
-            return;
-        }
-        lastPurge = System.nanoTime();
-        try {
-            db.execute().delete(PURGE, groupId, processedRetention.toSeconds());
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "purging processed_events failed", e);
-        }
+    private void reopen() {
+        closeConsumer();
+        retrying.clear();
+        uncommitted.clear();
+        consumer = new KafkaConsumer<>(KafkaClients.consumer(bootstrapServers, groupId, consumerProperties));
+        lag = ConsumerLag.watch(consumer, groupId);
+        consumer.subscribe(topics, new Rebalance());
+        broken = false;
     }
 
-    // seek every partition of the batch back to its first record that is not done
-    private void rewind(ConsumerRecords<String, byte[]> records, Map<TopicPartition, OffsetAndMetadata> done) {
-        for (TopicPartition tp : records.partitions()) {
-            OffsetAndMetadata d = done.get(tp);
-            long next = d != null ? d.offset() : records.records(tp).getFirst().offset();
-            consumer.seek(tp, next);
-        }
-    }
-
-    /** @return true when the record is finished (applied, duplicate, skipped or dead-lettered) */
-    private boolean process(ConsumerRecord<String, byte[]> record) {
-        ConsumedEvent event = toEvent(record);
-        EventHandler handler = event.type() == null ? null : handlers.get(event.type());
-        if (handler == null) {
-            LOG.log(Level.INFO, () -> "no handler for " + event.type() + " (" + record.topic() + "@"
-                    + record.offset() + "), skipped");
-            return true;
-        }
-        OutcomeCounter outcomes = consumed.get(event.type());
-        if (event.id() == null) {
-            deadLetter(record, new IllegalArgumentException("record has no ce_id header"), 1);
-            outcomes.increment("dead_lettered");
-            return true;
-        }
-        for (int attempt = 1; ; attempt++) {
-            try {
-                outcomes.increment(apply(event, handler) ? "applied" : "duplicate");
-                return true;
-            } catch (PoisonEventException e) {
-                deadLetter(record, e, attempt);
-                outcomes.increment("dead_lettered");
-                return true;
-            } catch (Exception e) {
-                if (attempt >= maxAttempts) {
-                    deadLetter(record, e, attempt);
-                    outcomes.increment("dead_lettered");
-                    return true;
-                }
-                LOG.log(Level.DEBUG, () -> "attempt of " + event.id() + " failed: " + e);
-                if (!pause(backoff.multipliedBy(attempt))) {
-                    return false;
-                }
+    private Duration pollTimeout() {
+        long now = System.nanoTime();
+        long wait = POLL.toNanos();
+        for (Retry r : retrying.values()) {
+            if (r.paused) {
+                wait = Math.min(wait, Math.max(r.dueNanos - now, 0));
             }
         }
+        return Duration.ofNanos(Math.max(wait, TimeUnit.MILLISECONDS.toNanos(1)));
     }
 
-    /** @return false for a duplicate (already processed, nothing done) */
-    private boolean apply(ConsumedEvent event, EventHandler handler) throws Exception {
-        return transactions.inTransaction(tx -> {
-            // a concurrent duplicate blocks on this row until the first commits, then sees it
-            boolean first = tx.insert(MARK_PROCESSED, groupId, event.id()) == 1;
-            if (first) {
-                handler.handle(tx, event);
+    private void resumeDue() {
+        long now = System.nanoTime();
+        List<TopicPartition> due = new ArrayList<>();
+        retrying.forEach((tp, r) -> {
+            if (r.paused && r.dueNanos - now <= 0) {
+                r.paused = false;
+                due.add(tp);
             }
-            return first;
         });
+        if (!due.isEmpty()) {
+            consumer.resume(due);
+        }
+    }
+
+    /** Applies one partition's records of a poll, in order; stops at a failure that must wait. */
+    private void process(TopicPartition tp, List<ConsumerRecord<String, byte[]>> records) {
+        int from = 0;
+        while (from < records.size() && loop.running() && !paused(tp)) {
+            from += applyBatch(tp, records.subList(from, Math.min(from + batchSize, records.size())));
+        }
+    }
+
+    private boolean paused(TopicPartition tp) {
+        Retry r = retrying.get(tp);
+        return r != null && r.paused;
+    }
+
+    /**
+     * Applies {@code batch}, or the part of it before a record that fails deterministically and
+     * then deals with that record; returns how many records are finished (the partition is paused
+     * when the rest must wait).
+     */
+    private int applyBatch(TopicPartition tp, List<ConsumerRecord<String, byte[]>> batch) {
+        List<ConsumedEvent> events = batch.stream().map(EventConsumer::toEvent).toList();
+        try {
+            List<String> outcomes = transactions.inTransaction(tx -> applyAll(tx, events));
+            finished(tp, batch.getLast(), events, outcomes);
+            return batch.size();
+        } catch (RuntimeException e) {
+            if (isTransient(e)) {
+                pauseForRetry(tp, batch.getFirst().offset(), e);
+                return 0;
+            }
+            // a failure we cannot pin on one event counts against the first
+            int failed = e instanceof HandlerFailure h ? h.index : 0;
+            Exception cause = e instanceof HandlerFailure h ? h.cause() : e;
+            if (failed > 0) {
+                int before = applyBatch(tp, batch.subList(0, failed));   // the events before it, without it
+                if (before < failed) {
+                    return before;
+                }
+            }
+            return failed + (attemptFailed(tp, batch.get(failed), events.get(failed), cause) ? 1 : 0);
+        }
+    }
+
+    /** In one transaction: record the ids, run the handlers; returns each event's outcome (null: skipped). */
+    private List<String> applyAll(DbTransaction tx, List<ConsumedEvent> events) {
+        List<String> ids = new ArrayList<>();
+        for (ConsumedEvent e : events) {
+            if (e.id() != null && handlers.containsKey(e.type()) && !ids.contains(e.id())) {
+                ids.add(e.id());
+            }
+        }
+        Set<String> seen = ids.isEmpty() ? Set.of() : alreadyProcessed(tx, ids);
+        List<String> fresh = ids.stream().filter(id -> !seen.contains(id)).toList();
+        if (!fresh.isEmpty()) {
+            long inserted = tx.insert("INSERT IGNORE INTO processed_events (consumer_group, event_id) VALUES "
+                                              + String.join(", ", java.util.Collections.nCopies(fresh.size(), "(?, ?)")),
+                                      pairs(fresh));
+            if (inserted != fresh.size()) {
+                // another member of the group (a rebalance in flight) committed some of them meanwhile
+                throw new RaceLost();
+            }
+        }
+        Set<String> done = new HashSet<>(seen);
+        List<String> outcomes = new ArrayList<>(events.size());
+        for (int i = 0; i < events.size(); i++) {
+            ConsumedEvent event = events.get(i);
+            EventHandler handler = event.type() == null ? null : handlers.get(event.type());
+            if (handler == null) {
+                outcomes.add(null);
+                continue;
+            }
+            if (event.id() == null) {
+                throw new HandlerFailure(i, new PoisonEventException("record has no ce_id header", null));
+            }
+            if (!done.add(event.id())) {
+                outcomes.add("duplicate");
+                continue;
+            }
+            try {
+                handler.handle(tx, event);
+            } catch (Exception ex) {
+                throw new HandlerFailure(i, ex);
+            }
+            outcomes.add("applied");
+        }
+        List<String> recovered = fresh.stream().filter(failing::contains).toList();
+        for (String id : recovered) {
+            tx.delete(FORGET_FAILURE, groupId, id);
+        }
+        return outcomes;
+    }
+
+    private Set<String> alreadyProcessed(DbTransaction tx, List<String> ids) {
+        Object[] params = new Object[ids.size() + 1];
+        params[0] = groupId;
+        for (int i = 0; i < ids.size(); i++) {
+            params[i + 1] = ids.get(i);
+        }
+        Set<String> seen = new HashSet<>();
+        tx.query("SELECT event_id FROM processed_events WHERE consumer_group = ? AND event_id IN ("
+                         + String.join(", ", java.util.Collections.nCopies(ids.size(), "?")) + ")", params)
+                .forEach(row -> seen.add(row.column("event_id").getString()));
+        return seen;
+    }
+
+    private Object[] pairs(List<String> ids) {
+        Object[] params = new Object[ids.size() * 2];
+        for (int i = 0; i < ids.size(); i++) {
+            params[2 * i] = groupId;
+            params[2 * i + 1] = ids.get(i);
+        }
+        return params;
+    }
+
+    private void finished(TopicPartition tp, ConsumerRecord<String, byte[]> last, List<ConsumedEvent> events,
+                          List<String> outcomes) {
+        for (int i = 0; i < events.size(); i++) {
+            String outcome = outcomes.get(i);
+            if (outcome != null) {
+                consumed.get(events.get(i).type()).increment(outcome);
+                failing.remove(events.get(i).id());
+            } else {
+                ConsumedEvent e = events.get(i);
+                LOG.log(Level.DEBUG, () -> "no handler for " + e.type() + " (" + e.topic() + "@" + e.offset() + "), skipped");
+            }
+        }
+        done(tp, last.offset() + 1);
+    }
+
+    private void done(TopicPartition tp, long nextOffset) {
+        uncommitted.put(tp, new OffsetAndMetadata(nextOffset));
+        Retry r = retrying.remove(tp);
+        if (r != null && r.attempt > 1) {
+            LOG.log(Level.INFO, "event consumer " + groupId + ": " + tp + " goes on after " + r.attempt + " tries");
+        }
+    }
+
+    /**
+     * A deterministic failure of one event: count it; dead-letter it once it has had its attempts
+     * (or at once when it can never apply). Returns true when the record is finished.
+     */
+    private boolean attemptFailed(TopicPartition tp, ConsumerRecord<String, byte[]> record, ConsumedEvent event,
+                                  Exception cause) {
+        boolean poison = cause instanceof PoisonEventException;
+        try {
+            int attempts = event.id() == null ? 1 : countAttempt(event.id(), cause);
+            if (!poison && attempts < maxAttempts) {
+                failing.add(event.id());
+                LOG.log(Level.WARNING, "event " + event.id() + " (" + event.type() + ", " + tp + "@" + record.offset()
+                        + ") failed, attempt " + attempts + " of " + maxAttempts + ": " + cause);
+                pauseForRetry(tp, record.offset(), cause);
+                return false;
+            }
+            deadLetter(record, cause, attempts);
+            if (event.id() != null) {
+                db.execute().delete(FORGET_FAILURE, groupId, event.id());
+                failing.remove(event.id());
+            }
+            consumed.get(event.type()).increment("dead_lettered");
+            done(tp, record.offset() + 1);
+            return true;
+        } catch (RuntimeException e) {
+            // counting or dead-lettering needs the database and Kafka: if they are away, wait for them
+            pauseForRetry(tp, record.offset(), e);
+            return false;
+        }
+    }
+
+    private int countAttempt(String eventId, Exception cause) {
+        String error = cause.getClass().getName() + ": " + cause.getMessage();
+        return transactions.inTransaction(tx -> {
+            tx.insert(MARK_FAILED, groupId, eventId, error.length() > 1000 ? error.substring(0, 1000) : error);
+            return tx.get(FAILED_ATTEMPTS, groupId, eventId).orElseThrow().column("attempts").getInt();
+        });
+    }
+
+    private void pauseForRetry(TopicPartition tp, long offset, Exception cause) {
+        Retry r = retrying.computeIfAbsent(tp, k -> new Retry());
+        r.attempt++;
+        r.dueNanos = System.nanoTime() + SupervisedLoop.backoff(backoff, maxBackoff, r.attempt).toNanos();
+        r.paused = true;
+        consumer.seek(tp, offset);
+        consumer.pause(List.of(tp));
+        String reason = cause instanceof RaceLost ? "race"
+                : TransientFailures.kind(cause).map(TransientFailures.Kind::label).orElse("error");
+        retries.increment(reason);
+        if (r.attempt == 1) {
+            LOG.log(Level.WARNING, "event consumer " + groupId + ": " + tp + "@" + offset + " paused, will retry ("
+                    + reason + "): " + cause);
+        } else {
+            LOG.log(Level.DEBUG, () -> "event consumer " + groupId + ": " + tp + "@" + offset + " retry " + r.attempt
+                    + " failed (" + reason + "): " + cause);
+        }
+    }
+
+    private static boolean isTransient(Throwable e) {
+        return e instanceof RaceLost || TransientFailures.isTransient(e);
     }
 
     private void deadLetter(ConsumerRecord<String, byte[]> record, Exception error, int attempts) {
@@ -327,18 +503,118 @@ public final class EventConsumer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while dead-lettering", e);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException("dead-letter topic refused the record", e.getCause());
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof KafkaException k ? k
+                    : new IllegalStateException("dead-letter topic refused the record", e.getCause());
         }
     }
 
-    /** @return false if the consumer was stopped meanwhile */
-    private boolean pause(Duration d) {
+    /** Commits what is finished; a failure keeps it for the next round (or drops it after a rebalance). */
+    private void commit() {
+        if (uncommitted.isEmpty()) {
+            return;
+        }
         try {
-            return !stopRequested.await(d.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
+            consumer.commitSync(uncommitted);
+            uncommitted.clear();
+            if (commitFailing) {
+                commitFailing = false;
+                LOG.log(Level.INFO, "event consumer " + groupId + ": offsets committed again");
+            }
+        } catch (CommitFailedException | RebalanceInProgressException e) {
+            // the group moved on without us (poll interval exceeded, or a rebalance): whoever owns
+            // these partitions now reads them again from the last commit; processed_events skips the repeats
+            uncommitted.clear();
+            LOG.log(Level.WARNING, "event consumer " + groupId + ": commit refused, the group rebalanced (" + e
+                    + "); the records are read again and de-duplicated");
+        } catch (RetriableException e) {
+            if (!commitFailing) {
+                commitFailing = true;
+                LOG.log(Level.WARNING, "event consumer " + groupId + ": commit failed, will try again: " + e);
+            }
+        }
+    }
+
+    private void closeClients() {
+        if (consumer != null) {
+            try {
+                commit();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "event consumer " + groupId + ": last commit failed", e);
+            }
+        }
+        closeConsumer();
+    }
+
+    private void closeConsumer() {
+        if (lag != null) {
+            lag.close();
+            lag = null;
+        }
+        if (consumer != null) {
+            try {
+                consumer.close(Duration.ofSeconds(5));
+            } catch (RuntimeException e) {
+                LOG.log(Level.DEBUG, "closing the Kafka consumer of " + groupId + " failed", e);
+            }
+            consumer = null;
+        }
+    }
+
+    /** Commits what is finished of partitions being taken away, and forgets their pauses. */
+    private final class Rebalance implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            Map<TopicPartition, OffsetAndMetadata> mine = new HashMap<>();
+            for (TopicPartition tp : partitions) {
+                OffsetAndMetadata o = uncommitted.remove(tp);
+                if (o != null) {
+                    mine.put(tp, o);
+                }
+                retrying.remove(tp);
+            }
+            if (!mine.isEmpty()) {
+                try {
+                    consumer.commitSync(mine);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "event consumer " + groupId + ": commit on revocation failed (" + e
+                            + "); the records are read again and de-duplicated");
+                }
+            }
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            // nothing: an assigned partition starts at its committed offset, unpaused
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            for (TopicPartition tp : partitions) {
+                uncommitted.remove(tp);
+                retrying.remove(tp);
+            }
+        }
+    }
+
+    /** A handler (or a record without ce_id) failed at {@code index} of its batch. */
+    private static final class HandlerFailure extends RuntimeException {
+        final int index;
+
+        HandlerFailure(int index, Exception cause) {
+            super(cause);
+            this.index = index;
+        }
+
+        Exception cause() {
+            return (Exception) getCause();
+        }
+    }
+
+    /** Another member of the group recorded an id of this batch between our read and our insert. */
+    private static final class RaceLost extends RuntimeException {
+        RaceLost() {
+            super("another consumer of the group processed an event of this batch meanwhile", null, false, false);
         }
     }
 
@@ -376,11 +652,13 @@ public final class EventConsumer implements AutoCloseable {
         private final List<String> topics = new ArrayList<>();
         private String topicPrefix = "";
         private final Map<String, EventHandler> handlers = new LinkedHashMap<>();
+        private final Map<String, Object> consumerProperties = new HashMap<>();
+        private final Map<String, Object> producerProperties = new HashMap<>();
         private int maxAttempts = 5;
+        private int batchSize = 100;
         private Duration backoff = Duration.ofMillis(200);
-        private int maxPollRecords = 100;
-        private Duration processedRetention = Duration.ofDays(7);
-        private Duration purgeInterval = Duration.ofMinutes(10);
+        private Duration maxBackoff = Duration.ofSeconds(30);
+        private int maxPollRecords = 500;
 
         private Builder(DbClient db, String bootstrapServers, String groupId) {
             this.db = Objects.requireNonNull(db, "db");
@@ -416,32 +694,38 @@ public final class EventConsumer implements AutoCloseable {
             return handler(prototype.getDescriptorForType().getFullName(), handler);
         }
 
-        /** Tries per record before dead-lettering it (at least 1). */
+        /** Attempts of an event that fails deterministically before it is dead-lettered (at least 1). */
         public Builder maxAttempts(int maxAttempts) {
             this.maxAttempts = Math.max(1, maxAttempts);
             return this;
         }
 
-        /** Pause after the first failure; the n-th failure waits n times this. */
+        /** Events applied in one transaction (at least 1). */
+        public Builder batchSize(int batchSize) {
+            this.batchSize = Math.max(1, batchSize);
+            return this;
+        }
+
+        /** Pause before the first retry; each further retry in a row waits twice as long, at most 30 s. */
         public Builder backoff(Duration backoff) {
+            return backoff(backoff, Duration.ofSeconds(30));
+        }
+
+        /** Pause before the first retry, doubling up to {@code max} for each further retry in a row. */
+        public Builder backoff(Duration backoff, Duration max) {
             this.backoff = backoff;
-            return this;
-        }
-
-        /** How long consumed ids are remembered for de-duplication (longer than any redelivery). */
-        public Builder processedRetention(Duration processedRetention) {
-            this.processedRetention = processedRetention;
-            return this;
-        }
-
-        /** How often ids past {@link #processedRetention} are deleted. */
-        public Builder purgeInterval(Duration purgeInterval) {
-            this.purgeInterval = purgeInterval;
+            this.maxBackoff = max.compareTo(backoff) < 0 ? backoff : max;
             return this;
         }
 
         public Builder maxPollRecords(int maxPollRecords) {
             this.maxPollRecords = maxPollRecords;
+            return this;
+        }
+
+        /** A Kafka consumer property over {@link KafkaClients}'s defaults (e.g. {@code max.poll.interval.ms}). */
+        public Builder consumerProperty(String name, Object value) {
+            consumerProperties.put(name, value);
             return this;
         }
 

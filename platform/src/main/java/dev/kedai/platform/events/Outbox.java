@@ -6,19 +6,24 @@ import java.time.format.DateTimeFormatter;
 import java.util.Objects;
 import java.util.UUID;
 
+import dev.kedai.platform.db.Transactions;
+
 import com.google.protobuf.Message;
 import io.helidon.dbclient.DbTransaction;
 
 /**
  * Appends events to the {@code outbox} table inside the caller's transaction, so an event
  * exists exactly when the state change it describes was committed. {@link OutboxRelay}
- * publishes the rows.
+ * publishes the rows; a transaction run by {@link Transactions#inTransaction} that appended one
+ * wakes the relays as soon as it commits.
  */
 public final class Outbox {
 
     private static final String INSERT = """
             INSERT INTO outbox (event_id, topic, event_key, event_type, source, event_time, payload)
             VALUES (?, ?, ?, ?, ?, ?, ?)""";
+
+    private static final Runnable WAKE_RELAYS = OutboxRelay::wakeAll;
 
     private final String source;
     private final Clock clock;
@@ -55,6 +60,7 @@ public final class Outbox {
                 .addParam(rfc3339(clock.instant()))
                 .addParam(payload.toByteArray())
                 .execute();
+        Transactions.afterCommit(WAKE_RELAYS);
         return id;
     }
 

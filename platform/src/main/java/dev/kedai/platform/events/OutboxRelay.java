@@ -1,17 +1,26 @@
 package dev.kedai.platform.events;
 
 import java.lang.System.Logger.Level;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
 import dev.kedai.platform.db.Transactions;
+import dev.kedai.platform.health.SupervisedLoop;
 import io.helidon.common.config.Config;
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbRow;
@@ -22,136 +31,138 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Publishes outbox rows to Kafka in id order and marks them sent.
- *
- * <p>One batch = one DB transaction: take the relay lock row (only one replica relays at a
- * time, so two replicas never publish events of one key out of order; the others find it
- * locked and skip the round), read unsent rows with {@code FOR UPDATE SKIP LOCKED} (rows
- * of transactions still in flight are skipped instead of waited for), send them with an
- * idempotent producer, wait for every ack, mark them sent, commit. If the process dies
- * between the acks and the commit, the rows are sent again: delivery is at least once, and
+ * Publishes outbox rows to Kafka in id order and marks them sent, holding no lock and no open
+ * transaction while it waits for Kafka. One round:
+ * <ol>
+ * <li><b>lease</b>: one autocommit UPDATE takes or renews the lease row ({@code outbox_relay_lease},
+ *     {@code outbox.lease}, default PT60S): one relay of the service publishes at a time, so events
+ *     of one key never overtake each other across replicas. The others stand by and take over when
+ *     the lease lapses (at once when the holder stops cleanly and hands it back);</li>
+ * <li><b>claim</b>: a short READ COMMITTED transaction selects the oldest unsent rows not claimed by
+ *     another relay ({@code FOR UPDATE SKIP LOCKED}: rows of transactions still in flight are skipped,
+ *     not waited for, and no gap is locked, so writers are never blocked) and stamps them claimed
+ *     by this relay until {@code now + outbox.lease};</li>
+ * <li><b>publish</b> with an idempotent producer and wait for the acks (bounded by the producer's
+ *     delivery timeout), with no transaction open;</li>
+ * <li><b>mark sent</b> in one autocommit UPDATE. If some sends failed, only the rows before the first
+ *     failure are marked; the rest are handed back and published again, in order, next round.</li>
+ * </ol>
+ * Two relays therefore never both publish a row in the normal path. If the process dies between
+ * the acks and the mark, its rows are published again by the next holder (a restarted relay on
+ * the same host takes its own lease and claims back at once): delivery is at least once, and
  * consumers de-duplicate by {@code ce_id} ({@link EventConsumer}).
  *
- * <p>Config (root): {@code kafka.bootstrap-servers}, {@code outbox.poll-interval}
- * (ISO-8601 duration, default PT0.1S), {@code outbox.batch-size} (default 200),
- * {@code outbox.retention} (how long sent rows are kept for inspection, default PT24H),
- * {@code outbox.purge-interval} (how often sent rows past the retention are deleted, default PT1M).
+ * <p>Every commit through {@link Transactions} that appended to the outbox wakes the relays of
+ * the process at once ({@link Outbox#append}); otherwise they look every {@code outbox.poll-interval}.
+ * The loop is a {@link SupervisedLoop} ({@code outbox-relay-<service>}): a round that fails (Kafka
+ * or the database away) is retried after a pause; liveness and {@code kedai_loop_*} report it.
+ *
+ * <p>Config (root): {@code kafka.bootstrap-servers}, {@code kafka.topic-prefix},
+ * {@code kafka.producer.*} ({@link KafkaClients}), {@code outbox.poll-interval} (default PT0.1S),
+ * {@code outbox.batch-size} (default 200), {@code outbox.lease} (default PT60S; longer than the
+ * producer's delivery timeout + max block), {@code outbox.relay-id} (default: the host name; a
+ * restarted pod keeps it, and with it its lease).
  */
 public final class OutboxRelay implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(OutboxRelay.class.getName());
 
-    private static final String LOCK = "SELECT id FROM outbox_relay_lock WHERE id = 1 FOR UPDATE SKIP LOCKED";
+    private static final String TAKE_LEASE = """
+            UPDATE outbox_relay_lease SET holder = ?, lease_until = CURRENT_TIMESTAMP(6) + INTERVAL ? MICROSECOND
+            WHERE id = 1 AND (holder = ? OR holder IS NULL OR lease_until < CURRENT_TIMESTAMP(6))""";
+    private static final String GIVE_BACK_LEASE = "UPDATE outbox_relay_lease SET holder = NULL, lease_until = NULL WHERE id = 1 AND holder = ?";
+    private static final String READ_COMMITTED = "SET TRANSACTION ISOLATION LEVEL READ COMMITTED";
     private static final String UNSENT = """
-            SELECT id, event_id, topic, event_key, event_type, source, event_time, payload
-            FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED""";
+            SELECT id, event_id, topic, event_key, event_type, source, event_time, payload FROM outbox
+            WHERE sent_at IS NULL AND (claimed_by IS NULL OR claimed_by = ? OR claimed_until < CURRENT_TIMESTAMP(6))
+            ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED""";
     private static final String BACKLOG = "SELECT COUNT(*) AS backlog FROM outbox WHERE sent_at IS NULL";
-    private static final String PURGE =
-            "DELETE FROM outbox WHERE sent_at < CURRENT_TIMESTAMP(6) - INTERVAL ? SECOND LIMIT 1000";
     private static final Duration COUNT_EVERY = Duration.ofSeconds(5);
+    private static final Duration STANDBY_POLL = Duration.ofSeconds(1);
+    // the relays of this process, woken after a commit that appended to the outbox
+    private static final Set<OutboxRelay> RUNNING = ConcurrentHashMap.newKeySet();
 
     private final DbClient db;
     private final Transactions transactions;
     private final Producer<String, byte[]> producer;
     private final Duration pollInterval;
     private final int batchSize;
-    private final Duration retention;
-    private final Duration purgeInterval;
+    private final Duration lease;
+    private final Duration ackTimeout;
     private final String topicPrefix;
-    private long lastPurge = System.nanoTime();
+    private final String relayId;
+    private final SupervisedLoop loop;
     private long lastCount = System.nanoTime() - COUNT_EVERY.toNanos();
     private volatile long lastBacklog;
-    private final Semaphore wakeUp = new Semaphore(0);
-    private volatile boolean running;
-    private Thread thread;
+    private volatile boolean leader;
 
     /** Test hook: throw after the acks, before marking sent (a crash at the worst moment). */
     volatile boolean crashAfterSend;
-    /** Test hook: runs after a batch was claimed (relay lock and rows held), before it is sent. */
-    volatile Runnable afterClaim = () -> { };
 
-    public OutboxRelay(DbClient db, String bootstrapServers, Duration pollInterval, int batchSize) {
-        this(db, bootstrapServers, pollInterval, batchSize, Duration.ofHours(24));
-    }
-
-    public OutboxRelay(DbClient db, String bootstrapServers, Duration pollInterval, int batchSize,
-                       Duration retention) {
-        this(db, bootstrapServers, pollInterval, batchSize, retention, "");
-    }
-
-    /**
-     * @param topicPrefix put before every topic name ({@code kafka.topic-prefix}); lets several
-     *                    systems, or test runs, share one Kafka cluster without seeing each other's events
-     */
-    public OutboxRelay(DbClient db, String bootstrapServers, Duration pollInterval, int batchSize,
-                       Duration retention, String topicPrefix) {
-        this(Transactions.create(db, "unnamed"), db, bootstrapServers, pollInterval, batchSize, retention, topicPrefix,
-             Duration.ofMinutes(1));
-    }
-
-    private OutboxRelay(Transactions transactions, DbClient db, String bootstrapServers, Duration pollInterval,
-                        int batchSize, Duration retention, String topicPrefix, Duration purgeInterval) {
-        this.topicPrefix = topicPrefix;
-        this.transactions = transactions;
-        this.purgeInterval = purgeInterval;
-        this.db = db;
-        this.retention = retention;
-        this.pollInterval = pollInterval;
-        this.batchSize = batchSize;
-        this.producer = new KafkaProducer<>(producerProperties(bootstrapServers));
-    }
-
-    /** Reads {@code kafka.bootstrap-servers}, {@code kafka.topic-prefix} and {@code outbox.*} from the root config. */
-    public static OutboxRelay create(DbClient db, Config root) {
-        return new OutboxRelay(Transactions.create(db, root), db,
-                root.get("kafka.bootstrap-servers").asString().get(),
-                root.get("outbox.poll-interval").as(Duration.class).orElse(Duration.ofMillis(100)),
-                root.get("outbox.batch-size").asInt().orElse(200),
-                root.get("outbox.retention").as(Duration.class).orElse(Duration.ofHours(24)),
-                root.get("kafka.topic-prefix").asString().orElse(""),
-                root.get("outbox.purge-interval").as(Duration.class).orElse(Duration.ofMinutes(1)));
-    }
-
-    static Properties producerProperties(String bootstrapServers) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 1);
-        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
-        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        return p;
-    }
-
-    public synchronized OutboxRelay start() {
-        if (thread == null) {
-            running = true;
-            thread = Thread.ofPlatform().name("outbox-relay").daemon().start(this::loop);
-            OutboxBacklog.register(this);
+    private OutboxRelay(Builder b) {
+        this.db = b.db;
+        this.transactions = b.transactions != null ? b.transactions : Transactions.create(b.db, "unnamed");
+        this.pollInterval = b.pollInterval;
+        this.batchSize = b.batchSize;
+        this.lease = b.lease;
+        this.topicPrefix = b.topicPrefix;
+        this.relayId = b.relayId;
+        Properties producerProperties = KafkaClients.producer(b.bootstrapServers, b.producerProperties);
+        this.producer = new KafkaProducer<>(producerProperties);
+        // a send waits up to max.block.ms for metadata, then its ack up to delivery.timeout.ms
+        this.ackTimeout = Duration.ofMillis(millis(producerProperties, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG)
+                + millis(producerProperties, ProducerConfig.MAX_BLOCK_MS_CONFIG) + 5_000);
+        if (ackTimeout.compareTo(lease) >= 0) {
+            LOG.log(Level.WARNING, "outbox.lease (" + lease + ") is not longer than a publish may take (" + ackTimeout
+                    + "): another replica may take over while this one still publishes");
         }
+        this.loop = SupervisedLoop.builder("outbox-relay-" + b.name, this::round)
+                .failureBackoff(Duration.ofMillis(200), Duration.ofSeconds(5))
+                .stuckAfter(ackTimeout.plus(Duration.ofMinutes(1)))
+                .onStop(this::closeClients)
+                .build();
+    }
+
+    /** A relay with the defaults of {@link #create(DbClient, Config)}. */
+    public static Builder builder(DbClient db, String bootstrapServers) {
+        return new Builder(db, bootstrapServers);
+    }
+
+    /** Reads {@code service.name}, {@code kafka.*} and {@code outbox.*} from the root config (see the class comment). */
+    public static OutboxRelay create(DbClient db, Config root) {
+        Builder b = builder(db, root.get("kafka.bootstrap-servers").asString().get())
+                .name(root.get("service.name").asString().orElse("unnamed"))
+                .transactions(Transactions.create(db, root))
+                .pollInterval(root.get("outbox.poll-interval").as(Duration.class).orElse(Duration.ofMillis(100)))
+                .batchSize(root.get("outbox.batch-size").asInt().orElse(200))
+                .lease(root.get("outbox.lease").as(Duration.class).orElse(Duration.ofSeconds(60)))
+                .topicPrefix(root.get("kafka.topic-prefix").asString().orElse(""));
+        root.get("outbox.relay-id").asString().ifPresent(b::relayId);
+        KafkaClients.overrides(root, "producer").forEach((k, v) -> b.producerProperties.put(k, v));
+        return b.build();
+    }
+
+    public OutboxRelay start() {
+        RUNNING.add(this);
+        OutboxBacklog.register(this);
+        loop.start();
         return this;
     }
 
-    /** Stops the loop (the current batch finishes first) and closes the producer. */
-    public synchronized void stop() {
+    /**
+     * Stops the loop, hands the lease back and closes the producer. The current round may finish
+     * for a few seconds; a round still waiting for Kafka then has its sends cut short (its rows are
+     * published again by whoever relays next).
+     */
+    public void stop() {
+        RUNNING.remove(this);
         OutboxBacklog.deregister(this);
-        running = false;
-        wakeUp.release();
-        if (thread != null) {
-            try {
-                thread.join(Duration.ofSeconds(30));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            thread = null;
+        if (!loop.stop(Duration.ofSeconds(5))) {
+            producer.close(Duration.ZERO);   // wakes a send blocked on metadata, fails the ones in flight
+            loop.stop(Duration.ofSeconds(10));
         }
-        producer.close(Duration.ofSeconds(5));
     }
 
     @Override
@@ -159,12 +170,17 @@ public final class OutboxRelay implements AutoCloseable {
         stop();
     }
 
-    /** Asks for a batch now instead of at the next poll (e.g. right after a commit). */
+    /** Asks for a round now instead of at the next poll (e.g. right after a commit). */
     public void wake() {
-        wakeUp.release();
+        loop.wake();
     }
 
-    /** Unsent rows, for a gauge; a growing backlog means Kafka or the relay is down. */
+    /** Wakes every relay of this process: a transaction that appended to the outbox committed. */
+    static void wakeAll() {
+        RUNNING.forEach(OutboxRelay::wake);
+    }
+
+    /** Unsent rows; a growing backlog means Kafka or the relay is down. */
     public long backlog() {
         return db.execute().get(BACKLOG).map(r -> r.column("backlog").getLong()).orElse(0L);
     }
@@ -174,27 +190,97 @@ public final class OutboxRelay implements AutoCloseable {
         return lastBacklog;
     }
 
-    private void loop() {
-        while (running) {
-            int sent;
-            try {
-                sent = relayBatch();
-                purgeOccasionally();
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "outbox relay batch failed, retrying", e);
-                sent = 0;
+    /** Whether this relay held the lease at its last round. */
+    public boolean leader() {
+        return leader;
+    }
+
+    private Duration round() {
+        countOccasionally();   // also (above all) while Kafka is down and rounds fail
+        leader = db.execute().dml(TAKE_LEASE, relayId, lease.toNanos() / 1_000, relayId) == 1;
+        if (!leader) {
+            return STANDBY_POLL;   // another replica publishes
+        }
+        int sent = relayBatch();
+        return sent == batchSize ? Duration.ZERO : pollInterval;   // a full batch means more are waiting
+    }
+
+    /** One batch: claim, publish, mark sent; returns how many events it published. */
+    int relayBatch() {
+        List<DbRow> rows = claim();
+        if (rows.isEmpty()) {
+            return 0;
+        }
+        List<Future<RecordMetadata>> acks = new ArrayList<>(rows.size());
+        RuntimeException failure = null;
+        try {
+            for (DbRow row : rows) {
+                acks.add(producer.send(toRecord(row)));
             }
-            countOccasionally();   // also (above all) while Kafka is down and batches fail
-            if (sent < batchSize) {   // a full batch means more are waiting: go on at once
-                try {
-                    wakeUp.tryAcquire(pollInterval.toMillis(), TimeUnit.MILLISECONDS);
-                    wakeUp.drainPermits();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
+        } catch (RuntimeException e) {
+            failure = e;   // e.g. no metadata within max.block.ms; the ones sent so far may still be acked
+        }
+        int acked = 0;
+        for (Future<RecordMetadata> ack : acks) {
+            if (failure != null) {
+                break;
+            }
+            try {
+                ack.get(ackTimeout.toMillis(), TimeUnit.MILLISECONDS);
+                acked++;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failure = new IllegalStateException("interrupted while waiting for Kafka acks", e);
+            } catch (ExecutionException e) {
+                failure = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+            } catch (TimeoutException e) {
+                failure = new org.apache.kafka.common.errors.TimeoutException("no ack within " + ackTimeout, e);
             }
         }
+        if (crashAfterSend) {
+            throw new IllegalStateException("test hook: crash after send, before marking sent");
+        }
+        // only the acked rows before the first failure count as sent: later ones go out again after it, in order
+        markSent(rows.subList(0, acked));
+        if (failure != null) {
+            handBack(rows.subList(acked, rows.size()));
+            throw failure;
+        }
+        return rows.size();
+    }
+
+    private List<DbRow> claim() {
+        return transactions.inTransaction(tx -> {
+            tx.dml(READ_COMMITTED);
+            List<DbRow> rows = tx.query(UNSENT, relayId, batchSize).toList();
+            if (!rows.isEmpty()) {
+                tx.dml("UPDATE outbox SET claimed_by = ?, claimed_until = CURRENT_TIMESTAMP(6) + INTERVAL ? MICROSECOND"
+                               + " WHERE id IN (" + ids(rows) + ")", relayId, lease.toNanos() / 1_000);
+            }
+            return rows;
+        });
+    }
+
+    private void markSent(List<DbRow> rows) {
+        if (!rows.isEmpty()) {
+            db.execute().dml("UPDATE outbox SET sent_at = CURRENT_TIMESTAMP(6), claimed_by = NULL, claimed_until = NULL"
+                                     + " WHERE claimed_by = ? AND id IN (" + ids(rows) + ")", relayId);
+        }
+    }
+
+    private void handBack(List<DbRow> rows) {
+        if (!rows.isEmpty()) {
+            try {
+                db.execute().dml("UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ? AND id IN ("
+                                         + ids(rows) + ")", relayId);
+            } catch (RuntimeException e) {
+                LOG.log(Level.DEBUG, "handing back unsent outbox rows failed; their claim lapses by itself", e);
+            }
+        }
+    }
+
+    private static String ids(List<DbRow> rows) {
+        return rows.stream().map(r -> Long.toString(r.column("id").getLong())).collect(Collectors.joining(","));
     }
 
     // the gauge reads this cached count: a scrape must not run a COUNT, and every few seconds is enough
@@ -210,53 +296,16 @@ public final class OutboxRelay implements AutoCloseable {
         }
     }
 
-    // sent rows are only history; without this the table grows forever
-    private void purgeOccasionally() {
-        if (System.nanoTime() - lastPurge < purgeInterval.toNanos()) {
-            return;
+    private void closeClients() {
+        if (leader) {
+            try {
+                db.execute().dml(GIVE_BACK_LEASE, relayId);   // a standby takes over at once
+            } catch (RuntimeException e) {
+                LOG.log(Level.DEBUG, "handing back the relay lease failed; it lapses by itself", e);
+            }
+            leader = false;
         }
-        lastPurge = System.nanoTime();
-        db.execute().delete(PURGE, retention.toSeconds());
-    }
-
-    /** One batch; returns how many events it published. */
-    int relayBatch() {
-        return transactions.inTransaction(tx -> {
-            if (tx.get(LOCK).isEmpty()) {
-                return 0;   // another replica is relaying
-            }
-            List<DbRow> rows = tx.query(UNSENT, batchSize).toList();
-            if (rows.isEmpty()) {
-                return 0;
-            }
-            afterClaim.run();
-            List<Future<RecordMetadata>> acks = new ArrayList<>(rows.size());
-            for (DbRow row : rows) {
-                acks.add(producer.send(toRecord(row)));
-            }
-            awaitAcks(acks);
-            if (crashAfterSend) {
-                throw new IllegalStateException("test hook: crash after send, before marking sent");
-            }
-            String ids = rows.stream()
-                    .map(r -> Long.toString(r.column("id").getLong()))
-                    .collect(Collectors.joining(","));
-            tx.dml("UPDATE outbox SET sent_at = CURRENT_TIMESTAMP(6) WHERE id IN (" + ids + ")");
-            return rows.size();
-        });
-    }
-
-    private static void awaitAcks(List<Future<RecordMetadata>> acks) {
-        try {
-            for (Future<RecordMetadata> ack : acks) {
-                ack.get();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for Kafka acks", e);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException("Kafka refused an outbox event", e.getCause());
-        }
+        producer.close(Duration.ofSeconds(5));
     }
 
     private ProducerRecord<String, byte[]> toRecord(DbRow row) {
@@ -273,5 +322,88 @@ public final class OutboxRelay implements AutoCloseable {
 
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static long millis(Properties p, String key) {
+        return Long.parseLong(p.get(key).toString());
+    }
+
+    private static String hostName() {
+        String env = System.getenv("HOSTNAME");
+        if (env != null && !env.isBlank()) {
+            return env;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+
+    /** See {@link OutboxRelay#create(DbClient, Config)} for what each setting means. */
+    public static final class Builder {
+        private final DbClient db;
+        private final String bootstrapServers;
+        private final Map<String, Object> producerProperties = new HashMap<>();
+        private Transactions transactions;
+        private String name = "unnamed";
+        private Duration pollInterval = Duration.ofMillis(100);
+        private int batchSize = 200;
+        private Duration lease = Duration.ofSeconds(60);
+        private String topicPrefix = "";
+        private String relayId = hostName();
+
+        private Builder(DbClient db, String bootstrapServers) {
+            this.db = Objects.requireNonNull(db, "db");
+            this.bootstrapServers = Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+        }
+
+        /** The service's name: names the loop ({@code outbox-relay-<name>}). */
+        public Builder name(String name) {
+            this.name = name;
+            return this;
+        }
+
+        public Builder transactions(Transactions transactions) {
+            this.transactions = transactions;
+            return this;
+        }
+
+        public Builder pollInterval(Duration pollInterval) {
+            this.pollInterval = pollInterval;
+            return this;
+        }
+
+        public Builder batchSize(int batchSize) {
+            this.batchSize = Math.max(1, batchSize);
+            return this;
+        }
+
+        public Builder lease(Duration lease) {
+            this.lease = lease;
+            return this;
+        }
+
+        /** Put before every topic name ({@code kafka.topic-prefix}): several systems or test runs can share one Kafka. */
+        public Builder topicPrefix(String topicPrefix) {
+            this.topicPrefix = Objects.requireNonNull(topicPrefix, "topicPrefix");
+            return this;
+        }
+
+        /** Who holds the lease and claims rows; two replicas must differ (default: the host name). */
+        public Builder relayId(String relayId) {
+            this.relayId = Objects.requireNonNull(relayId, "relayId");
+            return this;
+        }
+
+        /** A Kafka producer property over {@link KafkaClients}'s defaults. */
+        public Builder producerProperty(String name, Object value) {
+            producerProperties.put(name, value);
+            return this;
+        }
+
+        public OutboxRelay build() {
+            return new OutboxRelay(this);
+        }
     }
 }

@@ -54,11 +54,16 @@ public final class OutcomeCounter {
 
     /** Counts one event of this outcome; an undeclared value is a programming error. */
     public void increment(String value) {
+        increment(value, 1);
+    }
+
+    /** Counts {@code amount} events of this outcome. */
+    public void increment(String value, long amount) {
         Counter counter = counters.get(value);
         if (counter == null) {
             throw new IllegalArgumentException(name + " has no value " + value + " (declared: " + counters.keySet() + ")");
         }
-        counter.increment();
+        counter.increment(amount);
     }
 
     private static List<Tag> concat(List<Tag> fixed, Tag tag) {

@@ -3,6 +3,7 @@ package dev.kedai.platform.events;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import dev.kedai.infra.InfraEndpoints;
@@ -56,7 +57,7 @@ class EventMetricsTest {
         tx.commit();
 
         // publishes but never marks the row sent: the backlog stays at one
-        OutboxRelay stuck = new OutboxRelay(database.client(), infra.kafkaBootstrap(), Duration.ofMillis(50), 100);
+        OutboxRelay stuck = OutboxRelay.builder(database.client(), infra.kafkaBootstrap()).pollInterval(Duration.ofMillis(50)).batchSize(100).build();
         stuck.crashAfterSend = true;
         stuck.start();
         try {
@@ -64,7 +65,7 @@ class EventMetricsTest {
         } finally {
             stuck.stop();
         }
-        try (OutboxRelay relay = new OutboxRelay(database.client(), infra.kafkaBootstrap(), Duration.ofMillis(50), 100)) {
+        try (OutboxRelay relay = OutboxRelay.builder(database.client(), infra.kafkaBootstrap()).pollInterval(Duration.ofMillis(50)).batchSize(100).build()) {
             relay.start();
             await().atMost(WAIT).until(() -> backlogGauge() == 0);
         }
@@ -148,7 +149,7 @@ class EventMetricsTest {
         h.add(CloudEvents.SOURCE, utf8("kedai-test"));
         h.add(CloudEvents.TYPE, utf8(CREATED));
         h.add(CloudEvents.CONTENT_TYPE, utf8(CloudEvents.PROTOBUF));
-        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(OutboxRelay.producerProperties(infra.kafkaBootstrap()))) {
+        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(KafkaClients.producer(infra.kafkaBootstrap(), Map.of()))) {
             p.send(new ProducerRecord<>(topic, null, productId, created(productId).toByteArray(), h)).get();
         }
     }

@@ -107,7 +107,7 @@ class EventsTest {
         String eventId = outbox.append(tx, topic, "p-1", created("p-1"));
         tx.commit();
 
-        OutboxRelay crashing = new OutboxRelay(db, infra.kafkaBootstrap(), Duration.ofMillis(50), 100);
+        OutboxRelay crashing = OutboxRelay.builder(db, infra.kafkaBootstrap()).pollInterval(Duration.ofMillis(50)).batchSize(100).build();
         crashing.crashAfterSend = true;
         crashing.start();
         List<ConsumerRecord<String, byte[]>> seen = new CopyOnWriteArrayList<>();
@@ -275,109 +275,10 @@ class EventsTest {
         assertThat(committedOffset(group, topic)).as("offset after the finished event").isEqualTo(1L);
     }
 
-    /**
-     * Two relays on one outbox (two replicas): while one is publishing a batch it holds the relay
-     * lock, and the other publishes nothing, so events of one key never overtake each other.
-     */
-    @Test
-    void whileOneRelayPublishesABatchASecondPublishesNothing() throws Exception {
-        Outbox outbox = new Outbox("kedai-test");
-        List<String> ids = new ArrayList<>();
-        for (int i = 0; i < 10; i++) {
-            DbTransaction tx = db.transaction();
-            ids.add(outbox.append(tx, topic, "order-1", created("p-" + i)));
-            tx.commit();
-        }
-        OutboxRelay first = new OutboxRelay(db, infra.kafkaBootstrap(), Duration.ofMillis(50), 5);
-        OutboxRelay second = new OutboxRelay(db, infra.kafkaBootstrap(), Duration.ofMillis(50), 5);
-        closeables.add(first);
-        closeables.add(second);
-        java.util.concurrent.CountDownLatch claimed = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CountDownLatch proceed = new java.util.concurrent.CountDownLatch(1);
-        first.afterClaim = () -> {
-            claimed.countDown();
-            try {
-                proceed.await(30, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        };
-        java.util.concurrent.CompletableFuture<Integer> firstBatch =
-                java.util.concurrent.CompletableFuture.supplyAsync(first::relayBatch);
-        try {
-            assertThat(claimed.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-            assertThat(second.relayBatch()).as("the second relay while the first holds its batch").isZero();
-            assertThat(second.relayBatch()).isZero();
-        } finally {
-            proceed.countDown();
-        }
-        assertThat(firstBatch.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(5);
-        assertThat(second.relayBatch()).isEqualTo(5);
-        assertThat(readAll(topic, 10)).extracting(r -> header(r, CloudEvents.ID)).containsExactlyElementsOf(ids);
-    }
-
-    /** Sent rows older than outbox.retention are purged by the relay's loop; unsent and recent ones stay. */
-    @Test
-    void theRelayPurgesSentRowsPastTheRetentionOnly() {
-        Outbox outbox = new Outbox("kedai-test");
-        DbTransaction tx = db.transaction();
-        String old = outbox.append(tx, topic, "k", created("old"));
-        String recent = outbox.append(tx, topic, "k", created("recent"));
-        String oldUnsent = outbox.append(tx, topic, "k", created("old-unsent"));
-        tx.commit();
-        db.execute().dml("UPDATE outbox SET sent_at = CURRENT_TIMESTAMP(6) - INTERVAL 2 HOUR WHERE event_id = ?", old);
-        db.execute().dml("UPDATE outbox SET sent_at = CURRENT_TIMESTAMP(6) - INTERVAL 10 MINUTE WHERE event_id = ?", recent);
-        db.execute().dml("UPDATE outbox SET created_at = CURRENT_TIMESTAMP(6) - INTERVAL 2 HOUR WHERE event_id = ?",
-                         oldUnsent);
-
-        OutboxRelay relay = OutboxRelay.create(db, io.helidon.config.Config.just(io.helidon.config.ConfigSources.create(Map.of(
-                "kafka.bootstrap-servers", infra.kafkaBootstrap(),
-                "outbox.poll-interval", "PT0.05S",
-                "outbox.retention", "PT1H",
-                "outbox.purge-interval", "PT0.1S"))));
-        closeables.add(relay);
-        relay.start();
-
-        await().atMost(WAIT).until(() -> count("SELECT COUNT(*) AS n FROM outbox WHERE event_id = '" + old + "'") == 0);
-        // the unsent row was published (never deleted unsent), the recent one is kept for inspection
-        await().atMost(WAIT).until(() -> relay.backlog() == 0);
-        assertThat(count("SELECT COUNT(*) AS n FROM outbox WHERE event_id IN ('" + recent + "', '" + oldUnsent + "')"))
-                .isEqualTo(2);
-        assertThat(readAll(topic, 1)).extracting(r -> header(r, CloudEvents.ID)).contains(oldUnsent);
-    }
-
-    /** Ids older than events.processed-retention are purged, for the consumer's own group only. */
-    @Test
-    void theConsumerPurgesItsOwnProcessedIdsPastTheRetentionOnly() {
-        String group = "g-" + UUID.randomUUID();
-        String other = "g-" + UUID.randomUUID();
-        String insert = "INSERT INTO processed_events (consumer_group, event_id, processed_at)"
-                + " VALUES (?, ?, CURRENT_TIMESTAMP(6) - INTERVAL ? MINUTE)";
-        db.execute().insert(insert, group, "old", 120);
-        db.execute().insert(insert, group, "recent", 10);
-        db.execute().insert(insert, other, "old", 120);
-
-        EventConsumer consumer = EventConsumer.builder(db, infra.kafkaBootstrap(), group)
-                .topics(topic)
-                .processedRetention(Duration.ofHours(1))
-                .purgeInterval(Duration.ofMillis(100))
-                .handler(CREATED, EventsTest::recordEffect)
-                .build();
-        closeables.add(consumer);
-        consumer.start();
-
-        await().atMost(WAIT).until(() -> count("SELECT COUNT(*) AS n FROM processed_events WHERE consumer_group = '"
-                                               + group + "' AND event_id = 'old'") == 0);
-        assertThat(count("SELECT COUNT(*) AS n FROM processed_events WHERE consumer_group = '" + group
-                         + "' AND event_id = 'recent'")).isEqualTo(1);
-        assertThat(count("SELECT COUNT(*) AS n FROM processed_events WHERE consumer_group = '" + other + "'"))
-                .as("another group's ids are not this consumer's to purge").isEqualTo(1);
-    }
-
     // ---- helpers
 
     private OutboxRelay relay() {
-        OutboxRelay relay = new OutboxRelay(db, infra.kafkaBootstrap(), Duration.ofMillis(50), 100);
+        OutboxRelay relay = OutboxRelay.builder(db, infra.kafkaBootstrap()).pollInterval(Duration.ofMillis(50)).batchSize(100).build();
         closeables.add(relay);
         return relay;
     }
@@ -402,7 +303,7 @@ class EventsTest {
         h.add(CloudEvents.TYPE, utf8(type));
         h.add(CloudEvents.TIME, utf8("2026-11-21T10:00:00Z"));
         h.add(CloudEvents.CONTENT_TYPE, utf8(CloudEvents.PROTOBUF));
-        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(OutboxRelay.producerProperties(infra.kafkaBootstrap()))) {
+        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(KafkaClients.producer(infra.kafkaBootstrap(), Map.of()))) {
             p.send(new ProducerRecord<>(topic, null, key, payload, h)).get();
         }
     }

@@ -1,0 +1,254 @@
+package dev.kedai.platform.events;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.kedai.contracts.Topics;
+import dev.kedai.infra.DbAccount;
+import dev.kedai.infra.InfraEndpoints;
+import dev.kedai.infra.KafkaTopics;
+import dev.kedai.infra.TestInfra;
+import dev.kedai.platform.db.Database;
+import dev.kedai.platform.db.TestDatabases;
+import dev.kedai.platform.db.Transactions;
+import dev.kedai.proto.product.v1.ProductCreated;
+
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+import io.helidon.dbclient.DbClient;
+import io.helidon.dbclient.DbTransaction;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static dev.kedai.platform.events.TestEvents.CREATED;
+import static dev.kedai.platform.events.TestEvents.WAIT;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The batched consumer and its classification of failures, against real MariaDB and Kafka. */
+class EventConsumerTest {
+
+    private final InfraEndpoints infra = TestInfra.get();
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private TestEvents events;
+    private Database database;
+    private DbClient db;
+    private String topic;
+    private String group;
+
+    @BeforeEach
+    void setUp() {
+        database = TestDatabases.start("platconsumer");
+        db = database.client();
+        topic = "test.consumer." + UUID.randomUUID();
+        group = "g-" + UUID.randomUUID();
+        KafkaTopics.ensure(infra.kafkaBootstrap(), List.of(topic), 3);
+        events = new TestEvents(infra.kafkaBootstrap());
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (AutoCloseable c : closeables.reversed()) {
+            c.close();
+        }
+        events.close();
+        database.close();
+    }
+
+    /** Fails when each event gets a transaction of its own (the consumer that could not keep up above ~30 orders/s). */
+    @Test
+    void aPollIsAppliedInBatchesInOrderPerKeyWithEveryEventRecorded() {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            String key = "k" + (i % 10);
+            ids.add(events.produce(topic, null, key, UUID.randomUUID().toString(), CREATED,
+                                   TestEvents.created(key + "/" + i).toByteArray()));
+        }
+        AtomicInteger transactions = new AtomicInteger();
+        DbTransaction[] last = new DbTransaction[1];
+        start(EventConsumer.builder(db, infra.kafkaBootstrap(), group).topics(topic)
+                      .handler(ProductCreated.getDefaultInstance(), (tx, event) -> {
+                          if (tx != last[0]) {
+                              last[0] = tx;
+                              transactions.incrementAndGet();
+                          }
+                          tx.insert("INSERT INTO effects (event_key, event_type) VALUES (?, ?)", event.key(),
+                                    event.parse(ProductCreated.parser()).getProductId());
+                      }));
+
+        await().atMost(WAIT).until(() -> TestEvents.count(db, "SELECT COUNT(*) AS n FROM effects") == 300);
+        assertThat(TestEvents.count(db, "SELECT COUNT(*) AS n FROM processed_events WHERE consumer_group = ?", group))
+                .isEqualTo(300);
+        // in the order produced, key by key
+        Map<String, List<Integer>> applied = new HashMap<>();
+        db.execute().query("SELECT event_key, event_type FROM effects ORDER BY id").forEach(r -> applied
+                .computeIfAbsent(r.column("event_key").getString(), k -> new ArrayList<>())
+                .add(Integer.parseInt(r.column("event_type").getString().split("/")[1])));
+        applied.values().forEach(seq -> assertThat(seq).isSorted().hasSize(30));
+        assertThat(transactions.get()).as("transactions for 300 events").isLessThanOrEqualTo(60);
+        await().atMost(WAIT).until(() -> events.committed(group, topic) == 300);
+    }
+
+    /** Fails when a batch that meets a bad event is abandoned whole, or its bad event is tried more often than allowed. */
+    @Test
+    void theEventsAroundABadOneAreAppliedInOrderAndTheBadOneIsDeadLetteredAfterItsAttempts() {
+        AtomicInteger badCalls = new AtomicInteger();
+        for (String key : List.of("e1", "e2", "bad", "e4", "e5")) {
+            events.produce(topic, 0, key, UUID.randomUUID().toString(), CREATED, TestEvents.created(key).toByteArray());
+        }
+        start(EventConsumer.builder(db, infra.kafkaBootstrap(), group).topics(topic)
+                      .maxAttempts(3).backoff(Duration.ofMillis(10))
+                      .handler(CREATED, (tx, event) -> {
+                          if (event.key().equals("bad")) {
+                              badCalls.incrementAndGet();
+                              throw new IllegalStateException("a rule the event breaks");
+                          }
+                          TestEvents.recordEffect(tx, event);
+                      }));
+
+        await().atMost(WAIT).until(() -> TestEvents.count(db, "SELECT COUNT(*) AS n FROM effects") == 4);
+        assertThat(db.execute().query("SELECT event_key FROM effects ORDER BY id")
+                           .map(r -> r.column("event_key").getString()).toList())
+                .containsExactly("e1", "e2", "e4", "e5");
+        List<ConsumerRecord<String, byte[]>> dead = events.readAll(Topics.deadLetter(topic), 1);
+        assertThat(dead).extracting(ConsumerRecord::key).containsExactly("bad");
+        assertThat(TestEvents.header(dead.getFirst(), CloudEvents.ATTEMPTS)).isEqualTo("3");
+        assertThat(badCalls).hasValue(3);
+        assertThat(TestEvents.count(db, "SELECT COUNT(*) AS n FROM event_failures")).as("forgotten once dead-lettered").isZero();
+    }
+
+    /**
+     * A row lock held by another transaction for several lock-wait timeouts: the event is retried
+     * for as long as that lasts (far beyond its attempts), then applied once; nothing is dead-lettered.
+     * Fails when every failure counts toward the attempts (the event went to .dlt after 2).
+     */
+    @Test
+    void aTransientFailureIsRetriedForAsLongAsItLastsAndNeverDeadLettered() throws Exception {
+        DbAccount account = TestInfra.newDatabase("platlockwait");
+        // this consumer's connections give up on a row lock after 1 s
+        Map<String, String> m = new HashMap<>();
+        m.put("db.source", "jdbc");
+        m.put("db.connection.url", account.url() + (account.url().contains("?") ? "&" : "?")
+                + "sessionVariables=innodb_lock_wait_timeout%3D1");
+        m.put("db.connection.username", account.user());
+        m.put("db.connection.password", account.password());
+        m.put("db.migration.locations.0", TestDatabases.TEST_MIGRATIONS);
+        Database locking = Database.start(Config.just(ConfigSources.create(m)).get("db"));
+        closeables.add(locking);
+        locking.client().execute().dml("CREATE TABLE hot (id INT PRIMARY KEY, n INT NOT NULL)");
+        locking.client().execute().dml("INSERT INTO hot VALUES (1, 0)");
+        String id = events.produce(topic, 0, "p-1", UUID.randomUUID().toString(), CREATED,
+                                   TestEvents.created("p-1").toByteArray());
+
+        try (Connection holder = DriverManager.getConnection(account.url(), account.user(), account.password());
+             Statement st = holder.createStatement()) {
+            holder.setAutoCommit(false);
+            st.executeQuery("SELECT n FROM hot WHERE id = 1 FOR UPDATE").close();
+            start(EventConsumer.builder(locking.client(), infra.kafkaBootstrap(), group).topics(topic)
+                          .transactions(Transactions.create(locking.client(), Config.just(ConfigSources.create(Map.of(
+                                  "service.name", "lockwait", "db.transaction.max-attempts", "1")))))
+                          .maxAttempts(2).backoff(Duration.ofMillis(50), Duration.ofMillis(200))
+                          .handler(CREATED, (tx, event) -> tx.dml("UPDATE hot SET n = n + 1 WHERE id = 1")));
+            await().atMost(WAIT).until(() -> TestEvents.counter("kedai.events.retries", group, "reason", "lock_wait_timeout") >= 4);
+            holder.commit();
+        }
+
+        await().atMost(WAIT).until(() -> TestEvents.count(locking.client(), "SELECT n FROM hot WHERE id = 1") == 1);
+        assertThat(TestEvents.count(locking.client(),
+                                    "SELECT COUNT(*) AS n FROM processed_events WHERE event_id = ?", id)).isEqualTo(1);
+        await().atMost(WAIT).until(() -> events.committed(group, topic) == 1);
+        assertThat(events.count(Topics.deadLetter(topic))).isZero();
+    }
+
+    /** Fails when the attempts are counted in memory: a restart would give the event a fresh set. */
+    @Test
+    void theAttemptsOfAFailingEventSurviveARestart() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        CountDownLatch secondAttempt = new CountDownLatch(1);
+        CountDownLatch stopping = new CountDownLatch(1);
+        String id = events.produce(topic, 0, "bad", UUID.randomUUID().toString(), CREATED,
+                                   TestEvents.created("bad").toByteArray());
+        EventConsumer first = EventConsumer.builder(db, infra.kafkaBootstrap(), group).topics(topic)
+                .maxAttempts(3).backoff(Duration.ofMillis(10))
+                .handler(CREATED, (tx, event) -> {
+                    if (calls.incrementAndGet() == 2) {
+                        secondAttempt.countDown();
+                        stopping.await();   // the restart comes right after this attempt
+                    }
+                    throw new IllegalStateException("still broken");
+                }).build().start();
+        assertThat(secondAttempt.await(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        Thread stopper = Thread.ofPlatform().start(first::stop);
+        await().atMost(WAIT).until(() -> stopper.getState() == Thread.State.TIMED_WAITING);
+        stopping.countDown();
+        stopper.join(Duration.ofSeconds(60));
+        assertThat(attempts(id)).isEqualTo(2);
+        assertThat(events.count(Topics.deadLetter(topic))).isZero();
+
+        start(EventConsumer.builder(db, infra.kafkaBootstrap(), group).topics(topic)
+                      .maxAttempts(3).backoff(Duration.ofMillis(10))
+                      .handler(CREATED, (tx, event) -> {
+                          calls.incrementAndGet();
+                          throw new IllegalStateException("still broken");
+                      }));
+        List<ConsumerRecord<String, byte[]>> dead = events.readAll(Topics.deadLetter(topic), 1);
+        assertThat(TestEvents.header(dead.getFirst(), CloudEvents.ATTEMPTS)).isEqualTo("3");
+        assertThat(calls).as("attempts before and after the restart").hasValue(3);
+    }
+
+    /**
+     * The handler outlives max.poll.interval.ms once: the group moves on without the consumer and its
+     * commit is refused. The loop goes on: it rejoins, skips the event it already applied, and applies
+     * the next. Fails when a refused commit ends the consumer (nothing restarted it).
+     */
+    @Test
+    void aRefusedCommitDoesNotEndTheConsumer() throws Exception {
+        CountDownLatch kickedOut = new CountDownLatch(1);
+        AtomicInteger firstCalls = new AtomicInteger();
+        events.produce(topic, 0, "first", UUID.randomUUID().toString(), CREATED, TestEvents.created("first").toByteArray());
+        start(EventConsumer.builder(db, infra.kafkaBootstrap(), group).topics(topic)
+                      .consumerProperty("max.poll.interval.ms", 3_000)
+                      .consumerProperty("session.timeout.ms", 10_000)
+                      .handler(CREATED, (tx, event) -> {
+                          if (event.key().equals("first") && firstCalls.incrementAndGet() == 1) {
+                              kickedOut.await();
+                          }
+                          TestEvents.recordEffect(tx, event);
+                      }));
+        await().atMost(WAIT).until(() -> firstCalls.get() == 1);
+        try (Admin admin = Admin.create(Map.<String, Object>of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafkaBootstrap()))) {
+            await().atMost(WAIT).until(() -> admin.describeConsumerGroups(List.of(group)).all().get().get(group)
+                    .members().isEmpty());
+        }
+        kickedOut.countDown();
+
+        events.produce(topic, 0, "second", UUID.randomUUID().toString(), CREATED, TestEvents.created("second").toByteArray());
+        await().atMost(WAIT).until(() -> TestEvents.count(db, "SELECT COUNT(*) AS n FROM effects WHERE event_key = 'second'") == 1);
+        assertThat(TestEvents.count(db, "SELECT COUNT(*) AS n FROM effects WHERE event_key = 'first'")).isEqualTo(1);
+        await().atMost(WAIT).until(() -> events.committed(group, topic) == 2);
+    }
+
+    private long attempts(String eventId) {
+        return db.execute().get("SELECT attempts FROM event_failures WHERE event_id = ?", eventId)
+                .map(r -> r.column("attempts").get(Number.class).longValue()).orElse(0L);
+    }
+
+    private void start(EventConsumer.Builder builder) {
+        EventConsumer consumer = builder.build();
+        closeables.add(consumer);
+        consumer.start();
+    }
+}
