@@ -1,12 +1,16 @@
 package dev.kedai.platform.server;
 
-import java.net.URI;
+import java.time.Duration;
 
 import dev.kedai.platform.db.Database;
 import dev.kedai.platform.db.Transactions;
+import dev.kedai.platform.events.EventHistoryPurge;
 import dev.kedai.platform.events.OutboxRelay;
-import dev.kedai.platform.health.KafkaReadiness;
-import dev.kedai.platform.health.RedisReadiness;
+import dev.kedai.platform.health.KafkaHealth;
+import dev.kedai.platform.health.LoopLiveness;
+import dev.kedai.platform.health.RedisHealth;
+import dev.kedai.platform.health.SupervisedLoop;
+import dev.kedai.platform.redis.RedisPool;
 import dev.kedai.platform.security.Authentication;
 import dev.kedai.platform.security.DenyList;
 import dev.kedai.platform.security.JwtVerifier;
@@ -17,8 +21,8 @@ import redis.clients.jedis.UnifiedJedis;
 
 /**
  * What every Kedai service holds besides its own logic: its migrated database (and the one
- * transaction helper), the outbox relay, a Redis client with the token deny list, and the Kafka
- * and Redis readiness checks. A service's
+ * transaction helper), the outbox relay and the purge of the event history, a Redis client
+ * ({@link RedisPool}) with the token deny list, and the probes of Kafka and Redis. A service's
  * {@code Main} starts it first and builds its server from it:
  *
  * <pre>{@code
@@ -32,9 +36,13 @@ import redis.clients.jedis.UnifiedJedis;
  *         .start();
  * }</pre>
  *
- * The server then reports the database, Kafka and Redis in its readiness and closes these parts
- * after everything the service registered itself (so consumers and the relay stop before the
- * database closes).
+ * The server's readiness is the database only (a pod that can reach its database can serve:
+ * events wait in the outbox while Kafka is away, reads skip the cache while Redis is); Kafka and
+ * Redis show in the health details and {@code kedai_dependency_up} ({@link KafkaHealth},
+ * {@link RedisHealth}, probed every {@code health.dependency-probe-interval}, default PT5S).
+ * Liveness watches the background loops ({@link LoopLiveness}). The parts are closed after
+ * everything the service registered itself (so consumers and the relay stop before the database
+ * closes).
  */
 public final class Backbone implements AutoCloseable {
 
@@ -43,20 +51,29 @@ public final class Backbone implements AutoCloseable {
     private final Transactions transactions;
     private final RedisClient redis;
     private final DenyList denyList;
-    private final KafkaReadiness kafkaReadiness;
-    private final RedisReadiness redisReadiness;
+    private final KafkaHealth kafkaHealth;
+    private final RedisHealth redisHealth;
+    private final SupervisedLoop probes;
     private final OutboxRelay relay;
+    private final EventHistoryPurge purge;
 
     private Backbone(Config config, Database database) {
         this.config = config;
         this.database = database;
         this.transactions = Transactions.create(database.client(), config);
         // the clients below connect lazily: only the migration above can fail the start
-        this.redis = RedisClient.create(URI.create(config.get("redis.url").asString().get()));
+        this.redis = RedisPool.create(config);
         this.denyList = new DenyList(redis);
-        this.kafkaReadiness = KafkaReadiness.create(config);
-        this.redisReadiness = RedisReadiness.create(config);
+        this.kafkaHealth = KafkaHealth.create(config);
+        this.redisHealth = RedisHealth.create(config);
+        String service = config.get("service.name").asString().orElse("unnamed");
+        this.probes = SupervisedLoop.builder("dependency-probes-" + service, () -> {
+            kafkaHealth.probe();
+            redisHealth.probe();
+            return config.get("health.dependency-probe-interval").as(Duration.class).orElse(Duration.ofSeconds(5));
+        }).build().start();
         this.relay = OutboxRelay.create(database.client(), config).start();
+        this.purge = EventHistoryPurge.create(database.client(), config).start();
     }
 
     /** Migrates the schema ({@code db.*}), then opens Redis ({@code redis.url}), Kafka and the relay. */
@@ -91,15 +108,19 @@ public final class Backbone implements AutoCloseable {
         return new Authentication(JwtVerifier.create(config), denyList);
     }
 
-    /** A server builder with the backbone's readiness checks and closing already registered. */
+    /** A server builder with the backbone's health checks and closing already registered. */
     public KedaiServer.Builder server(String name) {
         return KedaiServer.builder(name, config)
-                .readiness(database.readiness(), kafkaReadiness, redisReadiness)
+                // Kafka and Redis report as UP with their state in the details: see the class comment
+                .readiness(database.readiness(), kafkaHealth, redisHealth)
+                .liveness(LoopLiveness.check())
                 // closed in reverse order, after what the service adds: the relay before the database
                 .onStop(database)
                 .onStop(redis)
-                .onStop(kafkaReadiness)
-                .onStop(redisReadiness)
+                .onStop(kafkaHealth)
+                .onStop(redisHealth)
+                .onStop(probes)
+                .onStop(purge)
                 .onStop(relay);
     }
 
@@ -107,8 +128,10 @@ public final class Backbone implements AutoCloseable {
     @Override
     public void close() {
         relay.close();
-        redisReadiness.close();
-        kafkaReadiness.close();
+        purge.close();
+        probes.close();
+        redisHealth.close();
+        kafkaHealth.close();
         redis.close();
         database.close();
     }
