@@ -25,6 +25,7 @@ class KedaiScriptHelpTest {
     private static final String STACK_USAGE = "devstack/stack/src/main/resources/dev/kedai/devstack/usage.txt";
     private static final String INFRA_USAGE = "devstack/infra/src/main/resources/dev/kedai/infra/usage.txt";
     private static final String FAULTS_USAGE = "devstack/faults/src/main/resources/dev/kedai/faults/usage.txt";
+    private static final String DLT_USAGE = "platform/src/main/resources/dev/kedai/platform/events/dlt-usage.txt";
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
@@ -35,12 +36,15 @@ class KedaiScriptHelpTest {
             "down --help      | ./kedai down",
             "infra --help     | --state-file F",
             "faults --help    | --faults NAMES",
-            "test --help      | test [maven args]"})
+            "test --help      | test [maven args]",
+            "dlt --help       | ./kedai dlt replay",
+            "dlt              | ./kedai dlt list"})
     void helpPrintsWithoutBuilding(String command, String expected, @TempDir Path clone) throws Exception {
         copy("kedai", clone);
         copy(STACK_USAGE, clone);
         copy(INFRA_USAGE, clone);
         copy(FAULTS_USAGE, clone);
+        copy(DLT_USAGE, clone);
         Path marker = clone.resolve("mvnw-was-run");
         Path mvnw = clone.resolve("mvnw");
         Files.writeString(mvnw, "#!/bin/sh\ntouch '" + marker + "'\nexit 1\n");
