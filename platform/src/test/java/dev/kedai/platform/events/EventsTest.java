@@ -39,7 +39,6 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -192,7 +191,6 @@ class EventsTest {
      * A transient failure (here the pool's "no connection", what a database outage looks like) must
      * be retried for as long as it lasts; only a deterministic one counts toward max-attempts.
      */
-    @Disabled("issue 11: EventConsumer counts a transient failure toward max-attempts and dead-letters the event")
     @Test
     void aTransientFailureIsRetriedPastMaxAttemptsAndNothingIsDeadLettered() throws Exception {
         AtomicInteger calls = new AtomicInteger();
