@@ -80,7 +80,6 @@ public final class AuthHttp implements HttpService {
 
     private void login(ServerRequest req, ServerResponse res) {
         Login l = LOGIN.read(req, Login.class);
-        res.header(HeaderNames.CACHE_CONTROL, "no-store");
         switch (accounts.login(l.email(), l.password(), clientAddress.of(req))) {
             case Accounts.LoginResult.SignedIn in -> Json.send(res, in.tokens());
             case Accounts.LoginResult.BadCredentials bad -> throw new UnauthorizedException("wrong email or password");
@@ -94,7 +93,6 @@ public final class AuthHttp implements HttpService {
 
     private void refresh(ServerRequest req, ServerResponse res) {
         Refresh r = REFRESH.read(req, Refresh.class);
-        res.header(HeaderNames.CACHE_CONTROL, "no-store");
         Json.send(res, accounts.refresh(r.refreshToken())
                 .orElseThrow(() -> new UnauthorizedException("refresh token invalid, expired or already used")));
     }

@@ -119,6 +119,7 @@ public final class Problems {
         Optional<String> requestId = RequestId.of(req);
         requestId.ifPresent(id -> res.header(RequestId.HEADER, id));
         ServiceName.restore(req, res);
+        SecurityHeaders.restore(req, res);
         if (problem.status() >= 500) {
             // the filter that set the MDC has already returned when error handlers run
             requestId.ifPresent(id -> HelidonMdc.set(RequestId.MDC_KEY, id));
@@ -176,6 +177,8 @@ public final class Problems {
                 .status(status)
                 .headers(headers)
                 .header(HeaderNames.CONTENT_TYPE, Problem.MEDIA_TYPE)
+                .header(SecurityHeaders.NOSNIFF)
+                .header(SecurityHeaders.NO_STORE)
                 .entity(Json.bytes(Problem.of(code, detail).toJson()));
         response.header(RequestId.HEADER, RequestId.fromClient(request.headers().first(RequestId.HEADER)));
         return response.build();

@@ -11,7 +11,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 import dev.kedai.platform.grpc.GrpcServer;
+import dev.kedai.platform.http.CanonicalPath;
 import dev.kedai.platform.http.Problems;
+import dev.kedai.platform.http.SecurityHeaders;
 import dev.kedai.platform.observe.RedMetrics;
 import dev.kedai.platform.observe.RequestId;
 import dev.kedai.platform.observe.RouteTemplates;
@@ -59,7 +61,9 @@ import io.helidon.webserver.observe.metrics.MetricsObserver;
  *     {@code server.max-payload-size}) and the {@code admin} socket
  *     ({@code server.sockets[name=admin].port}; a free port when not configured);</li>
  * <li>on the default socket: {@link ServiceName} (X-Kedai-Service: the service's name),
+ *     {@link SecurityHeaders} (nosniff; no-store unless an anonymous read),
  *     {@link RequestId} (X-Request-ID on every answer and in every log line), {@link RedMetrics},
+ *     {@link CanonicalPath} (400 for a path spelled other than plainly: {@code ;x}, {@code %2F}, {@code ..}),
  *     the one error handler of {@link Problems} (RFC 9457 bodies, also for transport errors such
  *     as 413), route templates for metrics ({@link RouteTemplates}),
  *     {@code /openapi} from the service's {@code META-INF/openapi.yaml}, and CORS when a
@@ -283,8 +287,10 @@ public final class KedaiServer implements AutoCloseable {
         HttpRouting.Builder routing = HttpRouting.builder()
                 .addFilter(b.draining.connectionClose())
                 .addFilter(ServiceName.filter(b.name))
+                .addFilter(SecurityHeaders.filter())
                 .addFilter(RequestId.filter())
-                .addFilter(RedMetrics.create());
+                .addFilter(RedMetrics.create())
+                .addFilter(CanonicalPath.filter());
         Problems.register(routing);
         b.filters.forEach(routing::addFilter);
         HttpRules rules = RouteTemplates.wrap(routing);

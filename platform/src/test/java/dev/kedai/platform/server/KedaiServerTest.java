@@ -19,6 +19,7 @@ import dev.kedai.platform.http.Page;
 import dev.kedai.platform.http.PageRequest;
 import dev.kedai.platform.http.ProblemException;
 import dev.kedai.platform.security.UnauthorizedException;
+import dev.kedai.platform.testing.TestHttp;
 import io.grpc.Status;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
@@ -148,6 +149,47 @@ class KedaiServerTest {
                 .hasValue("test");
         assertThat(get(server.port(), "/no/such/route").headers().firstValue("X-Kedai-Service"))
                 .hasValue("test");
+    }
+
+    @Test
+    void everyAnswerIsNosniffAndPersonalOrWriteAnswersAreNoStore() throws Exception {
+        var anonymousRead = get(server.port(), "/things/t1");
+        assertThat(anonymousRead.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
+        assertThat(anonymousRead.headers().firstValue("Cache-Control")).isEmpty();
+
+        var personalRead = get(server.port(), "/things/t1", "Authorization", "Bearer x");
+        assertThat(personalRead.headers().firstValue("Cache-Control")).hasValue("no-store");
+        assertThat(personalRead.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
+
+        var write = post("/things", "application/json", "{\"product_id\":\"" + UUID.randomUUID() + "\",\"quantity\":2}");
+        assertThat(write.statusCode()).isEqualTo(201);
+        assertThat(write.headers().firstValue("Cache-Control")).hasValue("no-store");
+
+        // error answers: the error handler resets headers, answers below the routing have none of the filter's
+        for (var error : List.of(get(server.port(), "/things/fail/missing", "Authorization", "Bearer x"),
+                                 get(server.port(), "/things/fail/boom", "Authorization", "Bearer x"),
+                                 post("/things", "application/json", "{"))) {
+            assertThat(error.headers().firstValue("X-Content-Type-Options")).as(error.uri().toString()).hasValue("nosniff");
+            assertThat(error.headers().firstValue("Cache-Control")).as(error.uri().toString()).hasValue("no-store");
+        }
+        assertThat(get(server.port(), "/no/such/route").headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
+        var badRequestLine = TestHttp.raw(server.port(), "GET", "/things/t1 x", null, null);
+        assertThat(badRequestLine.status()).isEqualTo(400);
+        assertThat(badRequestLine.header("X-Content-Type-Options")).hasValue("nosniff");
+    }
+
+    @Test
+    void onlyThePlainSpellingOfAPathReachesItsRoute() {
+        assertThat(TestHttp.raw(server.port(), "GET", "/things/t1", null, null).status()).isEqualTo(200);
+        assertThat(TestHttp.raw(server.port(), "GET", "/things/a%20b", null, null).status()).isEqualTo(200);
+        for (String spelling : List.of("/things/t1;x", "/things;x/t1", "/things/%74%31", "/%74hings/t1", "/things/x/../t1",
+                                       "/things/./t1", "/things//t1", "/things/%2e%2e/things/t1", "/things/a%2Fb",
+                                       "/things/a%2fb", "/things/a%5Cb", "/things/t%7E1")) {
+            var res = TestHttp.raw(server.port(), "GET", spelling, null, null);
+            assertThat(res.status()).as(spelling).isEqualTo(400);
+            assertThat(res.body()).as(spelling).contains("canonical");
+        }
+        assertThat(TestHttp.raw(server.port(), "GET", "/things/t1%", null, null).status()).isEqualTo(400);
     }
 
     @Test

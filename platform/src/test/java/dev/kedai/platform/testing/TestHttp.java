@@ -96,4 +96,74 @@ public final class TestHttp {
     public static java.util.List<String> fieldsOf(HttpResponse<String> res) {
         return json(res).path("errors").findValuesAsText("field");
     }
+
+    /** An answer read off the wire: its status line's code, header lines and body. */
+    public record RawAnswer(int status, java.util.List<String> headerLines, String body) {
+        /** The first value of header {@code name} (case-insensitive), if any. */
+        public java.util.Optional<String> header(String name) {
+            return headerLines.stream().filter(l -> l.regionMatches(true, 0, name + ":", 0, name.length() + 1))
+                    .map(l -> l.substring(name.length() + 1).trim()).findFirst();
+        }
+    }
+
+    /**
+     * A request with its request-target sent exactly as given ({@code /auth/login;x},
+     * {@code /auth/%6cogin}, {@code /a/../b}): Java's HTTP client would normalise or refuse some
+     * of these spellings. One connection per request ({@code Connection: close}).
+     */
+    public RawAnswer raw(String method, String rawTarget, String contentType, String body, String... headers) {
+        return raw(port, method, rawTarget, contentType, body, headers);
+    }
+
+    /** {@link #raw(String, String, String, String, String...)} against any port on 127.0.0.1. */
+    public static RawAnswer raw(int port, String method, String rawTarget, String contentType, String body,
+                                String... headers) {
+        byte[] bytes = body == null ? new byte[0] : body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        StringBuilder head = new StringBuilder(method + " " + rawTarget + " HTTP/1.1\r\nHost: 127.0.0.1:" + port
+                + "\r\nConnection: close\r\n");
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            head.append(headers[i]).append(": ").append(headers[i + 1]).append("\r\n");
+        }
+        if (body != null) {
+            head.append("Content-Type: ").append(contentType).append("\r\nContent-Length: ").append(bytes.length)
+                    .append("\r\n");
+        }
+        head.append("\r\n");
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(30_000);
+            var out = socket.getOutputStream();
+            out.write(head.toString().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            out.write(bytes);
+            out.flush();
+            var in = new java.io.BufferedInputStream(socket.getInputStream());
+            java.util.List<String> lines = new java.util.ArrayList<>();
+            for (String line = line(in); !line.isEmpty(); line = line(in)) {
+                lines.add(line);
+            }
+            int status = Integer.parseInt(lines.get(0).split(" ")[1]);
+            RawAnswer head0 = new RawAnswer(status, lines.subList(1, lines.size()), "");
+            java.io.ByteArrayOutputStream content = new java.io.ByteArrayOutputStream();
+            if (head0.header("Transfer-Encoding").filter(v -> v.equalsIgnoreCase("chunked")).isPresent()) {
+                for (int size = Integer.parseInt(line(in).trim(), 16); size > 0; size = Integer.parseInt(line(in).trim(), 16)) {
+                    content.write(in.readNBytes(size));
+                    line(in);
+                }
+            } else {
+                content.write(in.readNBytes(head0.header("Content-Length").map(Integer::parseInt).orElse(0)));
+            }
+            return new RawAnswer(status, head0.headerLines(), content.toString(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String line(java.io.InputStream in) throws IOException {
+        StringBuilder b = new StringBuilder();
+        for (int c = in.read(); c >= 0 && c != '\n'; c = in.read()) {
+            if (c != '\r') {
+                b.append((char) c);
+            }
+        }
+        return b.toString();
+    }
 }
