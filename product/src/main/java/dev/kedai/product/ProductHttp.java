@@ -32,6 +32,10 @@ public final class ProductHttp implements HttpService {
 
     static final Pattern CATEGORY = Pattern.compile("[a-z0-9-]{1,40}");
     static final int MAX_QUERY_LENGTH = 200;
+    // MariaDB's full-text operators (boolean mode: + - < > ( ) ~ * " @); even in natural language
+    // mode some reach its parser ("*" alone is a syntax error, a 500). They are word separators to
+    // the index anyway, so they are taken literally: replaced by spaces before the query is run.
+    private static final Pattern FULL_TEXT_OPERATORS = Pattern.compile("[+\\-<>()~*\"@]");
     static final String ATTR_PREFIX = "attr.";
     static final int MAX_ATTRIBUTE_FILTERS = 10;
     private static final String ADMIN = "admin";
@@ -119,9 +123,13 @@ public final class ProductHttp implements HttpService {
     /** Reads and validates {@code q, category, sort, page, size}, naming every bad one at once. */
     static ProductQuery query(ServerRequest req) {
         List<FieldError> errors = new ArrayList<>();
-        Optional<String> text = req.query().first("q").asOptional().map(String::strip);
-        if (text.isPresent() && (text.get().isEmpty() || text.get().length() > MAX_QUERY_LENGTH)) {
+        Optional<String> raw = req.query().first("q").asOptional().map(String::strip);
+        if (raw.isPresent() && (raw.get().isEmpty() || raw.get().length() > MAX_QUERY_LENGTH)) {
             errors.add(new FieldError("q", "must be 1 to " + MAX_QUERY_LENGTH + " characters long"));
+        }
+        Optional<String> text = raw.map(q -> FULL_TEXT_OPERATORS.matcher(q).replaceAll(" ").strip());
+        if (errors.isEmpty() && text.isPresent() && text.get().codePoints().noneMatch(Character::isLetterOrDigit)) {
+            errors.add(new FieldError("q", "must contain a letter or digit (+ - < > ( ) ~ * \" @ are not operators here)"));
         }
         Optional<String> category = req.query().first("category").asOptional();
         if (category.isPresent() && !CATEGORY.matcher(category.get()).matches()) {

@@ -98,6 +98,33 @@ class ProductServiceTest {
     }
 
     @Test
+    void fullTextOperatorsAreTakenLiterallyOrRefusedNamingQ() {
+        // every operator of MariaDB's boolean mode (+ - < > ( ) ~ * " @ and @distance), alone, doubled,
+        // unbalanced and around words, in natural language mode too: never a 5xx
+        java.util.List<String> operators = java.util.List.of("+", "-", "<", ">", "(", ")", "~", "*", "\"", "@", "@2");
+        java.util.List<String> queries = new java.util.ArrayList<>();
+        for (String op : operators) {
+            queries.addAll(java.util.List.of(op, op + op, "coffee" + op, op + "coffee", "coffee " + op + " beans",
+                                             op + "coffee" + op));
+        }
+        queries.addAll(java.util.List.of("\"coffee beans\"", "\"coffee", "((coffee)", "+coffee -tea", "coffee @3",
+                                         "@@", "*coffee*", "'coffee'", "\\", "%", "_", "+-<>()~*\"@"));
+        for (String q : queries) {
+            var res = http.get("/products?q=" + java.net.URLEncoder.encode(q, java.nio.charset.StandardCharsets.UTF_8));
+            assertThat(res.statusCode()).as("q=" + q + ": " + res.body()).isIn(200, 400);
+            if (res.statusCode() == 400) {
+                assertThat(fieldsOf(res)).as("q=" + q).containsExactly("q");
+            }
+        }
+        // taken literally: the words around operators are searched as words
+        assertThat(json(http.get("/products?q=%2Bcoffee*")).get("items").findValuesAsText("product_id"))
+                .containsExactlyInAnyOrder(KOPI, TEH);
+        assertThat(json(http.get("/products?q=%22batik%22")).get("items").findValuesAsText("product_id"))
+                .containsExactly(BATIK);
+        assertThat(fieldsOf(http.get("/products?q=*"))).containsExactly("q");
+    }
+
+    @Test
     void badQueryParametersAreNamed() {
         var bad = http.get("/products?category=Not%20A%20Slug&sort=cheapest&size=0");
         assertProblem(bad, 400);
