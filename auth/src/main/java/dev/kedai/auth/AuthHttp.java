@@ -24,10 +24,6 @@ public final class AuthHttp implements HttpService {
     static final Field NAME = field("name").string(1, 100)
             .must(v -> !v.asText().isBlank() && v.asText().codePoints().noneMatch(Character::isISOControl),
                   "must not be blank or contain control characters");
-    private static final Fields REGISTER = Fields.of(
-            field("email").email().required(),
-            field("password").string(8, 128).required(),
-            NAME.required());
     // login does not re-check the password rules: a wrong password is a 401 like any other
     private static final Fields LOGIN = Fields.of(
             field("email").string(1, 254).required(),
@@ -49,11 +45,18 @@ public final class AuthHttp implements HttpService {
     private final SigningKeys keys;
     private final Accounts accounts;
     private final ClientAddress clientAddress;
+    private final Fields register;
 
-    public AuthHttp(SigningKeys keys, Accounts accounts, ClientAddress clientAddress) {
+    public AuthHttp(SigningKeys keys, Accounts accounts, ClientAddress clientAddress, CommonPasswords common) {
         this.keys = keys;
         this.accounts = accounts;
         this.clientAddress = clientAddress;
+        this.register = Fields.of(
+                field("email").email().required(),
+                field("password").string(8, 128)
+                        .must(v -> !common.contains(v.asText()), "is one of the most commonly used passwords; choose another")
+                        .required(),
+                NAME.required());
     }
 
     @Override
@@ -72,7 +75,7 @@ public final class AuthHttp implements HttpService {
     }
 
     private void register(ServerRequest req, ServerResponse res) {
-        Register r = REGISTER.read(req, Register.class);
+        Register r = register.read(req, Register.class);
         String userId = accounts.register(r.email(), r.password(), r.name(), Accounts.CUSTOMER)
                 .orElseThrow(() -> ProblemException.conflict("this email is already registered"));
         Json.send(res, Status.CREATED_201, new Registered(userId, Accounts.normalize(r.email())));

@@ -31,6 +31,7 @@ public final class Main {
         PasswordHasher hasher = PasswordHasher.create(config);
         AccessTokens tokens = AccessTokens.create(keys, config);
         ClientAddress clientAddress = ClientAddress.create(config);
+        CommonPasswords commonPasswords = CommonPasswords.load();
         Backbone base = Backbone.start(config);
         AuthStore store = new AuthStore(base.db(), base.transactions(), new Outbox("kedai-auth"),
                 config.get("auth.refresh-token-ttl").as(Duration.class).orElse(Duration.ofDays(14)), Clock.systemUTC());
@@ -46,7 +47,7 @@ public final class Main {
         }
         KedaiServer server = base.server("auth")
                 .filter(authentication)
-                .routing(rules -> rules.register("/auth", new AuthHttp(keys, accounts, clientAddress)))
+                .routing(rules -> rules.register("/auth", new AuthHttp(keys, accounts, clientAddress, commonPasswords)))
                 .grpc(new AuthGrpc(authentication))
                 .onStop(purge)
                 .build()

@@ -168,6 +168,19 @@ class AuthServiceTest {
     }
 
     @Test
+    void registerRefusesCommonPasswordsInAnyCase() {
+        assertThat(CommonPasswords.load().size()).isGreaterThanOrEqualTo(10_000);
+        for (String common : List.of("password", "12345678", "PassWord1", "QWERTYUIOP", "iloveyou", "Trustno1", "baseball")) {
+            var res = post(http, "/auth/register", Map.of("email", newEmail(), "password", common, "name", "Ana"));
+            assertProblem(res, 400);
+            assertThat(fieldsOf(res)).as(common).containsExactly("password");
+            assertThat(json(res).get("errors").get(0).get("message").asText()).contains("commonly used");
+        }
+        assertThat(post(http, "/auth/register", Map.of("email", newEmail(), "password", "kopi gayo di pagi", "name", "Ana"))
+                           .statusCode()).isEqualTo(201);
+    }
+
+    @Test
     void registerValidatesEveryFieldAndNeverTakesARole() {
         var bad = post(http, "/auth/register", Map.of("email", "not-an-email", "password", "short", "name", " ",
                                                       "role", "admin"));
@@ -178,12 +191,12 @@ class AuthServiceTest {
         assertThat(fieldsOf(tooLong)).containsExactly("password", "name");
         var missing = post(http, "/auth/register", Map.of());
         assertThat(fieldsOf(missing)).containsExactly("email", "password", "name");
-        var control = post(http, "/auth/register", Map.of("email", newEmail(), "password", "12345678", "name", "a\u0000b"));
+        var control = post(http, "/auth/register", Map.of("email", newEmail(), "password", "k3dai-8c", "name", "a\u0000b"));
         assertThat(fieldsOf(control)).containsExactly("name");
         var types = post(http, "/auth/register", Map.of("email", 5, "password", List.of("x"), "name", Map.of()));
         assertThat(fieldsOf(types)).containsExactly("email", "password", "name");
         // exactly 8 and 128 characters are fine (code points: 128 emoji is 128 characters)
-        assertThat(post(http, "/auth/register", Map.of("email", newEmail(), "password", "12345678", "name", "Ab"))
+        assertThat(post(http, "/auth/register", Map.of("email", newEmail(), "password", "k3dai-8c", "name", "Ab"))
                            .statusCode()).isEqualTo(201);
         assertThat(post(http, "/auth/register", Map.of("email", newEmail(), "password", "🔑".repeat(128), "name", "Ab"))
                            .statusCode()).isEqualTo(201);
