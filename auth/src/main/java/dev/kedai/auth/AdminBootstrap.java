@@ -10,8 +10,12 @@ import io.helidon.config.Config;
  * {@code auth.admin.password} (or the environment variables {@code KEDAI_ADMIN_EMAIL} /
  * {@code KEDAI_ADMIN_PASSWORD}) no admin is created.
  *
- * <p>The password is used only when the account is created; changing it later is a password
- * change, not a restart. An existing account with that email is given the admin role.
+ * <p>The account is created only when the email is unused; the password is used only then
+ * (changing it later is a password change, not a restart). If the email already belongs to an
+ * admin, nothing changes. If it belongs to a customer, auth refuses to start: whoever registered
+ * that email first must not become admin (with a password the operator never chose). Only
+ * {@code auth.admin.promote-existing: true} (env {@code AUTH_ADMIN_PROMOTE_DASH_EXISTING}) gives
+ * an existing account the role, for an operator who knows whose account it is.
  */
 public final class AdminBootstrap {
 
@@ -39,16 +43,28 @@ public final class AdminBootstrap {
             throw new IllegalArgumentException("auth.admin.password must be 8 to 128 characters long");
         }
         String normalized = Accounts.normalize(email.get());
-        if (store.byEmail(normalized).isPresent()) {
-            if (store.makeAdmin(normalized)) {
-                LOG.log(System.Logger.Level.WARNING, "existing account " + normalized + " given the admin role");
+        boolean promote = root.get("auth.admin.promote-existing").asBoolean().orElse(false);
+        if (store.byEmail(normalized).isEmpty()) {
+            if (accounts.register(normalized, password.get(), "Administrator", Accounts.ADMIN).isPresent()) {
+                LOG.log(System.Logger.Level.INFO, "admin account " + normalized + " created");
+                return;
             }
+            // a replica starting at the same time won the insert: checked below like any existing account
+        }
+        Credentials existing = store.byEmail(normalized).orElseThrow();
+        if (Accounts.ADMIN.equals(existing.role())) {
             return;
         }
-        // a replica starting at the same time may win the insert: then the account exists, as wanted
-        accounts.register(normalized, password.get(), "Administrator", Accounts.ADMIN)
-                .ifPresentOrElse(id -> LOG.log(System.Logger.Level.INFO, "admin account " + normalized + " created"),
-                                 () -> store.makeAdmin(normalized));
+        if (!promote) {
+            throw new IllegalStateException("auth.admin.email " + normalized + " is already registered as a "
+                    + existing.role() + " account: refusing to start rather than make it admin. Configure an unused "
+                    + "email for the admin, or set auth.admin.promote-existing=true (AUTH_ADMIN_PROMOTE_DASH_EXISTING) "
+                    + "if that account is yours and should become admin");
+        }
+        if (store.makeAdmin(normalized)) {
+            LOG.log(System.Logger.Level.WARNING, "existing account " + normalized
+                    + " given the admin role (auth.admin.promote-existing)");
+        }
     }
 
     private static Optional<String> setting(Config root, String key, String env) {

@@ -46,6 +46,7 @@ import static dev.kedai.platform.testing.TestHttp.assertProblem;
 import static dev.kedai.platform.testing.TestHttp.fieldsOf;
 import static dev.kedai.platform.testing.TestHttp.json;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * auth in-process against the test MariaDB, Redis and Kafka. The server trusts one proxy hop, so
@@ -479,6 +480,31 @@ class AuthServiceTest {
         JsonNode admin = signIn(ADMIN_EMAIL, ADMIN_PASSWORD);
         assertThat(claims(admin.get("access_token").asText()).get("groups").toString()).isEqualTo("[\"admin\"]");
         assertProblem(post(http, "/auth/register", Map.of("email", ADMIN_EMAIL, "password", "whatever-1", "name", "X")), 409);
+    }
+
+    @Test
+    void adminBootstrapNeverPromotesAnExistingCustomerUnlessTold() {
+        String email = newEmail();
+        register(email, "customer-password-1");
+        Map<String, String> config = new java.util.HashMap<>(adminConfig());
+        config.put("auth.admin.email", email.toUpperCase(java.util.Locale.ROOT));
+        config.put("auth.admin.password", "operator-password-1");
+
+        assertThatThrownBy(() -> Main.start(TestServiceConfig.of(db, tokens, config)))
+                .hasMessageContaining("already registered as a customer")
+                .hasMessageContaining("auth.admin.promote-existing");
+        JsonNode customer = signIn(email, "customer-password-1");
+        assertThat(claims(customer.get("access_token").asText()).get("groups").toString()).isEqualTo("[\"customer\"]");
+        assertProblem(login(email, "operator-password-1", newIp()), 401);
+
+        config.put("auth.admin.promote-existing", "true");
+        KedaiServer promoting = Main.start(TestServiceConfig.of(db, tokens, config));
+        try {
+            JsonNode admin = signIn(email, "customer-password-1");
+            assertThat(claims(admin.get("access_token").asText()).get("groups").toString()).isEqualTo("[\"admin\"]");
+        } finally {
+            promoting.stop();
+        }
     }
 
     @Test
