@@ -59,7 +59,8 @@ public final class Accounts {
 
     public LoginResult login(String rawEmail, String password, String clientIp) {
         String email = normalize(rawEmail);
-        Optional<Duration> blocked = throttle.blockedFor(email, clientIp);
+        // counted before the check: parallel guesses cannot all slip under the limit
+        Optional<Duration> blocked = throttle.attempt(email, clientIp);
         if (blocked.isPresent()) {
             return new LoginResult.Throttled(blocked.get());
         }
@@ -68,7 +69,6 @@ public final class Accounts {
         boolean valid = account.map(a -> hasher.verify(password, a.passwordHash()))
                 .orElseGet(() -> hasher.verifyUnknown(password));
         if (!valid) {
-            throttle.failed(email, clientIp);
             return new LoginResult.BadCredentials();
         }
         throttle.succeeded(email, clientIp);

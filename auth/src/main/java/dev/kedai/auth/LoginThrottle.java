@@ -18,6 +18,11 @@ import redis.clients.jedis.UnifiedJedis;
  * lucky answer. An email without an account counts the same as a real one (no enumeration by
  * behaviour). A successful login deletes the counter.
  *
+ * <p>Every attempt is counted, atomically, BEFORE its password is checked ({@link #attempt}): a
+ * check-then-count let parallel guesses all pass the check while the count was still low (14 at
+ * once got 7 verdicts). Now at most {@code max-failures} attempts of a window ever reach the
+ * password check, however many arrive at once.
+ *
  * <p>Config {@code auth.login-limit}: {@code max-failures} (default 5), {@code window}
  * (default PT15M). Keys are {@code kedai:auth:login-failures:<sha256(email|ip)>}, so Redis
  * holds no email address.
@@ -25,11 +30,12 @@ import redis.clients.jedis.UnifiedJedis;
 public final class LoginThrottle {
 
     private static final String PREFIX = "kedai:auth:login-failures:";
-    // INCR and the expiry of the first failure in one step: a counter never lives forever
-    private static final String COUNT_FAILURE = """
+    // INCR and the expiry of the first attempt in one step (a counter never lives forever); the
+    // count and the time left come back together
+    private static final String COUNT_ATTEMPT = """
             local n = redis.call('INCR', KEYS[1])
             if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-            return n""";
+            return {n, redis.call('PTTL', KEYS[1])}""";
 
     private final UnifiedJedis redis;
     private final int maxFailures;
@@ -47,21 +53,24 @@ public final class LoginThrottle {
                                  c.get("window").as(Duration.class).orElse(Duration.ofMinutes(15)));
     }
 
-    /** When this pair is blocked: how long until it may try again. */
-    public Optional<Duration> blockedFor(String email, String ip) {
-        String key = key(email, ip);
-        String count = redis.get(key);
-        if (count == null || Long.parseLong(count) < maxFailures) {
+    /**
+     * Counts one login attempt of this pair, before its password is checked.
+     *
+     * @return empty when the attempt may go on to the password check; else how long until the pair
+     *         may try again
+     */
+    public Optional<Duration> attempt(String email, String ip) {
+        List<?> answer = (List<?>) redis.eval(COUNT_ATTEMPT, List.of(key(email, ip)),
+                                              List.of(Long.toString(window.toMillis())));
+        long count = (Long) answer.get(0);
+        if (count <= maxFailures) {
             return Optional.empty();
         }
-        long ttl = redis.pttl(key);
+        long ttl = (Long) answer.get(1);
         return Optional.of(ttl > 0 ? Duration.ofMillis(ttl) : window);
     }
 
-    public void failed(String email, String ip) {
-        redis.eval(COUNT_FAILURE, List.of(key(email, ip)), List.of(Long.toString(window.toMillis())));
-    }
-
+    /** A right password: the pair's failures are forgotten. */
     public void succeeded(String email, String ip) {
         redis.del(key(email, ip));
     }

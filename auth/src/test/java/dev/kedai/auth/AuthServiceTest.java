@@ -438,6 +438,36 @@ class AuthServiceTest {
     }
 
     @Test
+    void parallelGuessesGetNoMoreVerdictsThanTheLimit() throws Exception {
+        String email = newEmail();
+        register(email, "password-1");
+        String ip = newIp();
+        int guesses = 14;
+        var start = new java.util.concurrent.CountDownLatch(1);
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(guesses);
+        try {
+            List<java.util.concurrent.Future<Integer>> answers = new ArrayList<>();
+            for (int i = 0; i < guesses; i++) {
+                answers.add(pool.submit(() -> {
+                    start.await();
+                    return login(email, "wrong", ip).statusCode();
+                }));
+            }
+            start.countDown();
+            List<Integer> statuses = new ArrayList<>();
+            for (var answer : answers) {
+                statuses.add(answer.get(60, java.util.concurrent.TimeUnit.SECONDS));
+            }
+            // a verdict is a 401: the password was checked. At most 5 may be; the rest were refused unchecked
+            assertThat(statuses.stream().filter(s -> s == 401).count()).as(statuses.toString()).isBetween(1L, 5L);
+            assertThat(statuses).as(statuses.toString()).allMatch(s -> s == 401 || s == 429);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertProblem(login(email, "password-1", ip), 429);
+    }
+
+    @Test
     void unknownEmailsAreThrottledTheSameWay() {
         String email = newEmail();
         String ip = newIp();
@@ -471,6 +501,26 @@ class AuthServiceTest {
             assertProblem(login(email, "wrong", "203.0.113." + i + ", " + ip), 401);
         }
         assertProblem(login(email, "wrong", "198.51.100.7, " + ip), 429);
+    }
+
+    @Test
+    void withoutTrustedProxiesTheClientCannotChooseItsAddress() {
+        Map<String, String> config = new java.util.HashMap<>(adminConfig());
+        config.put("auth.client-ip.trusted-proxy-hops", "0");
+        KedaiServer direct = Main.start(TestServiceConfig.of(db, tokens, config));
+        try {
+            TestHttp directHttp = new TestHttp(direct.port());
+            String email = newEmail();
+            for (int i = 0; i < 5; i++) {
+                // a new X-Forwarded-For each time: ignored, the TCP peer is the client
+                assertProblem(post(directHttp, "/auth/login", Map.of("email", email, "password", "wrong"),
+                                   "X-Forwarded-For", newIp()), 401);
+            }
+            assertProblem(post(directHttp, "/auth/login", Map.of("email", email, "password", "wrong"),
+                               "X-Forwarded-For", newIp()), 429);
+        } finally {
+            direct.stop();
+        }
     }
 
     // ---- admin, keys
