@@ -1,6 +1,7 @@
 package dev.kedai.auth;
 
 import com.google.protobuf.util.Timestamps;
+import dev.kedai.platform.grpc.GrpcCallers;
 import dev.kedai.platform.security.Authentication;
 import dev.kedai.platform.security.Caller;
 import dev.kedai.platform.security.UnauthorizedException;
@@ -11,6 +12,14 @@ import io.grpc.stub.StreamObserver;
 
 /** {@code kedai.auth.v1.AuthService}: token introspection (signature, expiry, issuer, audience, deny list). */
 public final class AuthGrpc extends AuthServiceGrpc.AuthServiceImplBase {
+
+    /**
+     * Who may call which method (docs/security.md, "Service to service"). No service introspects
+     * tokens over gRPC today: each verifies them itself (platform JwtVerifier and the deny list).
+     */
+    static final GrpcCallers CALLERS = GrpcCallers.builder()
+            .allowNone(AuthServiceGrpc.getIntrospectMethod())
+            .build();
 
     private final Authentication authentication;
 

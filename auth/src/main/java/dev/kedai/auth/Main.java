@@ -48,7 +48,7 @@ public final class Main {
         KedaiServer server = base.server("auth")
                 .filter(authentication)
                 .routing(rules -> rules.register("/auth", new AuthHttp(keys, accounts, clientAddress, commonPasswords)))
-                .grpc(new AuthGrpc(authentication))
+                .grpc(AuthGrpc.CALLERS, new AuthGrpc(authentication))
                 .onStop(purge)
                 .build()
                 .start();

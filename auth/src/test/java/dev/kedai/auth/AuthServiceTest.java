@@ -18,7 +18,6 @@ import dev.kedai.contracts.Topics;
 import dev.kedai.infra.DbAccount;
 import dev.kedai.infra.KafkaTopics;
 import dev.kedai.infra.TestInfra;
-import dev.kedai.platform.grpc.GrpcChannels;
 import dev.kedai.platform.http.Json;
 import dev.kedai.platform.security.Authentication;
 import dev.kedai.platform.security.DenyList;
@@ -26,6 +25,7 @@ import dev.kedai.platform.security.JwtVerifier;
 import dev.kedai.platform.security.TestTokens;
 import dev.kedai.platform.server.KedaiServer;
 import dev.kedai.platform.testing.TestHttp;
+import dev.kedai.platform.testing.TestIdentities;
 import dev.kedai.platform.testing.TestServiceConfig;
 import dev.kedai.proto.auth.v1.AuthServiceGrpc;
 import dev.kedai.proto.auth.v1.IntrospectRequest;
@@ -37,10 +37,10 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.awaitility.Awaitility;
-import redis.clients.jedis.RedisClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.RedisClient;
 
 import static dev.kedai.platform.testing.TestHttp.assertProblem;
 import static dev.kedai.platform.testing.TestHttp.fieldsOf;
@@ -76,7 +76,11 @@ class AuthServiceTest {
         KafkaTopics.ensure(TestInfra.get().kafkaBootstrap(), List.of(TestServiceConfig.topic(Topics.AUTH_USER)), 1);
         tokens = TestTokens.start();
         db = TestInfra.newDatabase("auth");
-        server = Main.start(TestServiceConfig.of(db, tokens, adminConfig()));
+        // Introspect has no caller among the services: the test calls it as an operator's tool granted by config
+        Map<String, String> config = new java.util.HashMap<>(adminConfig());
+        config.put("grpc.allow.0.method", "kedai.auth.v1.AuthService/Introspect");
+        config.put("grpc.allow.0.callers.0", "ops-tool");
+        server = Main.start(TestServiceConfig.of(db, tokens, config));
         http = new TestHttp(server.port());
         // "another service": the platform's own token check (JWKS from auth, deny list in the same Redis)
         var otherConfig = TestServiceConfig.of(TestInfra.newDatabase("auth_other"), tokens,
@@ -384,11 +388,23 @@ class AuthServiceTest {
     }
 
     @Test
+    void grpcAnswersNoServiceAndNeverStrangers() {
+        String target = "127.0.0.1:" + server.grpcPort().orElseThrow();
+        var request = IntrospectRequest.newBuilder().setToken("x").build();
+        assertThat(TestIdentities.codeOf(TestIdentities.anonymous(target), c -> AuthServiceGrpc.newBlockingStub(c).introspect(request)))
+                .isEqualTo(io.grpc.Status.Code.UNAUTHENTICATED);
+        for (String service : List.of("cartorder", "stock", "product", "user", "auth")) {
+            assertThat(TestIdentities.codeOf(TestIdentities.open(service, target), c -> AuthServiceGrpc.newBlockingStub(c).introspect(request)))
+                    .as(service).isEqualTo(io.grpc.Status.Code.PERMISSION_DENIED);
+        }
+    }
+
+    @Test
     void introspectAnswersActiveOnlyForValidUnrevokedTokens() {
         String email = newEmail();
         String userId = register(email, "password-1");
         String access = signIn(email, "password-1").get("access_token").asText();
-        ManagedChannel channel = GrpcChannels.open("127.0.0.1:" + server.grpcPort().orElseThrow());
+        ManagedChannel channel = TestIdentities.open("ops-tool", "127.0.0.1:" + server.grpcPort().orElseThrow());
         try {
             var stub = AuthServiceGrpc.newBlockingStub(channel).withDeadlineAfter(5, java.util.concurrent.TimeUnit.SECONDS);
             var active = stub.introspect(IntrospectRequest.newBuilder().setToken(access).build());

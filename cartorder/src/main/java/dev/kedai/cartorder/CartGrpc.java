@@ -3,6 +3,7 @@ package dev.kedai.cartorder;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.kedai.platform.grpc.GrpcCallers;
 import dev.kedai.platform.http.UuidParam;
 import dev.kedai.proto.cartorder.v1.AddItemRequest;
 import dev.kedai.proto.cartorder.v1.CartServiceGrpc;
@@ -15,6 +16,11 @@ import io.grpc.stub.StreamObserver;
  * command of the same add) returns the cart without adding again.
  */
 final class CartGrpc extends CartServiceGrpc.CartServiceImplBase {
+
+    /** Who may call which method (docs/security.md, "Service to service"): stock's /cart/add (CartClient). */
+    static final GrpcCallers CALLERS = GrpcCallers.builder()
+            .allow(CartServiceGrpc.getAddItemMethod(), "stock")
+            .build();
 
     private final Carts carts;
 

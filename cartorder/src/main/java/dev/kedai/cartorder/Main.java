@@ -78,7 +78,7 @@ public final class Main {
                 .filter(base.authentication())
                 .routing(rules -> rules.register("/cart", new CartHttp(carts))
                         .register("/order", new OrderHttp(new OrderStore(db), checkout, payments, lifecycle)))
-                .grpc(new CartGrpc(carts))
+                .grpc(CartGrpc.CALLERS, new CartGrpc(carts))
                 .onStop(peers)
                 .onStop(consumer)
                 .build()

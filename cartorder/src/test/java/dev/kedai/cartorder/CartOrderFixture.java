@@ -23,10 +23,10 @@ import dev.kedai.infra.KafkaTopics;
 import dev.kedai.infra.TestInfra;
 import dev.kedai.platform.events.CloudEvents;
 import dev.kedai.platform.grpc.DefaultDeadline;
-import dev.kedai.platform.grpc.GrpcChannels;
 import dev.kedai.platform.security.TestTokens;
 import dev.kedai.platform.server.KedaiServer;
 import dev.kedai.platform.testing.TestHttp;
+import dev.kedai.platform.testing.TestIdentities;
 import dev.kedai.platform.testing.TestServiceConfig;
 import dev.kedai.proto.cartorder.v1.AddItemRequest;
 import dev.kedai.proto.cartorder.v1.CartServiceGrpc;
@@ -101,7 +101,7 @@ final class CartOrderFixture implements AutoCloseable {
             }
         });
         http = new TestHttp(server.port());
-        channel = GrpcChannels.open("127.0.0.1:" + server.grpcPort().orElseThrow());
+        channel = TestIdentities.open("stock", "127.0.0.1:" + server.grpcPort().orElseThrow());
         cart = CartServiceGrpc.newBlockingStub(ClientInterceptors.intercept(channel, new DefaultDeadline(java.time.Duration.ofSeconds(5))));
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestInfra.get().kafkaBootstrap());

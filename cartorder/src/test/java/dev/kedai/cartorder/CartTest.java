@@ -5,9 +5,11 @@ import java.time.Duration;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.Timestamp;
 import dev.kedai.contracts.Topics;
+import dev.kedai.platform.testing.TestIdentities;
 import dev.kedai.proto.cartorder.v1.AddItemRequest;
 import dev.kedai.proto.cartorder.v1.AddToCart;
 import dev.kedai.proto.cartorder.v1.Cart;
+import dev.kedai.proto.cartorder.v1.CartServiceGrpc;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,6 +35,22 @@ class CartTest {
     private static AddItemRequest add(String op, String user, String product, int quantity) {
         return AddItemRequest.newBuilder().setOperationId(op).setUserId(user).setProductId(product)
                 .setQuantity(quantity).build();
+    }
+
+    @Test
+    void grpcAnswersOnlyStockAndNeverStrangers() {
+        String target = "127.0.0.1:" + f.server.grpcPort().orElseThrow();
+        String user = newId();
+        String kopi = f.product("Kopi Gayo", 85_000);
+        AddItemRequest request = add(newId(), user, kopi, 1);
+        assertThat(TestIdentities.codeOf(TestIdentities.anonymous(target), c -> CartServiceGrpc.newBlockingStub(c).addItem(request)))
+                .isEqualTo(Status.Code.UNAUTHENTICATED);
+        for (String service : java.util.List.of("user", "product", "auth", "cartorder")) {
+            assertThat(TestIdentities.codeOf(TestIdentities.open(service, target), c -> CartServiceGrpc.newBlockingStub(c).addItem(request)))
+                    .as(service).isEqualTo(Status.Code.PERMISSION_DENIED);
+        }
+        // none of them put a line into the cart
+        assertThat(json(f.http.get("/cart", f.bearer(user))).get("items")).isEmpty();
     }
 
     @Test

@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import com.google.protobuf.Timestamp;
 
 import dev.kedai.platform.grpc.GrpcServer;
+import dev.kedai.platform.testing.TestIdentities;
 import dev.kedai.proto.common.v1.Money;
 import dev.kedai.proto.product.v1.GetProductsRequest;
 import dev.kedai.proto.product.v1.GetProductsResponse;
@@ -202,7 +203,9 @@ final class PeerDoubles implements AutoCloseable {
             case "stock" -> new StockDouble();
             default -> new UserDouble();
         };
-        return GrpcServer.builder(p).host("127.0.0.1").shutdownGrace(Duration.ofMillis(100)).addService(service).build();
+        return GrpcServer.builder(p).host("127.0.0.1").tls(TestIdentities.tls(peer))
+                .callers(TestIdentities.allowingAll("cartorder", service))
+                .shutdownGrace(Duration.ofMillis(100)).addService(service).build();
     }
 
     private final class ProductDouble extends ProductServiceGrpc.ProductServiceImplBase {

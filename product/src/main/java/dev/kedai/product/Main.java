@@ -34,7 +34,7 @@ public final class Main {
                 .filter(base.authentication())
                 .routing(rules -> rules.register("/products", new ProductHttp(search, pages, catalog, Money.defaultCurrency(config)))
                         .register("/categories", new CategoryHttp(store)))
-                .grpc(new ProductGrpc(store))
+                .grpc(ProductGrpc.CALLERS, new ProductGrpc(store))
                 .onStop(cache)
                 .onStop(cacheRefresh)
                 .build()

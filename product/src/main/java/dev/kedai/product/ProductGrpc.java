@@ -3,6 +3,7 @@ package dev.kedai.product;
 import java.util.Set;
 
 import dev.kedai.platform.grpc.GrpcArguments;
+import dev.kedai.platform.grpc.GrpcCallers;
 import dev.kedai.proto.product.v1.GetProductsRequest;
 import dev.kedai.proto.product.v1.GetProductsResponse;
 import dev.kedai.proto.product.v1.ProductServiceGrpc;
@@ -10,6 +11,14 @@ import io.grpc.stub.StreamObserver;
 
 /** {@code kedai.product.v1.ProductService}: batch reads for cart and checkout. */
 public final class ProductGrpc extends ProductServiceGrpc.ProductServiceImplBase {
+
+    /**
+     * Who may call which method (docs/security.md, "Service to service"): cartorder prices a cart
+     * and a checkout, stock checks a product before /cart/add (each's ProductClient).
+     */
+    static final GrpcCallers CALLERS = GrpcCallers.builder()
+            .allow(ProductServiceGrpc.getGetProductsMethod(), "cartorder", "stock")
+            .build();
 
     static final int MAX_IDS = 1000;
 

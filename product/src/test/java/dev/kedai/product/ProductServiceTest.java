@@ -3,6 +3,7 @@ package dev.kedai.product;
 import java.net.http.HttpResponse;
 import java.sql.DriverManager;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -10,10 +11,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.kedai.infra.DbAccount;
 import dev.kedai.infra.TestInfra;
 import dev.kedai.platform.grpc.DefaultDeadline;
-import dev.kedai.platform.grpc.GrpcChannels;
 import dev.kedai.platform.security.TestTokens;
 import dev.kedai.platform.server.KedaiServer;
 import dev.kedai.platform.testing.TestHttp;
+import dev.kedai.platform.testing.TestIdentities;
 import dev.kedai.platform.testing.TestServiceConfig;
 import dev.kedai.proto.product.v1.GetProductsRequest;
 import dev.kedai.proto.product.v1.ProductServiceGrpc;
@@ -154,8 +155,24 @@ class ProductServiceTest {
     }
 
     @Test
+    void grpcAnswersOnlyCartorderAndStockAndNeverStrangers() {
+        String target = "127.0.0.1:" + server.grpcPort().orElseThrow();
+        var request = GetProductsRequest.newBuilder().addProductIds(KOPI).build();
+        assertThat(TestIdentities.codeOf(TestIdentities.anonymous(target), c -> ProductServiceGrpc.newBlockingStub(c).getProducts(request)))
+                .isEqualTo(io.grpc.Status.Code.UNAUTHENTICATED);
+        for (String service : List.of("user", "auth", "product")) {
+            assertThat(TestIdentities.codeOf(TestIdentities.open(service, target), c -> ProductServiceGrpc.newBlockingStub(c).getProducts(request)))
+                    .as(service).isEqualTo(io.grpc.Status.Code.PERMISSION_DENIED);
+        }
+        for (String service : List.of("cartorder", "stock")) {
+            assertThat(TestIdentities.codeOf(TestIdentities.open(service, target), c -> ProductServiceGrpc.newBlockingStub(c).getProducts(request)))
+                    .as(service).isEqualTo(io.grpc.Status.Code.OK);
+        }
+    }
+
+    @Test
     void grpcGetProductsIncludesDeletedLeavesUnknownOut() {
-        ManagedChannel channel = GrpcChannels.open("127.0.0.1:" + server.grpcPort().orElseThrow());
+        ManagedChannel channel = TestIdentities.open("cartorder", "127.0.0.1:" + server.grpcPort().orElseThrow());
         try {
             var stub = ProductServiceGrpc.newBlockingStub(ClientInterceptors.intercept(channel, new DefaultDeadline(Duration.ofSeconds(5))));
             var products = stub.getProducts(GetProductsRequest.newBuilder()

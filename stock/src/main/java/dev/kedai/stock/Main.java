@@ -50,7 +50,7 @@ public final class Main {
                 .routing(rules -> rules.register("/stock", new StockHttp(store, warehouse))
                         .register("/cart", cartAdd)
                         .register("/order", new OrderStockHttp(warehouse)))
-                .grpc(new StockGrpc(store, warehouse, ttl))
+                .grpc(StockGrpc.CALLERS, new StockGrpc(store, warehouse, ttl))
                 .onStop(peers)
                 .onStop(consumer)
                 .onStop(sweeper)

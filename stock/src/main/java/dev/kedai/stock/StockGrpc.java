@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 import dev.kedai.platform.grpc.GrpcArguments;
+import dev.kedai.platform.grpc.GrpcCallers;
 import dev.kedai.platform.proto.ProtoTime;
 import dev.kedai.proto.stock.v1.CommitRequest;
 import dev.kedai.proto.stock.v1.CommitResponse;
@@ -29,6 +30,18 @@ import static dev.kedai.platform.grpc.GrpcArguments.invalid;
  * what else a call throws becomes its status in the platform's {@code GrpcErrors}.
  */
 public final class StockGrpc extends StockServiceGrpc.StockServiceImplBase {
+
+    /**
+     * Who may call which method (docs/security.md, "Service to service"): cartorder reserves at
+     * checkout, releases what it cannot use (StockClient) and may commit a paid order's reservation
+     * (the OrderPaid event normally does; Commit is idempotent). GetLevels has no caller.
+     */
+    static final GrpcCallers CALLERS = GrpcCallers.builder()
+            .allow(StockServiceGrpc.getReserveMethod(), "cartorder")
+            .allow(StockServiceGrpc.getReleaseMethod(), "cartorder")
+            .allow(StockServiceGrpc.getCommitMethod(), "cartorder")
+            .allowNone(StockServiceGrpc.getGetLevelsMethod())
+            .build();
 
     static final int MAX_IDS = 1000;
     static final int MAX_LINES = 100;

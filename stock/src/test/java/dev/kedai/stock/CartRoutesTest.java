@@ -17,6 +17,7 @@ import dev.kedai.platform.grpc.GrpcServer;
 import dev.kedai.platform.security.TestTokens;
 import dev.kedai.platform.server.KedaiServer;
 import dev.kedai.platform.testing.TestHttp;
+import dev.kedai.platform.testing.TestIdentities;
 import dev.kedai.platform.testing.TestServiceConfig;
 import dev.kedai.proto.cartorder.v1.AddItemRequest;
 import dev.kedai.proto.cartorder.v1.AddToCart;
@@ -109,7 +110,10 @@ class CartRoutesTest {
     static void start() throws Exception {
         tokens = TestTokens.start();
         db = TestInfra.newDatabase("stock");
-        peers = GrpcServer.builder(0).addService(new ProductDouble()).addService(new CartDouble()).build().start();
+        ProductDouble product = new ProductDouble();
+        CartDouble cart = new CartDouble();
+        peers = GrpcServer.builder(0).tls(TestIdentities.tls("cartorder")).callers(TestIdentities.allowingAll("stock", product, cart))
+                .addService(product).addService(cart).build().start();
         String target = "127.0.0.1:" + peers.port();
         server = Main.start(TestServiceConfig.of(db, tokens, Map.of(
                 "peers.product.grpc", target,

@@ -17,10 +17,10 @@ import dev.kedai.contracts.Topics;
 import dev.kedai.infra.DbAccount;
 import dev.kedai.infra.TestInfra;
 import dev.kedai.platform.grpc.DefaultDeadline;
-import dev.kedai.platform.grpc.GrpcChannels;
 import dev.kedai.platform.security.TestTokens;
 import dev.kedai.platform.server.KedaiServer;
 import dev.kedai.platform.testing.TestHttp;
+import dev.kedai.platform.testing.TestIdentities;
 import dev.kedai.platform.testing.TestServiceConfig;
 import dev.kedai.proto.cartorder.v1.OrderCancelled;
 import dev.kedai.proto.cartorder.v1.OrderPaid;
@@ -68,7 +68,7 @@ class ReservationTest {
         db = TestInfra.newDatabase("stock");
         server = Main.start(TestServiceConfig.of(db, tokens, Map.of("stock.reservation.sweep-interval", "PT0.2S")));
         http = new TestHttp(server.port());
-        channel = GrpcChannels.open("127.0.0.1:" + server.grpcPort().orElseThrow());
+        channel = TestIdentities.open("cartorder", "127.0.0.1:" + server.grpcPort().orElseThrow());
         stock = StockServiceGrpc.newBlockingStub(ClientInterceptors.intercept(channel, new DefaultDeadline(Duration.ofSeconds(10))));
         admin = "Bearer " + tokens.mint("admin-1", "admin");
     }

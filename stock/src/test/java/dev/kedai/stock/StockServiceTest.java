@@ -1,6 +1,7 @@
 package dev.kedai.stock;
 
 import java.net.http.HttpResponse;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -8,14 +9,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.kedai.infra.DbAccount;
 import dev.kedai.infra.TestInfra;
 import dev.kedai.platform.grpc.DefaultDeadline;
-import dev.kedai.platform.grpc.GrpcChannels;
 import dev.kedai.platform.security.TestTokens;
 import dev.kedai.platform.server.KedaiServer;
 import dev.kedai.platform.testing.TestHttp;
+import dev.kedai.platform.testing.TestIdentities;
 import dev.kedai.platform.testing.TestServiceConfig;
 import dev.kedai.proto.stock.v1.GetLevelsRequest;
 import dev.kedai.proto.stock.v1.GetLevelsResponse;
+import dev.kedai.proto.stock.v1.Line;
 import dev.kedai.proto.stock.v1.ReleaseRequest;
+import dev.kedai.proto.stock.v1.ReserveRequest;
 import dev.kedai.proto.stock.v1.StockServiceGrpc;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
@@ -47,7 +50,9 @@ class StockServiceTest {
     static void start() throws Exception {
         tokens = TestTokens.start();
         DbAccount db = TestInfra.newDatabase("stock");
-        server = Main.start(TestServiceConfig.of(db, tokens, Map.of()));
+        // GetLevels has no caller among the services: the test reads it as an operator's tool granted by config
+        server = Main.start(TestServiceConfig.of(db, tokens, Map.of(
+                "grpc.allow.0.method", "kedai.stock.v1.StockService/GetLevels", "grpc.allow.0.callers.0", "ops-tool")));
         http = new TestHttp(server.port());
         try (var c = DriverManager.getConnection(db.url(), db.user(), db.password()); var s = c.createStatement()) {
             s.executeUpdate("INSERT INTO stock_levels (product_id, on_hand, reserved) VALUES "
@@ -114,8 +119,26 @@ class StockServiceTest {
     }
 
     @Test
+    void grpcAnswersOnlyCartorderAndNeverStrangers() {
+        String target = "127.0.0.1:" + server.grpcPort().orElseThrow();
+        var reserve = ReserveRequest.newBuilder().setOrderId(UUID.randomUUID().toString())
+                .addLines(Line.newBuilder().setProductId(B).setQuantity(1)).build();
+        var levels = GetLevelsRequest.newBuilder().addProductIds(A).build();
+        assertThat(TestIdentities.codeOf(TestIdentities.anonymous(target), c -> StockServiceGrpc.newBlockingStub(c).reserve(reserve)))
+                .isEqualTo(Status.Code.UNAUTHENTICATED);
+        for (String service : List.of("product", "user", "auth", "stock")) {
+            assertThat(TestIdentities.codeOf(TestIdentities.open(service, target), c -> StockServiceGrpc.newBlockingStub(c).reserve(reserve)))
+                    .as(service).isEqualTo(Status.Code.PERMISSION_DENIED);
+        }
+        assertThat(TestIdentities.codeOf(TestIdentities.open("cartorder", target), c -> StockServiceGrpc.newBlockingStub(c).getLevels(levels)))
+                .isEqualTo(Status.Code.PERMISSION_DENIED);
+        // nothing was reserved by the refused calls
+        assertThat(json(http.get("/stock/" + B)).get("reserved").asInt()).isZero();
+    }
+
+    @Test
     void grpcGetLevelsReadsTheDatabase() throws Exception {
-        ManagedChannel channel = GrpcChannels.open("127.0.0.1:" + server.grpcPort().orElseThrow());
+        ManagedChannel channel = TestIdentities.open("ops-tool", "127.0.0.1:" + server.grpcPort().orElseThrow());
         try {
             var stub = StockServiceGrpc.newBlockingStub(ClientInterceptors.intercept(channel, new DefaultDeadline(java.time.Duration.ofSeconds(5))));
             GetLevelsResponse levels = stub.getLevels(GetLevelsRequest.newBuilder()
@@ -129,8 +152,10 @@ class StockServiceTest {
             assertThatThrownBy(() -> stub.getLevels(GetLevelsRequest.newBuilder().addProductIds("x").build()))
                     .isInstanceOfSatisfying(StatusRuntimeException.class,
                             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
-            assertThat(stub.release(ReleaseRequest.newBuilder().setOrderId(A).build()).getReleased())
-                    .as("nothing reserved for that order: releasing is a no-op").isFalse();
+            assertThat(TestIdentities.codeOf(TestIdentities.open("cartorder", "127.0.0.1:" + server.grpcPort().orElseThrow()),
+                    c -> assertThat(StockServiceGrpc.newBlockingStub(c).release(ReleaseRequest.newBuilder().setOrderId(A).build())
+                            .getReleased()).as("nothing reserved for that order: releasing is a no-op").isFalse()))
+                    .isEqualTo(Status.Code.OK);
         } finally {
             channel.shutdownNow();
         }

@@ -35,7 +35,7 @@ public final class Main {
         return base.server("user")
                 .filter(base.authentication())
                 .routing(rules -> rules.register("/users", new UserHttp(store, addresses)))
-                .grpc(new UserGrpc(store, addresses))
+                .grpc(UserGrpc.CALLERS, new UserGrpc(store, addresses))
                 .onStop(registrations)
                 .build()
                 .start();

@@ -1,5 +1,6 @@
 package dev.kedai.user;
 
+import dev.kedai.platform.grpc.GrpcCallers;
 import dev.kedai.platform.proto.ProtoTime;
 import dev.kedai.proto.user.v1.GetAddressRequest;
 import dev.kedai.proto.user.v1.GetUserRequest;
@@ -10,6 +11,15 @@ import io.grpc.stub.StreamObserver;
 
 /** {@code kedai.user.v1.UserService}: users and their addresses for cartorder. */
 public final class UserGrpc extends UserServiceGrpc.UserServiceImplBase {
+
+    /**
+     * Who may call which method (docs/security.md, "Service to service"): cartorder reads the
+     * address of a checkout (UserClient); no service reads a whole user today.
+     */
+    static final GrpcCallers CALLERS = GrpcCallers.builder()
+            .allow(UserServiceGrpc.getGetAddressMethod(), "cartorder")
+            .allowNone(UserServiceGrpc.getGetUserMethod())
+            .build();
 
     private final UserStore store;
     private final AddressStore addresses;

@@ -18,28 +18,28 @@ import com.google.protobuf.Timestamp;
 import dev.kedai.contracts.Topics;
 import dev.kedai.infra.DbAccount;
 import dev.kedai.infra.KafkaTopics;
-import dev.kedai.platform.http.Json;
-import dev.kedai.proto.auth.v1.UserRegistered;
-import dev.kedai.proto.user.v1.GetAddressRequest;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.awaitility.Awaitility;
 import dev.kedai.infra.TestInfra;
 import dev.kedai.platform.grpc.DefaultDeadline;
-import dev.kedai.platform.grpc.GrpcChannels;
+import dev.kedai.platform.http.Json;
 import dev.kedai.platform.security.TestTokens;
 import dev.kedai.platform.server.KedaiServer;
 import dev.kedai.platform.testing.TestHttp;
+import dev.kedai.platform.testing.TestIdentities;
 import dev.kedai.platform.testing.TestServiceConfig;
+import dev.kedai.proto.auth.v1.UserRegistered;
+import dev.kedai.proto.user.v1.GetAddressRequest;
 import dev.kedai.proto.user.v1.GetUserRequest;
 import dev.kedai.proto.user.v1.UserServiceGrpc;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -67,7 +67,9 @@ class UserServiceTest {
         KafkaTopics.ensure(TestInfra.get().kafkaBootstrap(), List.of(TestServiceConfig.topic(Topics.AUTH_USER)), 1);
         UserServiceTest.db = db;
         // a group of its own: a stack running on the same Kafka must not take this test's events
-        server = Main.start(TestServiceConfig.of(db, tokens, Map.of("events.group", "user-test-" + UUID.randomUUID())));
+        // GetUser has no caller among the services: the test reads it as an operator's tool granted by config
+        server = Main.start(TestServiceConfig.of(db, tokens, Map.of("events.group", "user-test-" + UUID.randomUUID(),
+                "grpc.allow.0.method", "kedai.user.v1.UserService/GetUser", "grpc.allow.0.callers.0", "ops-tool")));
         http = new TestHttp(server.port());
         try (var c = DriverManager.getConnection(db.url(), db.user(), db.password()); var s = c.createStatement()) {
             s.executeUpdate("""
@@ -119,8 +121,30 @@ class UserServiceTest {
     }
 
     @Test
+    void grpcAnswersOnlyTheServicesEachMethodNamesAndNeverStrangers() {
+        String target = "127.0.0.1:" + server.grpcPort().orElseThrow();
+        var address = GetAddressRequest.newBuilder().setUserId(SITI).setAddressId(UUID.randomUUID().toString()).build();
+        var user = GetUserRequest.newBuilder().setUserId(SITI).build();
+        assertThat(TestIdentities.codeOf(TestIdentities.anonymous(target), c -> UserServiceGrpc.newBlockingStub(c).getAddress(address)))
+                .isEqualTo(Status.Code.UNAUTHENTICATED);
+        assertThat(TestIdentities.codeOf(TestIdentities.anonymous(target), c -> UserServiceGrpc.newBlockingStub(c).getUser(user)))
+                .isEqualTo(Status.Code.UNAUTHENTICATED);
+        for (String service : List.of("stock", "product", "auth", "user")) {
+            assertThat(TestIdentities.codeOf(TestIdentities.open(service, target), c -> UserServiceGrpc.newBlockingStub(c).getAddress(address)))
+                    .as(service).isEqualTo(Status.Code.PERMISSION_DENIED);
+        }
+        for (String service : List.of("cartorder", "stock", "product", "auth", "user")) {
+            assertThat(TestIdentities.codeOf(TestIdentities.open(service, target), c -> UserServiceGrpc.newBlockingStub(c).getUser(user)))
+                    .as(service).isEqualTo(Status.Code.PERMISSION_DENIED);
+        }
+        // cartorder is let through to the handler: the address is not Siti's, so NOT_FOUND, not a refusal
+        assertThat(TestIdentities.codeOf(TestIdentities.open("cartorder", target), c -> UserServiceGrpc.newBlockingStub(c).getAddress(address)))
+                .isEqualTo(Status.Code.NOT_FOUND);
+    }
+
+    @Test
     void grpcGetUser() {
-        ManagedChannel channel = GrpcChannels.open("127.0.0.1:" + server.grpcPort().orElseThrow());
+        ManagedChannel channel = TestIdentities.open("ops-tool", "127.0.0.1:" + server.grpcPort().orElseThrow());
         try {
             var stub = UserServiceGrpc.newBlockingStub(ClientInterceptors.intercept(channel, new DefaultDeadline(Duration.ofSeconds(5))));
             var user = stub.getUser(GetUserRequest.newBuilder().setUserId(BUDI).build());
@@ -357,7 +381,7 @@ class UserServiceTest {
     void grpcGetAddressOnlyForItsOwner() {
         String owner = UUID.randomUUID().toString();
         String id = json(send("POST", "/users/me/addresses", address("Rumah"), owner)).get("address_id").asText();
-        ManagedChannel channel = GrpcChannels.open("127.0.0.1:" + server.grpcPort().orElseThrow());
+        ManagedChannel channel = TestIdentities.open("cartorder", "127.0.0.1:" + server.grpcPort().orElseThrow());
         try {
             var stub = UserServiceGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS);
             var address = stub.getAddress(GetAddressRequest.newBuilder().setUserId(owner).setAddressId(id).build());

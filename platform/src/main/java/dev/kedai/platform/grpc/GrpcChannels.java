@@ -16,10 +16,11 @@ import io.helidon.config.Config;
 /**
  * The client side of gRPC: channels to peer services, one per peer, made on first use from
  * {@code peers.<name>.grpc} ({@code host:port}), and one {@link PeerBreaker} per peer; a
- * {@link Peer} holds both for its callers. Plaintext
- * inside the cluster, TCP_NODELAY (without it a sequential unary call costs ≈ 48 ms of Nagle delay
- * here), keep-alive, and a deadline on every call that has none: {@code peers.<name>.deadline}, else
- * {@code grpc.client.default-deadline} (default 2 s).
+ * {@link Peer} holds both for its callers. Mutual TLS with the service's own certificate
+ * ({@link GrpcTls}, {@code grpc.tls.*}: the peer allows a method only to the services that need it,
+ * see {@link GrpcCallers}), TCP_NODELAY (without it a sequential unary call costs ≈ 48 ms of Nagle
+ * delay here), keep-alive, and a deadline on every call that has none: {@code peers.<name>.deadline},
+ * else {@code grpc.client.default-deadline} (default 2 s).
  *
  * <pre>{@code
  * GrpcChannels peers = GrpcChannels.create(config);
@@ -36,19 +37,25 @@ public final class GrpcChannels implements AutoCloseable {
     private final Config root;
     private final Config peers;
     private final Duration deadline;
+    private final GrpcTls tls;
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     private final Map<String, PeerBreaker> breakers = new ConcurrentHashMap<>();
 
-    private GrpcChannels(Config root, Duration deadline) {
+    private GrpcChannels(Config root, Duration deadline, GrpcTls tls) {
         this.root = root;
         this.peers = root.get("peers");
         this.deadline = deadline;
+        this.tls = tls;
     }
 
-    /** Reads {@code peers.*} and {@code grpc.client.default-deadline} (a Duration, e.g. {@code PT2S}) from the root config. */
+    /**
+     * Reads {@code peers.*}, {@code grpc.client.default-deadline} (a Duration, e.g. {@code PT2S}) and
+     * the service's certificate ({@code grpc.tls.*}) from the root config.
+     */
     public static GrpcChannels create(Config config) {
         return new GrpcChannels(config,
-                config.get("grpc.client.default-deadline").as(Duration.class).orElse(DEFAULT_DEADLINE));
+                config.get("grpc.client.default-deadline").as(Duration.class).orElse(DEFAULT_DEADLINE),
+                GrpcTls.load(config));
     }
 
     /** The channel to {@code peer} (e.g. "cartorder"), with its default deadline. */
@@ -73,10 +80,9 @@ public final class GrpcChannels implements AutoCloseable {
                 .orElseThrow(() -> new IllegalStateException("no address for peer '" + peer + "': set peers." + peer + ".grpc=host:port"));
     }
 
-    /** A channel to {@code target} ({@code host:port}) with Kedai's settings; the caller closes it. */
-    public static ManagedChannel open(String target) {
-        return NettyChannelBuilder.forTarget(target)
-                .usePlaintext()
+    /** A channel to {@code target} ({@code host:port}) with Kedai's settings, as {@code tls}'s service; the caller closes it. */
+    public static ManagedChannel open(String target, GrpcTls tls) {
+        return NettyChannelBuilder.forTarget(target, tls.client())
                 .withOption(ChannelOption.TCP_NODELAY, true)
                 .keepAliveTime(30, TimeUnit.SECONDS)
                 .keepAliveTimeout(10, TimeUnit.SECONDS)
@@ -87,7 +93,7 @@ public final class GrpcChannels implements AutoCloseable {
     private ManagedChannel managed(String peer) {
         // connects on the first call, not here: peers start in any order, and a channel that tried
         // too early would answer UNAVAILABLE for its whole reconnect back-off
-        return channels.computeIfAbsent(peer, p -> open(target(p)));
+        return channels.computeIfAbsent(peer, p -> open(target(p), tls));
     }
 
     /** Shuts every channel down, waiting up to 2 s for calls in flight. */
@@ -105,5 +111,6 @@ public final class GrpcChannels implements AutoCloseable {
             }
         }
         channels.clear();
+        tls.close();
     }
 }

@@ -21,13 +21,18 @@ import io.grpc.protobuf.services.ProtoReflectionService;
 
 /**
  * A service's gRPC server: grpc-java's Netty server (Helidon 4.1.7's own gRPC server loses
- * status codes, see DESIGN §2) on its own port, serving the given services plus
- * {@code grpc.health.v1.Health} and server reflection. Every service call goes through the
- * interceptors the platform adds ({@link Builder#addInterceptor}, e.g. caller authentication) and,
- * outermost, {@link GrpcErrors}: the one mapping from a thrown exception to the caller's status.
+ * status codes, see DESIGN §2) on its own port, over mutual TLS ({@link GrpcTls}: there is no
+ * plaintext mode), serving the given services plus {@code grpc.health.v1.Health} and, only when
+ * asked ({@link Builder#reflection}), server reflection. Every service call goes, outermost first,
+ * through {@link GrpcErrors} (the one mapping from a thrown exception to the caller's status),
+ * then {@link GrpcCallers} (the caller's certificate names a service allowed to call the method,
+ * else UNAUTHENTICATED / PERMISSION_DENIED before the handler runs), then the interceptors the
+ * platform adds ({@link Builder#addInterceptor}).
  *
  * <pre>{@code
  * GrpcServer grpc = GrpcServer.builder(config.get("grpc.port").asInt().orElse(7002))
+ *         .tls(GrpcTls.load(config))
+ *         .callers(StockGrpc.CALLERS)
  *         .addService(new StockGrpc(store))
  *         .build().start();
  * ...
@@ -49,19 +54,32 @@ public final class GrpcServer implements AutoCloseable {
     private GrpcServer(Builder b) {
         this.health = new HealthStatusManager();
         this.grace = b.grace;
-        NettyServerBuilder nb = NettyServerBuilder.forAddress(new InetSocketAddress(b.host, b.port))
+        if (b.tls == null || b.callers == null) {
+            throw new IllegalStateException("a gRPC server needs its TLS identity (tls) and its callers table (callers)");
+        }
+        NettyServerBuilder nb = NettyServerBuilder.forAddress(new InetSocketAddress(b.host, b.port), b.tls.server())
                 .withChildOption(ChannelOption.TCP_NODELAY, true)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true)
                 .maxInboundMessageSize(b.maxInboundMessageSize)
-                .addService(health.getHealthService())
-                .addService(ProtoReflectionService.newInstance());
-        // the last interceptor runs first: the error mapping sees what every other one throws too
+                .addService(health.getHealthService());
+        if (b.reflection) {
+            // lists every method and message: for debugging a development stack, never by default
+            nb.addService(ProtoReflectionService.newInstance());
+        }
+        // the last interceptor runs first: the error mapping sees what every other one throws too,
+        // and the callers check runs before anything else touches the call
         List<ServerInterceptor> interceptors = new ArrayList<>(b.interceptors);
+        interceptors.add(b.callers);
         interceptors.add(new GrpcErrors());
         List<String> names = new ArrayList<>();
         for (BindableService service : b.services) {
             ServerServiceDefinition definition = service.bindService();
+            List<String> unnamed = b.callers.unnamed(definition);
+            if (!unnamed.isEmpty()) {
+                throw new IllegalStateException("the gRPC callers table names no caller for " + unnamed
+                        + ": allow the services that need each method, or allowNone");
+            }
             names.add(definition.getServiceDescriptor().getName());
             nb.addService(ServerInterceptors.intercept(definition, interceptors));
         }
@@ -69,7 +87,7 @@ public final class GrpcServer implements AutoCloseable {
         this.server = nb.build();
     }
 
-    /** A server on {@code port} (0 picks a free one), listening on all interfaces. */
+    /** A server on {@code port} (0 picks a free one), listening on 127.0.0.1 unless {@link Builder#host} says otherwise. */
     public static Builder builder(int port) {
         return new Builder(port);
     }
@@ -130,7 +148,10 @@ public final class GrpcServer implements AutoCloseable {
 
     public static final class Builder {
         private final int port;
-        private String host = "0.0.0.0";
+        private String host = "127.0.0.1";
+        private GrpcTls tls;
+        private GrpcCallers callers;
+        private boolean reflection;
         private Duration grace = Duration.ofSeconds(5);
         private int maxInboundMessageSize = 4 * 1024 * 1024;
         private final List<BindableService> services = new ArrayList<>();
@@ -142,6 +163,24 @@ public final class GrpcServer implements AutoCloseable {
 
         public Builder host(String host) {
             this.host = host;
+            return this;
+        }
+
+        /** The service's identity and the CA it trusts (required). */
+        public Builder tls(GrpcTls tls) {
+            this.tls = tls;
+            return this;
+        }
+
+        /** Which services may call which method (required; every served method must be named). */
+        public Builder callers(GrpcCallers callers) {
+            this.callers = callers;
+            return this;
+        }
+
+        /** Serve gRPC server reflection (default off: it lists every method to whoever connects). */
+        public Builder reflection(boolean reflection) {
+            this.reflection = reflection;
             return this;
         }
 

@@ -31,7 +31,7 @@ import redis.clients.jedis.UnifiedJedis;
  * return base.server("stock")
  *         .filter(base.authentication())
  *         .routing(rules -> rules.register("/stock", new StockHttp(store)))
- *         .grpc(new StockGrpc(store))
+ *         .grpc(StockGrpc.CALLERS, new StockGrpc(store))
  *         .build()
  *         .start();
  * }</pre>

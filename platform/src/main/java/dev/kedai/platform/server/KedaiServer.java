@@ -10,7 +10,9 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
+import dev.kedai.platform.grpc.GrpcCallers;
 import dev.kedai.platform.grpc.GrpcServer;
+import dev.kedai.platform.grpc.GrpcTls;
 import dev.kedai.platform.http.CanonicalPath;
 import dev.kedai.platform.http.Problems;
 import dev.kedai.platform.http.SecurityHeaders;
@@ -48,7 +50,7 @@ import io.helidon.webserver.observe.metrics.MetricsObserver;
  *     KedaiServer.builder("stock", config)
  *             .routing(rules -> rules.register("/stock", new StockHttp(store)))
  *             .readiness(dbHealth, kafkaHealth)        // only /observe/health/ready depends on them
- *             .grpc(new StockGrpc(store))
+ *             .grpc(StockGrpc.CALLERS, new StockGrpc(store))
  *             .onStop(store::close)                     // closed after the servers, in reverse order
  *             .build()
  *             .start();
@@ -70,8 +72,10 @@ import io.helidon.webserver.observe.metrics.MetricsObserver;
  *     {@code cors} config section exists;</li>
  * <li>on the admin socket only: {@code /observe/health/{live,ready,started}} and
  *     {@code /observe/metrics} (Prometheus text). Liveness has only the JVM checks;</li>
- * <li>the gRPC server ({@link GrpcServer}) on {@code grpc.port} when services are given, with
- *     {@code grpc.health.v1} and reflection;</li>
+ * <li>the gRPC server ({@link GrpcServer}) on {@code grpc.host}:{@code grpc.port} when services are
+ *     given: mutual TLS with the service's certificate ({@code grpc.tls.*}), each method only to
+ *     the callers its table names (and {@code grpc.allow} adds), {@code grpc.health.v1}, reflection only with
+ *     {@code grpc.reflection: true};</li>
  * <li>stopping ({@link #stop()}, or the JVM shutdown hook on SIGTERM), so that no accepted
  *     request is cut: readiness turns DOWN and gRPC health NOT_SERVING at once; after
  *     {@code shutdown.drain-delay} (default 0: in Kubernetes the preStop pause does the waiting)
@@ -102,12 +106,12 @@ public final class KedaiServer implements AutoCloseable {
 
     private KedaiServer(Builder b) {
         this.name = b.name;
-        this.closers = List.copyOf(b.closers);
         this.drainDelay = b.config.get("shutdown.drain-delay").as(Duration.class).orElse(Duration.ZERO);
         this.draining = b.draining;
         b.readiness.add(draining);
         this.webServer = buildWebServer(b);
         this.grpcServer = b.grpcServices.isEmpty() ? null : buildGrpcServer(b);
+        this.closers = List.copyOf(b.closers);   // after the gRPC server added its certificate reloads
         this.shutdownHook = new Thread(this::stop, name + "-shutdown");
     }
 
@@ -264,7 +268,13 @@ public final class KedaiServer implements AutoCloseable {
     }
 
     private static GrpcServer buildGrpcServer(Builder b) {
+        GrpcTls tls = GrpcTls.load(b.config);
+        b.onStop(tls);
         return GrpcServer.builder(b.config.get("grpc.port").asInt().orElse(0))
+                .host(b.config.get("grpc.host").asString().orElse("127.0.0.1"))
+                .tls(tls)
+                .callers(b.grpcCallers.plus(b.config.get("grpc.allow")))
+                .reflection(b.config.get("grpc.reflection").asBoolean().orElse(false))
                 .addServices(b.grpcServices)
                 .shutdownGrace(b.config.get("grpc.shutdown-grace").as(Duration.class).orElse(Duration.ofSeconds(5)))
                 .build();
@@ -321,6 +331,7 @@ public final class KedaiServer implements AutoCloseable {
         private final List<HealthCheck> liveness = new ArrayList<>();
         private final List<HealthCheck> startup = new ArrayList<>();
         private final List<BindableService> grpcServices = new ArrayList<>();
+        private GrpcCallers grpcCallers;
         private final List<AutoCloseable> closers = new ArrayList<>();
         private final Draining draining = new Draining();
 
@@ -363,8 +374,15 @@ public final class KedaiServer implements AutoCloseable {
             return this;
         }
 
-        /** gRPC services, served on {@code grpc.port}. */
-        public Builder grpc(BindableService... services) {
+        /**
+         * gRPC services, served on {@code grpc.port} ({@code grpc.host}, default 127.0.0.1) over mutual
+         * TLS ({@code grpc.tls.*}), each method only to the services {@code callers} names.
+         */
+        public Builder grpc(GrpcCallers callers, BindableService... services) {
+            if (grpcCallers != null) {
+                throw new IllegalStateException("grpc(...) is given once, with one callers table for all its services");
+            }
+            grpcCallers = callers;
             grpcServices.addAll(List.of(services));
             return this;
         }

@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 
 import dev.kedai.platform.security.ForbiddenException;
 import dev.kedai.platform.security.UnauthorizedException;
+import dev.kedai.platform.testing.TestIdentities;
 import dev.kedai.proto.stock.v1.CommitRequest;
 import dev.kedai.proto.stock.v1.CommitResponse;
 import dev.kedai.proto.stock.v1.StockServiceGrpc;
@@ -57,16 +58,29 @@ class GrpcServerTest {
         }
     }
 
+    /** Every method of the test stock service, to "cartorder" (the channels of these tests call as cartorder). */
+    static final GrpcCallers CALLERS = GrpcCallers.builder()
+            .allow(StockServiceGrpc.getCommitMethod(), "cartorder")
+            .allow(StockServiceGrpc.getReserveMethod(), "cartorder")
+            .allow(StockServiceGrpc.getReleaseMethod(), "cartorder")
+            .allow(StockServiceGrpc.getGetLevelsMethod(), "cartorder")
+            .build();
+
     private static GrpcServer server;
     private static GrpcChannels channels;
 
+    /** A server of the test stock service with stock's identity, callable by cartorder. */
+    static GrpcServer.Builder stockServer() {
+        return GrpcServer.builder(0).tls(TestIdentities.tls("stock")).callers(CALLERS).addService(new TestStock());
+    }
+
     @BeforeAll
     static void start() {
-        server = GrpcServer.builder(0).host("127.0.0.1").addService(new TestStock())
-                .shutdownGrace(Duration.ofMillis(200)).build().start();
-        channels = GrpcChannels.create(Config.just(ConfigSources.create(Map.of(
-                "peers.stock.grpc", "127.0.0.1:" + server.port(),
-                "grpc.client.default-deadline", "PT0.3S"))));
+        server = stockServer().shutdownGrace(Duration.ofMillis(200)).build().start();
+        Map<String, String> config = new java.util.HashMap<>(TestIdentities.config("cartorder"));
+        config.put("peers.stock.grpc", "127.0.0.1:" + server.port());
+        config.put("grpc.client.default-deadline", "PT0.3S");
+        channels = GrpcChannels.create(Config.just(ConfigSources.create(config)));
         // the first call connects (the channel is lazy): on a loaded machine that alone can take 0.3 s
         stock().withDeadlineAfter(10, TimeUnit.SECONDS).commit(CommitRequest.newBuilder().setOrderId("warm-up").build());
     }
@@ -121,9 +135,8 @@ class GrpcServerTest {
                 throw new UnauthorizedException("no caller identity");
             }
         };
-        GrpcServer guarded = GrpcServer.builder(0).host("127.0.0.1").addService(new TestStock())
-                .addInterceptor(refuseAll).shutdownGrace(Duration.ofMillis(200)).build().start();
-        ManagedChannel channel = GrpcChannels.open("127.0.0.1:" + guarded.port());
+        GrpcServer guarded = stockServer().addInterceptor(refuseAll).shutdownGrace(Duration.ofMillis(200)).build().start();
+        ManagedChannel channel = TestIdentities.open("cartorder", "127.0.0.1:" + guarded.port());
         try {
             assertThatThrownBy(() -> StockServiceGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
                     .commit(CommitRequest.newBuilder().setOrderId("o1").build()))
@@ -180,9 +193,8 @@ class GrpcServerTest {
 
     @Test
     void closeIsGracefulAndBounded() {
-        GrpcServer other = GrpcServer.builder(0).host("127.0.0.1").addService(new TestStock())
-                .shutdownGrace(Duration.ofMillis(300)).build().start();
-        ManagedChannel channel = GrpcChannels.open("127.0.0.1:" + other.port());
+        GrpcServer other = stockServer().shutdownGrace(Duration.ofMillis(300)).build().start();
+        ManagedChannel channel = TestIdentities.open("cartorder", "127.0.0.1:" + other.port());
         try {
             var stub = StockServiceGrpc.newFutureStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
             var stuck = stub.commit(CommitRequest.newBuilder().setOrderId("stuck").build());

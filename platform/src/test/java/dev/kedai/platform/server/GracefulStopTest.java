@@ -14,7 +14,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-import dev.kedai.platform.grpc.GrpcChannels;
+import dev.kedai.platform.grpc.GrpcCallers;
+import dev.kedai.platform.testing.TestIdentities;
 import dev.kedai.proto.stock.v1.CommitRequest;
 import dev.kedai.proto.stock.v1.CommitResponse;
 import dev.kedai.proto.stock.v1.StockServiceGrpc;
@@ -56,7 +57,8 @@ class GracefulStopTest {
 
     @Test
     void sigtermDrainsInFlightCallsAndRefusesOnlyNewOnes() throws Exception {
-        Config config = Config.just(ConfigSources.create(Map.of(
+        Map<String, String> settings = new java.util.HashMap<>(TestIdentities.config("stock"));
+        settings.putAll(Map.of(
                 "server.host", "127.0.0.1",
                 "server.port", "0",
                 "server.shutdown-grace-period", "PT5S",
@@ -66,7 +68,8 @@ class GracefulStopTest {
                 // long: the test ends the delay itself by interrupting the stopping thread
                 "shutdown.drain-delay", "PT60S",
                 "grpc.port", "0",
-                "grpc.shutdown-grace", "PT5S")));
+                "grpc.shutdown-grace", "PT5S"));
+        Config config = Config.just(ConfigSources.create(settings));
         KedaiServer server = KedaiServer.builder("graceful", config)
                 .routing(rules -> rules
                         .get("/slow", (req, res) -> {
@@ -75,12 +78,15 @@ class GracefulStopTest {
                             res.send("slow done");
                         })
                         .get("/fast", (req, res) -> res.send("fast")))
-                .grpc(new SlowStock())
+                .grpc(GrpcCallers.builder().allow(StockServiceGrpc.getCommitMethod(), "cartorder")
+                              .allowNone(StockServiceGrpc.getReserveMethod()).allowNone(StockServiceGrpc.getReleaseMethod())
+                              .allowNone(StockServiceGrpc.getGetLevelsMethod()).build(),
+                      new SlowStock())
                 .build()
                 .start();
         int port = server.port();
         int admin = server.adminPort();
-        ManagedChannel channel = GrpcChannels.open("127.0.0.1:" + server.grpcPort().orElseThrow());
+        ManagedChannel channel = TestIdentities.open("cartorder", "127.0.0.1:" + server.grpcPort().orElseThrow());
         Thread stopper = null;
         try {
             assertThat(get(admin, "/observe/health/ready").statusCode()).isEqualTo(200);

@@ -13,8 +13,8 @@ import io.helidon.config.ConfigSources;
 /**
  * The root configuration of a service started in-process by its tests: the service's own
  * {@code application.yaml} under overrides that point it at the test servers ({@link TestInfra}),
- * a fresh database account, the JWKS of {@link TestTokens}, and free ports on 127.0.0.1 (HTTP,
- * admin, gRPC). Environment variables and system properties are left out so a developer's
+ * a fresh database account, the JWKS of {@link TestTokens}, free ports on 127.0.0.1 (HTTP,
+ * admin, gRPC) and the service's own gRPC certificate ({@link TestIdentities}). Environment variables and system properties are left out so a developer's
  * shell cannot change a test.
  *
  * <pre>{@code
@@ -63,9 +63,16 @@ public final class TestServiceConfig {
         return m;
     }
 
-    /** {@link #overrides} plus {@code extra} (which wins), over the classpath's {@code application.yaml}. */
+    /**
+     * {@link #overrides} and the service's gRPC identity (named by {@code service.name} of its
+     * {@code application.yaml}, see {@link TestIdentities}), plus {@code extra} (which wins), over
+     * the classpath's {@code application.yaml}.
+     */
     public static Config of(DbAccount db, TestTokens tokens, Map<String, String> extra) {
         Map<String, String> m = overrides(db, tokens);
+        Config yaml = Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
+                .addSource(ConfigSources.classpath("application.yaml")).build();
+        yaml.get("service.name").asString().ifPresent(name -> m.putAll(TestIdentities.config(name)));
         m.putAll(extra);
         return Config.builder()
                 .disableEnvironmentVariablesSource()
