@@ -4,7 +4,7 @@ import java.time.Duration;
 
 import dev.kedai.contracts.StockServiceContract;
 import dev.kedai.platform.grpc.DefaultDeadline;
-import dev.kedai.platform.grpc.GrpcChannels;
+import dev.kedai.platform.testing.TestIdentities;
 import dev.kedai.proto.stock.v1.StockServiceGrpc;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
@@ -24,7 +24,7 @@ class StockDoubleContractTest extends StockServiceContract {
     @BeforeAll
     static void start() {
         peers = new PeerDoubles();
-        channel = GrpcChannels.open("127.0.0.1:" + peers.port("stock"));
+        channel = TestIdentities.open("cartorder", "127.0.0.1:" + peers.port("stock"));
         stub = StockServiceGrpc.newBlockingStub(ClientInterceptors.intercept(channel, new DefaultDeadline(Duration.ofSeconds(10))));
     }
 

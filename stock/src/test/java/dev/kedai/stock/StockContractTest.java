@@ -7,10 +7,10 @@ import dev.kedai.contracts.StockServiceContract;
 import dev.kedai.infra.DbAccount;
 import dev.kedai.infra.TestInfra;
 import dev.kedai.platform.grpc.DefaultDeadline;
-import dev.kedai.platform.grpc.GrpcChannels;
 import dev.kedai.platform.security.TestTokens;
 import dev.kedai.platform.server.KedaiServer;
 import dev.kedai.platform.testing.TestHttp;
+import dev.kedai.platform.testing.TestIdentities;
 import dev.kedai.platform.testing.TestServiceConfig;
 import dev.kedai.proto.stock.v1.StockServiceGrpc;
 import io.grpc.ClientInterceptors;
@@ -37,7 +37,7 @@ class StockContractTest extends StockServiceContract {
         db = TestInfra.newDatabase("stock");
         server = Main.start(TestServiceConfig.of(db, tokens, Map.of()));
         http = new TestHttp(server.port());
-        channel = GrpcChannels.open("127.0.0.1:" + server.grpcPort().orElseThrow());
+        channel = TestIdentities.open("cartorder", "127.0.0.1:" + server.grpcPort().orElseThrow());
         stub = StockServiceGrpc.newBlockingStub(ClientInterceptors.intercept(channel, new DefaultDeadline(Duration.ofSeconds(10))));
     }
 
