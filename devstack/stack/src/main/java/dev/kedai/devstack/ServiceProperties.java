@@ -24,12 +24,17 @@ public final class ServiceProperties {
     public static SequencedMap<String, String> of(KedaiService service,
                                                   Map<KedaiService, ServicePorts> ports,
                                                   InfraEndpoints infra,
-                                                  DbAccount db) {
+                                                  DbAccount db,
+                                                  String bindHost) {
         ServicePorts own = ports.get(service);
         SequencedMap<String, String> props = new LinkedHashMap<>();
+        // application.yaml listens on every interface (a pod must); here only bindHost
+        props.put("server.host", bindHost);
         props.put("server.port", String.valueOf(own.http()));
         props.put(ADMIN_SOCKET + ".name", "admin");
+        props.put(ADMIN_SOCKET + ".host", bindHost);
         props.put(ADMIN_SOCKET + ".port", String.valueOf(own.admin()));
+        props.put("grpc.host", bindHost);
         props.put("grpc.port", String.valueOf(own.grpc()));
         props.put("db.source", "jdbc");
         props.put("db.connection.url", db.url());

@@ -17,11 +17,13 @@ import dev.kedai.infra.DbAccount;
 import dev.kedai.infra.Databases;
 import dev.kedai.infra.InfraEndpoints;
 import dev.kedai.infra.KafkaTopics;
+import dev.kedai.infra.ServiceCertificates;
 
 /**
  * The five services, each in its own JVM, and the dev edge in front of them, against
  * infrastructure that is already running (the devstack's embedded servers, external ones, or
  * the tests' {@code TestInfra}).
+ * Each service gets its gRPC certificate from a CA made at each start ({@link #GRPC_TLS_DIR}).
  * Start order: topics, databases, all JVMs at once, wait for every one to be ready, then the
  * dev edge (routes from {@code kong-ingress/}).
  * {@link #close()} may be called from another thread at any time (Ctrl-C during start-up).
@@ -33,6 +35,8 @@ public final class Stack implements AutoCloseable {
     private final StackSpec spec;
     /** File name of the edge's access log in the log directory. */
     public static final String EDGE_ACCESS_LOG = "edge-access.log";
+    /** Directory in the state directory with the gRPC CA and each service's certificate and key (remade at each start). */
+    public static final String GRPC_TLS_DIR = "grpc-tls";
 
     /** The sandbox payment provider's ledger in the state directory (cartorder's payment.sandbox.ledger). */
     public static final String SANDBOX_LEDGER = "sandbox-payments.tsv";
@@ -83,8 +87,11 @@ public final class Stack implements AutoCloseable {
             Path java = JvmOptions.javaBinary();
             // auth's signing key and admin account, kept in the stack's state directory
             DevAuth devAuth = DevAuth.of(spec);
+            // a new CA at each start, its key never written: what cert-manager does in a cluster
+            ServiceCertificates certificates = ServiceCertificates.create(spec.stateDir().resolve(GRPC_TLS_DIR));
             for (KedaiService service : KedaiService.values()) {
-                var properties = ServiceProperties.of(service, spec.ports(), infra, accounts.get(service));
+                var properties = ServiceProperties.of(service, spec.ports(), infra, accounts.get(service), spec.bindHost());
+                properties.putAll(certificates.issue(service.id()).config());
                 if (service == KedaiService.AUTH) {
                     properties.putAll(devAuth.authProperties());
                 }
@@ -156,7 +163,7 @@ public final class Stack implements AutoCloseable {
         for (KedaiService service : KedaiService.values()) {
             services.put(serviceName(service), httpUri(service));
         }
-        return new EdgeSettings(spec.edgePort(), spec.kongManifests(), services,
+        return new EdgeSettings(spec.bindHost(), spec.edgePort(), spec.kongManifests(), services,
                 httpUri(KedaiService.AUTH).resolve("/auth/jwks"), spec.logDir().resolve(EDGE_ACCESS_LOG),
                 spec.edgeRateLimits());
     }

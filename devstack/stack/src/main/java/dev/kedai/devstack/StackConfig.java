@@ -29,6 +29,7 @@ import dev.kedai.infra.Usage;
  * @param infraOnly       start only the infrastructure (services run from an IDE)
  * @param help            print usage and exit
  * @param edgeRateLimits  whether the dev edge enforces the Kong rate-limiting plugins
+ * @param bindHost        the address the services (HTTP, gRPC, admin) and the edge listen on (default 127.0.0.1)
  */
 public record StackConfig(Path repoRoot,
                           Path dataDir,
@@ -41,7 +42,8 @@ public record StackConfig(Path repoRoot,
                           String serviceHeap,
                           boolean infraOnly,
                           boolean help,
-                          boolean edgeRateLimits) {
+                          boolean edgeRateLimits,
+                          String bindHost) {
 
     public static final int DEFAULT_EDGE_PORT = 8080;
 
@@ -99,7 +101,7 @@ public record StackConfig(Path repoRoot,
     /** The settings of the services, once the dev passwords are known. */
     public StackSpec stackSpec(Map<KedaiService, String> dbPasswords) {
         return new StackSpec(repoRoot, logDir(), ports, dbPasswords, topicPartitions, readyTimeout,
-                JvmOptions.forService(serviceHeap), edgePort, edgeRateLimits);
+                JvmOptions.forService(serviceHeap), edgePort, edgeRateLimits, bindHost);
     }
 
     /**
@@ -187,7 +189,7 @@ public record StackConfig(Path repoRoot,
         }
         return new StackConfig(root, dataDir, ports, intValue(values, "edge-port", DEFAULT_EDGE_PORT + offset),
                 infraPorts, external, partitions, Duration.ofSeconds(readySeconds), heap, infraOnly, help,
-                rateLimits.equals("on"));
+                rateLimits.equals("on"), bindHost(values.getOrDefault("bind-host", StackSpec.LOOPBACK)));
     }
 
     /** The checkout: the nearest directory up from {@code start} holding {@code mvnw} and {@code devstack/}. */
@@ -206,13 +208,26 @@ public record StackConfig(Path repoRoot,
         List<String> flags = new ArrayList<>(List.of("port-offset", "edge-port", "mariadb-port", "redis-port",
                 "kafka-port", "kafka-controller-port", "db-url", "db-admin-user", "db-admin-password", "redis-url",
                 "kafka-bootstrap", "topic-partitions", "ready-timeout", "service-heap", "root", "data-dir",
-                "edge-rate-limits"));
+                "edge-rate-limits", "bind-host"));
         for (KedaiService service : KedaiService.values()) {
             flags.add(service.id() + "-http-port");
             flags.add(service.id() + "-grpc-port");
             flags.add(service.id() + "-admin-port");
         }
         return List.copyOf(flags);
+    }
+
+    private static String bindHost(String host) {
+        try {
+            // a literal address only: a name could resolve to something else later
+            if (!host.matches("[0-9.]+|[0-9a-fA-F:]+") ) {
+                throw new UsageException("--bind-host wants an IP address such as 127.0.0.1 or 0.0.0.0, not " + host);
+            }
+            java.net.InetAddress.getByName(host);
+            return host;
+        } catch (java.net.UnknownHostException e) {
+            throw new UsageException("--bind-host wants an IP address such as 127.0.0.1 or 0.0.0.0, not " + host);
+        }
     }
 
     private static int intValue(Map<String, String> values, String name, int defaultValue) {

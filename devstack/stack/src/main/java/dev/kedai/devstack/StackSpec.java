@@ -19,6 +19,8 @@ import java.util.Map;
  * @param edgeRateLimits  whether the edge enforces the rate-limiting plugins (off for load tests)
  * @param overrides       configuration of single services, applied last (e.g. a peer's address
  *                        pointed at the fault-injection suite's delaying proxy)
+ * @param bindHost        the address every service port (HTTP, gRPC, admin) and the edge listen on:
+ *                        127.0.0.1 unless told otherwise ({@code --bind-host})
  */
 public record StackSpec(Path repoRoot,
                         Path logDir,
@@ -29,21 +31,34 @@ public record StackSpec(Path repoRoot,
                         List<String> jvmOptions,
                         int edgePort,
                         boolean edgeRateLimits,
-                        Map<KedaiService, Map<String, String>> overrides) {
+                        Map<KedaiService, Map<String, String>> overrides,
+                        String bindHost) {
+
+    /** A stack on 127.0.0.1 with per-service overrides. */
+    public StackSpec(Path repoRoot, Path logDir, Map<KedaiService, ServicePorts> ports,
+                     Map<KedaiService, String> dbPasswords, int topicPartitions, Duration readyTimeout,
+                     List<String> jvmOptions, int edgePort, boolean edgeRateLimits,
+                     Map<KedaiService, Map<String, String>> overrides) {
+        this(repoRoot, logDir, ports, dbPasswords, topicPartitions, readyTimeout, jvmOptions, edgePort,
+                edgeRateLimits, overrides, LOOPBACK);
+    }
 
     /** A stack without per-service overrides. */
     public StackSpec(Path repoRoot, Path logDir, Map<KedaiService, ServicePorts> ports,
                      Map<KedaiService, String> dbPasswords, int topicPartitions, Duration readyTimeout,
-                     List<String> jvmOptions, int edgePort, boolean edgeRateLimits) {
+                     List<String> jvmOptions, int edgePort, boolean edgeRateLimits, String bindHost) {
         this(repoRoot, logDir, ports, dbPasswords, topicPartitions, readyTimeout, jvmOptions, edgePort,
-                edgeRateLimits, Map.of());
+                edgeRateLimits, Map.of(), bindHost);
     }
 
-    /** A stack whose edge takes a free port and enforces rate limits. */
+    /** Where the devstack listens unless told otherwise: nothing is reachable from another machine. */
+    public static final String LOOPBACK = "127.0.0.1";
+
+    /** A stack on 127.0.0.1 whose edge takes a free port and enforces rate limits. */
     public StackSpec(Path repoRoot, Path logDir, Map<KedaiService, ServicePorts> ports,
                      Map<KedaiService, String> dbPasswords, int topicPartitions, Duration readyTimeout,
                      List<String> jvmOptions) {
-        this(repoRoot, logDir, ports, dbPasswords, topicPartitions, readyTimeout, jvmOptions, 0, true, Map.of());
+        this(repoRoot, logDir, ports, dbPasswords, topicPartitions, readyTimeout, jvmOptions, 0, true, Map.of(), LOOPBACK);
     }
 
     /** The Ingress manifests the dev edge reads: {@code <repoRoot>/kong-ingress}. */
@@ -64,7 +79,7 @@ public record StackSpec(Path repoRoot,
         own.put(key, value);
         all.put(service, own);
         return new StackSpec(repoRoot, logDir, ports, dbPasswords, topicPartitions, readyTimeout, jvmOptions,
-                edgePort, edgeRateLimits, all);
+                edgePort, edgeRateLimits, all, bindHost);
     }
 
     public StackSpec {

@@ -57,7 +57,9 @@ class GracefulShutdownSystemTest {
         KafkaTopics.ensure(infra.kafkaBootstrap(), Topics.ALL, 1);
         DbAccount db = Databases.ensure(infra, KedaiService.PRODUCT.id(), DevPasswords.random());
         Map<KedaiService, ServicePorts> ports = StackSpec.freePorts();
-        var properties = ServiceProperties.of(KedaiService.PRODUCT, ports, infra, db);
+        var properties = ServiceProperties.of(KedaiService.PRODUCT, ports, infra, db, StackSpec.LOOPBACK);
+        properties.putAll(dev.kedai.infra.ServiceCertificates.create(Path.of("target/shutdown-grpc-tls").toAbsolutePath())
+                .issue(KedaiService.PRODUCT.id()).config());
         properties.put("kafka.topic-prefix", "shutdown-" + UUID.randomUUID().toString().substring(0, 8) + ".");
         properties.put("shutdown.drain-delay", "PT" + DRAIN_DELAY.toSeconds() + "S");
         properties.put("server.shutdown-grace-period", "PT5S");

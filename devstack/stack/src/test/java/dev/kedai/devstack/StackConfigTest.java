@@ -103,9 +103,12 @@ class StackConfigTest {
                 "redis://127.0.0.1:16379", "127.0.0.1:19092");
         var db = new dev.kedai.infra.DbAccount("jdbc:mysql://127.0.0.1:13306/kedai_stock", "stock", "secret");
 
-        var props = ServiceProperties.of(KedaiService.STOCK, ports, infra, db);
+        var props = ServiceProperties.of(KedaiService.STOCK, ports, infra, db, StackSpec.LOOPBACK);
 
-        assertThat(props).containsEntry("server.port", "8002")
+        assertThat(props).containsEntry("server.host", "127.0.0.1")
+                .containsEntry("server.sockets.0.host", "127.0.0.1")
+                .containsEntry("grpc.host", "127.0.0.1")
+                .containsEntry("server.port", "8002")
                 .containsEntry("server.sockets.0.name", "admin")
                 .containsEntry("server.sockets.0.port", "9002")
                 .containsEntry("grpc.port", "7002")
@@ -118,5 +121,18 @@ class StackConfigTest {
                 .containsEntry("peers.cartorder.grpc", "127.0.0.1:7001")
                 .containsEntry("peers.product.grpc", "127.0.0.1:7005")
                 .doesNotContainKey("peers.stock.grpc");
+    }
+
+    @Test
+    void everyPortListensOnLoopbackUnlessToldOtherwise() {
+        var passwords = new java.util.EnumMap<KedaiService, String>(KedaiService.class);
+        for (KedaiService service : KedaiService.values()) {
+            passwords.put(service, "pw");
+        }
+        assertThat(StackConfig.parse(List.of(), ROOT).bindHost()).isEqualTo("127.0.0.1");
+        assertThat(StackConfig.parse(List.of("--bind-host", "0.0.0.0"), ROOT).bindHost()).isEqualTo("0.0.0.0");
+        assertThat(StackConfig.parse(List.of(), ROOT).stackSpec(passwords).bindHost()).isEqualTo("127.0.0.1");
+        assertThatThrownBy(() -> StackConfig.parse(List.of("--bind-host", "example.com"), ROOT))
+                .isInstanceOf(UsageException.class).hasMessageContaining("--bind-host");
     }
 }

@@ -88,7 +88,7 @@ public final class DevEdge implements AutoCloseable {
         EdgeProxy proxy = new EdgeProxy(router, byIngress, global, upstreams, client, accessLog);
         try {
             WebServer server = WebServer.builder()
-                    .host("0.0.0.0")
+                    .host(settings.host())
                     .port(settings.port())
                     .featuresDiscoverServices(false)
                     .shutdownHook(false)

@@ -42,6 +42,7 @@ public final class EdgeMain {
     /** The arguments that make {@link #main} run an edge with {@code settings}. */
     public static List<String> arguments(EdgeSettings settings) {
         List<String> args = new ArrayList<>(List.of(
+                "--host", settings.host(),
                 "--port", Integer.toString(settings.port()),
                 "--manifests", settings.manifests().toAbsolutePath().toString(),
                 "--jwks", settings.jwksUri().toString(),
@@ -62,7 +63,7 @@ public final class EdgeMain {
             String name = args.get(i);
             String value = args.get(i + 1);
             switch (name) {
-                case "--port", "--manifests", "--jwks", "--access-log", "--rate-limits" -> values.put(name, value);
+                case "--host", "--port", "--manifests", "--jwks", "--access-log", "--rate-limits" -> values.put(name, value);
                 case "--service" -> {
                     int eq = value.indexOf('=');
                     if (eq < 1) {
@@ -78,7 +79,7 @@ public final class EdgeMain {
                 throw new IllegalArgumentException(required + " is missing");
             }
         }
-        return new EdgeSettings(Integer.parseInt(values.get("--port")), Path.of(values.get("--manifests")), services,
+        return new EdgeSettings(values.getOrDefault("--host", "127.0.0.1"), Integer.parseInt(values.get("--port")), Path.of(values.get("--manifests")), services,
                 URI.create(values.get("--jwks")), Path.of(values.get("--access-log")),
                 !"off".equals(values.getOrDefault("--rate-limits", "on")));
     }

@@ -78,7 +78,7 @@ final class EdgeProxy implements Handler {
     public void handle(ServerRequest req, ServerResponse res) {
         Exchange ex = new Exchange();
         String method = req.prologue().method().text();
-        String path = URI.create(req.path().absolute().rawPath()).normalize().getRawPath();
+        String path = KongPath.normalize(req.path().absolute().rawPath());
         try {
             proxy(req, res, method, path, ex);
         } finally {

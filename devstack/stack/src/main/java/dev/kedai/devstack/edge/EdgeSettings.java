@@ -7,7 +7,8 @@ import java.util.Map;
 /**
  * What the dev edge needs.
  *
- * @param port       port to listen on (0 = any free one), on all interfaces like the services
+ * @param host       address to listen on (the devstack's {@code --bind-host}, 127.0.0.1 by default)
+ * @param port       port to listen on (0 = any free one)
  * @param manifests  the {@code kong-ingress/} directory
  * @param services   the base URI of each Kubernetes Service's {@code http} port by Service name,
  *                   e.g. {@code kedai-stock -> http://127.0.0.1:8002}
@@ -15,8 +16,13 @@ import java.util.Map;
  * @param accessLog  file of the access log (one JSON line per request)
  * @param rateLimits whether the rate-limiting plugins run (off only for load tests from one address)
  */
-public record EdgeSettings(int port, Path manifests, Map<String, URI> services, URI jwksUri, Path accessLog,
+public record EdgeSettings(String host, int port, Path manifests, Map<String, URI> services, URI jwksUri, Path accessLog,
                            boolean rateLimits) {
+
+    /** An edge on 127.0.0.1. */
+    public EdgeSettings(int port, Path manifests, Map<String, URI> services, URI jwksUri, Path accessLog, boolean rateLimits) {
+        this("127.0.0.1", port, manifests, services, jwksUri, accessLog, rateLimits);
+    }
 
     public EdgeSettings {
         services = Map.copyOf(services);

@@ -274,6 +274,32 @@ class DevEdgeTest {
         assertThat(other.statusCode()).isEqualTo(200);
     }
 
+    /**
+     * Issue 14: /auth/%6cogin reached login under the /auth prefix's loose limit. Every spelling of
+     * a path is routed as Kong routes it, normalised: the strict limit and the plain path upstream.
+     */
+    @Test
+    void everySpellingOfLoginIsRoutedAsLoginUnderTheStrictLimit() throws Exception {
+        long strict = KongManifestsTest.MANIFESTS.plugins().get("kedai-rate-limit-strict").config().path("minute").asLong();
+        List<String> spellings = List.of("/auth/%6cogin", "/%61uth/login", "/auth/./login", "/auth/x/../login",
+                "//auth//login", "/auth/%2e%2e/auth/login");
+        for (int i = 0; i < spellings.size(); i++) {
+            // each from its own address, so the strict limit of one does not answer for the next
+            HttpClient own = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .localAddress(InetAddress.getByName("127.0.0.1" + (30 + i))).build();
+            HttpResponse<String> r = own.send(HttpRequest.newBuilder(URI.create(edge.uri() + spellings.get(i)))
+                    .POST(HttpRequest.BodyPublishers.ofString("{}")).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(spellings.get(i)).isEqualTo(200);
+            assertThat(r.headers().firstValue("X-RateLimit-Limit-Minute")).as(spellings.get(i)).hasValue(String.valueOf(strict));
+            assertThat(json(r).path("path").asText()).as(spellings.get(i)).isEqualTo("/auth/login");
+        }
+        assertThat(KongPath.normalize("/auth/login%3bx")).isEqualTo("/auth/login%3Bx");
+        assertThat(KongPath.normalize("/cart/a%2Fb")).isEqualTo("/cart/a%2Fb");
+        assertThat(KongPath.normalize("/a/b/")).isEqualTo("/a/b/");
+        assertThat(KongPath.normalize("/../..")).isEqualTo("/");
+    }
+
     @Test
     void corsPreflightIsAnsweredAtTheEdgeForAllowedOrigins() throws Exception {
         int before = HITS.get("kedai-cartorder").get();
