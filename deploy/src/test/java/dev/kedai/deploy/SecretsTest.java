@@ -21,7 +21,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class SecretsTest {
     /** The Secrets the default values name: the user creates them (docs/deploy.md, "Secrets"). */
-    static final Set<String> USER_SECRETS = Set.of("kedai-db-passwords", "kedai-redis", "kedai-jwt-keys", "kedai-jwt-kong");
+    static final Set<String> USER_SECRETS = Set.of("kedai-db-passwords", "kedai-redis", "kedai-jwt-keys", "kedai-jwt-kong",
+            "kedai-auth-grpc-tls", "kedai-user-grpc-tls", "kedai-product-grpc-tls", "kedai-stock-grpc-tls", "kedai-cartorder-grpc-tls");
 
     @ParameterizedTest
     @EnumSource(Profile.class)
@@ -100,8 +101,14 @@ class SecretsTest {
         assertThat(referenced).isEqualTo(USER_SECRETS);
         String docs = ChartRenderer.read(Repo.root().resolve("docs/deploy.md"));
         for (String secret : USER_SECRETS) {
+            if (secret.endsWith("-grpc-tls")) {
+                continue;   // made in one loop over the services, below
+            }
             assertThat(docs).as("docs/deploy.md creates %s", secret).containsPattern("kubectl -n \\S+ create secret generic " + secret + " ");
         }
+        assertThat(docs).as("docs/deploy.md creates each service's gRPC certificate Secret")
+                .contains("for svc in auth user product stock cartorder; do")
+                .containsPattern("kubectl -n \\S+ create secret generic kedai-\\$svc-grpc-tls ");
     }
 
     static Set<String> secretRefs(Rendered rendered) {

@@ -46,6 +46,41 @@ class ServiceConfigTest {
         assertThat(config.get("log.level").asString().get()).isEqualTo("INFO");
     }
 
+    /**
+     * Issue 14: every service's gRPC identity (mutual TLS) comes from its own Secret, mounted read-only,
+     * and its grpc.tls.* keys name the mounted files; gRPC listens on the pod's address.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"auth", "user", "product", "stock", "cartorder"})
+    void grpcCertificatesComeFromTheServicesOwnSecret(String service) {
+        Rendered rendered = ChartRenderer.render(Profile.DEFAULTS);
+        Config config = serviceConfig(rendered, service, Map.of());
+        Rendered.Manifest deployment = rendered.get("Deployment", "kedai-" + service);
+        JsonNode volume = null;
+        for (JsonNode v : PolicyTest.podSpec(deployment).path("volumes")) {
+            if (v.path("name").asText().equals("grpc-tls")) {
+                volume = v;
+            }
+        }
+        assertThat(volume).as("grpc-tls volume of %s", service).isNotNull();
+        assertThat(volume.path("secret").path("secretName").asText()).isEqualTo("kedai-" + service + "-grpc-tls");
+        assertThat(PolicyTest.texts(volume.path("secret").path("items"), "key")).containsExactly("tls.crt", "tls.key", "ca.crt");
+        JsonNode mount = null;
+        for (JsonNode m : PolicyTest.podSpec(deployment).path("containers").get(0).path("volumeMounts")) {
+            if (m.path("name").asText().equals("grpc-tls")) {
+                mount = m;
+            }
+        }
+        assertThat(mount).isNotNull();
+        assertThat(mount.path("readOnly").asBoolean()).isTrue();
+        String dir = mount.path("mountPath").asText();
+        assertThat(config.get("grpc.tls.cert").asString().get()).isEqualTo(dir + "/tls.crt");
+        assertThat(config.get("grpc.tls.key").asString().get()).isEqualTo(dir + "/tls.key");
+        assertThat(config.get("grpc.tls.ca").asString().get()).isEqualTo(dir + "/ca.crt");
+        assertThat(config.get("grpc.host").asString().get()).isEqualTo("0.0.0.0");
+        assertThat(config.get("grpc.reflection").exists()).as("reflection stays off").isFalse();
+    }
+
     @Test
     void peersAreTheServicesGrpcPorts() {
         Rendered rendered = ChartRenderer.render(Profile.DEFAULTS);
