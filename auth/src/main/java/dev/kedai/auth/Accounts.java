@@ -64,10 +64,18 @@ public final class Accounts {
         if (blocked.isPresent()) {
             return new LoginResult.Throttled(blocked.get());
         }
-        Optional<Credentials> account = store.byEmail(email);
-        // an unknown email costs one Argon2id verification too, so timing does not tell them apart
-        boolean valid = account.map(a -> hasher.verify(password, a.passwordHash()))
-                .orElseGet(() -> hasher.verifyUnknown(password));
+        Optional<Credentials> account;
+        boolean valid;
+        try {
+            account = store.byEmail(email);
+            // an unknown email costs one Argon2id verification too, so timing does not tell them apart
+            valid = account.map(a -> hasher.verify(password, a.passwordHash()))
+                    .orElseGet(() -> hasher.verifyUnknown(password));
+        } catch (RuntimeException e) {
+            // no verdict (busy hashing: 503, database away): the attempt was no failed guess
+            throttle.unchecked(email, clientIp);
+            throw e;
+        }
         if (!valid) {
             return new LoginResult.BadCredentials();
         }

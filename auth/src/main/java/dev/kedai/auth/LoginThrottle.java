@@ -30,12 +30,21 @@ import redis.clients.jedis.UnifiedJedis;
 public final class LoginThrottle {
 
     private static final String PREFIX = "kedai:auth:login-failures:";
-    // INCR and the expiry of the first attempt in one step (a counter never lives forever); the
-    // count and the time left come back together
+    // In one step: a pair already at the limit is refused without counting (the counter holds the
+    // failures and the attempts still being checked, never more than the limit); else INCR, with
+    // the window as expiry on the first attempt (a counter never lives forever). The count and the
+    // time left come back together.
     private static final String COUNT_ATTEMPT = """
-            local n = redis.call('INCR', KEYS[1])
+            local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+            if n >= tonumber(ARGV[2]) then return {n + 1, redis.call('PTTL', KEYS[1])} end
+            n = redis.call('INCR', KEYS[1])
             if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
             return {n, redis.call('PTTL', KEYS[1])}""";
+    // an attempt that got no verdict gives its place back (never below zero)
+    private static final String GIVE_BACK = """
+            local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+            if n > 0 then redis.call('DECR', KEYS[1]) end
+            return 0""";
 
     private final UnifiedJedis redis;
     private final int maxFailures;
@@ -61,13 +70,18 @@ public final class LoginThrottle {
      */
     public Optional<Duration> attempt(String email, String ip) {
         List<?> answer = (List<?>) redis.eval(COUNT_ATTEMPT, List.of(key(email, ip)),
-                                              List.of(Long.toString(window.toMillis())));
+                                              List.of(Long.toString(window.toMillis()), Integer.toString(maxFailures)));
         long count = (Long) answer.get(0);
         if (count <= maxFailures) {
             return Optional.empty();
         }
         long ttl = (Long) answer.get(1);
         return Optional.of(ttl > 0 ? Duration.ofMillis(ttl) : window);
+    }
+
+    /** An attempt that was counted but never checked (no capacity to hash): it is not a failure. */
+    public void unchecked(String email, String ip) {
+        redis.eval(GIVE_BACK, List.of(key(email, ip)), List.of());
     }
 
     /** A right password: the pair's failures are forgotten. */
