@@ -85,6 +85,21 @@ class JwtVerifierTest {
         assertThat(tokens.jwksRequests() - before).isLessThanOrEqualTo(1);
     }
 
+    /**
+     * OWASP API7 (server-side request forgery): a token cannot make a service fetch a URL. Keys come
+     * only from the configured JWKS; a token naming its own key location (jku, x5u) is refused and
+     * that location is never asked.
+     */
+    @Test
+    void aTokenNamingItsOwnKeyLocationIsRefusedAndThatLocationNeverAsked() {
+        try (TestTokens attacker = TestTokens.start()) {
+            String url = attacker.jwksUrl().toString();
+            assertRejected(attacker.mint(b -> b.subject("user-1").addHeaderClaim("jku", url).addHeaderClaim("x5u", url)));
+            assertRejected(attacker.mint(b -> b.subject("user-1").keyId("kid-" + Math.random()).addHeaderClaim("jku", url)));
+            assertThat(attacker.jwksRequests()).isZero();
+        }
+    }
+
     @Test
     void anUnreachableJwksIsNotTheCallersFault() {
         JwtVerifier nowhere = new JwtVerifier(java.net.URI.create("http://127.0.0.1:1/auth/jwks"), "kedai-auth",
