@@ -30,6 +30,8 @@ import org.HdrHistogram.Recorder;
  * the measure is the locking path, not shortages.
  *
  * <pre>{@code java -cp kedai-bench.jar dev.kedai.bench.ReserveBench <infra.properties> <stock host:grpc-port> [workers=32] [seconds=30]}</pre>
+ * It calls as cartorder, with the certificate in {@code -Dkedai.grpc-tls=DIR} (default {@code .kedai/grpc-tls},
+ * what {@code ./kedai up} makes).
  */
 public final class ReserveBench {
 
@@ -66,7 +68,11 @@ public final class ReserveBench {
                 hot.add(id);
             }
         }
-        ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext()
+        // stock allows Reserve to cartorder only: call with cartorder's certificate (mutual TLS)
+        java.nio.file.Path tls = java.nio.file.Path.of(System.getProperty("kedai.grpc-tls", ".kedai/grpc-tls"));
+        dev.kedai.platform.grpc.GrpcTls cartorder = dev.kedai.platform.grpc.GrpcTls.of(tls.resolve("cartorder.pem"),
+                tls.resolve("cartorder.key"), tls.resolve("ca.pem"), Duration.ofMinutes(5));
+        ManagedChannel channel = NettyChannelBuilder.forTarget(target, cartorder.client())
                 .withOption(ChannelOption.TCP_NODELAY, true).build();
         var stub = StockServiceGrpc.newBlockingStub(channel);
         Recorder recorder = new Recorder(3);

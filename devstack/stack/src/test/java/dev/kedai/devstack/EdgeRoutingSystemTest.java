@@ -69,7 +69,8 @@ class EdgeRoutingSystemTest {
                 // from auth, never login under the /auth prefix's looser limit
                 row("anonymous", "POST", "/auth/%6cogin", "{}", "auth", 400),
                 row("anonymous", "POST", "/auth/login;x", "{}", "auth", 400),
-                row("customer", "GET", "/cart;x", null, "cartorder", 400),
+                // a parameter on the prefix itself is no path under it, for Kong as for the edge
+                row("customer", "GET", "/cart;x", null, EDGE, 404),
                 // /users: user, with a token
                 row("customer", "GET", "/users", null, "user", 403),
                 row("anonymous", "GET", "/users/me", null, EDGE, 401),
