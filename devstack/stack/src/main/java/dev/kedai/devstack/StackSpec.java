@@ -43,6 +43,14 @@ public record StackSpec(Path repoRoot,
                 edgeRateLimits, overrides, LOOPBACK);
     }
 
+    /** A stack on 127.0.0.1 without per-service overrides. */
+    public StackSpec(Path repoRoot, Path logDir, Map<KedaiService, ServicePorts> ports,
+                     Map<KedaiService, String> dbPasswords, int topicPartitions, Duration readyTimeout,
+                     List<String> jvmOptions, int edgePort, boolean edgeRateLimits) {
+        this(repoRoot, logDir, ports, dbPasswords, topicPartitions, readyTimeout, jvmOptions, edgePort,
+                edgeRateLimits, Map.of(), LOOPBACK);
+    }
+
     /** A stack without per-service overrides. */
     public StackSpec(Path repoRoot, Path logDir, Map<KedaiService, ServicePorts> ports,
                      Map<KedaiService, String> dbPasswords, int topicPartitions, Duration readyTimeout,
