@@ -87,8 +87,8 @@ public final class Catalog {
     }
 
     /** The cached body of an active product, or the database's (then cached). */
-    public Optional<byte[]> read(String productId) {
-        Optional<byte[]> cached = cache.get(productId);
+    public Optional<ProductBody> read(String productId) {
+        Optional<ProductBody> cached = cache.get(productId);
         if (cached.isPresent()) {
             return cached;
         }

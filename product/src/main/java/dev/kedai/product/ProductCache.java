@@ -14,7 +14,7 @@ import redis.clients.jedis.UnifiedJedis;
 
 /**
  * The Redis read-through cache of {@code GET /products/{id}}: one hash per product holding the
- * JSON body ({@code b}) and the row version it was made from ({@code v}).
+ * JSON body ({@code b}), its ETag ({@code e}) and the row version it was made from ({@code v}).
  *
  * <p>Every store is a compare-and-set by version in one Lua script, which closes the classic
  * read-through race: a reader that loaded version 3 from the database just before an update
@@ -28,7 +28,7 @@ public final class ProductCache implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(ProductCache.class.getName());
     private static final String PREFIX = "kedai:product:v1:";
-    // KEYS[1] entry; ARGV[1] version, ARGV[2] body ('' = tombstone), ARGV[3] ttl ms.
+    // KEYS[1] entry; ARGV[1] version, ARGV[2] body ('' = tombstone), ARGV[3] ttl ms, ARGV[4] etag.
     // Stores when there is no entry, an older one, or a tombstone of the same version.
     private static final String STORE = """
             local cur = redis.call('HGET', KEYS[1], 'v')
@@ -42,10 +42,14 @@ public final class ProductCache implements AutoCloseable {
             if ARGV[2] == '' then
               redis.call('HSET', KEYS[1], 'v', ARGV[1])
             else
-              redis.call('HSET', KEYS[1], 'v', ARGV[1], 'b', ARGV[2])
+              redis.call('HSET', KEYS[1], 'v', ARGV[1], 'b', ARGV[2], 'e', ARGV[4])
             end
             redis.call('PEXPIRE', KEYS[1], ARGV[3])
             return 1""";
+
+    private static final byte[] BODY = "b".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] ETAG = "e".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] PREFIX_BYTES = PREFIX.getBytes(StandardCharsets.US_ASCII);
 
     private final UnifiedJedis redis;
     // kedai_product_cache_lookups_total{outcome}: the dashboards' hit ratio; a failed read is a miss (the database answers)
@@ -64,14 +68,19 @@ public final class ProductCache implements AutoCloseable {
                                 root.get("product.cache.ttl").as(Duration.class).orElse(Duration.ofMinutes(10)));
     }
 
-    /** The cached JSON body of an active product, if there is one (a tombstone is a miss). */
-    public Optional<byte[]> get(String productId) {
+    /** The cached body of an active product with its ETag, if there is one (a tombstone is a miss). */
+    public Optional<ProductBody> get(String productId) {
         try {
-            List<byte[]> fields = redis.hmget(key(productId).getBytes(StandardCharsets.UTF_8),
-                                              "b".getBytes(StandardCharsets.UTF_8));
-            Optional<byte[]> body = Optional.ofNullable(fields.isEmpty() ? null : fields.getFirst());
-            lookups.increment(body.isPresent() ? "hit" : "miss");
-            return body;
+            List<byte[]> fields = redis.hmget(keyBytes(productId), BODY, ETAG);
+            byte[] body = fields.isEmpty() ? null : fields.get(0);
+            lookups.increment(body != null ? "hit" : "miss");
+            if (body == null) {
+                return Optional.empty();
+            }
+            byte[] etag = fields.get(1);
+            // an entry written before the ETag was kept with it has none: make it here
+            return Optional.of(etag == null ? ProductBody.of(body)
+                    : new ProductBody(body, new String(etag, StandardCharsets.US_ASCII)));
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "product cache read failed, reading the database", e);
             lookups.increment("miss");
@@ -80,9 +89,9 @@ public final class ProductCache implements AutoCloseable {
     }
 
     /** Stores the body of this version unless a newer version (or its tombstone) is there. */
-    public byte[] put(StoredProduct stored) {
-        byte[] body = Json.bytes(stored.product());
-        store(stored.product().productId(), stored.version(), new String(body, StandardCharsets.UTF_8));
+    public ProductBody put(StoredProduct stored) {
+        ProductBody body = ProductBody.of(Json.bytes(stored.product()));
+        store(stored.product().productId(), stored.version(), new String(body.json(), StandardCharsets.UTF_8), body.etag());
         return body;
     }
 
@@ -93,12 +102,13 @@ public final class ProductCache implements AutoCloseable {
      * @return false when Redis could not be reached (the event-driven refresh will retry)
      */
     public boolean invalidate(String productId, long version) {
-        return store(productId, version, "");
+        return store(productId, version, "", "");
     }
 
-    private boolean store(String productId, long version, String body) {
+    private boolean store(String productId, long version, String body, String etag) {
         try {
-            redis.eval(STORE, List.of(key(productId)), List.of(Long.toString(version), body, Long.toString(ttl.toMillis())));
+            redis.eval(STORE, List.of(key(productId)),
+                       List.of(Long.toString(version), body, Long.toString(ttl.toMillis()), etag));
             return true;
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "product cache write failed for " + productId, e);
@@ -108,6 +118,14 @@ public final class ProductCache implements AutoCloseable {
 
     static String key(String productId) {
         return PREFIX + productId;
+    }
+
+    // ids are canonical UUIDs (checked before this runs), so ASCII
+    private static byte[] keyBytes(String productId) {
+        byte[] key = new byte[PREFIX_BYTES.length + productId.length()];
+        System.arraycopy(PREFIX_BYTES, 0, key, 0, PREFIX_BYTES.length);
+        productId.getBytes(0, productId.length(), key, PREFIX_BYTES.length);
+        return key;
     }
 
     @Override

@@ -1,9 +1,6 @@
 package dev.kedai.product;
 
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -16,7 +13,9 @@ import dev.kedai.platform.http.PageRequest;
 import dev.kedai.platform.http.ProblemException;
 import dev.kedai.platform.http.UuidParam;
 import dev.kedai.platform.security.Authentication;
+import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -39,6 +38,7 @@ public final class ProductHttp implements HttpService {
     static final String ATTR_PREFIX = "attr.";
     static final int MAX_ATTRIBUTE_FILTERS = 10;
     private static final String ADMIN = "admin";
+    private static final Header JSON_CONTENT_TYPE = HeaderValues.create(HeaderNames.CONTENT_TYPE, Json.MEDIA_TYPE);
 
     private final ProductSearch search;
     private final CatalogPages pages;
@@ -109,15 +109,14 @@ public final class ProductHttp implements HttpService {
 
     private void one(ServerRequest req, ServerResponse res) {
         String id = productId(req);
-        byte[] body = catalog.read(id).orElseThrow(() -> ProblemException.notFound("no product " + id));
-        String etag = etag(body);
-        res.header(HeaderNames.ETAG, etag);
-        if (matches(req.headers().first(HeaderNames.IF_NONE_MATCH), etag)) {
+        ProductBody body = catalog.read(id).orElseThrow(() -> ProblemException.notFound("no product " + id));
+        res.header(HeaderNames.ETAG, body.etag());
+        if (matches(req.headers().first(HeaderNames.IF_NONE_MATCH), body.etag())) {
             res.status(Status.NOT_MODIFIED_304).send();
             return;
         }
-        res.header(HeaderNames.CONTENT_TYPE, Json.MEDIA_TYPE);
-        res.send(body);
+        res.header(JSON_CONTENT_TYPE);
+        res.send(body.json());
     }
 
     /** Reads and validates {@code q, category, sort, page, size}, naming every bad one at once. */
@@ -182,16 +181,6 @@ public final class ProductHttp implements HttpService {
             errors.add(new FieldError("attr", "at most " + MAX_ATTRIBUTE_FILTERS + " attribute filters"));
         }
         return filters;
-    }
-
-    // a strong validator of the representation: any change of any field changes it
-    private static String etag(byte[] body) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(body);
-            return "\"" + HexFormat.of().formatHex(digest, 0, 16) + "\"";
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static boolean matches(Optional<String> ifNoneMatch, String etag) {

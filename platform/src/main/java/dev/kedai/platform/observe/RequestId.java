@@ -2,7 +2,7 @@ package dev.kedai.platform.observe;
 
 import java.util.Optional;
 import java.util.UUID;
-import java.util.regex.Pattern;
+import java.util.concurrent.ThreadLocalRandom;
 
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
@@ -25,8 +25,7 @@ public record RequestId(String value) {
     public static final HeaderName HEADER = HeaderNames.create("X-Request-ID");
     public static final String MDC_KEY = "request_id";
 
-    // what we echo back must not be a header-injection or log-forging vector
-    private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9._:@/+=-]{1,128}");
+    private static final int MAX_LENGTH = 128;
 
     /** The id of {@code req} (set by {@link #filter()}), if the filter ran. */
     public static Optional<String> of(ServerRequest req) {
@@ -40,7 +39,38 @@ public record RequestId(String value) {
 
     /** Accepts a client's id when it is safe to echo and log, else makes one. */
     public static String fromClient(Optional<String> fromClient) {
-        return fromClient.filter(id -> SAFE.matcher(id).matches()).orElseGet(() -> UUID.randomUUID().toString());
+        return fromClient.filter(RequestId::safe).orElseGet(RequestId::create);
+    }
+
+    /**
+     * A new id in UUID form. It only has to be unique, not unguessable, so it comes from
+     * {@link ThreadLocalRandom}: {@link UUID#randomUUID()} draws from the shared SecureRandom,
+     * which cost 4 % of a cached product read (JFR, issue 16).
+     */
+    static String create() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        // version 4, IETF variant, as randomUUID() would spell it
+        long msb = random.nextLong() & ~0xF000L | 0x4000L;
+        long lsb = random.nextLong() & ~(0xC000L << 48) | (0x8000L << 48);
+        return new UUID(msb, lsb).toString();
+    }
+
+    // what we echo back must not be a header-injection or log-forging vector: [A-Za-z0-9._:@/+=-]{1,128},
+    // checked by hand because this runs on every request
+    static boolean safe(String id) {
+        int n = id.length();
+        if (n == 0 || n > MAX_LENGTH) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = id.charAt(i);
+            boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+                    || c == '.' || c == '_' || c == ':' || c == '@' || c == '/' || c == '+' || c == '=' || c == '-';
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The filter; register it first so later filters and handlers see the id. */
