@@ -8,7 +8,11 @@ import java.util.function.Function;
 
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.helidon.config.Config;
@@ -22,6 +26,12 @@ import io.helidon.config.Config;
  * delay here), keep-alive, and a deadline on every call that has none: {@code peers.<name>.deadline},
  * else {@code grpc.client.default-deadline} (default 2 s).
  *
+ * <p>A channel is made when its peer is first asked for (at start, in each {@code Main}) and then
+ * warmed in the background: one {@code grpc.health.v1.Health/Check} that waits until the peer is
+ * up. Without it the first request paid for the TCP and HTTP/2 set-up and the class loading of
+ * both sides, which on a busy machine took longer than the 1 s deadline of stock's
+ * {@code GetProducts}, so a cold {@code POST /cart/add} answered 504 (issue 16).
+ *
  * <pre>{@code
  * GrpcChannels peers = GrpcChannels.create(config);
  * Peer<CartServiceBlockingStub> cartorder = peers.peer("cartorder", CartServiceGrpc::newBlockingStub);
@@ -33,6 +43,8 @@ import io.helidon.config.Config;
 public final class GrpcChannels implements AutoCloseable {
 
     public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(2);
+    // how long a channel keeps trying to warm up before it leaves connecting to the first call
+    private static final Duration WARM_UP_LIMIT = Duration.ofMinutes(5);
 
     private final Config root;
     private final Config peers;
@@ -91,9 +103,37 @@ public final class GrpcChannels implements AutoCloseable {
     }
 
     private ManagedChannel managed(String peer) {
-        // connects on the first call, not here: peers start in any order, and a channel that tried
-        // too early would answer UNAVAILABLE for its whole reconnect back-off
-        return channels.computeIfAbsent(peer, p -> open(target(p), tls));
+        return channels.computeIfAbsent(peer, p -> {
+            ManagedChannel channel = open(target(p), tls);
+            Thread.ofVirtual().name("grpc-warm-" + p).start(() -> warm(channel));
+            return channel;
+        });
+    }
+
+    /** The state of {@code peer}'s channel, without asking it to connect (tests). */
+    ConnectivityState state(String peer) {
+        return managed(peer).getState(false);
+    }
+
+    // Peers start in any order: a channel that tried too early sits in its reconnect back-off (up
+    // to 2 min) and fails calls fast meanwhile, so the back-off is reset after each second of waiting.
+    private static void warm(ManagedChannel channel) {
+        HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel).withWaitForReady();
+        long giveUp = System.nanoTime() + WARM_UP_LIMIT.toNanos();
+        while (!channel.isShutdown() && System.nanoTime() < giveUp) {
+            try {
+                health.withDeadlineAfter(1, TimeUnit.SECONDS).check(HealthCheckRequest.getDefaultInstance());
+                return;
+            } catch (StatusRuntimeException e) {
+                switch (e.getStatus().getCode()) {
+                    case DEADLINE_EXCEEDED, UNAVAILABLE -> channel.resetConnectBackoff();
+                    // any other answer (e.g. UNIMPLEMENTED) came from the peer: the connection is up
+                    default -> {
+                        return;
+                    }
+                }
+            }
+        }
     }
 
     /** Shuts every channel down, waiting up to 2 s for calls in flight. */
