@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,7 +20,9 @@ import com.fasterxml.jackson.core.io.JsonStringEncoder;
 /**
  * One JSON line per request: time, request id, client, method, path, status, route, upstream,
  * latency and upstream latency (ms). Written by one background thread so request threads never
- * wait for the disk; lines are flushed as soon as the queue is empty.
+ * wait for the disk; lines are flushed as soon as the queue is empty. Past {@link #DEFAULT_MAX_BYTES}
+ * the file is moved to {@code <file>.1} (replacing the older one) and a new one begun, so a load
+ * test cannot fill the disk (it grew 120 MB in minutes, issue 16).
  */
 public final class AccessLog implements AutoCloseable {
 
@@ -37,14 +40,22 @@ public final class AccessLog implements AutoCloseable {
         }
     }
 
+    /** Size at which the log rolls over to {@code <file>.1}. */
+    public static final long DEFAULT_MAX_BYTES = 20L * 1024 * 1024;
     private static final String STOP = "";
 
     private final Path file;
+    private final long maxBytes;
     private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>(100_000);
     private final Thread writer;
 
     public AccessLog(Path file) {
+        this(file, DEFAULT_MAX_BYTES);
+    }
+
+    AccessLog(Path file, long maxBytes) {
         this.file = file;
+        this.maxBytes = maxBytes;
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
         } catch (IOException e) {
@@ -63,8 +74,10 @@ public final class AccessLog implements AutoCloseable {
     }
 
     private void writeLoop() {
-        try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                StandardOpenOption.APPEND)) {
+        BufferedWriter out = null;
+        try {
+            out = open();
+            long written = Files.size(file);
             List<String> batch = new ArrayList<>();
             while (true) {
                 String line = lines.poll(1, TimeUnit.SECONDS);
@@ -77,10 +90,17 @@ public final class AccessLog implements AutoCloseable {
                 for (String l : batch) {
                     if (l == STOP) {
                         stop = true;
-                    } else {
-                        out.write(l);
-                        out.write('\n');
+                        continue;
                     }
+                    if (written > 0 && written + l.length() + 1 > maxBytes) {
+                        out.close();
+                        Files.move(file, file.resolveSibling(file.getFileName() + ".1"), StandardCopyOption.REPLACE_EXISTING);
+                        out = open();
+                        written = 0;
+                    }
+                    out.write(l);
+                    out.write('\n');
+                    written += l.length() + 1;    // JSON-quoted ASCII apart from a rare path character: near enough
                 }
                 batch.clear();
                 out.flush();
@@ -92,7 +112,19 @@ public final class AccessLog implements AutoCloseable {
             System.getLogger(AccessLog.class.getName()).log(System.Logger.Level.WARNING, "access log failed", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            if (out != null) {
+                try {
+                    out.close();
+                } catch (IOException e) {
+                    // the process is stopping the log: nothing left to save
+                }
+            }
         }
+    }
+
+    private BufferedWriter open() throws IOException {
+        return Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
 
     /** Writes what is queued, then stops the writer. */
