@@ -8,11 +8,13 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Predicate;
 
 import dev.kedai.platform.observe.OutcomeCounter;
+import dev.kedai.platform.observe.Tracing;
 import io.helidon.common.config.Config;
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbTransaction;
 import io.helidon.metrics.api.Metrics;
 import io.helidon.metrics.api.Tag;
+import io.opentelemetry.api.common.Attributes;
 
 /**
  * The one way Kedai runs work in a database transaction: committed when the work returns,
@@ -57,8 +59,10 @@ public final class Transactions {
     private final int maxAttempts;
     private final Duration backoff;
     private final OutcomeCounter retries;
+    private final Tracing tracing;
 
-    private Transactions(DbClient db, String service, int maxAttempts, Duration backoff) {
+    private Transactions(DbClient db, String service, int maxAttempts, Duration backoff, Tracing tracing) {
+        this.tracing = tracing;
         this.db = Objects.requireNonNull(db, "db");
         this.maxAttempts = Math.max(1, maxAttempts);
         this.backoff = backoff;
@@ -76,12 +80,13 @@ public final class Transactions {
         return new Transactions(db,
                 root.get("service.name").asString().orElse("unnamed"),
                 root.get("db.transaction.max-attempts").asInt().orElse(DEFAULT_MAX_ATTEMPTS),
-                root.get("db.transaction.retry-backoff").as(Duration.class).orElse(DEFAULT_BACKOFF));
+                root.get("db.transaction.retry-backoff").as(Duration.class).orElse(DEFAULT_BACKOFF),
+                Tracing.of(root));
     }
 
     /** With the default policy; {@code service} labels the retry metric. */
     public static Transactions create(DbClient db, String service) {
-        return new Transactions(db, service, DEFAULT_MAX_ATTEMPTS, DEFAULT_BACKOFF);
+        return new Transactions(db, service, DEFAULT_MAX_ATTEMPTS, DEFAULT_BACKOFF, Tracing.OFF);
     }
 
     /** Runs {@code work} in a transaction and commits it; see the class comment for retries. */
@@ -94,6 +99,13 @@ public final class Transactions {
      * refuses the result (e.g. a reservation that found a shortage undoes the lines it reserved).
      */
     public <T, E extends Exception> T inTransaction(Work<T, E> work, Predicate<? super T> commitIf) throws E {
+        // one span for the transaction and its re-runs, only inside a trace (a poll loop starts none)
+        return tracing.inSpan("transaction", SPAN_ATTRIBUTES, () -> attempts(work, commitIf));
+    }
+
+    private static final Attributes SPAN_ATTRIBUTES = Attributes.builder().put("db.system.name", "mysql").build();
+
+    private <T, E extends Exception> T attempts(Work<T, E> work, Predicate<? super T> commitIf) throws E {
         for (int attempt = 1; ; attempt++) {
             try {
                 return once(work, commitIf);

@@ -1,12 +1,15 @@
 package dev.kedai.platform.grpc;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 import io.grpc.Channel;
+import io.grpc.ClientInterceptor;
 import io.grpc.ClientInterceptors;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
@@ -15,6 +18,7 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
+import dev.kedai.platform.observe.Tracing;
 import io.helidon.config.Config;
 
 /**
@@ -52,9 +56,11 @@ public final class GrpcChannels implements AutoCloseable {
     private final GrpcTls tls;
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     private final Map<String, PeerBreaker> breakers = new ConcurrentHashMap<>();
+    private final Tracing tracing;
 
     private GrpcChannels(Config root, Duration deadline, GrpcTls tls) {
         this.root = root;
+        this.tracing = Tracing.of(root);
         this.peers = root.get("peers");
         this.deadline = deadline;
         this.tls = tls;
@@ -73,7 +79,10 @@ public final class GrpcChannels implements AutoCloseable {
     /** The channel to {@code peer} (e.g. "cartorder"), with its default deadline. */
     public Channel channel(String peer) {
         Duration peerDeadline = peers.get(peer).get("deadline").as(Duration.class).orElse(deadline);
-        return ClientInterceptors.intercept(managed(peer), new DefaultDeadline(peerDeadline));
+        // the last runs first: the client span carries the traceparent and sees the deadline's status
+        List<ClientInterceptor> interceptors = new ArrayList<>(List.of(new DefaultDeadline(peerDeadline)));
+        interceptors.addAll(tracing.grpcClient());
+        return ClientInterceptors.intercept(managed(peer), interceptors);
     }
 
     /** {@code peer} with a stub made by {@code stubs} (e.g. {@code UserServiceGrpc::newBlockingStub}) and its breaker. */

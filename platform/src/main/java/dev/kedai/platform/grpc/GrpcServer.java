@@ -72,6 +72,7 @@ public final class GrpcServer implements AutoCloseable {
         List<ServerInterceptor> interceptors = new ArrayList<>(b.interceptors);
         interceptors.add(b.callers);
         interceptors.add(new GrpcErrors());
+        interceptors.addAll(b.outermost);
         List<String> names = new ArrayList<>();
         for (BindableService service : b.services) {
             ServerServiceDefinition definition = service.bindService();
@@ -156,6 +157,7 @@ public final class GrpcServer implements AutoCloseable {
         private int maxInboundMessageSize = 4 * 1024 * 1024;
         private final List<BindableService> services = new ArrayList<>();
         private final List<ServerInterceptor> interceptors = new ArrayList<>();
+        private final List<ServerInterceptor> outermost = new ArrayList<>();
 
         private Builder(int port) {
             this.port = port;
@@ -200,6 +202,12 @@ public final class GrpcServer implements AutoCloseable {
          */
         public Builder addInterceptor(ServerInterceptor interceptor) {
             interceptors.add(interceptor);
+            return this;
+        }
+
+        /** Runs outside {@link GrpcErrors}, so it sees the status each call ends with (tracing). */
+        public Builder addOutermostInterceptor(ServerInterceptor interceptor) {
+            outermost.add(interceptor);
             return this;
         }
 

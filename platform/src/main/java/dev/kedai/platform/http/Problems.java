@@ -5,6 +5,7 @@ import java.util.Optional;
 
 import dev.kedai.platform.db.TransientFailures;
 import dev.kedai.platform.observe.RequestId;
+import dev.kedai.platform.observe.Tracing;
 import dev.kedai.platform.observe.ServiceName;
 import dev.kedai.platform.security.ForbiddenException;
 import dev.kedai.platform.security.KeysUnavailableException;
@@ -55,6 +56,11 @@ public final class Problems {
 
     /** Writes {@code problem} as {@code application/problem+json}. */
     public static void send(ServerResponse res, Problem problem) {
+        // a user's bug report then leads to the trace
+        Optional<String> traceId = Tracing.currentTraceId();
+        if (traceId.isPresent()) {
+            problem = problem.with("trace_id", traceId.get());
+        }
         res.status(problem.status());
         res.header(HeaderNames.CONTENT_TYPE, Problem.MEDIA_TYPE);
         if (problem.status() == 401) {
@@ -115,6 +121,13 @@ public final class Problems {
     }
 
     static void handle(ServerRequest req, ServerResponse res, Throwable t) {
+        // the request's span is no longer current here: resumed for the log line and the body's trace_id
+        try (var span = Tracing.resume(req)) {
+            answer(req, res, t);
+        }
+    }
+
+    private static void answer(ServerRequest req, ServerResponse res, Throwable t) {
         Problem problem = toProblem(t);
         Optional<String> requestId = RequestId.of(req);
         requestId.ifPresent(id -> res.header(RequestId.HEADER, id));

@@ -15,9 +15,11 @@ import io.helidon.logging.common.HelidonMdc;
  * One JSON object per line, for log shippers:
  * <pre>
  * {"timestamp":"2026-11-21T10:15:30.123Z","level":"INFO","logger":"dev.kedai.stock.StockHttp",
- *  "message":"...","thread":"[0x2a virtual]","request_id":"5f0c...","exception":"java.lang...\n\tat ..."}
+ *  "message":"...","thread":"[0x2a virtual]","request_id":"5f0c...","trace_id":"4bf9...","span_id":"00f0...",
+ *  "exception":"java.lang...\n\tat ..."}
  * </pre>
  * {@code request_id} is present on lines written while a request is handled (see {@link RequestId});
+ * {@code trace_id} and {@code span_id} while a span is current (see {@link Tracing});
  * {@code exception} only when the record carries a throwable (class, message and stack trace).
  */
 public final class JsonLogFormatter extends Formatter {
@@ -35,6 +37,8 @@ public final class JsonLogFormatter extends Formatter {
         line.put("thread", Thread.currentThread().getName().isEmpty()
                 ? Thread.currentThread().toString() : Thread.currentThread().getName());
         HelidonMdc.get(RequestId.MDC_KEY).ifPresent(id -> line.put("request_id", id));
+        Tracing.currentTraceId().ifPresent(id -> line.put("trace_id", id));
+        Tracing.currentSpanId().ifPresent(id -> line.put("span_id", id));
         if (record.getThrown() != null) {
             StringWriter trace = new StringWriter();
             record.getThrown().printStackTrace(new PrintWriter(trace));

@@ -20,6 +20,7 @@ import dev.kedai.platform.observe.RedMetrics;
 import dev.kedai.platform.observe.RequestId;
 import dev.kedai.platform.observe.RouteTemplates;
 import dev.kedai.platform.observe.ServiceName;
+import dev.kedai.platform.observe.Tracing;
 import io.grpc.BindableService;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -103,14 +104,16 @@ public final class KedaiServer implements AutoCloseable {
     private final Thread shutdownHook;
     private final Duration drainDelay;
     private final Draining draining;
+    private final Tracing tracing;
 
     private KedaiServer(Builder b) {
         this.name = b.name;
         this.drainDelay = b.config.get("shutdown.drain-delay").as(Duration.class).orElse(Duration.ZERO);
         this.draining = b.draining;
+        this.tracing = Tracing.of(b.config);
         b.readiness.add(draining);
-        this.webServer = buildWebServer(b);
-        this.grpcServer = b.grpcServices.isEmpty() ? null : buildGrpcServer(b);
+        this.webServer = buildWebServer(b, tracing);
+        this.grpcServer = b.grpcServices.isEmpty() ? null : buildGrpcServer(b, tracing);
         this.closers = List.copyOf(b.closers);   // after the gRPC server added its certificate reloads
         this.shutdownHook = new Thread(this::stop, name + "-shutdown");
     }
@@ -177,6 +180,7 @@ public final class KedaiServer implements AutoCloseable {
                 LOG.log(Level.WARNING, "closing " + c + " failed", e);
             }
         }
+        tracing.flush();
         LOG.log(Level.INFO, name + " stopped");
     }
 
@@ -267,10 +271,12 @@ public final class KedaiServer implements AutoCloseable {
         return webServer;
     }
 
-    private static GrpcServer buildGrpcServer(Builder b) {
+    private static GrpcServer buildGrpcServer(Builder b, Tracing tracing) {
         GrpcTls tls = GrpcTls.load(b.config);
         b.onStop(tls);
-        return GrpcServer.builder(b.config.get("grpc.port").asInt().orElse(0))
+        GrpcServer.Builder grpc = GrpcServer.builder(b.config.get("grpc.port").asInt().orElse(0));
+        tracing.grpcServer().ifPresent(grpc::addOutermostInterceptor);
+        return grpc
                 .host(b.config.get("grpc.host").asString().orElse("127.0.0.1"))
                 .tls(tls)
                 .callers(b.grpcCallers.plus(b.config.get("grpc.allow")))
@@ -280,7 +286,7 @@ public final class KedaiServer implements AutoCloseable {
                 .build();
     }
 
-    private static WebServer buildWebServer(Builder b) {
+    private static WebServer buildWebServer(Builder b, Tracing tracing) {
         Config server = b.config.get("server");
         WebServerConfig.Builder web = WebServer.builder()
                 .config(server)
@@ -302,6 +308,7 @@ public final class KedaiServer implements AutoCloseable {
                 .addFilter(RedMetrics.create())
                 .addFilter(CanonicalPath.filter());
         Problems.register(routing);
+        tracing.httpFilter().ifPresent(routing::addFilter);
         b.filters.forEach(routing::addFilter);
         HttpRules rules = RouteTemplates.wrap(routing);
         b.routings.forEach(r -> r.accept(rules));

@@ -40,6 +40,26 @@ class JsonLogFormatterTest {
     }
 
     @Test
+    void traceAndSpanIdsOfTheCurrentSpan() throws Exception {
+        // an SDK without a span processor hands out invalid spans: give it one that keeps nothing
+        var tracer = io.opentelemetry.sdk.trace.SdkTracerProvider.builder()
+                .addSpanProcessor(io.opentelemetry.sdk.trace.export.SimpleSpanProcessor.create(new NoExport()))
+                .build().get("test");
+        var span = tracer.spanBuilder("work").startSpan();
+        String line;
+        try (var ignored = span.makeCurrent()) {
+            line = formatter.format(new LogRecord(Level.INFO, "inside"));
+        } finally {
+            span.end();
+        }
+        JsonNode json = new ObjectMapper().readTree(line);
+        assertThat(json.get("trace_id").asText()).isEqualTo(span.getSpanContext().getTraceId());
+        assertThat(json.get("span_id").asText()).isEqualTo(span.getSpanContext().getSpanId());
+        assertThat(new ObjectMapper().readTree(formatter.format(new LogRecord(Level.INFO, "outside"))).has("trace_id"))
+                .isFalse();
+    }
+
+    @Test
     void noRequestIdOutsideRequests() throws Exception {
         LogRecord record = new LogRecord(Level.INFO, "started");
         JsonNode json = new ObjectMapper().readTree(formatter.format(record));
@@ -52,5 +72,22 @@ class JsonLogFormatterTest {
         assertThat(RequestId.fromClient(java.util.Optional.of("abc-123"))).isEqualTo("abc-123");
         assertThat(RequestId.fromClient(java.util.Optional.of("evil\r\nX: y"))).hasSize(36);
         assertThat(RequestId.fromClient(java.util.Optional.of("x".repeat(200)))).hasSize(36);
+    }
+
+    private static final class NoExport implements io.opentelemetry.sdk.trace.export.SpanExporter {
+        @Override
+        public io.opentelemetry.sdk.common.CompletableResultCode export(java.util.Collection<io.opentelemetry.sdk.trace.data.SpanData> spans) {
+            return io.opentelemetry.sdk.common.CompletableResultCode.ofSuccess();
+        }
+
+        @Override
+        public io.opentelemetry.sdk.common.CompletableResultCode flush() {
+            return io.opentelemetry.sdk.common.CompletableResultCode.ofSuccess();
+        }
+
+        @Override
+        public io.opentelemetry.sdk.common.CompletableResultCode shutdown() {
+            return io.opentelemetry.sdk.common.CompletableResultCode.ofSuccess();
+        }
     }
 }
