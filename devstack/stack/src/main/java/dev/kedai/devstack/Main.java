@@ -29,6 +29,9 @@ public final class Main {
         String command = args[0];
         List<String> options = Arrays.asList(args).subList(1, args.length);
         try {
+            if (command.equals("trace")) {
+                return new TraceCommand(options, out, err).run();
+            }
             StackConfig config = StackConfig.parse(options, defaultRoot());
             if (config.help()) {
                 out.print(StackConfig.USAGE);
@@ -37,7 +40,7 @@ public final class Main {
             return switch (command) {
                 case "up" -> new UpCommand(config, out, err).run();
                 case "down" -> new DownCommand(config, out).run();
-                default -> throw new UsageException("unknown command " + command + " (up, down)");
+                default -> throw new UsageException("unknown command " + command + " (up, down, trace)");
             };
         } catch (UsageException e) {
             err.println("kedai-devstack: " + e.getMessage() + " (see --help)");

@@ -7,17 +7,20 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 import dev.kedai.contracts.Topics;
 import dev.kedai.devstack.edge.DevEdge;
 import dev.kedai.devstack.edge.EdgeSettings;
+import dev.kedai.devstack.edge.EdgeTrace;
 import dev.kedai.infra.DbAccount;
 import dev.kedai.infra.Databases;
 import dev.kedai.infra.InfraEndpoints;
 import dev.kedai.infra.KafkaTopics;
 import dev.kedai.infra.ServiceCertificates;
+import dev.kedai.infra.otlp.OtlpReceiver;
 
 /**
  * The five services, each in its own JVM, and the dev edge in front of them, against
@@ -31,6 +34,8 @@ import dev.kedai.infra.ServiceCertificates;
 public final class Stack implements AutoCloseable {
     /** How long a service may take to stop after SIGTERM before it is killed. */
     public static final Duration STOP_GRACE = Duration.ofSeconds(15);
+    /** Traces the in-memory receiver keeps (the oldest is dropped first). */
+    static final int TRACES_KEPT = 500;
 
     private final StackSpec spec;
     /** File name of the edge's access log in the log directory. */
@@ -45,6 +50,7 @@ public final class Stack implements AutoCloseable {
     private boolean closed;
     private DevEdge edge;
     private Consumer<String> errors = line -> { };
+    private OtlpReceiver traces;
 
     public Stack(StackSpec spec) {
         this.spec = spec;
@@ -89,11 +95,26 @@ public final class Stack implements AutoCloseable {
             DevAuth devAuth = DevAuth.of(spec);
             // a new CA at each start, its key never written: what cert-manager does in a cluster
             ServiceCertificates certificates = ServiceCertificates.create(spec.stateDir().resolve(GRPC_TLS_DIR));
+            if (spec.tracing()) {
+                // traces stay in this JVM: `./kedai trace` reads them, nothing to install
+                OtlpReceiver receiver = OtlpReceiver.start(spec.tracePort(), TRACES_KEPT);
+                synchronized (processes) {
+                    traces = receiver;
+                }
+                progress.step("trace receiver on " + receiver.endpoint() + " (keeps the last " + TRACES_KEPT + " traces)");
+            }
             for (KedaiService service : KedaiService.values()) {
                 var properties = ServiceProperties.of(service, spec.ports(), infra, accounts.get(service), spec.bindHost());
                 properties.putAll(certificates.issue(service.id()).config());
                 if (service == KedaiService.AUTH) {
                     properties.putAll(devAuth.authProperties());
+                }
+                if (traces != null) {
+                    properties.put("tracing.enabled", "true");
+                    properties.put("tracing.endpoint", traces.endpoint());
+                    // the edge decides which new traces are kept; a service samples only what it starts itself
+                    properties.put("tracing.sampler-ratio", String.valueOf(spec.traceRatio()));
+                    properties.put("tracing.resource.deployment.environment.name", "devstack");
                 }
                 if (service == KedaiService.CARTORDER) {
                     properties.put("payment.sandbox.ledger", sandboxLedger().toString());
@@ -165,7 +186,14 @@ public final class Stack implements AutoCloseable {
         }
         return new EdgeSettings(spec.bindHost(), spec.edgePort(), spec.kongManifests(), services,
                 httpUri(KedaiService.AUTH).resolve("/auth/jwks"), spec.logDir().resolve(EDGE_ACCESS_LOG),
-                spec.edgeRateLimits());
+                spec.edgeRateLimits(), edgeTrace());
+    }
+
+    // the edge's spans go straight into the receiver of this JVM
+    private EdgeTrace edgeTrace() {
+        OtlpReceiver receiver = traces().orElse(null);
+        return receiver == null ? EdgeTrace.OFF
+                : new EdgeTrace(spec.traceRatio(), span -> receiver.store().add(List.of(span)));
     }
 
     /** The dev edge after the services, so its first request finds them ready. */
@@ -185,6 +213,13 @@ public final class Stack implements AutoCloseable {
     /** The Kubernetes Service of a service, as the Ingresses name it (docs/edge.md): {@code kedai-<svc>}. */
     public static String serviceName(KedaiService service) {
         return "kedai-" + service.id();
+    }
+
+    /** The trace receiver, when the stack traces. */
+    public Optional<OtlpReceiver> traces() {
+        synchronized (processes) {
+            return Optional.ofNullable(traces);
+        }
     }
 
     /** The dev edge, once started. */
@@ -257,6 +292,13 @@ public final class Stack implements AutoCloseable {
         running.forEach(ServiceProcess::terminate);
         for (ServiceProcess process : running) {
             process.awaitExit(STOP_GRACE);
+        }
+        OtlpReceiver receiver;
+        synchronized (processes) {
+            receiver = traces;
+        }
+        if (receiver != null) {
+            receiver.close();   // last: the services flush their spans as they stop
         }
     }
 }

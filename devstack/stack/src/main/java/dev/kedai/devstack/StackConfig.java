@@ -30,6 +30,8 @@ import dev.kedai.infra.Usage;
  * @param help            print usage and exit
  * @param edgeRateLimits  whether the dev edge enforces the Kong rate-limiting plugins
  * @param bindHost        the address the services (HTTP, gRPC, admin) and the edge listen on (default 127.0.0.1)
+ * @param tracePort       the OTLP trace receiver's port (-1: tracing off)
+ * @param traceRatio      share of new traces sampled
  */
 public record StackConfig(Path repoRoot,
                           Path dataDir,
@@ -43,9 +45,13 @@ public record StackConfig(Path repoRoot,
                           boolean infraOnly,
                           boolean help,
                           boolean edgeRateLimits,
-                          String bindHost) {
+                          String bindHost,
+                          int tracePort,
+                          double traceRatio) {
 
     public static final int DEFAULT_EDGE_PORT = 8080;
+    /** OTLP/HTTP's usual port, where the devstack's trace receiver listens. */
+    public static final int DEFAULT_TRACE_PORT = 4318;
 
     /** The options, from {@code usage.txt} beside this class (the {@code kedai} script prints the same file). */
     public static final String USAGE = Usage.text(StackConfig.class, "usage.txt");
@@ -71,6 +77,9 @@ public record StackConfig(Path repoRoot,
         List<PortClaim> claims = new ArrayList<>();
         if (!infraOnly) {
             claims.add(new PortClaim(edgePort, "dev edge", "--edge-port"));
+            if (tracePort > 0) {
+                claims.add(new PortClaim(tracePort, "trace receiver", "--trace-port"));
+            }
             for (KedaiService service : KedaiService.values()) {
                 ServicePorts p = ports.get(service);
                 String id = service.id();
@@ -101,7 +110,7 @@ public record StackConfig(Path repoRoot,
     /** The settings of the services, once the dev passwords are known. */
     public StackSpec stackSpec(Map<KedaiService, String> dbPasswords) {
         return new StackSpec(repoRoot, logDir(), ports, dbPasswords, topicPartitions, readyTimeout,
-                JvmOptions.forService(serviceHeap), edgePort, edgeRateLimits, bindHost);
+                JvmOptions.forService(serviceHeap), edgePort, edgeRateLimits, Map.of(), bindHost, tracePort, traceRatio);
     }
 
     /**
@@ -187,9 +196,21 @@ public record StackConfig(Path repoRoot,
         if (!rateLimits.equals("on") && !rateLimits.equals("off")) {
             throw new UsageException("--edge-rate-limits wants on or off, not " + rateLimits);
         }
+        String sampling = values.getOrDefault("trace-sampling", "1.0");
+        double traceRatio;
+        try {
+            traceRatio = sampling.equals("off") ? -1 : Double.parseDouble(sampling);
+        } catch (NumberFormatException e) {
+            throw new UsageException("--trace-sampling wants a ratio from 0 to 1 or off, not " + sampling);
+        }
+        if (traceRatio > 1 || (traceRatio < 0 && !sampling.equals("off"))) {
+            throw new UsageException("--trace-sampling wants a ratio from 0 to 1 or off, not " + sampling);
+        }
+        int tracePort = traceRatio < 0 ? -1 : intValue(values, "trace-port", DEFAULT_TRACE_PORT + offset);
         return new StackConfig(root, dataDir, ports, intValue(values, "edge-port", DEFAULT_EDGE_PORT + offset),
                 infraPorts, external, partitions, Duration.ofSeconds(readySeconds), heap, infraOnly, help,
-                rateLimits.equals("on"), bindHost(values.getOrDefault("bind-host", StackSpec.LOOPBACK)));
+                rateLimits.equals("on"), bindHost(values.getOrDefault("bind-host", StackSpec.LOOPBACK)), tracePort,
+                Math.max(0, traceRatio));
     }
 
     /** The checkout: the nearest directory up from {@code start} holding {@code mvnw} and {@code devstack/}. */
@@ -208,7 +229,7 @@ public record StackConfig(Path repoRoot,
         List<String> flags = new ArrayList<>(List.of("port-offset", "edge-port", "mariadb-port", "redis-port",
                 "kafka-port", "kafka-controller-port", "db-url", "db-admin-user", "db-admin-password", "redis-url",
                 "kafka-bootstrap", "topic-partitions", "ready-timeout", "service-heap", "root", "data-dir",
-                "edge-rate-limits", "bind-host"));
+                "edge-rate-limits", "bind-host", "trace-port", "trace-sampling"));
         for (KedaiService service : KedaiService.values()) {
             flags.add(service.id() + "-http-port");
             flags.add(service.id() + "-grpc-port");

@@ -21,6 +21,8 @@ import java.util.Map;
  *                        pointed at the fault-injection suite's delaying proxy)
  * @param bindHost        the address every service port (HTTP, gRPC, admin) and the edge listen on:
  *                        127.0.0.1 unless told otherwise ({@code --bind-host})
+ * @param tracePort       port of the in-memory OTLP trace receiver (0 = a free one, -1 = no tracing)
+ * @param traceRatio      share of new traces sampled (by the edge; the services follow its decision)
  */
 public record StackSpec(Path repoRoot,
                         Path logDir,
@@ -32,7 +34,18 @@ public record StackSpec(Path repoRoot,
                         int edgePort,
                         boolean edgeRateLimits,
                         Map<KedaiService, Map<String, String>> overrides,
-                        String bindHost) {
+                        String bindHost,
+                        int tracePort,
+                        double traceRatio) {
+
+    /** Without tracing. */
+    public StackSpec(Path repoRoot, Path logDir, Map<KedaiService, ServicePorts> ports,
+                     Map<KedaiService, String> dbPasswords, int topicPartitions, Duration readyTimeout,
+                     List<String> jvmOptions, int edgePort, boolean edgeRateLimits,
+                     Map<KedaiService, Map<String, String>> overrides, String bindHost) {
+        this(repoRoot, logDir, ports, dbPasswords, topicPartitions, readyTimeout, jvmOptions, edgePort,
+                edgeRateLimits, overrides, bindHost, -1, 1.0);
+    }
 
     /** A stack on 127.0.0.1 with per-service overrides. */
     public StackSpec(Path repoRoot, Path logDir, Map<KedaiService, ServicePorts> ports,
@@ -69,6 +82,10 @@ public record StackSpec(Path repoRoot,
         this(repoRoot, logDir, ports, dbPasswords, topicPartitions, readyTimeout, jvmOptions, 0, true, Map.of(), LOOPBACK);
     }
 
+    public boolean tracing() {
+        return tracePort >= 0;
+    }
+
     /** The Ingress manifests the dev edge reads: {@code <repoRoot>/kong-ingress}. */
     public Path kongManifests() {
         return repoRoot.resolve("kong-ingress");
@@ -87,7 +104,7 @@ public record StackSpec(Path repoRoot,
         own.put(key, value);
         all.put(service, own);
         return new StackSpec(repoRoot, logDir, ports, dbPasswords, topicPartitions, readyTimeout, jvmOptions,
-                edgePort, edgeRateLimits, all, bindHost);
+                edgePort, edgeRateLimits, all, bindHost, tracePort, traceRatio);
     }
 
     public StackSpec {

@@ -26,6 +26,7 @@ class KedaiScriptHelpTest {
     private static final String INFRA_USAGE = "devstack/infra/src/main/resources/dev/kedai/infra/usage.txt";
     private static final String FAULTS_USAGE = "devstack/faults/src/main/resources/dev/kedai/faults/usage.txt";
     private static final String DLT_USAGE = "platform/src/main/resources/dev/kedai/platform/events/dlt-usage.txt";
+    private static final String TRACE_USAGE = "devstack/stack/src/main/resources/dev/kedai/devstack/trace-usage.txt";
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
@@ -38,13 +39,16 @@ class KedaiScriptHelpTest {
             "faults --help    | --faults NAMES",
             "test --help      | test [maven args]",
             "dlt --help       | ./kedai dlt replay",
-            "dlt              | ./kedai dlt list"})
+            "dlt              | ./kedai dlt list",
+            "trace --help     | ./kedai trace --slowest [N]",
+            "trace            | ./kedai trace --slowest [N]"})
     void helpPrintsWithoutBuilding(String command, String expected, @TempDir Path clone) throws Exception {
         copy("kedai", clone);
         copy(STACK_USAGE, clone);
         copy(INFRA_USAGE, clone);
         copy(FAULTS_USAGE, clone);
         copy(DLT_USAGE, clone);
+        copy(TRACE_USAGE, clone);
         Path marker = clone.resolve("mvnw-was-run");
         Path mvnw = clone.resolve("mvnw");
         Files.writeString(mvnw, "#!/bin/sh\ntouch '" + marker + "'\nexit 1\n");

@@ -28,7 +28,9 @@ class StackConfigTest {
         assertThat(config.pidFile()).isEqualTo(ROOT.resolve(".kedai/devstack.pid"));
         assertThat(config.readyTimeout()).isEqualTo(Duration.ofSeconds(180));
         assertThat(config.infraSettings().external()).isEmpty();
-        assertThat(config.portClaims()).hasSize(1 + 15 + 4);
+        assertThat(config.tracePort()).isEqualTo(4318);
+        assertThat(config.traceRatio()).isEqualTo(1.0);
+        assertThat(config.portClaims()).hasSize(1 + 1 + 15 + 4);
     }
 
     @Test
@@ -39,6 +41,7 @@ class StackConfigTest {
         assertThat(config.ports().get(KedaiService.STOCK)).isEqualTo(new ServicePorts(18002, 7102, 9102));
         assertThat(config.ports().get(KedaiService.AUTH)).isEqualTo(new ServicePorts(8103, 7103, 9103));
         assertThat(config.edgePort()).isEqualTo(8180);
+        assertThat(config.tracePort()).isEqualTo(4418);
         assertThat(config.infraPorts()).isEqualTo(new InfraPorts(13406, 26379, 19192, 19193));
         InfraSettings settings = config.infraSettings();
         assertThat(settings.redisPort()).isEqualTo(26379);
@@ -86,6 +89,22 @@ class StackConfigTest {
                 .isInstanceOf(UsageException.class).hasMessageContaining("redis://host:port");
         assertThatThrownBy(() -> StackConfig.parse(List.of("--kafka-bootstrap", "nohostport"), ROOT))
                 .isInstanceOf(UsageException.class).hasMessageContaining("host:port");
+    }
+
+    @Test
+    void traceSamplingIsARatioOrOff() {
+        StackConfig tenth = StackConfig.parse(List.of("--trace-sampling", "0.1", "--trace-port", "14318"), ROOT);
+        assertThat(tenth.traceRatio()).isEqualTo(0.1);
+        assertThat(tenth.portClaims()).extracting(PortClaim::port).contains(14318);
+
+        StackConfig off = StackConfig.parse(List.of("--trace-sampling", "off"), ROOT);
+        assertThat(off.tracePort()).isEqualTo(-1);
+        assertThat(off.portClaims()).extracting(PortClaim::owner).doesNotContain("trace receiver");
+
+        assertThatThrownBy(() -> StackConfig.parse(List.of("--trace-sampling", "2"), ROOT))
+                .isInstanceOf(UsageException.class).hasMessageContaining("--trace-sampling");
+        assertThatThrownBy(() -> StackConfig.parse(List.of("--trace-sampling", "most"), ROOT))
+                .isInstanceOf(UsageException.class).hasMessageContaining("--trace-sampling");
     }
 
     @Test

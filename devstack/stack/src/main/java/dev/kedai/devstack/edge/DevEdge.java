@@ -85,7 +85,7 @@ public final class DevEdge implements AutoCloseable {
                 .sendExpectContinue(false)
                 .build();
         AccessLog accessLog = new AccessLog(settings.accessLog());
-        EdgeProxy proxy = new EdgeProxy(router, byIngress, global, upstreams, client, accessLog);
+        EdgeProxy proxy = new EdgeProxy(router, byIngress, global, upstreams, client, accessLog, settings.trace());
         try {
             WebServer server = WebServer.builder()
                     .host(settings.host())

@@ -53,9 +53,12 @@ final class EdgeProxy implements Handler {
     private final Map<Backend, URI> upstreams;
     private final Http1Client client;
     private final AccessLog accessLog;
+    private final EdgeTrace trace;
+    private static final HeaderName TRACEPARENT = HeaderNames.create("traceparent");
 
     EdgeProxy(KongRouter router, Map<String, RoutePlugins> pluginsByIngress, RoutePlugins globalPlugins,
-              Map<Backend, URI> upstreams, Http1Client client, AccessLog accessLog) {
+              Map<Backend, URI> upstreams, Http1Client client, AccessLog accessLog, EdgeTrace trace) {
+        this.trace = trace;
         this.router = router;
         this.pluginsByIngress = Map.copyOf(pluginsByIngress);
         this.globalPlugins = globalPlugins;
@@ -68,6 +71,7 @@ final class EdgeProxy implements Handler {
     private static final class Exchange {
         final long start = System.nanoTime();
         String requestId;
+        EdgeTrace.Span span;
         String route = "-";
         String upstream = "-";
         int status;
@@ -79,9 +83,15 @@ final class EdgeProxy implements Handler {
         Exchange ex = new Exchange();
         String method = req.prologue().method().text();
         String path = KongPath.normalize(req.path().absolute().rawPath());
+        if (trace.enabled()) {
+            ex.span = trace.begin(req.headers().first(TRACEPARENT));
+        }
         try {
             proxy(req, res, method, path, ex);
         } finally {
+            if (ex.span != null) {
+                trace.end(ex.span, method, path, ex.route, ex.status, ex.requestId);
+            }
             accessLog.log(new AccessLog.Entry(Instant.now(), ex.requestId, clientIp(req), method, path, ex.status,
                     ex.route, ex.upstream, (System.nanoTime() - ex.start) / 1e6, ex.upstreamMs));
         }
@@ -187,6 +197,9 @@ final class EdgeProxy implements Handler {
                 }
             }
             h.set(HeaderNames.create(plugins(route).correlationId().headerName()), ex.requestId);
+            if (ex.span != null) {
+                h.set(TRACEPARENT, ex.span.traceparent());
+            }
             String forwardedFor = req.headers().first(HeaderNames.X_FORWARDED_FOR).map(f -> f + ", " + clientIp)
                     .orElse(clientIp);
             h.set(HeaderNames.X_FORWARDED_FOR, forwardedFor);

@@ -15,9 +15,10 @@ import java.util.Map;
  * @param jwksUri    auth's JWKS: the public keys the jwt plugin verifies signatures with
  * @param accessLog  file of the access log (one JSON line per request)
  * @param rateLimits whether the rate-limiting plugins run (off only for load tests from one address)
+ * @param trace      trace context and the edge's spans ({@link EdgeTrace#OFF}: a client's traceparent passes through)
  */
 public record EdgeSettings(String host, int port, Path manifests, Map<String, URI> services, URI jwksUri, Path accessLog,
-                           boolean rateLimits) {
+                           boolean rateLimits, EdgeTrace trace) {
 
     /** An edge on 127.0.0.1. */
     public EdgeSettings(int port, Path manifests, Map<String, URI> services, URI jwksUri, Path accessLog, boolean rateLimits) {
@@ -26,6 +27,12 @@ public record EdgeSettings(String host, int port, Path manifests, Map<String, UR
 
     public EdgeSettings {
         services = Map.copyOf(services);
+    }
+
+    /** Without tracing. */
+    public EdgeSettings(String host, int port, Path manifests, Map<String, URI> services, URI jwksUri, Path accessLog,
+                        boolean rateLimits) {
+        this(host, port, manifests, services, jwksUri, accessLog, rateLimits, EdgeTrace.OFF);
     }
 
     /** The port name Kedai's Ingresses route to; every other port (admin, grpc) stays unrouted. */
