@@ -38,7 +38,7 @@ class FirstHourIT {
     @Test
     void upFromACloneUnderTmpRunsTheReadmePurchaseAndKeepsItsData(@TempDir Path tmp) throws Exception {
         Path clone = cloneWithBuiltJars(tmp.resolve("kedai"));
-        List<Integer> free = Ports.pickFree(20);
+        List<Integer> free = Ports.pickFree(21);
         List<String> ports = portFlags(free);
         int edgePort = free.get(0);
         int mariadbPort = free.get(16);
@@ -49,6 +49,7 @@ class FirstHourIT {
             warmUp(edgePort);
             String output = runReadmePurchase(clone, edgePort);
             assertThat(output).as(output).contains("\"status\":\"PAID\"");
+            assertCheckoutTraced(clone, free.get(20));
         } finally {
             stop(up);
         }
@@ -145,8 +146,36 @@ class FirstHourIT {
         }
         flags.addAll(List.of("--mariadb-port", free.get(16).toString(), "--redis-port", free.get(17).toString(),
                 "--kafka-port", free.get(18).toString(), "--kafka-controller-port", free.get(19).toString(),
+                "--trace-port", free.get(20).toString(),
                 "--topic-partitions", "1", "--ready-timeout", "420"));
         return flags;
+    }
+
+    /**
+     * `./kedai trace` finds the README's checkout among the slowest traces and shows it crossing
+     * the edge, cartorder's route, the gRPC reservation in stock and their transactions.
+     */
+    private static void assertCheckoutTraced(Path clone, int tracePort) throws Exception {
+        Pattern checkout = Pattern.compile("(?m)^([0-9a-f]{32}) .* edge POST /order$");
+        String slowest = await().atMost(Duration.ofMinutes(1)).until(
+                () -> traceCommand(clone, "--trace-port", String.valueOf(tracePort), "--slowest", "200"),
+                out -> checkout.matcher(out).find());
+        Matcher line = checkout.matcher(slowest);
+        assertThat(line.find()).isTrue();
+        String trace = traceCommand(clone, "--trace-port", String.valueOf(tracePort), line.group(1));
+        assertThat(trace).as(trace).startsWith("trace " + line.group(1))
+                .containsPattern("(?m)^cartorder +  POST /order ")
+                .contains("kedai.stock.v1.StockService/Reserve")
+                .contains("transaction");
+    }
+
+    private static String traceCommand(Path clone, String... args) throws IOException, InterruptedException {
+        List<String> argv = new ArrayList<>(List.of("bash", clone.resolve("kedai").toString(), "trace"));
+        argv.addAll(List.of(args));
+        Process trace = new ProcessBuilder(argv).directory(clone.toFile()).redirectErrorStream(true).start();
+        String output = new String(trace.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(trace.waitFor(1, TimeUnit.MINUTES)).isTrue();
+        return output;
     }
 
     private static Process kedai(Path clone, String log, List<String> args) throws IOException {

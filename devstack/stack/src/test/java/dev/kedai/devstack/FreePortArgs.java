@@ -10,7 +10,7 @@ final class FreePortArgs {
     }
 
     static List<String> all() {
-        List<Integer> free = Ports.pickFree(20);
+        List<Integer> free = Ports.pickFree(21);
         List<String> args = new ArrayList<>();
         int i = 0;
         args.addAll(List.of("--edge-port", String.valueOf(free.get(i++))));
@@ -19,7 +19,8 @@ final class FreePortArgs {
                     "--" + service.id() + "-grpc-port", String.valueOf(free.get(i++)),
                     "--" + service.id() + "-admin-port", String.valueOf(free.get(i++))));
         }
-        for (String flag : List.of("--mariadb-port", "--redis-port", "--kafka-port", "--kafka-controller-port")) {
+        for (String flag : List.of("--mariadb-port", "--redis-port", "--kafka-port", "--kafka-controller-port",
+                "--trace-port")) {
             args.addAll(List.of(flag, String.valueOf(free.get(i++))));
         }
         return args;
