@@ -45,6 +45,7 @@ public final class Transactions {
     public static final int DEFAULT_MAX_ATTEMPTS = 5;
     public static final Duration DEFAULT_BACKOFF = Duration.ofMillis(10);
     private static final int MAX_BACKOFF_FACTOR = 20;
+    private static final Attributes SPAN_ATTRIBUTES = Attributes.builder().put("db.system.name", "mysql").build();
 
     /** Work done inside one transaction; may throw a checked exception of its own, which reaches the caller. */
     @FunctionalInterface
@@ -102,8 +103,6 @@ public final class Transactions {
         // one span for the transaction and its re-runs, only inside a trace (a poll loop starts none)
         return tracing.inSpan("transaction", SPAN_ATTRIBUTES, () -> attempts(work, commitIf));
     }
-
-    private static final Attributes SPAN_ATTRIBUTES = Attributes.builder().put("db.system.name", "mysql").build();
 
     private <T, E extends Exception> T attempts(Work<T, E> work, Predicate<? super T> commitIf) throws E {
         for (int attempt = 1; ; attempt++) {

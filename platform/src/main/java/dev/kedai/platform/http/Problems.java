@@ -5,8 +5,8 @@ import java.util.Optional;
 
 import dev.kedai.platform.db.TransientFailures;
 import dev.kedai.platform.observe.RequestId;
-import dev.kedai.platform.observe.Tracing;
 import dev.kedai.platform.observe.ServiceName;
+import dev.kedai.platform.observe.Tracing;
 import dev.kedai.platform.security.ForbiddenException;
 import dev.kedai.platform.security.KeysUnavailableException;
 import dev.kedai.platform.security.UnauthorizedException;
