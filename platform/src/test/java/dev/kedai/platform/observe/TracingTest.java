@@ -20,6 +20,7 @@ import dev.kedai.platform.http.Problem;
 import dev.kedai.platform.http.ProblemException;
 import dev.kedai.platform.server.KedaiServer;
 import dev.kedai.platform.testing.TestHttp;
+import dev.kedai.platform.testing.TestIdentities;
 import dev.kedai.proto.stock.v1.CommitRequest;
 import dev.kedai.proto.stock.v1.CommitResponse;
 import dev.kedai.proto.stock.v1.StockServiceGrpc;
@@ -52,19 +53,23 @@ class TracingTest {
     static void start() {
         receiver = OtlpReceiver.start(0, 100);
         db = TestDatabases.start("tracing");
-        Config backConfig = config("back", Map.of());
+        // back has stock's certificate and answers cartorder's (front's): gRPC is mutual TLS
+        Config backConfig = config("back", TestIdentities.config("stock"));
         Transactions transactions = Transactions.create(db.client(), backConfig);
-        back = KedaiServer.builder("back", backConfig)
-                .grpc(new StockServiceGrpc.StockServiceImplBase() {
+        StockServiceGrpc.StockServiceImplBase stockService = new StockServiceGrpc.StockServiceImplBase() {
                     @Override
                     public void commit(CommitRequest request, StreamObserver<CommitResponse> response) {
                         long rows = transactions.inTransaction(tx -> tx.query("SELECT 1").count());
                         response.onNext(CommitResponse.newBuilder().setCommittedNow(rows == 1).build());
                         response.onCompleted();
                     }
-                })
+                };
+        back = KedaiServer.builder("back", backConfig)
+                .grpc(TestIdentities.allowingAll("cartorder", stockService), stockService)
                 .build().start();
-        Config frontConfig = config("front", Map.of("peers.back.grpc", "127.0.0.1:" + back.grpcPort().orElseThrow()));
+        Map<String, String> frontSettings = new HashMap<>(TestIdentities.config("cartorder"));
+        frontSettings.put("peers.back.grpc", "127.0.0.1:" + back.grpcPort().orElseThrow());
+        Config frontConfig = config("front", frontSettings);
         frontPeers = GrpcChannels.create(frontConfig);
         var stock = StockServiceGrpc.newBlockingStub(frontPeers.channel("back"));
         front = KedaiServer.builder("front", frontConfig)
