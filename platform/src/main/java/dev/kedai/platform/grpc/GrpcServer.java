@@ -50,9 +50,11 @@ public final class GrpcServer implements AutoCloseable {
     private final HealthStatusManager health;
     private final List<String> serviceNames;
     private final Duration grace;
+    private final String address;
 
     private GrpcServer(Builder b) {
         this.health = new HealthStatusManager();
+        this.address = b.host + ":" + b.port;
         this.grace = b.grace;
         if (b.tls == null || b.callers == null) {
             throw new IllegalStateException("a gRPC server needs its TLS identity (tls) and its callers table (callers)");
@@ -98,7 +100,8 @@ public final class GrpcServer implements AutoCloseable {
         try {
             server.start();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start the gRPC server on port " + port() + ": " + e.getMessage(), e);
+            // port() would throw here (not started), hiding the bind error
+            throw new UncheckedIOException("cannot start the gRPC server on " + address + ": " + e.getMessage(), e);
         }
         health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
         serviceNames.forEach(name -> health.setStatus(name, ServingStatus.SERVING));

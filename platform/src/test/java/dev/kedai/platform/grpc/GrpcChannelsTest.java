@@ -3,8 +3,10 @@ package dev.kedai.platform.grpc;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 
+import dev.kedai.platform.testing.TestIdentities;
 import io.grpc.ConnectivityState;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
@@ -21,7 +23,7 @@ class GrpcChannelsTest {
 
     @Test
     void aPeersChannelConnectsAtStartNotOnTheFirstCall() {
-        try (GrpcServer server = GrpcServer.builder(0).host("127.0.0.1").shutdownGrace(Duration.ofMillis(200)).build().start();
+        try (GrpcServer server = stockServer(0);
              GrpcChannels channels = channels(server.port())) {
             channels.peer("stock", ch -> ch);
 
@@ -40,14 +42,21 @@ class GrpcChannelsTest {
             // nobody listens yet: the warm-up's attempts fail, each followed by a reconnect back-off
             await().atMost(Duration.ofSeconds(30)).until(() -> channels.state("stock") == ConnectivityState.TRANSIENT_FAILURE);
 
-            try (GrpcServer server = GrpcServer.builder(port).host("127.0.0.1").shutdownGrace(Duration.ofMillis(200)).build().start()) {
+            try (GrpcServer server = stockServer(port)) {
                 await().atMost(Duration.ofSeconds(30)).until(() -> channels.state("stock") == ConnectivityState.READY);
                 assertThat(server.port()).isEqualTo(port);
             }
         }
     }
 
+    private static GrpcServer stockServer(int port) {
+        return GrpcServer.builder(port).host("127.0.0.1").tls(TestIdentities.tls("stock")).callers(GrpcServerTest.CALLERS)
+                .addService(new GrpcServerTest.TestStock()).shutdownGrace(Duration.ofMillis(200)).build().start();
+    }
+
     private static GrpcChannels channels(int port) {
-        return GrpcChannels.create(Config.just(ConfigSources.create(Map.of("peers.stock.grpc", "127.0.0.1:" + port))));
+        Map<String, String> config = new HashMap<>(TestIdentities.config("cartorder"));
+        config.put("peers.stock.grpc", "127.0.0.1:" + port);
+        return GrpcChannels.create(Config.just(ConfigSources.create(config)));
     }
 }

@@ -1,5 +1,8 @@
 package dev.kedai.platform.grpc;
 
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.Map;
@@ -93,6 +96,18 @@ class GrpcServerTest {
 
     private static StockServiceGrpc.StockServiceBlockingStub stock() {
         return StockServiceGrpc.newBlockingStub(channels.channel("stock"));
+    }
+
+    @Test
+    void aPortThatCannotBeBoundIsNamedInTheError() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            int port = taken.getLocalPort();
+            GrpcServer clash = GrpcServer.builder(port).tls(TestIdentities.tls("stock")).callers(CALLERS)
+                    .addService(new TestStock()).build();
+
+            assertThatThrownBy(clash::start).isInstanceOf(UncheckedIOException.class)
+                    .hasMessageContaining("127.0.0.1:" + port);
+        }
     }
 
     @Test
