@@ -3,6 +3,7 @@ package dev.kedai.cartorder;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -172,7 +173,8 @@ final class Checkout {
             total += lineTotal.amount();
             currency = p.price().currency();
         }
-        Instant now = clock.instant();
+        // stored in milliseconds: the answer shows what GET /order will
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
         Order order = new Order(orderId, "PENDING_PAYMENT", lines, new Money(total, currency), addressId,
                                 now, now.plus(orderTtl));
         reserveAndStore(userId, key, order, cart);

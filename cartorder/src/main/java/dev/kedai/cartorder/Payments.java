@@ -3,6 +3,7 @@ package dev.kedai.cartorder;
 import java.time.Clock;
 
 import dev.kedai.platform.db.Transactions;
+import dev.kedai.platform.http.Json;
 import dev.kedai.platform.http.ProblemException;
 import dev.kedai.platform.money.Money;
 import io.helidon.dbclient.DbClient;
@@ -103,7 +104,7 @@ final class Payments {
                 default -> { }
             }
             if (!clock.instant().isBefore(head.expiresAt())) {
-                throw ProblemException.conflict("order " + orderId + " expired at " + head.expiresAt());
+                throw ProblemException.conflict("order " + orderId + " expired at " + Json.timestamp(head.expiresAt()));
             }
             if (!attempts.pending(tx, orderId).isEmpty()) {
                 throw ProblemException.conflict("a payment for order " + orderId + " is in progress");

@@ -4,6 +4,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -76,6 +77,24 @@ class CheckoutTest {
         assertThat(stored.get("items")).hasSize(2);
         assertProblem(f.http.get("/order/" + orderId, f.bearer(newId())), 404);
         assertProblem(f.http.get("/order/not-an-id", f.bearer(user)), 400);
+    }
+
+    @Test
+    void anOrdersTimestampsAreSpelledTheSameInEveryAnswer() {
+        String user = newId();
+        f.add(user, f.product("Kopi", 10_000), 1);
+        String key = newId();
+        JsonNode placed = json(f.checkout(user, key, "{}"));
+        String orderId = placed.get("order_id").asText();
+        JsonNode replayed = json(f.checkout(user, key, "{}"));
+        JsonNode one = json(f.http.get("/order/" + orderId, f.bearer(user)));
+        JsonNode listed = json(f.http.get("/order", f.bearer(user))).get("items").get(0);
+        for (String field : new String[] {"created_at", "expires_at"}) {
+            String spelled = placed.get(field).asText();
+            assertThat(spelled).as(field).matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z");
+            assertThat(List.of(replayed.get(field).asText(), one.get(field).asText(), listed.get(field).asText()))
+                    .as(field).containsOnly(spelled);
+        }
     }
 
     @Test
