@@ -17,4 +17,9 @@ public record Order(String orderId, String status, List<OrderLine> items, Money 
     public Order {
         items = List.copyOf(items);
     }
+
+    /** PAID or FULFILLED: the customer's payment is kept. */
+    boolean paid() {
+        return "PAID".equals(status) || "FULFILLED".equals(status);
+    }
 }

@@ -6,20 +6,43 @@ import java.util.UUID;
 
 import dev.kedai.platform.money.Money;
 import io.helidon.dbclient.DbClient;
+import io.helidon.dbclient.DbExecute;
 import io.helidon.dbclient.DbTransaction;
 
-/** SQL of {@code payment_attempts}: an attempt is written (PENDING) before the provider is called. */
+/**
+ * SQL of {@code payment_attempts}: an attempt is written (PENDING) before the provider is called,
+ * and every later change is conditional on the status it leaves, so of two callers that try to
+ * settle one attempt exactly one changes it — and only that one acts on the outcome (pays the
+ * order, or refunds the charge).
+ *
+ * <p>Statuses: PENDING (call in flight or outcome unknown) → APPROVED (paid the order), DECLINED,
+ * TIMED_OUT, ABANDONED (the provider never saw it); an approved charge for an order that can no
+ * longer be paid → REFUNDING (decided, committed before the provider is asked) → REFUNDED (the
+ * provider confirmed).
+ */
 final class PaymentStore {
+
+    static final String PENDING = "PENDING";
+    static final String APPROVED = "APPROVED";
+    static final String DECLINED = "DECLINED";
+    static final String TIMED_OUT = "TIMED_OUT";
+    static final String ABANDONED = "ABANDONED";
+    static final String REFUNDING = "REFUNDING";
+    static final String REFUNDED = "REFUNDED";
 
     private static final String INSERT = """
             INSERT INTO payment_attempts (attempt_id, order_id, status, amount, currency)
             VALUES (?, ?, 'PENDING', ?, ?)""";
-    private static final String PENDING = """
+    private static final String PENDING_OF_ORDER = """
             SELECT attempt_id, created_at > CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND AS fresh
             FROM payment_attempts WHERE order_id = ? AND status = 'PENDING'""";
     private static final String SETTLE = """
             UPDATE payment_attempts SET status = ?, provider_ref = ? WHERE attempt_id = ? AND status = 'PENDING'""";
-    private static final String SET_STATUS = "UPDATE payment_attempts SET status = ? WHERE attempt_id = ?";
+    // an attempt given up as ABANDONED whose call did reach the provider after all is settled by its answer
+    private static final String APPROVE = """
+            UPDATE payment_attempts SET status = 'APPROVED', provider_ref = ?
+            WHERE attempt_id = ? AND status IN ('PENDING', 'ABANDONED')""";
+    private static final String MOVE = "UPDATE payment_attempts SET status = ? WHERE attempt_id = ? AND status = ?";
 
     /** A PENDING attempt; {@code fresh} while its call may still be running. */
     record Pending(String attemptId, boolean fresh) {
@@ -34,8 +57,8 @@ final class PaymentStore {
         this.windowSeconds = Math.max(1, inFlightWindow.toSeconds());
     }
 
-    List<Pending> pending(io.helidon.dbclient.DbExecute exec, String orderId) {
-        return exec.query(PENDING, windowSeconds, orderId)
+    List<Pending> pending(DbExecute exec, String orderId) {
+        return exec.query(PENDING_OF_ORDER, windowSeconds, orderId)
                 .map(r -> new Pending(r.column("attempt_id").getString(), r.column("fresh").getInt() == 1))
                 .toList();
     }
@@ -50,16 +73,22 @@ final class PaymentStore {
         return attemptId;
     }
 
-    /** PENDING → {@code status}; false when the attempt was settled already. */
+    /** PENDING → {@code status} (DECLINED, TIMED_OUT, ABANDONED); false when the attempt was settled already. */
     boolean settle(String attemptId, String status, String reference) {
         return db.execute().update(SETTLE, status, reference, attemptId) == 1;
     }
 
-    static boolean settle(DbTransaction tx, String attemptId, String status, String reference) {
-        return tx.update(SETTLE, status, reference, attemptId) == 1;
+    /** PENDING (or ABANDONED) → APPROVED; false when another caller settled it first. */
+    static boolean approve(DbTransaction tx, String attemptId, String reference) {
+        return tx.update(APPROVE, reference, attemptId) == 1;
     }
 
-    void mark(String attemptId, String status) {
-        db.execute().update(SET_STATUS, status, attemptId);
+    /** {@code from} → {@code to}; false when the attempt was not in {@code from}. */
+    static boolean move(DbExecute exec, String attemptId, String from, String to) {
+        return exec.update(MOVE, to, attemptId, from) == 1;
+    }
+
+    boolean move(String attemptId, String from, String to) {
+        return move(db.execute(), attemptId, from, to);
     }
 }

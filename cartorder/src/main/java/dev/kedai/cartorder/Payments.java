@@ -1,5 +1,6 @@
 package dev.kedai.cartorder;
 
+import java.lang.System.Logger.Level;
 import java.time.Clock;
 
 import dev.kedai.platform.db.Transactions;
@@ -21,9 +22,13 @@ import static dev.kedai.cartorder.PaymentGateway.TimedOut;
  * applied with a conditional {@code PENDING_PAYMENT → PAID} that publishes OrderPaid in the same
  * transaction. An attempt left PENDING by a process that died is settled from the provider's record
  * ({@link PaymentGateway#lookup}) before anything else happens to the order, so it is never charged
- * twice.
+ * twice. Only the caller whose conditional update settled an attempt acts on it: a charge that paid
+ * the order is never refunded, and one that came too late is refunded exactly by that caller
+ * (REFUNDING committed first, REFUNDED once the provider confirmed).
  */
 final class Payments {
+
+    private static final System.Logger LOG = System.getLogger(Payments.class.getName());
 
     private final DbClient db;
     private final Transactions transactions;
@@ -55,11 +60,11 @@ final class Payments {
         return switch (result) {
             case Approved a -> approved(userId, orderId, started.attemptId(), a.reference());
             case Declined d -> {
-                attempts.settle(started.attemptId(), "DECLINED", null);
+                attempts.settle(started.attemptId(), PaymentStore.DECLINED, null);
                 throw ProblemException.of(402, "payment declined: " + d.reason() + "; the order can still be paid");
             }
             case TimedOut t -> {
-                attempts.settle(started.attemptId(), "TIMED_OUT", null);
+                attempts.settle(started.attemptId(), PaymentStore.TIMED_OUT, null);
                 throw ProblemException.timeout("the payment provider did not answer in time; nothing was charged", null);
             }
         };
@@ -67,26 +72,31 @@ final class Payments {
 
     /**
      * Settles attempts whose call outlived the in-flight window (their process died mid-call) from
-     * what the provider knows: approved ones pay the order, the others are closed.
+     * what the provider knows: approved ones pay the order (or are refunded when it can no longer
+     * be paid), the others are closed.
      */
     void settleAbandoned(String orderId) {
         for (PaymentStore.Pending p : attempts.pending(orderId)) {
-            if (p.fresh()) {
-                continue;
+            if (!p.fresh()) {
+                settleFromProvider(orderId, p.attemptId());
             }
-            switch (gateway.lookup(p.attemptId()).orElse(null)) {
-                case Approved a -> {
-                    String userId = db.execute().get("SELECT user_id FROM orders WHERE order_id = ?", orderId)
-                            .map(r -> r.column("user_id").getString()).orElseThrow();
-                    try {
-                        approved(userId, orderId, p.attemptId(), a.reference());
-                    } catch (ProblemException alreadyDecided) {
-                        // the order was cancelled meanwhile: refunded by approved()
-                    }
+        }
+    }
+
+    /** Settles one PENDING attempt from the provider's record; a caller that loses the race to settle it does nothing. */
+    void settleFromProvider(String orderId, String attemptId) {
+        switch (gateway.lookup(attemptId).orElse(null)) {
+            case Approved a -> {
+                String userId = db.execute().get("SELECT user_id FROM orders WHERE order_id = ?", orderId)
+                        .map(r -> r.column("user_id").getString()).orElseThrow();
+                try {
+                    approved(userId, orderId, attemptId, a.reference());
+                } catch (ProblemException notPaidByIt) {
+                    // refunded (the order could no longer be paid), or settled by another caller
                 }
-                case Declined d -> attempts.settle(p.attemptId(), "DECLINED", null);
-                case null, default -> attempts.settle(p.attemptId(), "ABANDONED", null);
             }
+            case Declined d -> attempts.settle(attemptId, PaymentStore.DECLINED, null);
+            case null, default -> attempts.settle(attemptId, PaymentStore.ABANDONED, null);
         }
     }
 
@@ -113,24 +123,58 @@ final class Payments {
         });
     }
 
+    /** What settling an approved charge did. */
+    private enum Settlement {
+        /** This call settled the attempt and it paid the order. */
+        PAID,
+        /** This call settled the attempt, the order could no longer be paid: the charge is to be refunded. */
+        REFUND,
+        /** Another caller settled the attempt first: this one does nothing with it. */
+        NOT_MINE
+    }
+
     private Order approved(String userId, String orderId, String attemptId, String reference) {
-        boolean paid = transactions.inTransaction(tx -> {
+        Settlement settlement = transactions.inTransaction(tx -> {
             OrderStore.OrderHead head = OrderStore.lock(tx, orderId).orElseThrow();
-            boolean nowPaid = OrderStore.markPaid(tx, orderId);
-            PaymentStore.settle(tx, attemptId, nowPaid ? "APPROVED" : "REFUNDED", reference);
-            if (nowPaid) {
-                events.paid(tx, userId, orderId, attemptId, head.total());
+            // only the call whose settlement changes the attempt acts on the charge
+            if (!PaymentStore.approve(tx, attemptId, reference)) {
+                return Settlement.NOT_MINE;
             }
-            return nowPaid;
+            if (OrderStore.markPaid(tx, orderId)) {
+                events.paid(tx, userId, orderId, attemptId, head.total());
+                return Settlement.PAID;
+            }
+            // cancelled or expired while the provider was charging; committed before the provider is asked
+            PaymentStore.move(tx, attemptId, PaymentStore.APPROVED, PaymentStore.REFUNDING);
+            return Settlement.REFUND;
         });
-        if (paid) {
-            OrderCounters.paid();
+        switch (settlement) {
+            case PAID -> OrderCounters.paid();
+            case REFUND -> {
+                refund(attemptId);
+                throw ProblemException.conflict("order " + orderId + " can no longer be paid; the charge is refunded");
+            }
+            case NOT_MINE -> { }
         }
-        if (!paid) {
-            // cancelled or expired while the provider was charging: give the money back
+        Order order = OrderStore.find(db.execute(), userId, orderId).orElseThrow();
+        if (settlement == Settlement.NOT_MINE && !order.paid()) {
+            throw ProblemException.conflict("order " + orderId + " can no longer be paid");
+        }
+        return order;
+    }
+
+    /**
+     * Gives a REFUNDING attempt's money back and records it (REFUNDED). The provider refunds an
+     * attempt id once however often it is asked; a failure leaves the attempt REFUNDING for the
+     * reconciliation to try again.
+     */
+    void refund(String attemptId) {
+        try {
             gateway.refund(attemptId);
-            throw ProblemException.conflict("order " + orderId + " can no longer be paid; the charge was refunded");
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "refunding payment attempt " + attemptId + " failed; it is tried again", e);
+            return;
         }
-        return OrderStore.find(db.execute(), userId, orderId).orElseThrow();
+        attempts.move(attemptId, PaymentStore.REFUNDING, PaymentStore.REFUNDED);
     }
 }

@@ -54,6 +54,7 @@ final class CartOrderFixture implements AutoCloseable {
     final TestTokens tokens = TestTokens.start();
     final PeerDoubles peers = new PeerDoubles();
     final SandboxPaymentGateway gateway = new SandboxPaymentGateway();
+    final GatewayHooks hooks = new GatewayHooks(gateway);
     final DbAccount db;
     final KedaiServer server;
     final TestHttp http;
@@ -89,7 +90,7 @@ final class CartOrderFixture implements AutoCloseable {
         config.put("events.retry-backoff", "PT0.05S");
         config.put("outbox.poll-interval", "PT0.05S");
         config.putAll(extra);
-        server = Main.start(TestServiceConfig.of(db, tokens, config), gateway, new Checkout.AfterReserve() {
+        server = Main.start(TestServiceConfig.of(db, tokens, config), hooks, new Checkout.AfterReserve() {
             @Override
             public void run(String orderId) {
                 afterReserve.run(orderId);

@@ -6,12 +6,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kedai.contracts.Topics;
 import dev.kedai.platform.money.Money;
 import dev.kedai.proto.stock.v1.ReservationCommitted;
 import dev.kedai.proto.stock.v1.ReservationExpired;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
@@ -25,11 +29,18 @@ import static org.awaitility.Awaitility.await;
 
 class PaymentTest {
 
+    // one thread per concurrent request: the common pool may have fewer than the test needs at once
+    private static final ExecutorService POOL = Executors.newCachedThreadPool();
     private static CartOrderFixture f;
 
     @BeforeAll
     static void start() {
         f = CartOrderFixture.shared();
+    }
+
+    @AfterEach
+    void noHooks() {
+        f.hooks.clear();
     }
 
     private static String status(String user, String orderId) {
@@ -194,6 +205,67 @@ class PaymentTest {
             case "CANCELLED" -> f.gateway.refunds(orderId) == f.gateway.charges(orderId);
             default -> false;
         });
+    }
+
+    @Test
+    void concurrentPaysOverAStaleApprovedAttemptPayTheOrderAndRefundNothing() throws Exception {
+        String user = newId();
+        String orderId = f.placeOrder(user, 10_000);
+        String attemptId = staleApprovedAttempt(orderId, 10_000);
+
+        // all six find the abandoned attempt and learn from the provider that it was approved before any
+        // of them settles it: one of them pays the order with it
+        CountDownLatch allLookedUp = new CountDownLatch(6);
+        f.hooks.afterLookup = id -> {
+            allLookedUp.countDown();
+            awaitQuietly(allLookedUp);
+        };
+        List<CompletableFuture<HttpResponse<String>>> pays = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            pays.add(CompletableFuture.supplyAsync(() -> f.pay(user, orderId, "tok_visa"), POOL));
+        }
+        List<Integer> codes = pays.stream().map(CompletableFuture::join).map(HttpResponse::statusCode).toList();
+        assertThat(codes).as("paid, or already paid").isSubsetOf(200, 409);
+        assertThat(status(user, orderId)).isEqualTo("PAID");
+        assertThat(f.gateway.charges(orderId)).isEqualTo(1);
+        assertThat(f.gateway.refunds(orderId)).as("the charge that paid the order is never refunded").isZero();
+        assertThat(f.query("SELECT status FROM payment_attempts WHERE attempt_id = ?", attemptId)).isEqualTo("APPROVED");
+    }
+
+    @Test
+    void aChargeApprovedForAnOrderCancelledMeanwhileIsRefundedOnceAndRecordedSo() {
+        String user = newId();
+        String orderId = f.placeOrder(user, 10_000);
+        // while the provider charges, the order's reservation expires and the order is cancelled
+        f.hooks.afterCharge = attemptId -> {
+            f.publish(Topics.STOCK, orderId, ReservationExpired.newBuilder().setOrderId(orderId).build(), newId());
+            await().atMost(Duration.ofSeconds(20)).until(() -> status(user, orderId).equals("CANCELLED"));
+        };
+        HttpResponse<String> late = f.pay(user, orderId, "tok_visa");
+        assertProblem(late, 409);
+        assertThat(json(late).get("detail").asText()).contains("refunded");
+        assertThat(f.gateway.charges(orderId)).isEqualTo(1);
+        assertThat(f.gateway.refunds(orderId)).isEqualTo(1);
+        assertThat(f.query("SELECT status FROM payment_attempts WHERE order_id = ?", orderId)).isEqualTo("REFUNDED");
+        assertThat(status(user, orderId)).isEqualTo("CANCELLED");
+    }
+
+    static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // the process recorded the attempt, the provider charged it, then the process died (a minute ago)
+    private static String staleApprovedAttempt(String orderId, long amount) {
+        String attemptId = newId();
+        f.query("""
+                INSERT INTO payment_attempts (attempt_id, order_id, status, amount, currency, created_at)
+                VALUES (?, ?, 'PENDING', ?, 'IDR', CURRENT_TIMESTAMP(3) - INTERVAL 1 MINUTE)""", attemptId, orderId, amount);
+        f.gateway.charge(new PaymentGateway.Charge(attemptId, orderId, new Money(amount, "IDR"), "tok_visa"));
+        return attemptId;
     }
 
     @Test
