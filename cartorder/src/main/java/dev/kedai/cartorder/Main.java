@@ -10,6 +10,7 @@ import dev.kedai.platform.money.Money;
 import dev.kedai.platform.server.Backbone;
 import dev.kedai.platform.server.KedaiConfig;
 import dev.kedai.platform.server.KedaiServer;
+import dev.kedai.platform.server.PeriodicTask;
 import dev.kedai.proto.cartorder.v1.AddToCart;
 import dev.kedai.proto.product.v1.ProductServiceGrpc;
 import dev.kedai.proto.stock.v1.ReservationCommitted;
@@ -64,6 +65,9 @@ public final class Main {
         PaymentStore attempts = new PaymentStore(db, config.get("payment.in-flight-window")
                 .as(Duration.class).orElse(Duration.ofSeconds(30)));
         Payments payments = new Payments(db, base.transactions(), attempts, gateway, events, clock);
+        PeriodicTask reconciler = PeriodicTask.start("payment-reconciler",
+                config.get("payment.reconcile-interval").as(Duration.class).orElse(Duration.ofSeconds(10)),
+                new PaymentReconciler(attempts, payments)::reconcile);
         OrderLifecycle lifecycle = new OrderLifecycle(db, base.transactions(), attempts, payments, events);
 
         EventConsumer consumer = EventConsumer.builder(db, config)
@@ -81,6 +85,7 @@ public final class Main {
                 .grpc(CartGrpc.CALLERS, new CartGrpc(carts))
                 .onStop(peers)
                 .onStop(consumer)
+                .onStop(reconciler)
                 .build()
                 .start();
     }

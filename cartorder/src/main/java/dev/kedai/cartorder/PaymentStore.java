@@ -43,9 +43,23 @@ final class PaymentStore {
             UPDATE payment_attempts SET status = 'APPROVED', provider_ref = ?
             WHERE attempt_id = ? AND status IN ('PENDING', 'ABANDONED')""";
     private static final String MOVE = "UPDATE payment_attempts SET status = ? WHERE attempt_id = ? AND status = ?";
+    private static final String STALE = """
+            SELECT attempt_id, order_id FROM payment_attempts
+            WHERE status = 'PENDING' AND created_at <= CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND
+            ORDER BY created_at LIMIT ?""";
+    private static final String REFUNDS_DUE =
+            "SELECT attempt_id, order_id FROM payment_attempts WHERE status = 'REFUNDING' ORDER BY created_at LIMIT ?";
+    // a charge kept on an order that ended cancelled: nothing else would ever give it back
+    private static final String KEPT_ON_CANCELLED = """
+            SELECT a.attempt_id, a.order_id FROM payment_attempts a JOIN orders o ON o.order_id = a.order_id
+            WHERE a.status = 'APPROVED' AND o.status = 'CANCELLED' ORDER BY a.created_at LIMIT ?""";
 
     /** A PENDING attempt; {@code fresh} while its call may still be running. */
     record Pending(String attemptId, boolean fresh) {
+    }
+
+    /** An attempt and its order. */
+    record Attempt(String attemptId, String orderId) {
     }
 
     private final DbClient db;
@@ -65,6 +79,25 @@ final class PaymentStore {
 
     List<Pending> pending(String orderId) {
         return pending(db.execute(), orderId);
+    }
+
+    /** PENDING attempts older than the in-flight window: their call ended without being recorded. */
+    List<Attempt> stale(int limit) {
+        return attempts(db.execute().query(STALE, windowSeconds, limit));
+    }
+
+    /** Attempts whose refund was decided and not yet confirmed by the provider. */
+    List<Attempt> refundsDue(int limit) {
+        return attempts(db.execute().query(REFUNDS_DUE, limit));
+    }
+
+    /** APPROVED attempts of CANCELLED orders. */
+    List<Attempt> keptOnCancelledOrders(int limit) {
+        return attempts(db.execute().query(KEPT_ON_CANCELLED, limit));
+    }
+
+    private static List<Attempt> attempts(java.util.stream.Stream<io.helidon.dbclient.DbRow> rows) {
+        return rows.map(r -> new Attempt(r.column("attempt_id").getString(), r.column("order_id").getString())).toList();
     }
 
     static String begin(DbTransaction tx, String orderId, Money amount) {

@@ -89,6 +89,8 @@ final class CartOrderFixture implements AutoCloseable {
         config.put("events.group", "cartorder-test-" + UUID.randomUUID());
         config.put("events.retry-backoff", "PT0.05S");
         config.put("outbox.poll-interval", "PT0.05S");
+        // the shared fixture's tests settle payments themselves; ReconciliationTest runs it often
+        config.put("payment.reconcile-interval", "PT1H");
         config.putAll(extra);
         server = Main.start(TestServiceConfig.of(db, tokens, config), hooks, new Checkout.AfterReserve() {
             @Override

@@ -1,0 +1,122 @@
+package dev.kedai.cartorder;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import dev.kedai.contracts.Topics;
+import dev.kedai.proto.stock.v1.ReservationExpired;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static dev.kedai.cartorder.CartOrderFixture.newId;
+import static dev.kedai.platform.testing.TestHttp.assertProblem;
+import static dev.kedai.platform.testing.TestHttp.json;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The payment reconciliation settles what a dead process left, without any call of the customer:
+ * the process is "killed" by a provider seam that throws at the moment it would die.
+ */
+class ReconciliationTest {
+
+    private static final Duration SETTLES = Duration.ofSeconds(20);
+    private static CartOrderFixture f;
+
+    @BeforeAll
+    static void start() {
+        f = new CartOrderFixture(Map.of("payment.reconcile-interval", "PT0.2S"));
+    }
+
+    @AfterAll
+    static void stop() {
+        f.close();
+    }
+
+    @AfterEach
+    void noHooks() {
+        f.hooks.clear();
+    }
+
+    private static String status(String user, String orderId) {
+        return json(f.http.get("/order/" + orderId, f.bearer(user))).get("status").asText();
+    }
+
+    private static String attempt(String orderId) {
+        return f.query("SELECT status FROM payment_attempts WHERE order_id = ?", orderId);
+    }
+
+    // the in-flight window (30 s) is over for this order's attempts
+    private static void outliveTheInFlightWindow(String orderId) {
+        f.query("UPDATE payment_attempts SET created_at = created_at - INTERVAL 1 HOUR WHERE order_id = ?", orderId);
+    }
+
+    @Test
+    void aChargeWhoseProcessDiedBeforeRecordingItPaysTheOrderWithoutAnyCall() {
+        String user = newId();
+        String orderId = f.placeOrder(user, 10_000);
+        f.hooks.afterCharge = attemptId -> {
+            throw new IllegalStateException("the process died after the provider charged");
+        };
+        assertProblem(f.pay(user, orderId, "tok_visa"), 503);
+        f.hooks.clear();
+        assertThat(attempt(orderId)).isEqualTo("PENDING");
+        assertThat(f.gateway.charges(orderId)).isEqualTo(1);
+
+        outliveTheInFlightWindow(orderId);
+        await().atMost(SETTLES).until(() -> status(user, orderId).equals("PAID"));
+        assertThat(attempt(orderId)).isEqualTo("APPROVED");
+        assertThat(f.gateway.refunds(orderId)).isZero();
+        assertThat(f.count("SELECT COUNT(*) FROM outbox WHERE event_key = ? AND event_type = ?", orderId,
+                           "kedai.cartorder.v1.OrderPaid")).isEqualTo(1);
+    }
+
+    @Test
+    void aChargeWhoseProcessDiedIsRefundedWhenTheOrderWasCancelledMeanwhile() {
+        String user = newId();
+        String orderId = f.placeOrder(user, 10_000);
+        f.hooks.afterCharge = attemptId -> {
+            throw new IllegalStateException("the process died after the provider charged");
+        };
+        assertProblem(f.pay(user, orderId, "tok_visa"), 503);
+        f.hooks.clear();
+        // the reservation expired meanwhile: the order is cancelled with the charge still unrecorded
+        f.publish(Topics.STOCK, orderId, ReservationExpired.newBuilder().setOrderId(orderId).build(), newId());
+        await().atMost(SETTLES).until(() -> status(user, orderId).equals("CANCELLED"));
+
+        outliveTheInFlightWindow(orderId);
+        await().atMost(SETTLES).until(() -> attempt(orderId).equals("REFUNDED"));
+        assertThat(f.gateway.charges(orderId)).isEqualTo(1);
+        assertThat(f.gateway.refunds(orderId)).isEqualTo(1);
+        assertThat(status(user, orderId)).isEqualTo("CANCELLED");
+    }
+
+    @Test
+    void aRefundDecidedButNeverMadeIsMadeOnceWithoutAnyCall() {
+        String user = newId();
+        String orderId = f.placeOrder(user, 10_000);
+        // the order is cancelled while the provider charges: the refund is decided (REFUNDING committed)...
+        f.hooks.afterCharge = attemptId -> {
+            f.publish(Topics.STOCK, orderId, ReservationExpired.newBuilder().setOrderId(orderId).build(), newId());
+            await().atMost(SETTLES).until(() -> status(user, orderId).equals("CANCELLED"));
+        };
+        // ... and the process dies before the provider is asked for it
+        AtomicBoolean died = new AtomicBoolean();
+        f.hooks.beforeRefund = attemptId -> {
+            if (died.compareAndSet(false, true)) {
+                throw new IllegalStateException("the process died between deciding the refund and making it");
+            }
+        };
+        HttpResponse<String> pay = f.pay(user, orderId, "tok_visa");
+        assertThat(pay.statusCode()).isEqualTo(409);
+        assertThat(died).isTrue();
+
+        await().atMost(SETTLES).until(() -> attempt(orderId).equals("REFUNDED"));
+        assertThat(f.gateway.charges(orderId)).isEqualTo(1);
+        assertThat(f.gateway.refunds(orderId)).isEqualTo(1);
+    }
+}
