@@ -65,10 +65,11 @@ public final class Main {
         PaymentStore attempts = new PaymentStore(db, config.get("payment.in-flight-window")
                 .as(Duration.class).orElse(Duration.ofSeconds(30)));
         Payments payments = new Payments(db, base.transactions(), attempts, gateway, events, clock);
-        PeriodicTask reconciler = PeriodicTask.start("payment-reconciler",
+        OrderLifecycle lifecycle = new OrderLifecycle(db, base.transactions(), attempts, payments, events, stock, clock);
+        OrderStore orders = new OrderStore(db);
+        PeriodicTask reconciler = PeriodicTask.start("order-reconciler",
                 config.get("payment.reconcile-interval").as(Duration.class).orElse(Duration.ofSeconds(10)),
-                new PaymentReconciler(attempts, payments)::reconcile);
-        OrderLifecycle lifecycle = new OrderLifecycle(db, base.transactions(), attempts, payments, events);
+                new OrderReconciler(attempts, payments, orders, lifecycle)::reconcile);
 
         EventConsumer consumer = EventConsumer.builder(db, config)
                 .topics(Topics.CART_COMMANDS, Topics.STOCK)
@@ -81,7 +82,7 @@ public final class Main {
         return base.server("cartorder")
                 .filter(base.authentication())
                 .routing(rules -> rules.register("/cart", new CartHttp(carts))
-                        .register("/order", new OrderHttp(new OrderStore(db), checkout, payments, lifecycle)))
+                        .register("/order", new OrderHttp(orders, checkout, payments, lifecycle)))
                 .grpc(CartGrpc.CALLERS, new CartGrpc(carts))
                 .onStop(peers)
                 .onStop(consumer)

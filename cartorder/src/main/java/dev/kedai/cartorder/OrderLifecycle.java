@@ -1,5 +1,7 @@
 package dev.kedai.cartorder;
 
+import java.time.Clock;
+
 import dev.kedai.platform.db.Transactions;
 import dev.kedai.platform.events.ConsumedEvent;
 import dev.kedai.platform.http.ProblemException;
@@ -9,9 +11,9 @@ import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbTransaction;
 
 /**
- * The transitions of an order other than payment: cancel by the user (stock releases the
- * reservation when it consumes OrderCancelled), CANCELLED when stock's reservation expired,
- * FULFILLED when stock committed a paid order.
+ * The transitions of an order other than payment: cancel by the user (the reservation is released
+ * at stock before the answer; the OrderCancelled event releases it too, should that call fail),
+ * CANCELLED when stock's reservation expired, FULFILLED when stock committed a paid order.
  */
 final class OrderLifecycle {
 
@@ -23,17 +25,25 @@ final class OrderLifecycle {
     private final PaymentStore attempts;
     private final Payments payments;
     private final OrderEvents events;
+    private final StockClient stock;
+    private final Clock clock;
 
     OrderLifecycle(DbClient db, Transactions transactions, PaymentStore attempts, Payments payments,
-                   OrderEvents events) {
+                   OrderEvents events, StockClient stock, Clock clock) {
+        this.clock = clock;
         this.db = db;
         this.transactions = transactions;
         this.attempts = attempts;
         this.payments = payments;
         this.events = events;
+        this.stock = stock;
     }
 
-    /** PENDING_PAYMENT → CANCELLED; a cancelled order answers as it is; 409 when paid or while a payment runs. */
+    /**
+     * PENDING_PAYMENT → CANCELLED, then the reservation released at stock before the answer (also when
+     * it was cancelled before: a release that failed then is tried again); 409 when paid or while a
+     * payment runs.
+     */
     Order cancel(String userId, String orderId) {
         payments.settleAbandoned(orderId);
         boolean cancelled = transactions.inTransaction(tx -> {
@@ -58,7 +68,31 @@ final class OrderLifecycle {
         if (cancelled) {
             OrderCounters.cancelled("user");
         }
+        stock.release(orderId);
         return OrderStore.find(db.execute(), userId, orderId).orElseThrow();
+    }
+
+    /**
+     * An unpaid order past its {@code expires_at} with no payment in flight → CANCELLED (EXPIRED),
+     * then its reservation released; false when it was paid, cancelled or being paid meanwhile.
+     */
+    boolean expire(String orderId) {
+        String userId = transactions.inTransaction(tx -> {
+            OrderStore.OrderHead head = OrderStore.lock(tx, orderId).orElse(null);
+            if (head == null || !"PENDING_PAYMENT".equals(head.status()) || clock.instant().isBefore(head.expiresAt())
+                    || !attempts.pending(tx, orderId).isEmpty()) {
+                return null;
+            }
+            OrderStore.markCancelled(tx, orderId, EXPIRED);
+            events.cancelled(tx, head.userId(), orderId, EXPIRED);
+            return head.userId();
+        });
+        if (userId == null) {
+            return false;
+        }
+        OrderCounters.cancelled("expired");
+        stock.release(orderId);
+        return true;
     }
 
     /** ReservationExpired: an unpaid order is cancelled (stock already released its stock). */

@@ -49,6 +49,9 @@ public final class OrderStore {
     private static final String TO_CANCELLED = """
             UPDATE orders SET status = 'CANCELLED', cancel_reason = ?
             WHERE order_id = ? AND status = 'PENDING_PAYMENT'""";
+    private static final String EXPIRED_UNPAID = """
+            SELECT order_id FROM orders WHERE status = 'PENDING_PAYMENT' AND expires_at <= CURRENT_TIMESTAMP(3)
+            ORDER BY expires_at LIMIT ?""";
     private static final String TO_FULFILLED = "UPDATE orders SET status = 'FULFILLED' WHERE order_id = ? AND status = 'PAID'";
 
     private final DbClient db;
@@ -71,6 +74,11 @@ public final class OrderStore {
 
     static Optional<Order> find(DbExecute exec, String userId, String orderId) {
         return exec.get(ONE, orderId, userId).map(row -> withLines(exec, List.of(row)).getFirst());
+    }
+
+    /** Unpaid orders past their expiry, oldest first. */
+    List<String> expiredUnpaid(int limit) {
+        return db.execute().query(EXPIRED_UNPAID, limit).map(r -> r.column("order_id").getString()).toList();
     }
 
     /** The order row, locked until {@code tx} ends: pay and cancel of one order take turns here. */

@@ -60,6 +60,10 @@ final class PaymentStore {
 
     /** An attempt and its order. */
     record Attempt(String attemptId, String orderId) {
+        @Override
+        public String toString() {
+            return "payment attempt " + attemptId + " of order " + orderId;
+        }
     }
 
     private final DbClient db;

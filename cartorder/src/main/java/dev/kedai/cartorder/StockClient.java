@@ -14,9 +14,9 @@ import dev.kedai.proto.stock.v1.ReserveResponse;
 import dev.kedai.proto.stock.v1.StockServiceGrpc.StockServiceBlockingStub;
 
 /**
- * Reservations of the stock service (gRPC {@code Reserve}/{@code Release}, idempotent by order id).
- * Reserve goes through the circuit breaker; Release is best effort in the background, because a
- * reservation that is not released expires anyway (stock's sweeper).
+ * Reservations of the stock service (gRPC {@code Reserve}/{@code Release}, idempotent by order id),
+ * through the circuit breaker. A Release that cannot be made is never fatal: the OrderCancelled
+ * event releases it too, and a reservation nobody releases expires (stock's sweeper).
  */
 final class StockClient {
 
@@ -52,6 +52,21 @@ final class StockClient {
                 .toList();
         Instant expires = answer.hasExpiresAt() ? ProtoTime.instant(answer.getExpiresAt()) : null;
         return new Reservation(answer.getReserved(), shortages, expires);
+    }
+
+    /**
+     * Releases {@code orderId}'s reservation now; false (logged) when stock could not be asked, so
+     * the caller's answer does not depend on it.
+     */
+    boolean release(String orderId) {
+        try {
+            stock.call(stub -> stub.release(ReleaseRequest.newBuilder().setOrderId(orderId).build()));
+            return true;
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "releasing the reservation of order " + orderId + " failed (" + e
+                    + "); the OrderCancelled event releases it");
+            return false;
+        }
     }
 
     /** Asks stock to release {@code orderId}'s reservation, without waiting; a failure is only logged. */

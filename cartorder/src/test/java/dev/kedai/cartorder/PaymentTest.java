@@ -156,6 +156,17 @@ class PaymentTest {
     }
 
     @Test
+    void cancelReleasesTheReservationBeforeItAnswers() {
+        String user = newId();
+        String orderId = f.placeOrder(user, 10_000);
+        assertThat(f.peers.reservations).containsKey(orderId);
+        assertThat(f.cancel(user, orderId).statusCode()).isEqualTo(200);
+        // no event had to be consumed: the units are back when the answer arrives
+        assertThat(f.peers.reservations).doesNotContainKey(orderId);
+        assertThat(f.peers.releases).contains(orderId);
+    }
+
+    @Test
     void stockEventsExpireUnpaidOrdersAndFulfilPaidOnes() {
         String user = newId();
         String unpaid = f.placeOrder(user, 10_000);

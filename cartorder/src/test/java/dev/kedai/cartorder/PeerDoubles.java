@@ -177,7 +177,12 @@ final class PeerDoubles implements AutoCloseable {
             throw invalid("order_id must be a UUID");
         }
         Reservation held = reservations.get(orderId);
-        if (held == null || held.released()) {
+        if (held == null) {
+            // a Release that overtook its Reserve: the tombstone refuses that Reserve when it arrives
+            reservations.put(orderId, new Reservation(null, Map.of(), Timestamp.getDefaultInstance(), true));
+            return false;
+        }
+        if (held.released()) {
             return false;
         }
         held.lines().forEach((product, quantity) -> available.merge(product, quantity, Integer::sum));

@@ -119,4 +119,18 @@ class ReconciliationTest {
         assertThat(f.gateway.charges(orderId)).isEqualTo(1);
         assertThat(f.gateway.refunds(orderId)).isEqualTo(1);
     }
+
+    @Test
+    void anUnpaidOrderPastItsExpiryIsCancelledAndItsStockReleasedWithoutAnyCall() {
+        String user = newId();
+        String orderId = f.placeOrder(user, 10_000);
+        f.query("UPDATE orders SET expires_at = CURRENT_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE order_id = ?", orderId);
+
+        await().atMost(SETTLES).until(() -> status(user, orderId).equals("CANCELLED"));
+        assertThat(f.query("SELECT cancel_reason FROM orders WHERE order_id = ?", orderId)).isEqualTo("EXPIRED");
+        assertThat(f.count("SELECT COUNT(*) FROM outbox WHERE event_key = ? AND event_type = ?", orderId,
+                           "kedai.cartorder.v1.OrderCancelled")).isEqualTo(1);
+        assertThat(f.peers.reservations).doesNotContainKey(orderId);
+        assertThat(f.peers.releases).contains(orderId);
+    }
 }

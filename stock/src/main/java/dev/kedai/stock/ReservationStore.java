@@ -28,6 +28,10 @@ public final class ReservationStore {
             SELECT order_id, status, paid, CAST(UNIX_TIMESTAMP(expires_at) * 1000 AS SIGNED) AS expires_ms
             FROM reservations WHERE order_id = ?""";
     private static final String LOCK = READ + " FOR UPDATE";
+    // a Release that found nothing: the order id may not reserve later (its Reserve was overtaken)
+    private static final String TOMBSTONE = """
+            INSERT IGNORE INTO reservations (order_id, status, expires_at)
+            VALUES (?, 'RELEASED', CURRENT_TIMESTAMP(3))""";
     private static final String ADD_LINE = "INSERT INTO reservation_lines (order_id, product_id, quantity) VALUES (?, ?, ?)";
     private static final String LINES =
             "SELECT product_id, quantity FROM reservation_lines WHERE order_id = ? ORDER BY product_id";
@@ -87,7 +91,9 @@ public final class ReservationStore {
     }
 
     /**
-     * Gives the units of a reserved order back.
+     * Gives the units of a reserved order back. A Release for an order stock has not seen leaves a
+     * tombstone (RELEASED, no lines), so the Reserve it overtook (a caller gave up on a slow one) is
+     * refused when it arrives instead of holding units for an order that does not exist.
      *
      * @return false when there was nothing to release (unknown, already released or expired)
      * @throws ReservationStateException when the order was committed (a sale is not undone here)
@@ -95,7 +101,14 @@ public final class ReservationStore {
     public boolean release(DbTransaction tx, String orderId) {
         Optional<Reservation> found = lock(tx, orderId);
         if (found.isEmpty()) {
-            return false;
+            if (tx.insert(TOMBSTONE, orderId) == 1) {
+                return false;
+            }
+            // a Reserve of this order committed in between: release what it holds
+            found = lock(tx, orderId);
+            if (found.isEmpty()) {
+                return false;
+            }
         }
         return switch (found.get().status()) {
             case RESERVED -> {

@@ -283,6 +283,17 @@ class ReservationTest {
     }
 
     @Test
+    void aReleaseThatOvertookItsReserveLeavesATombstoneThatRefusesTheReserve() {
+        String a = product(db, 5);
+        String order = UUID.randomUUID().toString();
+        // cartorder gave up on a slow Reserve and released: the Release arrives first
+        assertThat(stock.release(ReleaseRequest.newBuilder().setOrderId(order).build()).getReleased()).isFalse();
+        assertCode(() -> reserve(order, 0, line(a, 2)), Status.Code.FAILED_PRECONDITION);
+        assertThat(available(a)).as("nothing held for an order that does not exist").isEqualTo(5);
+        assertThat(stock.release(ReleaseRequest.newBuilder().setOrderId(order).build()).getReleased()).isFalse();
+    }
+
+    @Test
     void badReserveRequestsAreInvalidAndChangeNothing() {
         String a = product(db, 5);
         String order = UUID.randomUUID().toString();
