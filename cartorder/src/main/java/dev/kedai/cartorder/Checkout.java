@@ -177,12 +177,12 @@ final class Checkout {
         Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
         Order order = new Order(orderId, "PENDING_PAYMENT", lines, new Money(total, currency), addressId,
                                 now, now.plus(orderTtl));
-        reserveAndStore(userId, key, order, cart);
-        return order;
+        return reserveAndStore(userId, key, order, cart);
     }
 
-    private void reserveAndStore(String userId, String key, Order order, List<CartLine> cart) {
+    private Order reserveAndStore(String userId, String key, Order placed, List<CartLine> cart) {
         StockClient.Reservation reservation;
+        Order order = placed;
         try {
             reservation = stock.reserve(order.orderId(),
                                         cart.stream().map(l -> new StockClient.Wanted(l.productId(), l.quantity())).toList(),
@@ -199,6 +199,10 @@ final class Checkout {
                                                .typed("https://kedai.dev/problems/insufficient-stock", "Insufficient stock")
                                                .with("short", reservation.shortages()));
         }
+        if (reservation.expiresAt() != null && reservation.expiresAt().minus(reservationGrace).isBefore(order.expiresAt())) {
+            // a retry that took over an abandoned key reuses the reservation made then: the order expires with it
+            order = order.expiringAt(reservation.expiresAt().minus(reservationGrace).truncatedTo(ChronoUnit.MILLIS));
+        }
         try {
             afterReserve.run(order.orderId());
             store(userId, key, order, cart);
@@ -206,6 +210,7 @@ final class Checkout {
             releaseUnlessStored(order.orderId());
             throw e;
         }
+        return order;
     }
 
     private void store(String userId, String key, Order order, List<CartLine> cart) {

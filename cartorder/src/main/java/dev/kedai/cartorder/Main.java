@@ -62,9 +62,10 @@ public final class Main {
         Checkout.CheckoutSettings settings = Checkout.CheckoutSettings.from(config);
         Checkout checkout = new Checkout(db, base.transactions(), new IdempotencyKeys(db, settings.keyLease()),
                                          users, products, stock, events, clock, settings, afterReserve);
-        PaymentStore attempts = new PaymentStore(db, config.get("payment.in-flight-window")
-                .as(Duration.class).orElse(Duration.ofSeconds(30)));
-        Payments payments = new Payments(db, base.transactions(), attempts, gateway, events, clock);
+        Duration inFlightWindow = config.get("payment.in-flight-window").as(Duration.class).orElse(Duration.ofSeconds(30));
+        PaymentStore attempts = new PaymentStore(db, inFlightWindow);
+        Payments payments = new Payments(db, base.transactions(), attempts, gateway, events, clock, stock,
+                config.get("payment.reservation-hold").as(Duration.class).orElse(Duration.ofMinutes(10)), inFlightWindow);
         OrderLifecycle lifecycle = new OrderLifecycle(db, base.transactions(), attempts, payments, events, stock, clock);
         OrderStore orders = new OrderStore(db);
         PeriodicTask reconciler = PeriodicTask.start("order-reconciler",

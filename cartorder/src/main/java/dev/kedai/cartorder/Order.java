@@ -18,6 +18,11 @@ public record Order(String orderId, String status, List<OrderLine> items, Money 
         items = List.copyOf(items);
     }
 
+    /** The same order with another expiry. */
+    Order expiringAt(Instant expires) {
+        return new Order(orderId, status, items, total, addressId, createdAt, expires);
+    }
+
     /** PAID or FULFILLED: the customer's payment is kept. */
     boolean paid() {
         return "PAID".equals(status) || "FULFILLED".equals(status);

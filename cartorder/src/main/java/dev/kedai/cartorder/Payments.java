@@ -2,8 +2,11 @@ package dev.kedai.cartorder;
 
 import java.lang.System.Logger.Level;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 
 import dev.kedai.platform.db.Transactions;
+import dev.kedai.platform.grpc.PeerRejection;
 import dev.kedai.platform.http.Json;
 import dev.kedai.platform.http.ProblemException;
 import dev.kedai.platform.money.Money;
@@ -36,9 +39,19 @@ final class Payments {
     private final PaymentGateway gateway;
     private final OrderEvents events;
     private final Clock clock;
+    private final StockClient stock;
+    private final Duration reservationHold;
+    private final Duration inFlightWindow;
 
+    /**
+     * @param reservationHold how long stock holds the units from the start of a payment ({@code payment.reservation-hold})
+     * @param inFlightWindow  how long a call to the provider may take ({@code payment.in-flight-window})
+     */
     Payments(DbClient db, Transactions transactions, PaymentStore attempts, PaymentGateway gateway, OrderEvents events,
-             Clock clock) {
+             Clock clock, StockClient stock, Duration reservationHold, Duration inFlightWindow) {
+        this.stock = stock;
+        this.reservationHold = reservationHold;
+        this.inFlightWindow = inFlightWindow;
         this.db = db;
         this.transactions = transactions;
         this.attempts = attempts;
@@ -50,6 +63,7 @@ final class Payments {
     Order pay(String userId, String orderId, String token) {
         settleAbandoned(orderId);
         Started started = start(userId, orderId);
+        holdStock(orderId, started);
         PaymentResult result;
         try {
             result = gateway.charge(new Charge(started.attemptId(), orderId, started.total(), token));
@@ -100,7 +114,29 @@ final class Payments {
         }
     }
 
-    private record Started(String attemptId, Money total) {
+    private record Started(String attemptId, Money total, Instant expiresAt) {
+    }
+
+    /**
+     * Before anything is charged, stock is asked to hold the order's units for {@code payment.reservation-hold}:
+     * a reservation must not expire under a payment in flight, nor under the paid order until stock has
+     * committed it. Stock holding nothing any more (expired, released) is 409; stock out of reach is 503,
+     * unless the reservation made at checkout still outlives the payment's in-flight window anyway.
+     */
+    private void holdStock(String orderId, Started started) {
+        try {
+            stock.extend(orderId, reservationHold);
+        } catch (PeerRejection gone) {
+            attempts.settle(started.attemptId(), PaymentStore.ABANDONED, null);
+            throw ProblemException.conflict("the stock reservation of order " + orderId
+                    + " has expired; it can no longer be paid");
+        } catch (RuntimeException unreachable) {
+            if (clock.instant().plus(inFlightWindow).isBefore(started.expiresAt())) {
+                return;   // the reservation lasts until expires_at plus the grace
+            }
+            attempts.settle(started.attemptId(), PaymentStore.ABANDONED, null);
+            throw ProblemException.unavailable("stock cannot hold the order right now; nothing was charged", unreachable);
+        }
     }
 
     private Started start(String userId, String orderId) {
@@ -119,7 +155,7 @@ final class Payments {
             if (!attempts.pending(tx, orderId).isEmpty()) {
                 throw ProblemException.conflict("a payment for order " + orderId + " is in progress");
             }
-            return new Started(PaymentStore.begin(tx, orderId, head.total()), head.total());
+            return new Started(PaymentStore.begin(tx, orderId, head.total()), head.total(), head.expiresAt());
         });
     }
 

@@ -7,6 +7,7 @@ import java.util.List;
 
 import dev.kedai.platform.grpc.Peer;
 import dev.kedai.platform.proto.ProtoTime;
+import dev.kedai.proto.stock.v1.ExtendRequest;
 import dev.kedai.proto.stock.v1.Line;
 import dev.kedai.proto.stock.v1.ReleaseRequest;
 import dev.kedai.proto.stock.v1.ReserveRequest;
@@ -14,7 +15,7 @@ import dev.kedai.proto.stock.v1.ReserveResponse;
 import dev.kedai.proto.stock.v1.StockServiceGrpc.StockServiceBlockingStub;
 
 /**
- * Reservations of the stock service (gRPC {@code Reserve}/{@code Release}, idempotent by order id),
+ * Reservations of the stock service (gRPC {@code Reserve}/{@code Extend}/{@code Release}, idempotent by order id),
  * through the circuit breaker. A Release that cannot be made is never fatal: the OrderCancelled
  * event releases it too, and a reservation nobody releases expires (stock's sweeper).
  */
@@ -52,6 +53,18 @@ final class StockClient {
                 .toList();
         Instant expires = answer.hasExpiresAt() ? ProtoTime.instant(answer.getExpiresAt()) : null;
         return new Reservation(answer.getReserved(), shortages, expires);
+    }
+
+    /**
+     * Keeps {@code orderId}'s units held for at least {@code hold} from now (never shortens the hold).
+     *
+     * @return when the reservation expires now
+     * @throws dev.kedai.platform.grpc.PeerRejection NOT_FOUND / FAILED_PRECONDITION when stock holds nothing
+     *                                               for the order any more (unknown, released or expired)
+     */
+    Instant extend(String orderId, Duration hold) {
+        return ProtoTime.instant(stock.call(stub -> stub.extend(ExtendRequest.newBuilder()
+                .setOrderId(orderId).setTtlSeconds((int) Math.max(1, hold.toSeconds())).build())).getExpiresAt());
     }
 
     /**

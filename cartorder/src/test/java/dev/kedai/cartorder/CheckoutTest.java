@@ -296,6 +296,9 @@ class CheckoutTest {
         f.peers.reserve(dev.kedai.proto.stock.v1.ReserveRequest.newBuilder().setOrderId(orderId).setTtlSeconds(960)
                 .addLines(dev.kedai.proto.stock.v1.Line.newBuilder().setProductId(kopi).setQuantity(2)).build());
         int reservesBefore = f.peers.reserveLog.size();
+        // ... ten minutes ago: its reservation has six minutes left
+        Instant reservedUntil = Instant.now().plus(Duration.ofMinutes(6)).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        f.peers.expireAt(orderId, reservedUntil);
 
         HttpResponse<String> retry = f.checkout(user, "dead", "{}");
         assertThat(retry.statusCode()).as(retry.body()).isEqualTo(201);
@@ -305,6 +308,8 @@ class CheckoutTest {
         assertThat(f.peers.reserveLog.subList(reservesBefore, f.peers.reserveLog.size()))
                 .extracting(dev.kedai.proto.stock.v1.ReserveRequest::getOrderId).containsExactly(orderId);
         assertThat(f.peers.available.get(kopi)).isEqualTo(998);
+        // the order expires with the reservation it reuses (less the grace), not 15 minutes from the retry
+        assertThat(Instant.parse(json(retry).get("expires_at").asText())).isEqualTo(reservedUntil.minus(Duration.ofMinutes(1)));
     }
 
     private static String[] concat(String[] a, String... b) {

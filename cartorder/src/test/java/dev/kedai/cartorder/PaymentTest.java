@@ -2,6 +2,8 @@ package dev.kedai.cartorder;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -9,6 +11,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kedai.contracts.Topics;
@@ -156,13 +159,38 @@ class PaymentTest {
     }
 
     @Test
+    void payHoldsTheReservationForThePaymentBeforeItCharges() {
+        String user = newId();
+        String orderId = f.placeOrder(user, 10_000);
+        AtomicReference<Integer> heldWhenCharged = new AtomicReference<>();
+        f.hooks.afterCharge = attemptId -> heldWhenCharged.set(f.peers.extensions.get(orderId));
+        Instant before = Instant.now();
+        assertThat(f.pay(user, orderId, "tok_visa").statusCode()).isEqualTo(200);
+        // payment.reservation-hold (PT10M): the units outlive the payment and the OrderPaid that follows it
+        assertThat(heldWhenCharged.get()).isEqualTo(600);
+        assertThat(f.peers.expiry(orderId)).isAfterOrEqualTo(before.plusSeconds(600).truncatedTo(ChronoUnit.MILLIS));
+    }
+
+    @Test
+    void aPayWhoseReservationIsGoneIs409AndChargesNothing() {
+        String user = newId();
+        String orderId = f.placeOrder(user, 10_000);
+        f.peers.expire(orderId);   // stock's sweeper got there first; ReservationExpired is on its way
+        HttpResponse<String> pay = f.pay(user, orderId, "tok_visa");
+        assertProblem(pay, 409);
+        assertThat(json(pay).get("detail").asText()).contains("reservation");
+        assertThat(f.gateway.charges(orderId)).isZero();
+        assertThat(f.query("SELECT status FROM payment_attempts WHERE order_id = ?", orderId)).isEqualTo("ABANDONED");
+    }
+
+    @Test
     void cancelReleasesTheReservationBeforeItAnswers() {
         String user = newId();
         String orderId = f.placeOrder(user, 10_000);
-        assertThat(f.peers.reservations).containsKey(orderId);
+        assertThat(f.peers.holds(orderId)).isTrue();
         assertThat(f.cancel(user, orderId).statusCode()).isEqualTo(200);
         // no event had to be consumed: the units are back when the answer arrives
-        assertThat(f.peers.reservations).doesNotContainKey(orderId);
+        assertThat(f.peers.holds(orderId)).isFalse();
         assertThat(f.peers.releases).contains(orderId);
     }
 

@@ -22,6 +22,9 @@ import dev.kedai.proto.product.v1.GetProductsRequest;
 import dev.kedai.proto.product.v1.GetProductsResponse;
 import dev.kedai.proto.product.v1.Product;
 import dev.kedai.proto.product.v1.ProductServiceGrpc;
+import dev.kedai.platform.proto.ProtoTime;
+import dev.kedai.proto.stock.v1.ExtendRequest;
+import dev.kedai.proto.stock.v1.ExtendResponse;
 import dev.kedai.proto.stock.v1.Line;
 import dev.kedai.proto.stock.v1.ReleaseRequest;
 import dev.kedai.proto.stock.v1.ReleaseResponse;
@@ -55,6 +58,8 @@ final class PeerDoubles implements AutoCloseable {
     /** Every Reserve that reached the double, in order (repeats included). */
     final List<ReserveRequest> reserveLog = new CopyOnWriteArrayList<>();
     final List<String> releases = new CopyOnWriteArrayList<>();
+    /** order id → the ttl_seconds of its last Extend. */
+    final Map<String, Integer> extensions = new ConcurrentHashMap<>();
     final AtomicInteger reserveCalls = new AtomicInteger();
     final AtomicInteger productCalls = new AtomicInteger();
     final AtomicInteger addressCalls = new AtomicInteger();
@@ -114,6 +119,49 @@ final class PeerDoubles implements AutoCloseable {
         available.putIfAbsent(id, 1_000);
     }
 
+    /** Stock's sweeper released the order's reservation: its units are back, Reserve and Extend are refused. */
+    void expire(String orderId) {
+        release(orderId);
+    }
+
+    /** Whether stock holds units for the order right now (reserved, not released or expired). */
+    boolean holds(String orderId) {
+        Reservation held = reservations.get(orderId);
+        return held != null && !held.released();
+    }
+
+    /** When stock lets the order's reservation go (null when it holds none). */
+    Instant expiry(String orderId) {
+        Reservation held = reservations.get(orderId);
+        return held == null ? null : ProtoTime.instant(held.expiresAt());
+    }
+
+    /** Moves the expiry of the order's reservation (a reservation made earlier than the test). */
+    synchronized void expireAt(String orderId, Instant at) {
+        Reservation held = reservations.get(orderId);
+        reservations.put(orderId, new Reservation(held.request(), held.lines(), ProtoTime.timestamp(at), held.released()));
+    }
+
+    /** Extends as stock's Extend does: never shortens a hold; NOT_FOUND unknown, FAILED_PRECONDITION released. */
+    private synchronized ExtendResponse extend(ExtendRequest request) {
+        String orderId = request.getOrderId();
+        Reservation held = reservations.get(orderId);
+        if (held == null) {
+            throw Status.NOT_FOUND.withDescription("no reservation for order " + orderId).asRuntimeException();
+        }
+        if (held.released()) {
+            throw Status.FAILED_PRECONDITION.withDescription("the reservation of order " + orderId
+                    + " was released or expired").asRuntimeException();
+        }
+        extensions.put(orderId, request.getTtlSeconds());
+        Instant later = Instant.now().plusSeconds(request.getTtlSeconds());
+        if (later.isAfter(ProtoTime.instant(held.expiresAt()))) {
+            held = new Reservation(held.request(), held.lines(), ProtoTime.timestamp(later), false);
+            reservations.put(orderId, held);
+        }
+        return ExtendResponse.newBuilder().setExpiresAt(held.expiresAt()).build();
+    }
+
     void address(String userId, String addressId) {
         addresses.put(userId + "/" + addressId, Address.newBuilder().setAddressId(addressId).setUserId(userId)
                 .setLabel("home").setRecipient("R").setLine1("Jl. 1").setCity("Jakarta").setPostalCode("10110")
@@ -148,8 +196,7 @@ final class PeerDoubles implements AutoCloseable {
             }
             lines.forEach((product, quantity) -> available.merge(product, -quantity, Integer::sum));
             Instant expires = Instant.now().plusSeconds(request.getTtlSeconds() == 0 ? 900 : request.getTtlSeconds());
-            Timestamp expiresAt = Timestamp.newBuilder().setSeconds(expires.getEpochSecond()).setNanos(expires.getNano())
-                    .build();
+            Timestamp expiresAt = ProtoTime.timestamp(expires);
             reservations.put(request.getOrderId(), new Reservation(request, lines, expiresAt, false));
             return answer.setReserved(true).setExpiresAt(expiresAt).build();
         }
@@ -258,6 +305,11 @@ final class PeerDoubles implements AutoCloseable {
             }
             response.onNext(result);
             response.onCompleted();
+        }
+
+        @Override
+        public void extend(ExtendRequest request, StreamObserver<ExtendResponse> response) {
+            answer(response, () -> PeerDoubles.this.extend(request));
         }
     }
 

@@ -132,4 +132,28 @@ class PeerOutageTest {
         await().atMost(Duration.ofSeconds(15)).until(
                 () -> f.checkout(user, "u3", "{\"address_id\":\"" + address + "\"}").statusCode() == 201);
     }
+
+    @Test
+    void whileStockIsDownAPayGoesOnOnlyIfTheReservationOutlivesThePayment() {
+        String user = newId();
+        String fresh = f.placeOrder(user, 10_000);
+        String closeToExpiry = f.placeOrder(user, 10_000);
+        // 20 s left: less than the payment's in-flight window (30 s) that the reservation must outlive
+        f.query("UPDATE orders SET expires_at = CURRENT_TIMESTAMP(3) + INTERVAL 20 SECOND WHERE order_id = ?", closeToExpiry);
+        f.peers.stop("stock");
+        try {
+            HttpResponse<String> refused = f.pay(user, closeToExpiry, "tok_visa");
+            assertProblem(refused, 503);
+            assertThat(f.gateway.charges(closeToExpiry)).isZero();
+            // the reservation made at checkout holds for 15 more minutes: the payment need not wait for stock
+            HttpResponse<String> paid = f.pay(user, fresh, "tok_visa");
+            assertThat(paid.statusCode()).as(paid.body()).isEqualTo(200);
+        } finally {
+            f.peers.start("stock");
+        }
+        // stock back: the other order can be paid, its reservation held for the payment
+        await().atMost(Duration.ofSeconds(15)).until(() -> f.pay(user, closeToExpiry, "tok_visa").statusCode() == 200);
+        assertThat(f.peers.extensions).containsKey(closeToExpiry);
+        assertThat(f.gateway.charges(closeToExpiry)).isEqualTo(1);
+    }
 }

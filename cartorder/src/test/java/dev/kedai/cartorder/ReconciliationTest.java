@@ -130,7 +130,7 @@ class ReconciliationTest {
         assertThat(f.query("SELECT cancel_reason FROM orders WHERE order_id = ?", orderId)).isEqualTo("EXPIRED");
         assertThat(f.count("SELECT COUNT(*) FROM outbox WHERE event_key = ? AND event_type = ?", orderId,
                            "kedai.cartorder.v1.OrderCancelled")).isEqualTo(1);
-        assertThat(f.peers.reservations).doesNotContainKey(orderId);
+        assertThat(f.peers.holds(orderId)).isFalse();
         assertThat(f.peers.releases).contains(orderId);
     }
 }

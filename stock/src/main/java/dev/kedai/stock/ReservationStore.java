@@ -36,6 +36,9 @@ public final class ReservationStore {
     private static final String LINES =
             "SELECT product_id, quantity FROM reservation_lines WHERE order_id = ? ORDER BY product_id";
     private static final String SET_STATUS = "UPDATE reservations SET status = ? WHERE order_id = ?";
+    private static final String EXTEND = """
+            UPDATE reservations SET expires_at = GREATEST(expires_at, CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND)
+            WHERE order_id = ?""";
     private static final String MARK_PAID = "UPDATE reservations SET paid = TRUE WHERE order_id = ?";
     // SKIP LOCKED: two replicas' sweepers never wait on each other, each takes other orders
     private static final String DUE = """
@@ -141,6 +144,26 @@ public final class ReservationStore {
                 yield true;
             }
             case RELEASED, EXPIRED -> throw new ReservationStateException(orderId, r.status(), "commit");
+        };
+    }
+
+    /**
+     * Keeps a reserved order's units held until at least now + {@code ttlSeconds}; never shortens
+     * the hold. A committed order keeps its expiry (nothing is held any more).
+     *
+     * @return the expiry now
+     * @throws UnknownOrderException     when stock never reserved this order
+     * @throws ReservationStateException when it was released or expired
+     */
+    public Instant extend(DbTransaction tx, String orderId, int ttlSeconds) {
+        Reservation r = lock(tx, orderId).orElseThrow(() -> new UnknownOrderException(orderId));
+        return switch (r.status()) {
+            case COMMITTED -> r.expiresAt();
+            case RESERVED -> {
+                tx.update(EXTEND, ttlSeconds, orderId);
+                yield lock(tx, orderId).orElseThrow().expiresAt();
+            }
+            case RELEASED, EXPIRED -> throw new ReservationStateException(orderId, r.status(), "extend");
         };
     }
 

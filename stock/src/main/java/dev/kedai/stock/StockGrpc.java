@@ -12,6 +12,8 @@ import dev.kedai.platform.grpc.GrpcCallers;
 import dev.kedai.platform.proto.ProtoTime;
 import dev.kedai.proto.stock.v1.CommitRequest;
 import dev.kedai.proto.stock.v1.CommitResponse;
+import dev.kedai.proto.stock.v1.ExtendRequest;
+import dev.kedai.proto.stock.v1.ExtendResponse;
 import dev.kedai.proto.stock.v1.GetLevelsRequest;
 import dev.kedai.proto.stock.v1.GetLevelsResponse;
 import dev.kedai.proto.stock.v1.ReleaseRequest;
@@ -25,7 +27,8 @@ import io.grpc.stub.StreamObserver;
 import static dev.kedai.platform.grpc.GrpcArguments.invalid;
 
 /**
- * {@code kedai.stock.v1.StockService}, called by cartorder at checkout, cancel and payment.
+ * {@code kedai.stock.v1.StockService}, called by cartorder at checkout (Reserve), payment (Extend) and
+ * cancel (Release).
  * Every call is idempotent by order id. Bad requests are INVALID_ARGUMENT before any SQL runs;
  * what else a call throws becomes its status in the platform's {@code GrpcErrors}.
  */
@@ -98,6 +101,18 @@ public final class StockGrpc extends StockServiceGrpc.StockServiceImplBase {
     public void release(ReleaseRequest request, StreamObserver<ReleaseResponse> response) {
         String orderId = GrpcArguments.uuid(request.getOrderId(), "order_id");
         response.onNext(ReleaseResponse.newBuilder().setReleased(refusals(() -> warehouse.release(orderId))).build());
+        response.onCompleted();
+    }
+
+    @Override
+    public void extend(ExtendRequest request, StreamObserver<ExtendResponse> response) {
+        String orderId = GrpcArguments.uuid(request.getOrderId(), "order_id");
+        if (request.getTtlSeconds() < 1 || request.getTtlSeconds() > MAX_TTL_SECONDS) {
+            throw invalid("ttl_seconds must be 1 to " + MAX_TTL_SECONDS);
+        }
+        response.onNext(ExtendResponse.newBuilder()
+                                .setExpiresAt(ProtoTime.timestamp(refusals(() -> warehouse.extend(orderId, request.getTtlSeconds()))))
+                                .build());
         response.onCompleted();
     }
 

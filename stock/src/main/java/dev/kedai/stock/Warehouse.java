@@ -1,5 +1,6 @@
 package dev.kedai.stock;
 
+import java.time.Instant;
 import java.util.List;
 
 import dev.kedai.platform.db.Transactions;
@@ -45,6 +46,11 @@ public final class Warehouse {
     public boolean release(String orderId) {
         return ReservationOutcomes.countIf(after(transactions.inTransaction(tx -> reservations.release(tx, orderId))),
                                            ReservationOutcomes.RELEASED);
+    }
+
+    /** See {@link ReservationStore#extend}. */
+    public Instant extend(String orderId, int ttlSeconds) {
+        return transactions.inTransaction(tx -> reservations.extend(tx, orderId, ttlSeconds));
     }
 
     public boolean commit(String orderId) {

@@ -26,6 +26,8 @@ import dev.kedai.proto.cartorder.v1.OrderCancelled;
 import dev.kedai.proto.cartorder.v1.OrderPaid;
 import dev.kedai.proto.product.v1.ProductCreated;
 import dev.kedai.proto.stock.v1.CommitRequest;
+import dev.kedai.proto.stock.v1.ExtendRequest;
+import dev.kedai.proto.stock.v1.ExtendResponse;
 import dev.kedai.proto.stock.v1.Line;
 import dev.kedai.proto.stock.v1.ReleaseRequest;
 import dev.kedai.proto.stock.v1.ReservationCommitted;
@@ -280,6 +282,33 @@ class ReservationTest {
         var events = StockTestKit.records(Topics.STOCK, order, r -> !r.isEmpty());
         assertThat(StockTestKit.type(events.getFirst())).isEqualTo(ReservationExpired.getDescriptor().getFullName());
         assertCode(() -> stock.commit(CommitRequest.newBuilder().setOrderId(order).build()), Status.Code.FAILED_PRECONDITION);
+    }
+
+    @Test
+    void extendKeepsAReservationHeldLongerAndNeverShortensIt() {
+        String a = product(db, 5);
+        String order = UUID.randomUUID().toString();
+        reserve(order, 60, line(a, 2));
+        long extended = extend(order, 600).getExpiresAt().getSeconds();
+        assertThat(extended).isBetween(nowSeconds() + 590, nowSeconds() + 610);
+        assertThat(extend(order, 10).getExpiresAt().getSeconds()).as("never shortened").isEqualTo(extended);
+        assertThat(reserve(order, 60, line(a, 2)).getExpiresAt().getSeconds()).isEqualTo(extended);
+        assertThat(level(a).get("reserved").asLong()).as("still held once").isEqualTo(2);
+
+        assertThat(stock.commit(CommitRequest.newBuilder().setOrderId(order).build()).getCommittedNow()).isTrue();
+        assertThat(extend(order, 900).getExpiresAt().getSeconds()).as("a sale keeps its expiry").isEqualTo(extended);
+
+        String released = UUID.randomUUID().toString();
+        reserve(released, 60, line(a, 1));
+        stock.release(ReleaseRequest.newBuilder().setOrderId(released).build());
+        assertCode(() -> extend(released, 600), Status.Code.FAILED_PRECONDITION);
+        assertCode(() -> extend(UUID.randomUUID().toString(), 600), Status.Code.NOT_FOUND);
+        assertCode(() -> extend(order, 0), Status.Code.INVALID_ARGUMENT);
+        assertCode(() -> extend("nope", 60), Status.Code.INVALID_ARGUMENT);
+    }
+
+    private static ExtendResponse extend(String orderId, int ttlSeconds) {
+        return stock.extend(ExtendRequest.newBuilder().setOrderId(orderId).setTtlSeconds(ttlSeconds).build());
     }
 
     @Test
