@@ -136,7 +136,7 @@ class KedaiServerTest {
         assertThat(res.statusCode()).isEqualTo(200);
         assertThat(res.headers().firstValue("Content-Type")).hasValue("application/json");
         assertThat(res.headers().firstValue("X-Request-ID")).hasValue("edge-123");
-        assertThat(json(res)).isEqualTo(Json.mapper().readTree("{\"thing_id\":\"t1\",\"created_at\":\"2026-11-21T10:15:30Z\"}"));
+        assertThat(json(res)).isEqualTo(Json.mapper().readTree("{\"thing_id\":\"t1\",\"created_at\":\"2026-11-21T10:15:30.000Z\"}"));
 
         var generated = get(server.port(), "/things/t2");
         assertThat(generated.headers().firstValue("X-Request-ID")).get().asString().hasSize(36);
