@@ -176,7 +176,7 @@ final class Checkout {
         // stored in milliseconds: the answer shows what GET /order will
         Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
         Order order = new Order(orderId, "PENDING_PAYMENT", lines, new Money(total, currency), addressId,
-                                now, now.plus(orderTtl));
+                                now, now.plus(orderTtl), null);
         return reserveAndStore(userId, key, order, cart);
     }
 

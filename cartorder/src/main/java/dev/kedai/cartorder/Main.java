@@ -15,6 +15,7 @@ import dev.kedai.proto.cartorder.v1.AddToCart;
 import dev.kedai.proto.product.v1.ProductServiceGrpc;
 import dev.kedai.proto.stock.v1.ReservationCommitted;
 import dev.kedai.proto.stock.v1.ReservationExpired;
+import dev.kedai.proto.stock.v1.ReservationLost;
 import dev.kedai.proto.stock.v1.StockServiceGrpc;
 import dev.kedai.proto.user.v1.UserServiceGrpc;
 import io.helidon.config.Config;
@@ -77,6 +78,7 @@ public final class Main {
                 .handler(AddToCart.getDefaultInstance(), new CartCommandHandler())
                 .handler(ReservationExpired.getDefaultInstance(), lifecycle::onReservationExpired)
                 .handler(ReservationCommitted.getDefaultInstance(), lifecycle::onReservationCommitted)
+                .handler(ReservationLost.getDefaultInstance(), lifecycle::onReservationLost)
                 .build()
                 .start();
 

@@ -7,18 +7,21 @@ import dev.kedai.platform.events.ConsumedEvent;
 import dev.kedai.platform.http.ProblemException;
 import dev.kedai.proto.stock.v1.ReservationCommitted;
 import dev.kedai.proto.stock.v1.ReservationExpired;
+import dev.kedai.proto.stock.v1.ReservationLost;
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbTransaction;
 
 /**
  * The transitions of an order other than payment: cancel by the user (the reservation is released
  * at stock before the answer; the OrderCancelled event releases it too, should that call fail),
- * CANCELLED when stock's reservation expired, FULFILLED when stock committed a paid order.
+ * CANCELLED when stock's reservation expired (or the order's own expiry passed), FULFILLED when stock
+ * committed a paid order, CANCELLED and refunded when stock lost a paid order's units.
  */
 final class OrderLifecycle {
 
     static final String USER = "USER";
     static final String EXPIRED = "EXPIRED";
+    static final String OUT_OF_STOCK = "OUT_OF_STOCK";
 
     private final DbClient db;
     private final Transactions transactions;
@@ -102,6 +105,23 @@ final class OrderLifecycle {
             if (OrderStore.markCancelled(tx, orderId, EXPIRED)) {
                 events.cancelled(tx, head.userId(), orderId, EXPIRED);
                 OrderCounters.cancelled("expired");
+            }
+        });
+    }
+
+    /**
+     * ReservationLost: stock met the paid order's OrderPaid after its reservation had ended and could
+     * not hold the units again, so nothing was sold. The order is cancelled (OUT_OF_STOCK, published
+     * as OrderCancelled) and its payment decided for refund in this transaction; the reconciliation
+     * makes the refund.
+     */
+    void onReservationLost(DbTransaction tx, ConsumedEvent event) {
+        String orderId = event.parse(ReservationLost.parser()).getOrderId();
+        OrderStore.lock(tx, orderId).ifPresent(head -> {
+            if (OrderStore.markPaidCancelled(tx, orderId, OUT_OF_STOCK)) {
+                PaymentStore.refundOrder(tx, orderId);
+                events.cancelled(tx, head.userId(), orderId, OUT_OF_STOCK);
+                OrderCounters.cancelled("out_of_stock");
             }
         });
     }

@@ -24,7 +24,7 @@ public final class OrderStore {
 
     // epoch millis: TIMESTAMPs read and written this way do not depend on the session or JVM time zone
     private static final String COLUMNS = """
-            SELECT order_id, user_id, status, total_amount, total_currency, address_id,
+            SELECT order_id, user_id, status, total_amount, total_currency, address_id, cancel_reason,
                    CAST(UNIX_TIMESTAMP(created_at) * 1000 AS SIGNED) AS created_ms,
                    CAST(UNIX_TIMESTAMP(expires_at) * 1000 AS SIGNED) AS expires_ms
             FROM orders""";
@@ -52,6 +52,8 @@ public final class OrderStore {
     private static final String EXPIRED_UNPAID = """
             SELECT order_id FROM orders WHERE status = 'PENDING_PAYMENT' AND expires_at <= CURRENT_TIMESTAMP(3)
             ORDER BY expires_at LIMIT ?""";
+    private static final String PAID_TO_CANCELLED = """
+            UPDATE orders SET status = 'CANCELLED', cancel_reason = ? WHERE order_id = ? AND status = 'PAID'""";
     private static final String TO_FULFILLED = "UPDATE orders SET status = 'FULFILLED' WHERE order_id = ? AND status = 'PAID'";
 
     private final DbClient db;
@@ -113,6 +115,11 @@ public final class OrderStore {
         return tx.update(TO_CANCELLED, reason, orderId) == 1;
     }
 
+    /** PAID → CANCELLED ({@code reason} OUT_OF_STOCK): its payment is to be refunded; false when in another state. */
+    static boolean markPaidCancelled(DbTransaction tx, String orderId, String reason) {
+        return tx.update(PAID_TO_CANCELLED, reason, orderId) == 1;
+    }
+
     /** PAID → FULFILLED; false when the order was in another state. */
     static boolean markFulfilled(DbTransaction tx, String orderId) {
         return tx.update(TO_FULFILLED, orderId) == 1;
@@ -129,7 +136,8 @@ public final class OrderStore {
                                  money(r, "total_amount", "total_currency"),
                                  r.column("address_id").getString(),
                                  Instant.ofEpochMilli(r.column("created_ms").getLong()),
-                                 Instant.ofEpochMilli(r.column("expires_ms").getLong())));
+                                 Instant.ofEpochMilli(r.column("expires_ms").getLong()),
+                                 r.column("cancel_reason").getString()));
         }
         return orders;
     }

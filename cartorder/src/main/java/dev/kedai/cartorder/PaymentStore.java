@@ -43,6 +43,8 @@ final class PaymentStore {
             UPDATE payment_attempts SET status = 'APPROVED', provider_ref = ?
             WHERE attempt_id = ? AND status IN ('PENDING', 'ABANDONED')""";
     private static final String MOVE = "UPDATE payment_attempts SET status = ? WHERE attempt_id = ? AND status = ?";
+    private static final String REFUND_ORDER =
+            "UPDATE payment_attempts SET status = 'REFUNDING' WHERE order_id = ? AND status = 'APPROVED'";
     private static final String STALE = """
             SELECT attempt_id, order_id FROM payment_attempts
             WHERE status = 'PENDING' AND created_at <= CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND
@@ -118,6 +120,11 @@ final class PaymentStore {
     /** PENDING (or ABANDONED) → APPROVED; false when another caller settled it first. */
     static boolean approve(DbTransaction tx, String attemptId, String reference) {
         return tx.update(APPROVE, reference, attemptId) == 1;
+    }
+
+    /** Every APPROVED attempt of the order → REFUNDING (the reconciliation makes the refunds); how many. */
+    static int refundOrder(DbTransaction tx, String orderId) {
+        return (int) tx.update(REFUND_ORDER, orderId);
     }
 
     /** {@code from} → {@code to}; false when the attempt was not in {@code from}. */

@@ -200,6 +200,21 @@ final class CartOrderFixture implements AutoCloseable {
         }
     }
 
+    /** The first column of the first row of {@code sql}, as bytes (a protobuf payload). */
+    byte[] blob(String sql, Object... args) {
+        try (Connection c = DriverManager.getConnection(db.url(), db.user(), db.password());
+             PreparedStatement s = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                s.setObject(i + 1, args[i]);
+            }
+            try (ResultSet r = s.executeQuery()) {
+                return r.next() ? r.getBytes(1) : null;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     long count(String sql, Object... args) {
         return Long.parseLong(query(sql, args));
     }

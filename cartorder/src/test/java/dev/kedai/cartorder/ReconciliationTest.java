@@ -6,7 +6,10 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.kedai.contracts.Topics;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.kedai.proto.cartorder.v1.OrderCancelled;
 import dev.kedai.proto.stock.v1.ReservationExpired;
+import dev.kedai.proto.stock.v1.ReservationLost;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -132,5 +135,30 @@ class ReconciliationTest {
                            "kedai.cartorder.v1.OrderCancelled")).isEqualTo(1);
         assertThat(f.peers.holds(orderId)).isFalse();
         assertThat(f.peers.releases).contains(orderId);
+    }
+
+    @Test
+    void aPaidOrderWhoseStockWasLostIsCancelledAndRefundedAutomaticallyAndTheHistoryShowsIt() throws Exception {
+        String user = newId();
+        String orderId = f.placeOrder(user, 10_000);
+        assertThat(f.pay(user, orderId, "tok_visa").statusCode()).isEqualTo(200);
+        // stock met OrderPaid after the reservation had expired, and the units were sold elsewhere
+        String lostEvent = newId();
+        ReservationLost lost = ReservationLost.newBuilder().setOrderId(orderId).build();
+        f.publish(Topics.STOCK, orderId, lost, lostEvent);
+        f.publish(Topics.STOCK, orderId, lost, lostEvent);
+
+        await().atMost(SETTLES).until(() -> "REFUNDED".equals(attempt(orderId)));
+        assertThat(f.gateway.charges(orderId)).isEqualTo(1);
+        assertThat(f.gateway.refunds(orderId)).isEqualTo(1);
+        JsonNode listed = json(f.http.get("/order", f.bearer(user))).get("items").get(0);
+        assertThat(listed.get("order_id").asText()).isEqualTo(orderId);
+        assertThat(listed.get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(listed.get("cancel_reason").asText()).isEqualTo("OUT_OF_STOCK");
+        OrderCancelled cancelled = OrderCancelled.parseFrom(f.blob(
+                "SELECT payload FROM outbox WHERE event_key = ? AND event_type = ?", orderId, "kedai.cartorder.v1.OrderCancelled"));
+        assertThat(cancelled.getReason()).isEqualTo("OUT_OF_STOCK");
+        assertThat(f.count("SELECT COUNT(*) FROM outbox WHERE event_key = ? AND event_type = ?", orderId,
+                           "kedai.cartorder.v1.OrderCancelled")).isEqualTo(1);
     }
 }

@@ -5,7 +5,8 @@ import dev.kedai.platform.observe.OutcomeCounter;
 /**
  * The business counter {@code kedai_stock_reservations_total{outcome}}: reservations made
  * ({@code reserved}), refused for a shortage ({@code rejected_short}), and their ends
- * ({@code released}, {@code committed}, {@code expired}). Counted after the change committed,
+ * ({@code released}, {@code committed}, {@code expired}, and {@code lost}: a paid order whose reservation
+ * had ended and could not be held again). Counted after the change committed,
  * except in the event consumer, where the count is taken inside its transaction (a record
  * retried after a failed commit may count twice; rare, and a dashboard rate absorbs it).
  */
@@ -16,9 +17,10 @@ final class ReservationOutcomes {
     static final String RELEASED = "released";
     static final String COMMITTED = "committed";
     static final String EXPIRED = "expired";
+    static final String LOST = "lost";
 
     private static final OutcomeCounter COUNTER = OutcomeCounter.create("kedai.stock.reservations",
-            "Stock reservations by outcome", "outcome", RESERVED, REJECTED_SHORT, RELEASED, COMMITTED, EXPIRED);
+            "Stock reservations by outcome", "outcome", RESERVED, REJECTED_SHORT, RELEASED, COMMITTED, EXPIRED, LOST);
 
     private ReservationOutcomes() {
     }

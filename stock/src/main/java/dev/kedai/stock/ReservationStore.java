@@ -167,9 +167,70 @@ public final class ReservationStore {
         };
     }
 
-    /** Records that the order was paid (from OrderPaid), so an operator's commit is allowed. */
-    public void markPaid(DbTransaction tx, String orderId) {
+    /** What became of a paid order's stock. */
+    public enum PaidOutcome {
+        /** Sold now: on-hand dropped, ReservationCommitted published. */
+        SOLD,
+        /** Sold before (a repeated OrderPaid, or an operator's commit). */
+        ALREADY_SOLD,
+        /** Its reservation had ended and the units went elsewhere: nothing sold, ReservationLost published. */
+        LOST
+    }
+
+    /**
+     * OrderPaid: records the payment and sells the order's units. A reservation that ended before
+     * the event arrived (it expired while the consumer lagged, or was released) is held again when
+     * every line is still available, and sold; otherwise nothing changes and ReservationLost tells
+     * cartorder to cancel and refund the order. Never a sale without units.
+     */
+    public PaidOutcome sellPaid(DbTransaction tx, String orderId) {
         tx.update(MARK_PAID, orderId);
+        Reservation r = lock(tx, orderId).orElse(null);
+        if (r == null) {
+            events.lost(tx, orderId, List.of());
+            return PaidOutcome.LOST;
+        }
+        return switch (r.status()) {
+            case COMMITTED -> PaidOutcome.ALREADY_SOLD;
+            case RESERVED -> {
+                commit(tx, orderId);
+                yield PaidOutcome.SOLD;
+            }
+            case RELEASED, EXPIRED -> {
+                List<Line> lines = lines(tx, orderId);
+                // no lines: a Release's tombstone, stock never held anything for this order
+                List<Shortage> missing = lines.isEmpty() ? List.of() : holdAgain(tx, orderId, lines);
+                if (!lines.isEmpty() && missing.isEmpty()) {
+                    commit(tx, orderId);
+                    yield PaidOutcome.SOLD;
+                }
+                events.lost(tx, orderId, missing);
+                yield PaidOutcome.LOST;
+            }
+        };
+    }
+
+    /**
+     * Reserves an ended reservation's lines again, all or none, under the levels' row locks.
+     *
+     * @return the lines that cannot be held (then nothing changed); empty when all are held again
+     */
+    private List<Shortage> holdAgain(DbTransaction tx, String orderId, List<Line> lines) {
+        List<Shortage> missing = new ArrayList<>();
+        for (Line line : lines) {   // product-id order, as every transaction locks levels
+            long available = levels.lock(tx, line.productId()).map(StockLevel::available).orElse(0L);
+            if (available < line.quantity()) {
+                missing.add(new Shortage(line.productId(), line.quantity(), available));
+            }
+        }
+        if (!missing.isEmpty()) {
+            return missing;
+        }
+        for (Line line : lines) {
+            levels.reserve(tx, line.productId(), line.quantity());
+        }
+        tx.update(SET_STATUS, ReservationStatus.RESERVED.name(), orderId);
+        return List.of();
     }
 
     /** Releases up to {@code limit} reservations past their expiry; returns their order ids. */

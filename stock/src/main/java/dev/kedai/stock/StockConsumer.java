@@ -12,8 +12,8 @@ import io.helidon.dbclient.DbClient;
 
 /**
  * What stock does on other services' events, each in the consumer's transaction (idempotent by
- * {@code ce_id}): a new product gets a zero level; a paid order's reservation is committed; a
- * cancelled order's reservation is released.
+ * {@code ce_id}): a new product gets a zero level; a paid order's reservation is committed (held
+ * again first if it had ended, or reported lost); a cancelled order's reservation is released.
  */
 final class StockConsumer {
 
@@ -29,12 +29,14 @@ final class StockConsumer {
                         warehouse.productCreated(tx, event.parse(ProductCreated.parser()).getProductId()))
                 .handler(OrderPaid.getDefaultInstance(), (tx, event) -> {
                     String orderId = event.parse(OrderPaid.parser()).getOrderId();
-                    reservations.markPaid(tx, orderId);
-                    try {
-                        ReservationOutcomes.countIf(reservations.commit(tx, orderId), ReservationOutcomes.COMMITTED);
-                    } catch (UnknownOrderException | ReservationStateException e) {
-                        // retrying cannot help; an operator sees it here and in the order's state
-                        LOG.log(Level.WARNING, "OrderPaid " + orderId + " not committed: " + e.getMessage());
+                    switch (reservations.sellPaid(tx, orderId)) {
+                        case SOLD -> ReservationOutcomes.count(ReservationOutcomes.COMMITTED, 1);
+                        case LOST -> {
+                            ReservationOutcomes.count(ReservationOutcomes.LOST, 1);
+                            LOG.log(Level.WARNING, "OrderPaid " + orderId + ": its reservation had ended and its units"
+                                    + " are sold elsewhere; ReservationLost published (cartorder cancels and refunds)");
+                        }
+                        case ALREADY_SOLD -> { }
                     }
                 })
                 .handler(OrderCancelled.getDefaultInstance(), (tx, event) -> {

@@ -1,6 +1,7 @@
 package dev.kedai.stock;
 
 import java.time.Clock;
+import java.util.List;
 
 import com.google.protobuf.Timestamp;
 import dev.kedai.contracts.Topics;
@@ -8,6 +9,7 @@ import dev.kedai.platform.events.Outbox;
 import dev.kedai.platform.proto.ProtoTime;
 import dev.kedai.proto.stock.v1.ReservationCommitted;
 import dev.kedai.proto.stock.v1.ReservationExpired;
+import dev.kedai.proto.stock.v1.ReservationLost;
 import dev.kedai.proto.stock.v1.StockChanged;
 import io.helidon.dbclient.DbTransaction;
 
@@ -27,6 +29,12 @@ final class StockEvents {
     void expired(DbTransaction tx, String orderId) {
         outbox.append(tx, Topics.STOCK, orderId,
                       ReservationExpired.newBuilder().setOrderId(orderId).setOccurredAt(now()).build());
+    }
+
+    void lost(DbTransaction tx, String orderId, List<Shortage> missing) {
+        ReservationLost.Builder lost = ReservationLost.newBuilder().setOrderId(orderId).setOccurredAt(now());
+        missing.forEach(m -> lost.addLines(m.toProto()));
+        outbox.append(tx, Topics.STOCK, orderId, lost.build());
     }
 
     void committed(DbTransaction tx, String orderId) {

@@ -87,9 +87,7 @@ public final class StockGrpc extends StockServiceGrpc.StockServiceImplBase {
         List<Line> lines = quantities.entrySet().stream().map(e -> new Line(e.getKey(), e.getValue())).toList();
         ReserveOutcome outcome = refusals(() -> warehouse.reserve(orderId, lines, ttl));
         ReserveResponse.Builder answer = ReserveResponse.newBuilder().setReserved(outcome.reserved());
-        outcome.shortages().forEach(s -> answer.addShortages(dev.kedai.proto.stock.v1.Shortage.newBuilder()
-                .setProductId(s.productId()).setRequested(s.requested())
-                .setAvailable((int) Math.min(Integer.MAX_VALUE, s.available()))));
+        outcome.shortages().forEach(s -> answer.addShortages(s.toProto()));
         if (outcome.expiresAt() != null) {
             answer.setExpiresAt(ProtoTime.timestamp(outcome.expiresAt()));
         }

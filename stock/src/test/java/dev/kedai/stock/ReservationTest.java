@@ -32,6 +32,7 @@ import dev.kedai.proto.stock.v1.Line;
 import dev.kedai.proto.stock.v1.ReleaseRequest;
 import dev.kedai.proto.stock.v1.ReservationCommitted;
 import dev.kedai.proto.stock.v1.ReservationExpired;
+import dev.kedai.proto.stock.v1.ReservationLost;
 import dev.kedai.proto.stock.v1.ReserveRequest;
 import dev.kedai.proto.stock.v1.ReserveResponse;
 import dev.kedai.proto.stock.v1.StockServiceGrpc;
@@ -282,6 +283,76 @@ class ReservationTest {
         var events = StockTestKit.records(Topics.STOCK, order, r -> !r.isEmpty());
         assertThat(StockTestKit.type(events.getFirst())).isEqualTo(ReservationExpired.getDescriptor().getFullName());
         assertCode(() -> stock.commit(CommitRequest.newBuilder().setOrderId(order).build()), Status.Code.FAILED_PRECONDITION);
+    }
+
+    // OrderPaid that reaches stock only after the sweeper released the order's reservation: the
+    // consumer was paused (lag) while the sweeper ran, so the event is published after the expiry
+    private static void paidAfterItsReservationExpired(String order) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> "EXPIRED".equals(reservationStatus(order)));
+        StockTestKit.publish(Topics.ORDER, order, OrderPaid.newBuilder().setOrderId(order).setUserId("u1")
+                .setOccurredAt(StockTestKit.now()).build());
+    }
+
+    private static String reservationStatus(String order) {
+        return StockTestKit.query(db, "SELECT status FROM reservations WHERE order_id = '" + order + "'");
+    }
+
+    @Test
+    void aPaidOrderWhoseReservationExpiredIsHeldAgainAndSoldWhenItsUnitsAreLeft() {
+        String a = product(db, 4);
+        String b = product(db, 4);
+        String order = UUID.randomUUID().toString();
+        reserve(order, 1, line(a, 3), line(b, 1));
+        paidAfterItsReservationExpired(order);
+
+        await().atMost(Duration.ofSeconds(15)).until(() -> "COMMITTED".equals(reservationStatus(order)));
+        assertThat(level(a).get("on_hand").asLong()).isEqualTo(1);
+        assertThat(level(a).get("reserved").asLong()).isZero();
+        assertThat(level(b).get("on_hand").asLong()).isEqualTo(3);
+        var events = StockTestKit.records(Topics.STOCK, order, r -> r.stream().anyMatch(e -> StockTestKit.type(e)
+                .equals(ReservationCommitted.getDescriptor().getFullName())));
+        assertThat(events).noneMatch(e -> StockTestKit.type(e).equals(ReservationLost.getDescriptor().getFullName()));
+    }
+
+    @Test
+    void aPaidOrderWhoseUnitsWereSoldMeanwhileIsReportedLostAndNothingIsSold() throws Exception {
+        String a = product(db, 2);
+        String b = product(db, 5);
+        String order = UUID.randomUUID().toString();
+        reserve(order, 1, line(a, 2), line(b, 1));
+        await().atMost(Duration.ofSeconds(10)).until(() -> "EXPIRED".equals(reservationStatus(order)));
+        // the expired units went to another order before the first one's OrderPaid arrived
+        String other = UUID.randomUUID().toString();
+        assertThat(reserve(other, 600, line(a, 1)).getReserved()).isTrue();
+        paidAfterItsReservationExpired(order);
+
+        var events = StockTestKit.records(Topics.STOCK, order, r -> r.stream().anyMatch(e -> StockTestKit.type(e)
+                .equals(ReservationLost.getDescriptor().getFullName())));
+        ReservationLost lost = ReservationLost.parseFrom(events.getLast().value());
+        assertThat(lost.getOrderId()).isEqualTo(order);
+        assertThat(lost.getLinesList()).singleElement().satisfies(l -> {
+            assertThat(l.getProductId()).isEqualTo(a);
+            assertThat(l.getRequested()).isEqualTo(2);
+            assertThat(l.getAvailable()).isEqualTo(1);
+        });
+        // all lines or none: b's unit is not held either, and nothing was sold
+        assertThat(reservationStatus(order)).isEqualTo("EXPIRED");
+        assertThat(level(a).get("on_hand").asLong()).isEqualTo(2);
+        assertThat(level(a).get("reserved").asLong()).isEqualTo(1);
+        assertThat(level(b).get("reserved").asLong()).isZero();
+        assertThat(level(b).get("on_hand").asLong()).isEqualTo(5);
+    }
+
+    @Test
+    void aPaidOrderStockNeverHeldAnythingForIsReportedLost() throws Exception {
+        String order = UUID.randomUUID().toString();
+        stock.release(ReleaseRequest.newBuilder().setOrderId(order).build());   // a tombstone, no lines
+        StockTestKit.publish(Topics.ORDER, order, OrderPaid.newBuilder().setOrderId(order).setUserId("u1")
+                .setOccurredAt(StockTestKit.now()).build());
+        var events = StockTestKit.records(Topics.STOCK, order, r -> !r.isEmpty());
+        assertThat(StockTestKit.type(events.getFirst())).isEqualTo(ReservationLost.getDescriptor().getFullName());
+        assertThat(ReservationLost.parseFrom(events.getFirst().value()).getLinesList()).isEmpty();
+        assertThat(reservationStatus(order)).isEqualTo("RELEASED");
     }
 
     @Test
