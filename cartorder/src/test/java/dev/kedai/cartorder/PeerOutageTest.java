@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.grpc.Status;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -131,6 +132,29 @@ class PeerOutageTest {
         // healthy again: the circuit closes after its delay and the checkout goes through
         await().atMost(Duration.ofSeconds(15)).until(
                 () -> f.checkout(user, "u3", "{\"address_id\":\"" + address + "\"}").statusCode() == 201);
+    }
+
+    @Test
+    void aPeersRefusalOrFailureIsAProblemNeverA500() {
+        String user = newId();
+        String address = newId();
+        f.peers.address(user, address);
+        f.add(user, f.product("Kopi", 10_000), 1);
+        try {
+            f.peers.userFailure = Status.INVALID_ARGUMENT.withDescription("address_id is malformed");
+            JsonNode refused = assertProblem(f.checkout(user, "r1", "{\"address_id\":\"" + address + "\"}"), 400);
+            assertThat(refused.get("detail").asText()).contains("address_id is malformed");
+            f.peers.userFailure = Status.INTERNAL.withDescription("user service bug");
+            assertProblem(f.checkout(user, "r2", "{\"address_id\":\"" + address + "\"}"), 503);
+            f.peers.userFailure = Status.PERMISSION_DENIED.withDescription("not for you");
+            assertProblem(f.checkout(user, "r3", "{\"address_id\":\"" + address + "\"}"), 503);
+        } finally {
+            f.peers.userFailure = null;
+        }
+        assertThat(f.count("SELECT COUNT(*) FROM orders WHERE user_id = ?", user)).isZero();
+        // the INTERNAL answers count against the user circuit: once it is closed again the checkout goes through
+        await().atMost(Duration.ofSeconds(15)).until(
+                () -> f.checkout(user, "r4", "{\"address_id\":\"" + address + "\"}").statusCode() == 201);
     }
 
     @Test

@@ -4,6 +4,7 @@ import java.lang.System.Logger.Level;
 import java.util.Optional;
 
 import dev.kedai.platform.db.TransientFailures;
+import dev.kedai.platform.grpc.PeerRejection;
 import dev.kedai.platform.observe.RequestId;
 import dev.kedai.platform.observe.ServiceName;
 import dev.kedai.platform.observe.Tracing;
@@ -31,6 +32,11 @@ import io.helidon.webserver.http.ServerResponse;
  * <tr><td>{@link ForbiddenException}</td><td>403</td></tr>
  * <tr><td>{@link KeysUnavailableException}</td><td>503 (the client's token may be fine)</td></tr>
  * <tr><td>gRPC {@code UNAVAILABLE} / {@code DEADLINE_EXCEEDED}</td><td>503 / 504</td></tr>
+ * <tr><td>a peer's refusal ({@link PeerRejection}) the caller did not handle: {@code NOT_FOUND} /
+ *     {@code INVALID_ARGUMENT}, {@code OUT_OF_RANGE} / {@code FAILED_PRECONDITION}, {@code ALREADY_EXISTS}</td>
+ *     <td>404 / 400 / 409 (the peer's description as the detail)</td></tr>
+ * <tr><td>any other gRPC status (a peer's INTERNAL, UNIMPLEMENTED, PERMISSION_DENIED, ...)</td><td>503: the
+ *     dependency failed, not this request</td></tr>
  * <tr><td>fault tolerance: open circuit / full bulkhead (+ {@code Retry-After: 1}) / timeout</td><td>503 / 503 / 504</td></tr>
  * <tr><td>a transient failure anywhere in the causes ({@link TransientFailures}: connection refused, DB pool
  *     timeout, a lock conflict that outlived its retries), or a lost Redis connection</td><td>503</td></tr>
@@ -83,14 +89,29 @@ public final class Problems {
         if (t instanceof KeysUnavailableException) {
             return Problem.of(503, "tokens cannot be checked right now, try again later");
         }
-        if (t instanceof StatusRuntimeException s) {
-            Status.Code code = s.getStatus().getCode();
-            if (code == Status.Code.UNAVAILABLE || code == Status.Code.RESOURCE_EXHAUSTED) {
-                return Problem.of(503, "a dependency is unavailable, try again later");
+        if (t instanceof PeerRejection r && r.getCause() instanceof StatusRuntimeException s) {
+            String detail = "refused by a service: " + s.getStatus().getDescription();
+            switch (r.code()) {
+                case NOT_FOUND -> {
+                    return Problem.of(404, detail);
+                }
+                case INVALID_ARGUMENT, OUT_OF_RANGE -> {
+                    return Problem.of(400, detail);
+                }
+                case FAILED_PRECONDITION, ALREADY_EXISTS -> {
+                    return Problem.of(409, detail);
+                }
+                default -> {
+                    return Problem.of(503, "a dependency failed, try again later");
+                }
             }
-            if (code == Status.Code.DEADLINE_EXCEEDED) {
+        }
+        if (t instanceof StatusRuntimeException s) {
+            if (s.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
                 return Problem.of(504, "a dependency did not answer in time");
             }
+            // UNAVAILABLE, RESOURCE_EXHAUSTED, or a peer's own failure: never a 500 of this service
+            return Problem.of(503, "a dependency is unavailable, try again later");
         }
         if (t instanceof io.helidon.faulttolerance.CircuitBreakerOpenException) {
             return Problem.of(503, "a dependency is unavailable, try again later");
