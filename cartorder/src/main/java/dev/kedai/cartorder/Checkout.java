@@ -22,6 +22,8 @@ import io.helidon.faulttolerance.CircuitBreakerOpenException;
  * <li>claim the (user, Idempotency-Key) — a replay answers with the order already made, a
  *     request still running is waited for (up to {@code checkout.in-flight-wait}) then 409, another
  *     body is 422;</li>
+ * <li>claim the user's cart ({@link CheckoutGuard}) — while another checkout of it runs, under any
+ *     key, 409 "checkout in progress": one cart, one order;</li>
  * <li>check the address (user gRPC), read the cart, snapshot names and prices
  *     (product gRPC) — an unavailable product is 409;</li>
  * <li>reserve every line with stock (gRPC, all or none, under the order id, for the order's TTL
@@ -62,6 +64,7 @@ final class Checkout {
     private final DbClient db;
     private final Transactions transactions;
     private final IdempotencyKeys keys;
+    private final CheckoutGuard guard;
     private final UserClient users;
     private final ProductClient products;
     private final StockClient stock;
@@ -72,11 +75,12 @@ final class Checkout {
     private final Duration inFlightWait;
     private final AfterReserve afterReserve;
 
-    Checkout(DbClient db, Transactions transactions, IdempotencyKeys keys, UserClient users, ProductClient products,
+    Checkout(DbClient db, Transactions transactions, IdempotencyKeys keys, CheckoutGuard guard, UserClient users, ProductClient products,
              StockClient stock, OrderEvents events, Clock clock, CheckoutSettings settings, AfterReserve afterReserve) {
         this.db = db;
         this.transactions = transactions;
         this.keys = keys;
+        this.guard = guard;
         this.users = users;
         this.products = products;
         this.stock = stock;
@@ -114,10 +118,14 @@ final class Checkout {
                     return new Placed(OrderStore.find(db.execute(), userId, r.orderId()).orElseThrow(), true);
                 }
                 case IdempotencyKeys.Claimed c -> {
+                    if (!guard.claim(userId, c.orderId())) {
+                        keys.forget(userId, key, c.orderId());
+                        throw checkoutInProgress();
+                    }
                     try {
                         return new Placed(run(userId, key, c.orderId(), request), false);
                     } catch (RuntimeException e) {
-                        keys.forget(userId, key, c.orderId());
+                        giveUp(userId, key, c.orderId());
                         throw e;
                     }
                 }
@@ -140,6 +148,22 @@ final class Checkout {
         if (keys.usedWithOtherBody(caller.userId(), key, bodyHash)) {
             throw reusedKey();
         }
+    }
+
+    private void giveUp(String userId, String key, String orderId) {
+        try {
+            CheckoutGuard.release(db.execute(), userId, orderId);
+        } catch (RuntimeException e) {
+            // the guard's lease runs out on its own
+        }
+        keys.forget(userId, key, orderId);
+    }
+
+    private static ProblemException checkoutInProgress() {
+        return new ProblemException(Problem.of(409, "another checkout of your cart is still running; retry once it"
+                                                    + " finished (then your cart is empty and the order is in GET /order)")
+                                            .typed("https://kedai.dev/problems/checkout-in-progress",
+                                                   "Checkout in progress"));
     }
 
     private static ProblemException reusedKey() {
@@ -217,6 +241,7 @@ final class Checkout {
         transactions.inTransaction(tx -> {
             OrderStore.insert(tx, userId, order);
             CartStore.removeOrdered(tx, userId, cart);
+            CheckoutGuard.release(tx, userId, order.orderId());
             events.placed(tx, userId, order);
             IdempotencyKeys.done(tx, userId, key, order.orderId());
             return order;

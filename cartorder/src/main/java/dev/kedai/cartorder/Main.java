@@ -62,7 +62,7 @@ public final class Main {
         Carts carts = new Carts(new CartStore(db, base.transactions()), products, currency);
         Checkout.CheckoutSettings settings = Checkout.CheckoutSettings.from(config);
         Checkout checkout = new Checkout(db, base.transactions(), new IdempotencyKeys(db, settings.keyLease()),
-                                         users, products, stock, events, clock, settings, afterReserve);
+                                         new CheckoutGuard(db, settings.keyLease()), users, products, stock, events, clock, settings, afterReserve);
         Duration inFlightWindow = config.get("payment.in-flight-window").as(Duration.class).orElse(Duration.ofSeconds(30));
         PaymentStore attempts = new PaymentStore(db, inFlightWindow);
         Payments payments = new Payments(db, base.transactions(), attempts, gateway, events, clock, stock,

@@ -260,6 +260,77 @@ class CheckoutTest {
     }
 
     @Test
+    void whileACheckoutOfTheCartRunsAnotherUnderAnyKeyIs409AndOnceItFinishedTheEmptyCartIs400() throws Exception {
+        String user = newId();
+        String kopi = f.product("Kopi", 10_000);
+        f.add(user, kopi, 1);
+        CountDownLatch reserved = new CountDownLatch(1);
+        CountDownLatch proceed = new CountDownLatch(1);
+        f.afterReserve = orderId -> {
+            reserved.countDown();
+            try {
+                proceed.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        // the first tab's checkout has reserved and not yet stored its order
+        CompletableFuture<HttpResponse<String>> first = CompletableFuture.supplyAsync(() -> f.checkout(user, "tab-1", "{}"));
+        assertThat(reserved.await(30, TimeUnit.SECONDS)).isTrue();
+        f.afterReserve = orderId -> { };
+        for (String key : List.of("tab-2", "tab-3", "tab-4")) {
+            JsonNode busy = assertProblem(f.checkout(user, key, "{}"), 409);
+            assertThat(busy.get("type").asText()).isEqualTo("https://kedai.dev/problems/checkout-in-progress");
+        }
+        proceed.countDown();
+        HttpResponse<String> placed = first.get(30, TimeUnit.SECONDS);
+        assertThat(placed.statusCode()).as(placed.body()).isEqualTo(201);
+
+        // the refused keys were not kept: used again they meet the cart the first checkout emptied
+        assertProblem(f.checkout(user, "tab-2", "{}"), 400);
+        assertThat(f.count("SELECT COUNT(*) FROM orders WHERE user_id = ?", user)).isEqualTo(1);
+        assertThat(f.peers.available.get(kopi)).as("the cart's one unit reserved once").isEqualTo(999);
+        assertThat(f.count("SELECT COUNT(*) FROM checkout_guards WHERE user_id = ?", user)).isZero();
+    }
+
+    @Test
+    void parallelCheckoutsOfOneCartUnderFreshKeysMakeOneOrder() throws Exception {
+        String user = newId();
+        String kopi = f.product("Kopi", 12_500);
+        f.add(user, kopi, 1);
+        CountDownLatch start = new CountDownLatch(1);
+        List<CompletableFuture<HttpResponse<String>>> tabs = java.util.stream.IntStream.range(0, 6)
+                .mapToObj(i -> CompletableFuture.supplyAsync(() -> {
+                    try {
+                        start.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return f.checkout(user, "submit-" + i, "{}");
+                }, java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()))
+                .toList();
+        start.countDown();
+        List<Integer> statuses = tabs.stream().map(t -> t.join().statusCode()).toList();
+        assertThat(statuses).filteredOn(s -> s == 201).hasSize(1);
+        assertThat(statuses).allMatch(s -> s == 201 || s == 409 || s == 400);
+        assertThat(f.count("SELECT COUNT(*) FROM orders WHERE user_id = ?", user)).isEqualTo(1);
+        assertThat(f.peers.available.get(kopi)).isEqualTo(999);
+        assertThat(json(f.http.get("/order", f.bearer(user))).get("items")).hasSize(1);
+    }
+
+    @Test
+    void aCheckoutTakesTheCartOverFromOneWhoseProcessDied() {
+        String user = newId();
+        f.add(user, f.product("Kopi", 10_000), 1);
+        // a process claimed the cart and died: its lease ran out
+        f.query("INSERT INTO checkout_guards (user_id, order_id, locked_until) VALUES (?, ?, CURRENT_TIMESTAMP(3) - INTERVAL 1 SECOND)",
+                user, newId());
+        HttpResponse<String> res = f.checkout(user, "after-crash", "{}");
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(201);
+        assertThat(f.count("SELECT COUNT(*) FROM checkout_guards WHERE user_id = ?", user)).isZero();
+    }
+
+    @Test
     void aFailureBetweenReserveAndStoreReleasesTheReservationAndKeepsNothing() {
         String user = newId();
         String kopi = f.product("Kopi", 10_000);

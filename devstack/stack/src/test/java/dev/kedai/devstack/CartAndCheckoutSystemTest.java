@@ -98,6 +98,39 @@ class CartAndCheckoutSystemTest {
         assertThat(level.path("on_hand").asInt()).isEqualTo(5);
     }
 
+    /**
+     * A double submit from four tabs, each with a fresh Idempotency-Key: one cart makes one order.
+     * A 503/504 (too slow: nothing kept) is sent again with its key, as a client should.
+     */
+    @Test
+    void parallelCheckoutsOfOneCartUnderFreshKeysMakeOneOrder() throws Exception {
+        String productId = Shop.productInStock(admin, "Kopi Luwak", 12_500, 5);
+        EdgeClient customer = new EdgeClient(stack, "127.0.0.38").newCustomer("Double submit");
+        Shop.addToCart(customer, productId, 1);
+        List<EdgeClient.Answer> answers = new ArrayList<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(4)) {
+            List<Future<EdgeClient.Answer>> tabs = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                String key = UUID.randomUUID().toString();
+                tabs.add(pool.submit(() -> {
+                    EdgeClient.Answer[] last = new EdgeClient.Answer[1];
+                    await().atMost(Shop.SETTLE).until(() -> {
+                        last[0] = customer.post("/order", "{}", "Idempotency-Key", key);
+                        return last[0].status() != 503 && last[0].status() != 504;
+                    });
+                    return last[0];
+                }));
+            }
+            for (Future<EdgeClient.Answer> tab : tabs) {
+                answers.add(tab.get());
+            }
+        }
+        assertThat(answers).filteredOn(a -> a.status() == 201).as(answers.toString()).hasSize(1);
+        assertThat(answers).allSatisfy(a -> assertThat(a.status()).as(a.raw().body()).isIn(201, 400, 409));
+        assertThat(customer.get("/order").json().path("items")).hasSize(1);
+        assertThat(Shop.stockOf(anonymous, productId).path("reserved").asInt()).isEqualTo(1);
+    }
+
     /** POST /cart/fallback: stock publishes AddToCart, the real cartorder applies it once. */
     @Test
     void aFallbackAddShowsUpInTheCart() {
