@@ -39,8 +39,8 @@ final class CartCommandHandler implements EventHandler {
             CartStore.add(tx, command.getOperationId(), command.getUserId(),
                           command.getProductId().toLowerCase(Locale.ROOT), command.getQuantity(),
                           command.getMaxLineQuantity());
-        } catch (CartLimitException e) {
-            // more than a line may hold, or than stock had: nobody waits for an answer, so it is dropped
+        } catch (CartLimitException | CartFullException e) {
+            // more than a line or a cart may hold, or than stock had: nobody waits for an answer, so it is dropped
             LOG.log(Level.INFO, "AddToCart " + command.getOperationId() + " not applied: " + e.getMessage());
         }
     }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.kedai.platform.grpc.GrpcCallers;
+import dev.kedai.platform.http.IdempotencyKeyHeader;
 import dev.kedai.platform.http.UuidParam;
 import dev.kedai.proto.cartorder.v1.AddItemRequest;
 import dev.kedai.proto.cartorder.v1.CartServiceGrpc;
@@ -39,6 +40,8 @@ final class CartGrpc extends CartServiceGrpc.CartServiceImplBase {
         } catch (CartLimitException e) {
             Status status = e.byAvailability() ? Status.FAILED_PRECONDITION : Status.INVALID_ARGUMENT;
             throw status.withDescription(e.getMessage()).asRuntimeException();
+        } catch (CartFullException e) {
+            throw Status.OUT_OF_RANGE.withDescription(e.getMessage()).asRuntimeException();
         }
         // the database or the product service down (the add itself may be kept) is UNAVAILABLE: GrpcErrors
         response.onNext(ProtoMapping.cart(cart));
@@ -47,7 +50,7 @@ final class CartGrpc extends CartServiceGrpc.CartServiceImplBase {
 
     static void validate(AddItemRequest r) {
         List<String> problems = new ArrayList<>();
-        if (!OperationIds.isValid(r.getOperationId())) {
+        if (!IdempotencyKeyHeader.isWellFormed(r.getOperationId())) {
             problems.add("operation_id must be 1 to 64 visible ASCII characters");
         }
         if (r.getUserId().isBlank() || r.getUserId().length() > 36) {

@@ -9,4 +9,7 @@ public record CartLine(String itemId, String productId, int quantity) {
 
     /** The most of one product a cart line may hold. */
     public static final int MAX_QUANTITY = 99;
+
+    /** The most lines (different products) a cart may hold: what one order may reserve at stock. */
+    public static final int MAX_LINES = 100;
 }

@@ -21,6 +21,7 @@ public final class CartStore {
     private static final String MERGE = """
             INSERT INTO cart_items (item_id, user_id, product_id, quantity) VALUES (?, ?, ?, ?)
             ON DUPLICATE KEY UPDATE quantity = quantity + VALUES(quantity)""";
+    private static final String COUNT_LINES = "SELECT COUNT(*) AS n FROM cart_items WHERE user_id = ?";
     private static final String DELETE_LINE = "DELETE FROM cart_items WHERE item_id = ? AND user_id = ?";
     private static final String DELETE_ALL = "DELETE FROM cart_items WHERE user_id = ?";
     // only the lines as they were ordered: a line changed while checkout ran stays in the cart
@@ -55,6 +56,7 @@ public final class CartStore {
      * @param maxLineQuantity what the line may hold after the add as stock saw it available (0 = no limit)
      * @throws CartLimitException when the line would exceed 99 or {@code maxLineQuantity} (nothing changed, the
      *                            operation is not recorded unless the caller commits)
+     * @throws CartFullException  when the product is new to a cart of {@link CartLine#MAX_LINES} lines (likewise)
      */
     static boolean add(DbTransaction tx, String operationId, String userId, String productId, int quantity,
                        int maxLineQuantity) {
@@ -65,11 +67,24 @@ public final class CartStore {
         // gap lock, and two users' first adds then deadlock on each other's gap. Check, write, check again.
         int current = tx.get(LINE, userId, productId).map(r -> r.column("quantity").getInt()).orElse(0);
         checkLimits(productId, current, quantity, maxLineQuantity);
+        if (current == 0) {
+            checkLines(tx, userId, CartLine.MAX_LINES - 1);
+        }
         tx.insert(MERGE, UUID.randomUUID().toString(), userId, productId, quantity);
         // the row is ours now; a concurrent add of the same line shows up here and rolls this one back
         int now = tx.get(LINE, userId, productId).map(r -> r.column("quantity").getInt()).orElse(quantity);
         checkLimits(productId, now - quantity, quantity, maxLineQuantity);
+        if (current == 0) {
+            checkLines(tx, userId, CartLine.MAX_LINES);   // two first adds of other products at once
+        }
         return true;
+    }
+
+    private static void checkLines(DbTransaction tx, String userId, int most) {
+        long lines = tx.get(COUNT_LINES, userId).map(r -> r.column("n").getLong()).orElse(0L);
+        if (lines > most) {
+            throw new CartFullException((int) lines);
+        }
     }
 
     private static void checkLimits(String productId, int current, int quantity, int maxLineQuantity) {

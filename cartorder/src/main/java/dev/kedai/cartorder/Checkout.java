@@ -179,6 +179,13 @@ final class Checkout {
         if (cart.isEmpty()) {
             throw ProblemException.badRequest("the cart is empty");
         }
+        if (cart.size() > CartLine.MAX_LINES) {
+            // a cart filled before the limit: stock would refuse the order's reservation
+            throw new ProblemException(Problem.of(409, "the cart holds " + cart.size() + " different products; one order"
+                                                       + " may have at most " + CartLine.MAX_LINES + ": remove some")
+                                               .typed("https://kedai.dev/problems/cart-full", "Cart full")
+                                               .with("max_lines", CartLine.MAX_LINES));
+        }
         Map<String, ProductSnapshot> snapshots = products.products(cart.stream().map(CartLine::productId).toList());
         List<String> unavailable = cart.stream().map(CartLine::productId)
                 .filter(id -> snapshots.get(id) == null || !snapshots.get(id).active())

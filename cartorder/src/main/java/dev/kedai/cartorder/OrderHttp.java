@@ -3,6 +3,7 @@ package dev.kedai.cartorder;
 import java.util.Locale;
 
 import dev.kedai.platform.http.Fields;
+import dev.kedai.platform.http.IdempotencyKeyHeader;
 import dev.kedai.platform.http.Json;
 import dev.kedai.platform.http.JsonBody;
 import dev.kedai.platform.http.PageRequest;
@@ -23,7 +24,6 @@ import static dev.kedai.platform.http.Field.field;
 /** {@code /order}: checkout, payment, cancel and the caller's own orders. */
 public final class OrderHttp implements HttpService {
 
-    static final HeaderName IDEMPOTENCY_KEY = HeaderNames.create("Idempotency-Key");
     static final HeaderName REPLAYED = HeaderNames.create("Idempotent-Replayed");
 
     private static final Fields CHECKOUT = Fields.of(field("address_id").uuid());
@@ -69,13 +69,8 @@ public final class OrderHttp implements HttpService {
 
     private void place(ServerRequest req, ServerResponse res) {
         Caller caller = Authentication.caller(req);
-        String key = req.headers().first(IDEMPOTENCY_KEY).orElse(null);
-        if (key == null || key.isBlank()) {
-            throw ProblemException.invalid("Idempotency-Key", "the header is required");
-        }
-        if (!OperationIds.isValid(key)) {
-            throw ProblemException.invalid("Idempotency-Key", "must be 1 to 64 visible ASCII characters");
-        }
+        String key = IdempotencyKeyHeader.read(req)
+                .orElseThrow(() -> ProblemException.invalid("Idempotency-Key", "the header is required"));
         byte[] body = req.content().hasEntity() ? req.content().as(byte[].class) : new byte[0];
         String bodyHash = RequestHash.of(body);
         Checkout.Request order;

@@ -1,6 +1,7 @@
 package dev.kedai.cartorder;
 
 import java.time.Duration;
+import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.Timestamp;
@@ -82,6 +83,45 @@ class CartTest {
                                         e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
         // nothing was recorded for the refused operation: the line is unchanged, and a valid retry still works
         assertThat(f.cart.addItem(add(newId(), user, teh, 1)).getItems(0).getQuantity()).isEqualTo(99);
+    }
+
+    @Test
+    void aCartHoldsAtMostTheLinesOneOrderMayReserve() {
+        String user = newId();
+        List<String> held = fillCart(user, CartLine.MAX_LINES);
+        String op = newId();
+        assertThatThrownBy(() -> f.cart.addItem(add(op, user, f.product("One too many", 1_000), 1)))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.OUT_OF_RANGE);
+                    assertThat(e.getStatus().getDescription()).contains("100");
+                });
+        assertThat(f.count("SELECT COUNT(*) FROM cart_items WHERE user_id = ?", user)).isEqualTo(CartLine.MAX_LINES);
+        assertThat(f.count("SELECT COUNT(*) FROM cart_operations WHERE operation_id = ?", op)).isZero();
+        // more of a product already in the cart is no new line
+        assertThat(f.cart.addItem(add(newId(), user, held.getFirst(), 1)).getItemsCount()).isEqualTo(CartLine.MAX_LINES);
+    }
+
+    @Test
+    void aCartFilledBeforeTheLimitIsRefusedAtCheckoutNamingIt() {
+        String user = newId();
+        fillCart(user, CartLine.MAX_LINES + 1);
+        JsonNode full = assertProblem(f.checkout(user, "big", "{}"), 409);
+        assertThat(full.get("type").asText()).isEqualTo("https://kedai.dev/problems/cart-full");
+        assertThat(full.get("max_lines").asInt()).isEqualTo(CartLine.MAX_LINES);
+        assertThat(f.peers.reserveLog).noneMatch(r -> r.getLinesCount() > CartLine.MAX_LINES);
+        assertThat(f.count("SELECT COUNT(*) FROM orders WHERE user_id = ?", user)).isZero();
+    }
+
+    /** {@code lines} products of 1 unit each in the user's cart, written directly (a cart from before a limit). */
+    private static List<String> fillCart(String user, int lines) {
+        List<String> products = new java.util.ArrayList<>();
+        for (int i = 0; i < lines; i++) {
+            String product = f.product("P" + i, 1_000);
+            products.add(product);
+            f.query("INSERT INTO cart_items (item_id, user_id, product_id, quantity) VALUES (?, ?, ?, 1)",
+                    newId(), user, product);
+        }
+        return products;
     }
 
     @Test

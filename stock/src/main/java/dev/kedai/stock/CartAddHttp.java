@@ -1,5 +1,9 @@
 package dev.kedai.stock;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
@@ -7,7 +11,9 @@ import java.util.UUID;
 import dev.kedai.platform.grpc.PeerBreaker;
 import dev.kedai.platform.grpc.PeerRejection;
 import dev.kedai.platform.http.Fields;
+import dev.kedai.platform.http.IdempotencyKeyHeader;
 import dev.kedai.platform.http.Json;
+import dev.kedai.platform.http.Problem;
 import dev.kedai.platform.http.ProblemException;
 import dev.kedai.platform.security.Authentication;
 import dev.kedai.platform.security.Caller;
@@ -36,7 +42,8 @@ import static dev.kedai.platform.http.Field.field;
  * <p>When cartorder cannot answer within its deadline (UNAVAILABLE, DEADLINE_EXCEEDED, or its
  * circuit is open) the add is queued as an AddToCart command (outbox → Kafka) and the answer is 202
  * with its {@code operation_id}; the same id went with the gRPC call, so an add that did land
- * before the deadline is not applied twice. Deadlines: {@code peers.product.deadline},
+ * before the deadline is not applied twice. With an {@code Idempotency-Key} the operation id is
+ * derived from (user, key), so a client's retry of a lost answer is the same operation too. Deadlines: {@code peers.product.deadline},
  * {@code peers.cartorder.deadline}.
  */
 public final class CartAddHttp implements HttpService {
@@ -73,7 +80,8 @@ public final class CartAddHttp implements HttpService {
         CartAdd add = ADD.read(req, CartAdd.class);
         String productId = add.productId().toLowerCase(Locale.ROOT);
         int maxLine = sellable(productId, add.quantity());
-        String operationId = UUID.randomUUID().toString();
+        String operationId = IdempotencyKeyHeader.read(req).map(key -> operationId(caller, key))
+                .orElseGet(() -> UUID.randomUUID().toString());
         Cart cart;
         try {
             cart = carts.add(operationId, caller.userId(), productId, add.quantity(), maxLine);
@@ -84,6 +92,9 @@ public final class CartAddHttp implements HttpService {
                 case FAILED_PRECONDITION -> ProblemException.conflict(
                         "not enough stock for the line's new total", "available", availableNow(productId));
                 case NOT_FOUND -> ProblemException.notFound("no product " + productId);
+                case OUT_OF_RANGE -> new ProblemException(Problem.of(409, "the cart holds " + StockGrpc.MAX_LINES
+                                + " different products, the most one order may have: order them first or remove some")
+                        .typed("https://kedai.dev/problems/cart-full", "Cart full").with("max_lines", StockGrpc.MAX_LINES));
                 default -> ProblemException.unavailable("the cart service failed", e);
             };
         } catch (RuntimeException e) {
@@ -125,6 +136,20 @@ public final class CartAddHttp implements HttpService {
             throw ProblemException.conflict("only " + available + " available", "available", available);
         }
         return (int) Math.min(available, MAX_LINE);
+    }
+
+    /**
+     * The cart operation id of an add sent with an Idempotency-Key: the same for every retry of it
+     * (cartorder applies an operation once, on either path), never the same for two users.
+     */
+    static String operationId(Caller caller, String key) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest((caller.userId() + "\n" + key).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);   // every JDK has SHA-256
+        }
     }
 
     // a product whose ProductCreated is not consumed yet has no row: nothing is available yet

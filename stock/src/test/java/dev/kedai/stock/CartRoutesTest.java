@@ -51,6 +51,7 @@ class CartRoutesTest {
 
     private static final int SLOW = 77;   // a quantity the cart double answers too late
     private static final int DOWN = 66;   // a quantity the cart double answers UNAVAILABLE
+    private static final int FULL = 55;   // a quantity the cart double refuses: the cart holds 100 lines
 
     private static TestTokens tokens;
     private static DbAccount db;
@@ -87,6 +88,11 @@ class CartRoutesTest {
             }
             if (request.getQuantity() == DOWN) {
                 response.onError(Status.UNAVAILABLE.asRuntimeException());
+                return;
+            }
+            if (request.getQuantity() == FULL) {
+                response.onError(Status.OUT_OF_RANGE.withDescription("the cart holds 100 different products")
+                                         .asRuntimeException());
                 return;
             }
             int existing = 5;   // the caller's line already holds 5
@@ -217,6 +223,40 @@ class CartRoutesTest {
             assertThat(healthy.statusCode()).as(healthy.body()).isEqualTo(202);
             assertThat(ADDS).as("an open circuit does not call cartorder").hasSize(calls);
         }
+    }
+
+    @Test
+    void anAddSentAgainWithItsIdempotencyKeyIsTheSameOperationForCartorder() {
+        String id = sellable("Kopi Kintamani", 80000, 50);
+        String body = add(id, 1);
+        var first = http.post("/cart/add", "application/json", body.getBytes(), "Authorization", customer,
+                              "Idempotency-Key", "add-kopi-1");
+        var retry = http.post("/cart/add", "application/json", body.getBytes(), "Authorization", customer,
+                              "Idempotency-Key", "add-kopi-1");
+        var otherUser = http.post("/cart/add", "application/json", body.getBytes(),
+                                  "Authorization", "Bearer " + tokens.mint("user-8", "customer"), "Idempotency-Key", "add-kopi-1");
+        var noKey = post(http, "/cart/add", customer, body);
+        assertThat(List.of(first, retry, otherUser, noKey)).allSatisfy(r -> assertThat(r.statusCode()).isEqualTo(200));
+        List<String> ops = ADDS.stream().filter(a -> a.getProductId().equals(id)).map(AddItemRequest::getOperationId).toList();
+        assertThat(ops).hasSize(4);
+        // cartorder applies an operation once (CartTest), so the retry adds nothing; another user's key is another add
+        assertThat(ops.get(1)).isEqualTo(ops.get(0));
+        assertThat(ops.get(2)).isNotEqualTo(ops.get(0));
+        assertThat(ops.get(3)).isNotIn(ops.get(0), ops.get(2));
+
+        int before = ADDS.size();
+        assertThat(fieldsOf(http.post("/cart/add", "application/json", body.getBytes(), "Authorization", customer,
+                                      "Idempotency-Key", "x".repeat(65)))).containsExactly("Idempotency-Key");
+        assertThat(ADDS).hasSize(before);
+    }
+
+    @Test
+    void aFullCartIs409NamingTheLimit() {
+        String id = sellable("Kecap", 9000, 100);
+        var full = post(http, "/cart/add", customer, add(id, FULL));
+        assertProblem(full, 409);
+        assertThat(json(full).get("type").asText()).isEqualTo("https://kedai.dev/problems/cart-full");
+        assertThat(json(full).get("max_lines").asInt()).isEqualTo(100);
     }
 
     @Test

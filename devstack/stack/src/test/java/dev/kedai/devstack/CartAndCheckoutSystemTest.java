@@ -131,6 +131,27 @@ class CartAndCheckoutSystemTest {
         assertThat(Shop.stockOf(anonymous, productId).path("reserved").asInt()).isEqualTo(1);
     }
 
+    /** An add sent again with its Idempotency-Key (its answer was lost) adds nothing more. */
+    @Test
+    void anAddRetriedWithItsKeyIsAppliedOnce() {
+        String productId = Shop.productInStock(admin, "Kerupuk", 8_000, 10);
+        EdgeClient customer = new EdgeClient(stack, "127.0.0.39").newCustomer("Retrier");
+        String key = UUID.randomUUID().toString();
+        for (int i = 0; i < 2; i++) {
+            EdgeClient.Answer[] last = new EdgeClient.Answer[1];
+            await().atMost(Shop.SETTLE).until(() -> {
+                last[0] = customer.post("/cart/add", Map.of("product_id", productId, "quantity", 2), "Idempotency-Key", key);
+                return last[0].status() != 504;
+            });
+            assertThat(last[0].status()).as(last[0].raw().body()).isIn(200, 202);
+        }
+        await().atMost(Shop.SETTLE).untilAsserted(() -> {
+            JsonNode items = customer.get("/cart").json().path("items");
+            assertThat(items).hasSize(1);
+            assertThat(items.get(0).path("quantity").asInt()).isEqualTo(2);
+        });
+    }
+
     /** POST /cart/fallback: stock publishes AddToCart, the real cartorder applies it once. */
     @Test
     void aFallbackAddShowsUpInTheCart() {
