@@ -1,8 +1,10 @@
 package dev.kedai.cartorder;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 
+import dev.kedai.platform.db.RetentionPurge;
 import dev.kedai.platform.db.Transactions;
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbExecute;
@@ -10,6 +12,13 @@ import io.helidon.dbclient.DbTransaction;
 
 /** SQL of the {@code cart_items} and {@code cart_operations} tables. */
 public final class CartStore {
+
+    /**
+     * Applied operations past {@code retention.cart-operations} (default 7 days): an AddToCart
+     * command or a retried add older than that would be applied again.
+     */
+    static final RetentionPurge.Rule RETENTION = new RetentionPurge.Rule("cart-operations", Duration.ofDays(7), """
+            DELETE FROM cart_operations WHERE applied_at < CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT ?""");
 
     private static final String LINES =
             "SELECT item_id, product_id, quantity FROM cart_items WHERE user_id = ? ORDER BY added_at, item_id";

@@ -2,6 +2,7 @@ package dev.kedai.cartorder;
 
 import java.time.Duration;
 
+import dev.kedai.platform.db.RetentionPurge;
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbExecute;
 
@@ -12,6 +13,10 @@ import io.helidon.dbclient.DbExecute;
  * up when it stores its order or fails. A lease that ran out (its process died) is taken over.
  */
 final class CheckoutGuard {
+
+    /** Claims left by processes that died, an hour (by default) after their lease ran out. */
+    static final RetentionPurge.Rule RETENTION = new RetentionPurge.Rule("checkout-guards", Duration.ofHours(1), """
+            DELETE FROM checkout_guards WHERE locked_until < CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT ?""");
 
     private static final String CLAIM = """
             INSERT IGNORE INTO checkout_guards (user_id, order_id, locked_until)

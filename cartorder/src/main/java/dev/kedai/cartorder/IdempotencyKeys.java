@@ -3,6 +3,7 @@ package dev.kedai.cartorder;
 import java.time.Duration;
 import java.util.UUID;
 
+import dev.kedai.platform.db.RetentionPurge;
 import dev.kedai.platform.http.ProblemException;
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbRow;
@@ -15,6 +16,12 @@ import io.helidon.dbclient.DbTransaction;
  * Only successes are remembered: a checkout that fails forgets its key, so the client may retry it.
  */
 final class IdempotencyKeys {
+
+    /** Keys past {@code retention.idempotency-keys} (default 7 days): a retry that late makes a new order. */
+    static final RetentionPurge.Rule RETENTION = new RetentionPurge.Rule("idempotency-keys", Duration.ofDays(7), """
+            DELETE FROM idempotency_keys
+            WHERE created_at < CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND
+              AND (state = 'DONE' OR locked_until < CURRENT_TIMESTAMP(3)) LIMIT ?""");
 
     private static final String CLAIM = """
             INSERT IGNORE INTO idempotency_keys (user_id, idem_key, request_hash, order_id, state, locked_until)

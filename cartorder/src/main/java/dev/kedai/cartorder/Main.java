@@ -2,8 +2,10 @@ package dev.kedai.cartorder;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 
 import dev.kedai.contracts.Topics;
+import dev.kedai.platform.db.RetentionPurge;
 import dev.kedai.platform.events.EventConsumer;
 import dev.kedai.platform.grpc.GrpcChannels;
 import dev.kedai.platform.money.Money;
@@ -72,6 +74,8 @@ public final class Main {
         PeriodicTask reconciler = PeriodicTask.start("order-reconciler",
                 config.get("payment.reconcile-interval").as(Duration.class).orElse(Duration.ofSeconds(10)),
                 new OrderReconciler(attempts, payments, orders, lifecycle)::reconcile);
+        PeriodicTask purge = RetentionPurge.start(db, config, List.of(IdempotencyKeys.RETENTION, CartStore.RETENTION,
+                                                                      PaymentStore.RETENTION, CheckoutGuard.RETENTION));
 
         EventConsumer consumer = EventConsumer.builder(db, config)
                 .topics(Topics.CART_COMMANDS, Topics.STOCK)
@@ -90,6 +94,7 @@ public final class Main {
                 .onStop(peers)
                 .onStop(consumer)
                 .onStop(reconciler)
+                .onStop(purge)
                 .build()
                 .start();
     }

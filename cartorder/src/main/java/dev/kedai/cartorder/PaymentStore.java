@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 
+import dev.kedai.platform.db.RetentionPurge;
 import dev.kedai.platform.money.Money;
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbExecute;
@@ -29,6 +30,12 @@ final class PaymentStore {
     static final String ABANDONED = "ABANDONED";
     static final String REFUNDING = "REFUNDING";
     static final String REFUNDED = "REFUNDED";
+
+    /** Settled attempts past {@code retention.payment-attempts} (default 90 days); PENDING and REFUNDING stay. */
+    static final RetentionPurge.Rule RETENTION = new RetentionPurge.Rule("payment-attempts", Duration.ofDays(90), """
+            DELETE FROM payment_attempts
+            WHERE status IN ('APPROVED', 'DECLINED', 'TIMED_OUT', 'ABANDONED', 'REFUNDED')
+              AND created_at < CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT ?""");
 
     private static final String INSERT = """
             INSERT INTO payment_attempts (attempt_id, order_id, status, amount, currency)

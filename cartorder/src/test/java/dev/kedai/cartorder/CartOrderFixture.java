@@ -89,6 +89,7 @@ final class CartOrderFixture implements AutoCloseable {
         config.put("events.group", "cartorder-test-" + UUID.randomUUID());
         config.put("events.retry-backoff", "PT0.05S");
         config.put("outbox.poll-interval", "PT0.05S");
+        config.put("retention.interval", "PT0.2S");
         // the shared fixture's tests settle payments themselves; ReconciliationTest runs it often
         config.put("payment.reconcile-interval", "PT1H");
         config.putAll(extra);
@@ -180,6 +181,21 @@ final class CartOrderFixture implements AutoCloseable {
 
     HttpResponse<String> cancel(String userId, String orderId) {
         return http.post("/order/" + orderId + "/cancel", "application/json", new byte[0], bearer(userId));
+    }
+
+    /** The indexes MariaDB's plan may use for {@code statement} on its first table (null for none). */
+    String indexesFor(String statement, Object... args) {
+        try (Connection c = DriverManager.getConnection(db.url(), db.user(), db.password());
+             PreparedStatement s = c.prepareStatement("EXPLAIN " + statement)) {
+            for (int i = 0; i < args.length; i++) {
+                s.setObject(i + 1, args[i]);
+            }
+            try (ResultSet r = s.executeQuery()) {
+                return r.next() ? r.getString("possible_keys") : null;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The first column of the first row of {@code sql}, as a string (null when no row). */

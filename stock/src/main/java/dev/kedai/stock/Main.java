@@ -1,7 +1,9 @@
 package dev.kedai.stock;
 
 import java.time.Duration;
+import java.util.List;
 
+import dev.kedai.platform.db.RetentionPurge;
 import dev.kedai.platform.events.EventConsumer;
 import dev.kedai.platform.grpc.GrpcChannels;
 import dev.kedai.platform.money.Money;
@@ -38,6 +40,7 @@ public final class Main {
         Duration ttl = stock.get("reservation.ttl").as(Duration.class).orElse(Duration.ofMinutes(15));
         ReservationSweeper sweeper = new ReservationSweeper(
                 warehouse, stock.get("reservation.sweep-interval").as(Duration.class).orElse(Duration.ofSeconds(5))).start();
+        PeriodicTask purge = RetentionPurge.start(base.db(), config, List.of(ReservationStore.RETENTION));
         EventConsumer consumer = StockConsumer.start(base.db(), config, warehouse, reservations);
         GrpcChannels peers = GrpcChannels.create(config);
         CartAddHttp cartAdd = new CartAddHttp(store,
@@ -54,6 +57,7 @@ public final class Main {
                 .onStop(peers)
                 .onStop(consumer)
                 .onStop(sweeper)
+                .onStop(purge)
                 .build()
                 .start();
     }

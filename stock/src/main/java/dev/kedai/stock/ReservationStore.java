@@ -1,11 +1,13 @@
 package dev.kedai.stock;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
+import dev.kedai.platform.db.RetentionPurge;
 import io.helidon.dbclient.DbRow;
 import io.helidon.dbclient.DbTransaction;
 
@@ -20,6 +22,14 @@ import io.helidon.dbclient.DbTransaction;
  * {@code UPDATE ... WHERE on_hand - reserved >= ?}.
  */
 public final class ReservationStore {
+
+    /**
+     * Ended reservations (their lines cascade) past {@code retention.reservations} (default 30 days,
+     * counted from expires_at): a tombstone refuses a late Reserve for that long.
+     */
+    static final RetentionPurge.Rule RETENTION = new RetentionPurge.Rule("reservations", Duration.ofDays(30), """
+            DELETE FROM reservations WHERE status IN ('COMMITTED', 'RELEASED', 'EXPIRED')
+              AND expires_at < CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT ?""");
 
     private static final String CLAIM = """
             INSERT IGNORE INTO reservations (order_id, status, expires_at)

@@ -69,7 +69,8 @@ class ReservationTest {
     static void start() {
         tokens = TestTokens.start();
         db = TestInfra.newDatabase("stock");
-        server = Main.start(TestServiceConfig.of(db, tokens, Map.of("stock.reservation.sweep-interval", "PT0.2S")));
+        server = Main.start(TestServiceConfig.of(db, tokens, Map.of("stock.reservation.sweep-interval", "PT0.2S",
+                                                                        "retention.interval", "PT0.2S")));
         http = new TestHttp(server.port());
         channel = TestIdentities.open("cartorder", "127.0.0.1:" + server.grpcPort().orElseThrow());
         stock = StockServiceGrpc.newBlockingStub(ClientInterceptors.intercept(channel, new DefaultDeadline(Duration.ofSeconds(10))));
@@ -353,6 +354,29 @@ class ReservationTest {
         assertThat(StockTestKit.type(events.getFirst())).isEqualTo(ReservationLost.getDescriptor().getFullName());
         assertThat(ReservationLost.parseFrom(events.getFirst().value()).getLinesList()).isEmpty();
         assertThat(reservationStatus(order)).isEqualTo("RELEASED");
+    }
+
+    @Test
+    void endedReservationsArePurgedWithTheirLinesAfterTheRetentionAndHeldOnesNever() {
+        String a = product(db, 10);
+        String ended = UUID.randomUUID().toString();
+        String held = UUID.randomUUID().toString();
+        String recent = UUID.randomUUID().toString();
+        reserve(ended, 600, line(a, 1));
+        reserve(held, 600, line(a, 1));
+        reserve(recent, 600, line(a, 1));
+        stock.release(ReleaseRequest.newBuilder().setOrderId(ended).build());
+        stock.release(ReleaseRequest.newBuilder().setOrderId(recent).build());
+        // ended 31 days ago, and a reservation still held whose expiry is as old (the sweeper has not run yet)
+        StockTestKit.sql(db, "UPDATE reservations SET expires_at = CURRENT_TIMESTAMP(3) - INTERVAL 31 DAY"
+                             + " WHERE order_id IN ('" + ended + "', '" + held + "')");
+        StockTestKit.sql(db, "UPDATE reservations SET paid = TRUE WHERE order_id = '" + held + "'");
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> reservationStatus(ended) == null);
+        assertThat(StockTestKit.query(db, "SELECT COUNT(*) FROM reservation_lines WHERE order_id = '" + ended + "'"))
+                .isEqualTo("0");
+        assertThat(reservationStatus(held)).isEqualTo("RESERVED");
+        assertThat(reservationStatus(recent)).as("a tombstone within its retention stays").isEqualTo("RELEASED");
     }
 
     @Test
