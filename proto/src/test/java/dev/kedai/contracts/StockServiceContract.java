@@ -4,6 +4,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
+import dev.kedai.proto.stock.v1.ExtendRequest;
+import dev.kedai.proto.stock.v1.ExtendResponse;
 import dev.kedai.proto.stock.v1.Line;
 import dev.kedai.proto.stock.v1.ReleaseRequest;
 import dev.kedai.proto.stock.v1.ReserveRequest;
@@ -17,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * What cartorder relies on from {@code kedai.stock.v1.StockService} (Reserve and Release), as one
+ * What cartorder relies on from {@code kedai.stock.v1.StockService} (Reserve, Release, Extend), as one
  * suite that must pass against the real stock service (stock's {@code StockContractTest}) AND
  * against every double of it (cartorder's {@code StockDoubleContractTest}): a double that
  * answers differently from stock fails here, before a test of cartorder can trust it.
@@ -101,6 +103,29 @@ public abstract class StockServiceContract {
     }
 
     @Test
+    void aReleaseThatOvertookItsReserveLeavesATombstoneThatRefusesIt() {
+        String product = productWith(3);
+        String order = newOrder();
+        assertThat(release(order)).as("nothing held yet").isFalse();
+        assertCode(() -> reserve(order, 600, line(product, 1)), Status.Code.FAILED_PRECONDITION);
+        assertThat(available(product)).isEqualTo(3);
+    }
+
+    @Test
+    void extendHoldsLongerNeverShorterAndOnlyWhatIsHeld() {
+        String product = productWith(3);
+        String order = newOrder();
+        Instant first = instant(reserve(order, 60, line(product, 1)).getExpiresAt());
+        Instant extended = instant(extend(order, 900).getExpiresAt());
+        assertThat(extended).isAfter(first.plusSeconds(600));
+        assertThat(instant(extend(order, 10).getExpiresAt())).as("never shortened").isEqualTo(extended);
+        assertThat(available(product)).isEqualTo(2);
+        assertCode(() -> extend(newOrder(), 60), Status.Code.NOT_FOUND);
+        release(order);
+        assertCode(() -> extend(order, 60), Status.Code.FAILED_PRECONDITION);
+    }
+
+    @Test
     void aShortReservationLeavesTheOrderIdFree() {
         String product = productWith(1);
         String order = newOrder();
@@ -152,6 +177,14 @@ public abstract class StockServiceContract {
     protected ReserveResponse reserve(String orderId, int ttlSeconds, Line... lines) {
         return stock().reserve(ReserveRequest.newBuilder().setOrderId(orderId).setTtlSeconds(ttlSeconds)
                                        .addAllLines(List.of(lines)).build());
+    }
+
+    protected ExtendResponse extend(String orderId, int ttlSeconds) {
+        return stock().extend(ExtendRequest.newBuilder().setOrderId(orderId).setTtlSeconds(ttlSeconds).build());
+    }
+
+    private static Instant instant(com.google.protobuf.Timestamp at) {
+        return Instant.ofEpochSecond(at.getSeconds(), at.getNanos());
     }
 
     protected boolean release(String orderId) {
