@@ -42,7 +42,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import static dev.kedai.platform.testing.TestHttp.assertProblem;
@@ -151,7 +150,6 @@ class ReservationTest {
      * checkout gave up on a slow Reserve and released the order; the Release arrived first, found
      * nothing, and the late Reserve then held the units until its expiry.
      */
-    @Disabled("issue 13: a Release that finds no reservation leaves no tombstone, so a late Reserve still holds units")
     @Test
     void aReserveThatArrivesAfterItsReleaseHoldsNothing() {
         String a = product(db, 10);
