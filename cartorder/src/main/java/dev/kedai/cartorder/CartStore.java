@@ -18,7 +18,7 @@ public final class CartStore {
      * command or a retried add older than that would be applied again.
      */
     static final RetentionPurge.Rule RETENTION = new RetentionPurge.Rule("cart-operations", Duration.ofDays(7), """
-            DELETE FROM cart_operations WHERE applied_at < CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT ?""");
+            DELETE FROM cart_operations WHERE applied_at < CURRENT_TIMESTAMP(3) - INTERVAL ? MICROSECOND LIMIT ?""");
 
     private static final String LINES =
             "SELECT item_id, product_id, quantity FROM cart_items WHERE user_id = ? ORDER BY added_at, item_id";

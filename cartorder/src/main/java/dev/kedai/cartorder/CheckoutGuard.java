@@ -16,7 +16,7 @@ final class CheckoutGuard {
 
     /** Claims left by processes that died, an hour (by default) after their lease ran out. */
     static final RetentionPurge.Rule RETENTION = new RetentionPurge.Rule("checkout-guards", Duration.ofHours(1), """
-            DELETE FROM checkout_guards WHERE locked_until < CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT ?""");
+            DELETE FROM checkout_guards WHERE locked_until < CURRENT_TIMESTAMP(3) - INTERVAL ? MICROSECOND LIMIT ?""");
 
     private static final String CLAIM = """
             INSERT IGNORE INTO checkout_guards (user_id, order_id, locked_until)

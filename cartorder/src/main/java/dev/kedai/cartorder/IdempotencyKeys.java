@@ -20,7 +20,7 @@ final class IdempotencyKeys {
     /** Keys past {@code retention.idempotency-keys} (default 7 days): a retry that late makes a new order. */
     static final RetentionPurge.Rule RETENTION = new RetentionPurge.Rule("idempotency-keys", Duration.ofDays(7), """
             DELETE FROM idempotency_keys
-            WHERE created_at < CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND
+            WHERE created_at < CURRENT_TIMESTAMP(3) - INTERVAL ? MICROSECOND
               AND (state = 'DONE' OR locked_until < CURRENT_TIMESTAMP(3)) LIMIT ?""");
 
     private static final String CLAIM = """

@@ -12,7 +12,6 @@ import dev.kedai.platform.money.Money;
 import dev.kedai.platform.server.Backbone;
 import dev.kedai.platform.server.KedaiConfig;
 import dev.kedai.platform.server.KedaiServer;
-import dev.kedai.platform.server.PeriodicTask;
 import dev.kedai.proto.cartorder.v1.AddToCart;
 import dev.kedai.proto.product.v1.ProductServiceGrpc;
 import dev.kedai.proto.stock.v1.ReservationCommitted;
@@ -71,11 +70,10 @@ public final class Main {
                 config.get("payment.reservation-hold").as(Duration.class).orElse(Duration.ofMinutes(10)), inFlightWindow);
         OrderLifecycle lifecycle = new OrderLifecycle(db, base.transactions(), attempts, payments, events, stock, clock);
         OrderStore orders = new OrderStore(db);
-        PeriodicTask reconciler = PeriodicTask.start("order-reconciler",
-                config.get("payment.reconcile-interval").as(Duration.class).orElse(Duration.ofSeconds(10)),
-                new OrderReconciler(attempts, payments, orders, lifecycle)::reconcile);
-        PeriodicTask purge = RetentionPurge.start(db, config, List.of(IdempotencyKeys.RETENTION, CartStore.RETENTION,
-                                                                      PaymentStore.RETENTION, CheckoutGuard.RETENTION));
+        OrderReconciler reconciler = new OrderReconciler(attempts, payments, orders, lifecycle,
+                config.get("payment.reconcile-interval").as(Duration.class).orElse(Duration.ofSeconds(10))).start();
+        RetentionPurge purge = RetentionPurge.create(db, config, List.of(IdempotencyKeys.RETENTION, CartStore.RETENTION,
+                                                                         PaymentStore.RETENTION, CheckoutGuard.RETENTION)).start();
 
         EventConsumer consumer = EventConsumer.builder(db, config)
                 .topics(Topics.CART_COMMANDS, Topics.STOCK)

@@ -1,6 +1,9 @@
 package dev.kedai.cartorder;
 
 import java.lang.System.Logger.Level;
+import java.time.Duration;
+
+import dev.kedai.platform.health.SupervisedLoop;
 
 /**
  * Settles payments and orders no user call may ever come back for, every
@@ -16,9 +19,10 @@ import java.lang.System.Logger.Level;
  *     and its reservation released.</li>
  * </ul>
  * Every step is a conditional change, so replicas reconciling at once settle each attempt once;
- * the provider refunds an attempt id once however often it is asked.
+ * the provider refunds an attempt id once however often it is asked. A {@link SupervisedLoop}
+ * ({@code order-reconciler}): liveness and {@code kedai_loop_*} report it.
  */
-final class OrderReconciler {
+final class OrderReconciler implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(OrderReconciler.class.getName());
     static final int BATCH = 100;
@@ -27,16 +31,30 @@ final class OrderReconciler {
     private final Payments payments;
     private final OrderStore orders;
     private final OrderLifecycle lifecycle;
+    private final Duration interval;
+    private final SupervisedLoop loop;
 
-    OrderReconciler(PaymentStore attempts, Payments payments, OrderStore orders, OrderLifecycle lifecycle) {
+    OrderReconciler(PaymentStore attempts, Payments payments, OrderStore orders, OrderLifecycle lifecycle, Duration interval) {
         this.attempts = attempts;
         this.payments = payments;
         this.orders = orders;
         this.lifecycle = lifecycle;
+        this.interval = interval;
+        this.loop = SupervisedLoop.builder("order-reconciler", this::reconcile).build();
     }
 
-    /** One batch of each kind; a batch that fails is logged and the others still run. */
-    boolean reconcile() {
+    OrderReconciler start() {
+        loop.start();
+        return this;
+    }
+
+    @Override
+    public void close() {
+        loop.close();
+    }
+
+    /** One batch of each kind, then an interval's pause; a step that fails is logged and the others still run. */
+    private Duration reconcile() {
         for (PaymentStore.Attempt a : attempts.stale(BATCH)) {
             guarded("settling " + a, () -> payments.settleFromProvider(a.orderId(), a.attemptId()));
         }
@@ -55,7 +73,7 @@ final class OrderReconciler {
             guarded("expiring order " + orderId, () -> lifecycle.expire(orderId));
         }
         // one batch per round: a provider that keeps failing must not turn this into a busy loop
-        return false;
+        return interval;
     }
 
     private static void guarded(String what, Runnable step) {

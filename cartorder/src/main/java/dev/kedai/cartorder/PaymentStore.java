@@ -35,7 +35,7 @@ final class PaymentStore {
     static final RetentionPurge.Rule RETENTION = new RetentionPurge.Rule("payment-attempts", Duration.ofDays(90), """
             DELETE FROM payment_attempts
             WHERE status IN ('APPROVED', 'DECLINED', 'TIMED_OUT', 'ABANDONED', 'REFUNDED')
-              AND created_at < CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT ?""");
+              AND created_at < CURRENT_TIMESTAMP(3) - INTERVAL ? MICROSECOND LIMIT ?""");
 
     private static final String INSERT = """
             INSERT INTO payment_attempts (attempt_id, order_id, status, amount, currency)

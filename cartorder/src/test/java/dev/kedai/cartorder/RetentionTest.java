@@ -73,7 +73,7 @@ class RetentionTest {
     void everyPurgeCanUseAnIndex() {
         for (RetentionPurge.Rule rule : new RetentionPurge.Rule[] {
                 IdempotencyKeys.RETENTION, CartStore.RETENTION, PaymentStore.RETENTION, CheckoutGuard.RETENTION}) {
-            assertThat(f.indexesFor(rule.delete(), 3600, 500)).as(rule.name()).isNotBlank();
+            assertThat(f.indexesFor(rule.delete(), 3_600_000_000L, 500)).as(rule.name()).isNotBlank();
         }
     }
 }

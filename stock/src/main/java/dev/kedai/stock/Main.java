@@ -40,7 +40,7 @@ public final class Main {
         Duration ttl = stock.get("reservation.ttl").as(Duration.class).orElse(Duration.ofMinutes(15));
         ReservationSweeper sweeper = new ReservationSweeper(
                 warehouse, stock.get("reservation.sweep-interval").as(Duration.class).orElse(Duration.ofSeconds(5))).start();
-        PeriodicTask purge = RetentionPurge.start(base.db(), config, List.of(ReservationStore.RETENTION));
+        RetentionPurge purge = RetentionPurge.create(base.db(), config, List.of(ReservationStore.RETENTION)).start();
         EventConsumer consumer = StockConsumer.start(base.db(), config, warehouse, reservations);
         GrpcChannels peers = GrpcChannels.create(config);
         CartAddHttp cartAdd = new CartAddHttp(store,

@@ -29,7 +29,7 @@ public final class ReservationStore {
      */
     static final RetentionPurge.Rule RETENTION = new RetentionPurge.Rule("reservations", Duration.ofDays(30), """
             DELETE FROM reservations WHERE status IN ('COMMITTED', 'RELEASED', 'EXPIRED')
-              AND expires_at < CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT ?""");
+              AND expires_at < CURRENT_TIMESTAMP(3) - INTERVAL ? MICROSECOND LIMIT ?""");
 
     private static final String CLAIM = """
             INSERT IGNORE INTO reservations (order_id, status, expires_at)

@@ -42,6 +42,7 @@ public final class StockGrpc extends StockServiceGrpc.StockServiceImplBase {
     static final GrpcCallers CALLERS = GrpcCallers.builder()
             .allow(StockServiceGrpc.getReserveMethod(), "cartorder")
             .allow(StockServiceGrpc.getReleaseMethod(), "cartorder")
+            .allow(StockServiceGrpc.getExtendMethod(), "cartorder")
             .allow(StockServiceGrpc.getCommitMethod(), "cartorder")
             .allowNone(StockServiceGrpc.getGetLevelsMethod())
             .build();

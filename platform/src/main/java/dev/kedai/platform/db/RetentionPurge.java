@@ -1,58 +1,96 @@
 package dev.kedai.platform.db;
 
-import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.List;
 
-import dev.kedai.platform.server.PeriodicTask;
-import io.helidon.config.Config;
+import dev.kedai.platform.health.SupervisedLoop;
+import dev.kedai.platform.observe.OutcomeCounter;
+import io.helidon.common.config.Config;
 import io.helidon.dbclient.DbClient;
 
 /**
- * Deletes rows past their retention, every {@code retention.interval} (default PT1H), in batches
- * of {@value #BATCH} so no purge holds locks for long. A service lists its tables' rules; each
- * rule's retention is {@code retention.<name>} (an ISO-8601 duration) or its default. A rule's
- * DELETE takes two parameters, the retention in seconds and the batch size, and must be able to
- * use an index (the migrations that create the tables say which).
+ * Deletes rows past their retention, in batches so no purge holds locks for long: the services'
+ * bookkeeping tables ({@link #create}) and the event history ({@code events.EventHistoryPurge}).
+ * Each round deletes one batch per rule; while any rule had a full batch (it is behind) the next
+ * round runs at once, else after {@code interval}. A {@link SupervisedLoop}: a failed round is
+ * tried again after a pause, and liveness and {@code kedai_loop_*} report it. Rows deleted are
+ * counted per rule ({@code table} label) in the counter the caller names.
+ *
+ * <p>A rule's DELETE takes two parameters, the retention in microseconds and the batch size,
+ * and must be able to use an index (the migrations that create the tables say which).
  *
  * <pre>{@code
- * RetentionPurge.start(db, config, List.of(new RetentionPurge.Rule("cart-operations", Duration.ofDays(7), """
- *         DELETE FROM cart_operations WHERE applied_at < CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT ?""")));
+ * RetentionPurge.create(db, config, List.of(new RetentionPurge.Rule("cart-operations", Duration.ofDays(7), """
+ *         DELETE FROM cart_operations WHERE applied_at < CURRENT_TIMESTAMP(3) - INTERVAL ? MICROSECOND LIMIT ?"""))).start();
  * }</pre>
  */
-public final class RetentionPurge {
+public final class RetentionPurge implements AutoCloseable {
 
+    /** Rows per DELETE of the services' tables. */
     static final int BATCH = 500;
-    private static final System.Logger LOG = System.getLogger(RetentionPurge.class.getName());
 
     /**
-     * @param name             the config key under {@code retention.} and the log's name for it
-     * @param defaultRetention how long rows are kept when the config does not say
-     * @param delete           {@code DELETE ... < CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND ... LIMIT ?}
+     * @param name      the {@code table} label of the counter and, in {@link #create}, the config key under {@code retention.}
+     * @param retention how long rows are kept (in {@link #create}: unless {@code retention.<name>} says otherwise)
+     * @param delete    {@code DELETE ... < CURRENT_TIMESTAMP(n) - INTERVAL ? MICROSECOND ... LIMIT ?}
      */
-    public record Rule(String name, Duration defaultRetention, String delete) {
+    public record Rule(String name, Duration retention, String delete) {
     }
 
-    private RetentionPurge() {
+    private final DbClient db;
+    private final List<Rule> rules;
+    private final Duration interval;
+    private final int batch;
+    private final OutcomeCounter purged;
+    private final SupervisedLoop loop;
+
+    /**
+     * @param loop    the loop's name, unique in the process (a metric label)
+     * @param purged  counts deleted rows; its label values are the rules' names
+     */
+    public RetentionPurge(DbClient db, String loop, List<Rule> rules, Duration interval, int batch, OutcomeCounter purged) {
+        this.db = db;
+        this.rules = List.copyOf(rules);
+        this.interval = interval;
+        this.batch = batch;
+        this.purged = purged;
+        this.loop = SupervisedLoop.builder(loop, this::round).build();
     }
 
-    /** Starts purging; close the task on shutdown. */
-    public static PeriodicTask start(DbClient db, Config root, List<Rule> rules) {
+    /**
+     * A service's tables: each rule's retention from {@code retention.<name>}, every
+     * {@code retention.interval} (default PT10M: a loop must succeed within the 15 minutes of the
+     * KedaiLoopFailing alert), loop {@code retention-purge-<service.name>}, counted in
+     * {@code kedai_retention_purged_total{table}}. Call {@link #start()}, close on shutdown.
+     */
+    public static RetentionPurge create(DbClient db, Config root, List<Rule> rules) {
         Config c = root.get("retention");
-        List<Long> seconds = rules.stream()
-                .map(r -> c.get(r.name()).as(Duration.class).orElse(r.defaultRetention()).toSeconds())
+        List<Rule> configured = rules.stream()
+                .map(r -> new Rule(r.name(), c.get(r.name()).as(Duration.class).orElse(r.retention()), r.delete()))
                 .toList();
-        return PeriodicTask.start("retention-purge", c.get("interval").as(Duration.class).orElse(Duration.ofHours(1)), () -> {
-            boolean more = false;
-            for (int i = 0; i < rules.size(); i++) {
-                long deleted = db.execute().delete(rules.get(i).delete(), seconds.get(i), BATCH);
-                if (deleted > 0) {
-                    String name = rules.get(i).name();
-                    LOG.log(Level.DEBUG, () -> "purged " + deleted + " row(s) of " + name);
-                }
-                more |= deleted == BATCH;
-            }
-            return more;
-        });
+        OutcomeCounter purged = OutcomeCounter.create("kedai.retention.purged", "Rows of a service's tables purged past their retention",
+                                                      "table", rules.stream().map(Rule::name).toArray(String[]::new));
+        return new RetentionPurge(db, "retention-purge-" + root.get("service.name").asString().orElse("unnamed"), configured,
+                                  c.get("interval").as(Duration.class).orElse(Duration.ofMinutes(10)), BATCH, purged);
+    }
+
+    public RetentionPurge start() {
+        loop.start();
+        return this;
+    }
+
+    private Duration round() {
+        boolean behind = false;
+        for (Rule rule : rules) {
+            long n = db.execute().delete(rule.delete(), rule.retention().toNanos() / 1_000, batch);
+            purged.increment(rule.name(), n);
+            behind |= n >= batch;
+        }
+        return behind ? Duration.ZERO : interval;
+    }
+
+    @Override
+    public void close() {
+        loop.close();
     }
 }

@@ -3,7 +3,7 @@ package dev.kedai.platform.events;
 import java.time.Duration;
 import java.util.List;
 
-import dev.kedai.platform.health.SupervisedLoop;
+import dev.kedai.platform.db.RetentionPurge;
 import dev.kedai.platform.observe.OutcomeCounter;
 import io.helidon.common.config.Config;
 import io.helidon.dbclient.DbClient;
@@ -16,37 +16,24 @@ import io.helidon.dbclient.DbClient;
  * {@code events.purge-interval} (default PT1M) it deletes in batches of {@code events.purge-batch}
  * rows (default 5000, one short autocommit DELETE each) until a batch comes back short, so it
  * keeps up with any rate the service sustains. Counted in {@code kedai_events_purged_total{table}}.
- * A {@link SupervisedLoop} ({@code event-history-purge-<service>}).
+ * Runs on a {@link RetentionPurge} (loop {@code event-history-purge-<service>}).
  */
 public final class EventHistoryPurge implements AutoCloseable {
 
-    private record Table(String name, String delete, Duration retention) {
-    }
-
-    private final DbClient db;
-    private final List<Table> tables;
-    private final int batch;
-    private final Duration interval;
-    private final OutcomeCounter purged;
-    private final SupervisedLoop loop;
+    private final RetentionPurge purge;
 
     EventHistoryPurge(DbClient db, String service, Duration outboxRetention, Duration processedRetention,
                       Duration interval, int batch) {
-        this.db = db;
-        this.batch = batch;
-        this.interval = interval;
-        this.tables = List.of(
-                new Table("outbox", "DELETE FROM outbox WHERE sent_at < CURRENT_TIMESTAMP(6) - INTERVAL ? MICROSECOND LIMIT ?",
-                          outboxRetention),
-                new Table("processed_events",
-                          "DELETE FROM processed_events WHERE processed_at < CURRENT_TIMESTAMP(6) - INTERVAL ? MICROSECOND LIMIT ?",
-                          processedRetention),
-                new Table("event_failures",
-                          "DELETE FROM event_failures WHERE updated_at < CURRENT_TIMESTAMP(6) - INTERVAL ? MICROSECOND LIMIT ?",
-                          processedRetention));
-        this.purged = OutcomeCounter.create("kedai.events.purged", "Rows of the event history tables purged",
-                                            "table", "outbox", "processed_events", "event_failures");
-        this.loop = SupervisedLoop.builder("event-history-purge-" + service, this::round).build();
+        List<RetentionPurge.Rule> rules = List.of(
+                new RetentionPurge.Rule("outbox", outboxRetention,
+                        "DELETE FROM outbox WHERE sent_at < CURRENT_TIMESTAMP(6) - INTERVAL ? MICROSECOND LIMIT ?"),
+                new RetentionPurge.Rule("processed_events", processedRetention,
+                        "DELETE FROM processed_events WHERE processed_at < CURRENT_TIMESTAMP(6) - INTERVAL ? MICROSECOND LIMIT ?"),
+                new RetentionPurge.Rule("event_failures", processedRetention,
+                        "DELETE FROM event_failures WHERE updated_at < CURRENT_TIMESTAMP(6) - INTERVAL ? MICROSECOND LIMIT ?"));
+        OutcomeCounter purged = OutcomeCounter.create("kedai.events.purged", "Rows of the event history tables purged",
+                                                      "table", "outbox", "processed_events", "event_failures");
+        this.purge = new RetentionPurge(db, "event-history-purge-" + service, rules, interval, batch, purged);
     }
 
     /** From {@code service.name}, {@code outbox.retention}, {@code events.processed-retention}, {@code events.purge-*}. */
@@ -59,23 +46,12 @@ public final class EventHistoryPurge implements AutoCloseable {
     }
 
     public EventHistoryPurge start() {
-        loop.start();
+        purge.start();
         return this;
-    }
-
-    /** One batch per table; at once again while any table had a full batch (it is behind). */
-    private Duration round() {
-        boolean behind = false;
-        for (Table table : tables) {
-            long n = db.execute().delete(table.delete(), table.retention().toNanos() / 1_000, batch);
-            purged.increment(table.name(), n);
-            behind |= n >= batch;
-        }
-        return behind ? Duration.ZERO : interval;
     }
 
     @Override
     public void close() {
-        loop.close();
+        purge.close();
     }
 }

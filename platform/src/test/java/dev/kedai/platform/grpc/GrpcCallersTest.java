@@ -58,6 +58,7 @@ class GrpcCallersTest {
             .allowNone(StockServiceGrpc.getGetLevelsMethod())
             .allowNone(StockServiceGrpc.getReserveMethod())
             .allowNone(StockServiceGrpc.getReleaseMethod())
+            .allowNone(StockServiceGrpc.getExtendMethod())
             .build();
 
     private static final CountingStock STOCK = new CountingStock();

@@ -66,6 +66,7 @@ class GrpcServerTest {
             .allow(StockServiceGrpc.getCommitMethod(), "cartorder")
             .allow(StockServiceGrpc.getReserveMethod(), "cartorder")
             .allow(StockServiceGrpc.getReleaseMethod(), "cartorder")
+            .allowNone(StockServiceGrpc.getExtendMethod())
             .allow(StockServiceGrpc.getGetLevelsMethod(), "cartorder")
             .build();
 

@@ -80,6 +80,7 @@ class GracefulStopTest {
                         .get("/fast", (req, res) -> res.send("fast")))
                 .grpc(GrpcCallers.builder().allow(StockServiceGrpc.getCommitMethod(), "cartorder")
                               .allowNone(StockServiceGrpc.getReserveMethod()).allowNone(StockServiceGrpc.getReleaseMethod())
+                              .allowNone(StockServiceGrpc.getExtendMethod())
                               .allowNone(StockServiceGrpc.getGetLevelsMethod()).build(),
                       new SlowStock())
                 .build()
