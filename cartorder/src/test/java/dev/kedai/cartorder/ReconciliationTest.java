@@ -53,6 +53,15 @@ class ReconciliationTest {
         return f.query("SELECT status FROM payment_attempts WHERE order_id = ?", orderId);
     }
 
+    // the provider charged, then the paying process "died" before recording it: the attempt stays PENDING
+    private static void payDiesAfterTheProviderCharged(String user, String orderId) {
+        f.hooks.afterCharge = attemptId -> {
+            throw new IllegalStateException("the process died after the provider charged");
+        };
+        assertProblem(f.pay(user, orderId, "tok_visa"), 503);
+        f.hooks.clear();
+    }
+
     // the in-flight window (30 s) is over for this order's attempts
     private static void outliveTheInFlightWindow(String orderId) {
         f.query("UPDATE payment_attempts SET created_at = created_at - INTERVAL 1 HOUR WHERE order_id = ?", orderId);
@@ -62,11 +71,7 @@ class ReconciliationTest {
     void aChargeWhoseProcessDiedBeforeRecordingItPaysTheOrderWithoutAnyCall() {
         String user = newId();
         String orderId = f.placeOrder(user, 10_000);
-        f.hooks.afterCharge = attemptId -> {
-            throw new IllegalStateException("the process died after the provider charged");
-        };
-        assertProblem(f.pay(user, orderId, "tok_visa"), 503);
-        f.hooks.clear();
+        payDiesAfterTheProviderCharged(user, orderId);
         assertThat(attempt(orderId)).isEqualTo("PENDING");
         assertThat(f.gateway.charges(orderId)).isEqualTo(1);
 
@@ -82,11 +87,7 @@ class ReconciliationTest {
     void aChargeWhoseProcessDiedIsRefundedWhenTheOrderWasCancelledMeanwhile() {
         String user = newId();
         String orderId = f.placeOrder(user, 10_000);
-        f.hooks.afterCharge = attemptId -> {
-            throw new IllegalStateException("the process died after the provider charged");
-        };
-        assertProblem(f.pay(user, orderId, "tok_visa"), 503);
-        f.hooks.clear();
+        payDiesAfterTheProviderCharged(user, orderId);
         // the reservation expired meanwhile: the order is cancelled with the charge still unrecorded
         f.publish(Topics.STOCK, orderId, ReservationExpired.newBuilder().setOrderId(orderId).build(), newId());
         await().atMost(SETTLES).until(() -> status(user, orderId).equals("CANCELLED"));
