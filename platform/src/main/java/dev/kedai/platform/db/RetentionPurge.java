@@ -79,6 +79,11 @@ public final class RetentionPurge implements AutoCloseable {
         return this;
     }
 
+    /** Runs a round now instead of after the interval (one round and, while behind, the ones that follow at once). */
+    public void wake() {
+        loop.wake();
+    }
+
     private Duration round() {
         boolean behind = false;
         for (Rule rule : rules) {

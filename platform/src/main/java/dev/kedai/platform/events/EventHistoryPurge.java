@@ -50,6 +50,11 @@ public final class EventHistoryPurge implements AutoCloseable {
         return this;
     }
 
+    /** Starts a round now (tests: a round's outcome without waiting for the interval). */
+    void wake() {
+        purge.wake();
+    }
+
     @Override
     public void close() {
         purge.close();

@@ -1,9 +1,6 @@
 package dev.kedai.platform.events;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-
 import dev.kedai.platform.db.Database;
 import dev.kedai.platform.db.TestDatabases;
 
@@ -88,36 +85,37 @@ class EventHistoryPurgeTest {
     }
 
     /**
-     * Sent rows keep coming for 15 s with a retention of one second: at the end the table holds
-     * about what was written in the last few seconds, not the history. Fails when the purge deletes
-     * a fixed number per interval.
+     * Writes keep coming, each burst larger than a batch: 20 bursts of three batches of sent rows
+     * past their retention (and a few young ones), each followed by one wake-up of a purge whose
+     * interval is an hour. After every burst the purge must have removed the whole burst before
+     * it goes back to sleep, so the table holds only the young rows however fast the machine is.
+     * Fails when a round deletes a fixed number of rows (one batch per wake-up or interval): the
+     * first burst leaves two batches behind and they pile up.
      */
     @Test
-    void underSustainedWritesTheTableStaysBounded() throws Exception {
-        // (nanoTime, rows written so far) after each batch: the bound below follows the writer's own pace
-        List<long[]> progress = new ArrayList<>();
-        try (EventHistoryPurge purge = new EventHistoryPurge(db, "test", Duration.ofSeconds(1), Duration.ofSeconds(1),
-                                                             Duration.ofMillis(200), 500).start()) {
-            long end = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-            long written = 0;
-            while (System.nanoTime() < end) {
-                StringBuilder sql = new StringBuilder("INSERT INTO outbox (event_id, topic, event_key, event_type,"
-                        + " source, event_time, payload, sent_at) VALUES ");
-                for (int i = 0; i < 100; i++) {
-                    sql.append(i == 0 ? "" : ", ").append("(UUID(), 't', 'k', 'x', 's', 'now', x'00', CURRENT_TIMESTAMP(6))");
-                }
-                db.execute().dml(sql.toString());
-                written += 100;
-                progress.add(new long[] {System.nanoTime(), written});
-                java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(10).toNanos());   // pacing, ~5k rows/s at most
+    void underSustainedWritesTheTableStaysBounded() {
+        int batch = 500;
+        try (EventHistoryPurge purge = new EventHistoryPurge(db, "test", Duration.ofHours(1), Duration.ofHours(1),
+                                                             Duration.ofHours(1), batch).start()) {
+            for (int burst = 1; burst <= 20; burst++) {
+                insertSent(3 * batch, "CURRENT_TIMESTAMP(6) - INTERVAL 2 HOUR");
+                insertSent(10, "CURRENT_TIMESTAMP(6)");
+                purge.wake();
+                long young = 10L * burst;
+                await().atMost(WAIT).until(() -> count("outbox") == young);
             }
         }
-        long total = progress.getLast()[1];
-        long windowStart = progress.getLast()[0] - Duration.ofSeconds(6).toNanos();
-        long before = progress.stream().filter(p -> p[0] <= windowStart).mapToLong(p -> p[1]).max().orElse(0);
-        long left = count("outbox");
-        assertThat(left).as("rows left of %d written, %d of them in the last 6 s", total, total - before)
-                .isLessThanOrEqualTo(total - before + 500);
+        assertThat(TestEvents.count(db, "SELECT COUNT(*) AS n FROM outbox WHERE sent_at < CURRENT_TIMESTAMP(6) - INTERVAL 1 HOUR"))
+                .isZero();
+    }
+
+    private void insertSent(int n, String sentAt) {
+        StringBuilder sql = new StringBuilder("INSERT INTO outbox (event_id, topic, event_key, event_type, source, event_time,"
+                + " payload, sent_at) VALUES ");
+        for (int i = 0; i < n; i++) {
+            sql.append(i == 0 ? "" : ", ").append("(UUID(), 't', 'k', 'x', 's', 'now', x'00', ").append(sentAt).append(')');
+        }
+        db.execute().dml(sql.toString());
     }
 
     private void insertOld(int n) {
