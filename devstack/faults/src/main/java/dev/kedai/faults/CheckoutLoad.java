@@ -54,6 +54,10 @@ final class CheckoutLoad implements AutoCloseable {
     record Journey(String kind, long start, long end, boolean completed, boolean clean) {
     }
 
+    /** How long one exchange took ({@link System#nanoTime()}), for what a fault costs in latency. */
+    record Timing(String step, long start, long end, int status) {
+    }
+
     /** A double submit: the orders its two POST /order created. */
     record DoubleSubmit(long at, String user, List<Integer> statuses, List<String> orders) {
     }
@@ -64,6 +68,7 @@ final class CheckoutLoad implements AutoCloseable {
     private final java.util.Queue<ClientError> errors = new ConcurrentLinkedQueue<>();
     private final java.util.Queue<Journey> journeys = new ConcurrentLinkedQueue<>();
     private final java.util.Queue<Long> arrivals = new ConcurrentLinkedQueue<>();
+    private final java.util.Queue<Timing> timings = new ConcurrentLinkedQueue<>();
     private final Map<String, Long> paid = new ConcurrentHashMap<>();
     private final List<DoubleSubmit> doubleSubmits = new CopyOnWriteArrayList<>();
     private final Map<String, String> ordersPlaced = new ConcurrentHashMap<>();
@@ -154,6 +159,11 @@ final class CheckoutLoad implements AutoCloseable {
     /** In the order they were seen. */
     java.util.Collection<ClientError> errors() {
         return errors;
+    }
+
+    /** Every exchange of a journey, retries included, in the order they ended. */
+    java.util.Collection<Timing> timings() {
+        return timings;
     }
 
     /** Journeys that started in [from, to) (arrivals that found every customer busy do not count). */
@@ -361,6 +371,7 @@ final class CheckoutLoad implements AutoCloseable {
         if (current == null) {
             return; // setting up (registering the customers): no journey, no window
         }
+        timings.add(new Timing(e.step(), e.start(), e.end(), e.status()));
         int[] expected = current.expected.get(e.step());
         boolean ok = e.status() != 0 && expected != null && Arrays.stream(expected).anyMatch(s -> s == e.status());
         if (e.step().equals("login") || e.step().equals("get-order")) {

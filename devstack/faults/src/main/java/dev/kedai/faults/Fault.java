@@ -101,6 +101,27 @@ record Fault(String name, String title, String target, String proves, Action act
         return List.copyOf(faults);
     }
 
+    /**
+     * Issue 11's outages, longer than the run's faults and not in it (nor in {@code --ci}): run
+     * them by name ({@code --faults stop-mariadb-60s,...}). The progress line of each says what it
+     * cost in write latency and the slowest answer, beside the invariants.
+     */
+    static List<Fault> backbone() {
+        return List.of(
+                server("stop-mariadb-60s", "MariaDB stopped 60 s (clean shutdown), started", Infra.Server.MARIADB,
+                        "transient failures are retried, not dead-lettered: every paid order is FULFILLED, every .dlt empty",
+                        ServerProcess::stop, Duration.ofSeconds(60)),
+                server("stop-kafka-90s", "Kafka broker stopped 90 s, started", Infra.Server.KAFKA,
+                        "the relay and consumer loops outlive a long broker outage and apply new events afterwards",
+                        ServerProcess::stop, Duration.ofSeconds(90)),
+                server("stop-kafka-30s", "Kafka broker stopped 30 s, started", Infra.Server.KAFKA,
+                        "writes go on at their normal latency (p99 within 2x the baseline's); the outbox drains afterwards",
+                        ServerProcess::stop, Duration.ofSeconds(30)),
+                server("pause-redis-30s", "Redis paused (SIGSTOP) 30 s", Infra.Server.REDIS,
+                        "requests answer within 1 s (degraded or 503) while Redis hangs; none queue",
+                        ServerProcess::pause, Duration.ofSeconds(30)));
+    }
+
     /** A service stopped by {@code stop}, then started again (waits until it is ready). */
     private static Fault restart(String prefix, String title, KedaiService service, String proves,
                                  java.util.function.Consumer<ServiceProcess> stop) {

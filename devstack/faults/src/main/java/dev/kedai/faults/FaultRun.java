@@ -41,6 +41,7 @@ final class FaultRun {
     private int doubleSubmitsSeen;
     /** Where the last fault's window ended: errors after it and before the next injection are outside every window. */
     private long lastWindowEnd;
+    private long lastInjected;
 
     FaultRun(FaultSettings settings, Progress progress) {
         this.settings = settings;
@@ -80,6 +81,7 @@ final class FaultRun {
                             countJourneys(load, baselineFrom, baselineTo), seconds(baselineFrom, baselineTo),
                             0, Map.of(), null, withErrorsOutside(load, baselineFrom, baselineTo,
                             invariants.check(load.paid(), false), "before any fault")));
+                    progress.step("baseline: " + latency(load, baselineFrom, baselineTo));
                     long cleanFrom = baselineTo;
                     for (Fault fault : settings.faults()) {
                         if (System.nanoTime() > deadline - settings.estimate(fault).toNanos()) {
@@ -96,7 +98,7 @@ final class FaultRun {
                         progress.step(fault.name() + ": " + row.journeys() + " journeys, " + row.errorsInWindow()
                                 + " errors in window, recovered in " + (row.secondsToRecover() == null ? "NO"
                                 : String.format(java.util.Locale.ROOT, "%.1f s", row.secondsToRecover()))
-                                + ", violations " + FaultReport.summary(row.violations()));
+                                + ", violations " + FaultReport.summary(row.violations()) + "; " + latency(load, lastInjected, lastWindowEnd));
                     }
                     progress.step("stopping the load; letting everything settle for "
                             + Invariants.FULFIL_WITHIN.toSeconds() + " s");
@@ -126,6 +128,7 @@ final class FaultRun {
         progress.step("fault " + fault.name() + ": " + fault.title());
         Map<String, Long> before = stack.pids();
         long injected = System.nanoTime();
+        lastInjected = injected;
         long[] restoring = {0};
         List<Violation> violations = new ArrayList<>();
         try {
@@ -182,6 +185,27 @@ final class FaultRun {
             LockSupport.parkNanos(Duration.ofMillis(200).toNanos()); // polling the load's progress
         }
         return null;
+    }
+
+    /**
+     * What the window cost in latency: p50/p99 of the writes that succeeded ({@code POST /cart/add},
+     * {@code POST /order}, a pay answered 200; each send on its own) and the slowest answer of any
+     * kind (a send that got no answer at all is not an answer; it is an error in the table).
+     */
+    static String latency(CheckoutLoad load, long from, long to) {
+        long[] writes = load.timings().stream()
+                .filter(t -> t.start() >= from && t.start() < to)
+                .filter(t -> t.step().equals("add") && (t.status() == 200 || t.status() == 202)
+                        || t.step().equals("order") && t.status() == 201 || t.step().equals("pay") && t.status() == 200)
+                .mapToLong(t -> t.end() - t.start()).sorted().toArray();
+        long slowest = load.timings().stream().filter(t -> t.start() >= from && t.start() < to && t.status() != 0)
+                .mapToLong(t -> t.end() - t.start()).max().orElse(0);
+        return String.format(java.util.Locale.ROOT, "writes p50 %.0f ms, p99 %.0f ms (n=%d); slowest answer %.0f ms",
+                percentile(writes, 50) / 1e6, percentile(writes, 99) / 1e6, writes.length, slowest / 1e6);
+    }
+
+    private static long percentile(long[] sorted, double p) {
+        return sorted.length == 0 ? 0 : sorted[(int) Math.min(sorted.length - 1, Math.ceil(p / 100 * sorted.length) - 1)];
     }
 
     private static long countJourneys(CheckoutLoad load, long from, long to) {

@@ -95,6 +95,8 @@ public final class Main implements Callable<Integer> {
         List<Fault> all = Fault.all();
         if (list) {
             all.forEach(f -> out.printf("%-20s %s%n%20s   proves: %s%n", f.name(), f.title(), "", f.proves()));
+            out.println("\nissue 11's longer outages, run only when named in --faults:");
+            Fault.backbone().forEach(f -> out.printf("%-20s %s%n%20s   proves: %s%n", f.name(), f.title(), "", f.proves()));
             return 0;
         }
         List<Fault> faults = select(all);
@@ -143,7 +145,8 @@ public final class Main implements Callable<Integer> {
         if (only == null || only.isEmpty()) {
             return all;
         }
-        Map<String, Fault> byName = all.stream().collect(Collectors.toMap(Fault::name, Function.identity()));
+        Map<String, Fault> byName = Stream.concat(all.stream(), Fault.backbone().stream())
+                .collect(Collectors.toMap(Fault::name, Function.identity()));
         List<Fault> chosen = new ArrayList<>();
         for (String name : only) {
             Fault fault = byName.get(name.strip());

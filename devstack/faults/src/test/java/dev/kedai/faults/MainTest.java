@@ -39,6 +39,15 @@ class MainTest {
     }
 
     @Test
+    void issue11sLongOutagesAreListedButOnlyRunWhenNamed() {
+        Run list = run("--list");
+
+        String[] outages = {"stop-mariadb-60s", "stop-kafka-90s", "stop-kafka-30s", "pause-redis-30s"};
+        assertThat(list.out()).contains(outages);
+        assertThat(Fault.all()).extracting(Fault::name).doesNotContain(outages);
+    }
+
+    @Test
     void anUnknownFaultIsAUsageErrorBeforeAnythingStarts() {
         Run bad = run("--faults", "kill-everything");
 
