@@ -192,7 +192,7 @@ final class FaultRun {
      * {@code POST /order}, a pay answered 200; each send on its own) and the slowest answer of any
      * kind (a send that got no answer at all is not an answer; it is an error in the table).
      */
-    static String latency(CheckoutLoad load, long from, long to) {
+    private static String latency(CheckoutLoad load, long from, long to) {
         long[] writes = load.timings().stream()
                 .filter(t -> t.start() >= from && t.start() < to)
                 .filter(t -> t.step().equals("add") && (t.status() == 200 || t.status() == 202)

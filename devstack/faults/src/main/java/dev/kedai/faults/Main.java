@@ -94,9 +94,10 @@ public final class Main implements Callable<Integer> {
         }
         List<Fault> all = Fault.all();
         if (list) {
-            all.forEach(f -> out.printf("%-20s %s%n%20s   proves: %s%n", f.name(), f.title(), "", f.proves()));
+            java.util.function.Consumer<Fault> line = f -> out.printf("%-20s %s%n%20s   proves: %s%n", f.name(), f.title(), "", f.proves());
+            all.forEach(line);
             out.println("\nissue 11's longer outages, run only when named in --faults:");
-            Fault.backbone().forEach(f -> out.printf("%-20s %s%n%20s   proves: %s%n", f.name(), f.title(), "", f.proves()));
+            Fault.backbone().forEach(line);
             return 0;
         }
         List<Fault> faults = select(all);
