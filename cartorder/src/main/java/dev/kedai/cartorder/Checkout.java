@@ -7,6 +7,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import dev.kedai.platform.db.Transactions;
 import dev.kedai.platform.http.Problem;
@@ -23,12 +24,14 @@ import io.helidon.faulttolerance.CircuitBreakerOpenException;
  *     request still running is waited for (up to {@code checkout.in-flight-wait}) then 409, another
  *     body is 422;</li>
  * <li>claim the user's cart ({@link CheckoutGuard}) — while another checkout of it runs, under any
- *     key, 409 "checkout in progress": one cart, one order;</li>
+ *     key, 409 "checkout in progress", and the key is kept: retried once that checkout made its order,
+ *     it is 400 "cart checked out" (one cart, one order, even when adds landed in the cart since);</li>
  * <li>check the address (user gRPC), read the cart, snapshot names and prices
  *     (product gRPC) — an unavailable product is 409;</li>
  * <li>reserve every line with stock (gRPC, all or none, under the order id, for the order's TTL
  *     plus a grace) — a shortage is 409 naming the short lines;</li>
- * <li>in ONE transaction: the PENDING_PAYMENT order with {@code expires_at}, the ordered cart
+ * <li>in ONE transaction: the cart's claim given up (refused when its lease ran out and another
+ *     checkout took it over), the PENDING_PAYMENT order with {@code expires_at}, the ordered cart
  *     lines removed, the OrderPlaced outbox row, the key marked done.</li>
  * </ol>
  * If anything fails after Reserve was sent and the order was not stored, the reservation is
@@ -118,9 +121,18 @@ final class Checkout {
                     return new Placed(OrderStore.find(db.execute(), userId, r.orderId()).orElseThrow(), true);
                 }
                 case IdempotencyKeys.Claimed c -> {
-                    if (!guard.claim(userId, c.orderId())) {
-                        keys.forget(userId, key, c.orderId());
+                    refuseIfSpent(userId, key, c);
+                    Optional<String> holder = guard.claim(userId, c.orderId());
+                    if (holder.isPresent()) {
+                        keys.lostTo(userId, key, c.orderId(), holder.get());
                         throw checkoutInProgress();
+                    }
+                    try {
+                        // the checkout this key lost to may have stored its order between the look and the claim
+                        refuseIfSpent(userId, key, c);
+                    } catch (ProblemException spent) {
+                        CheckoutGuard.release(db.execute(), userId, c.orderId());
+                        throw spent;
                     }
                     try {
                         return new Placed(run(userId, key, c.orderId(), request), false);
@@ -157,6 +169,23 @@ final class Checkout {
             // the guard's lease runs out on its own
         }
         keys.forget(userId, key, orderId);
+    }
+
+    /**
+     * A key refused earlier because another checkout of the cart ran is spent once that checkout made
+     * its order: 400, whatever is in the cart now (a double submit makes one order, also when its
+     * second request is retried after late adds landed).
+     */
+    private void refuseIfSpent(String userId, String key, IdempotencyKeys.Claimed c) {
+        if (c.lostTo() == null || OrderStore.find(db.execute(), userId, c.lostTo()).isEmpty()) {
+            return;
+        }
+        keys.lostTo(userId, key, c.orderId(), c.lostTo());
+        throw new ProblemException(Problem.of(400, "your cart was checked out as order " + c.lostTo() + " while this"
+                                                   + " request waited; it ordered nothing (a new order needs a new"
+                                                   + " Idempotency-Key)")
+                                           .typed("https://kedai.dev/problems/cart-checked-out", "Cart checked out")
+                                           .with("order_id", c.lostTo()));
     }
 
     private static ProblemException checkoutInProgress() {
@@ -246,9 +275,9 @@ final class Checkout {
 
     private void store(String userId, String key, Order order, List<CartLine> cart) {
         transactions.inTransaction(tx -> {
+            CheckoutGuard.releaseStoring(tx, userId, order.orderId());
             OrderStore.insert(tx, userId, order);
             CartStore.removeOrdered(tx, userId, cart);
-            CheckoutGuard.release(tx, userId, order.orderId());
             events.placed(tx, userId, order);
             IdempotencyKeys.done(tx, userId, key, order.orderId());
             return order;

@@ -1,8 +1,10 @@
 package dev.kedai.cartorder;
 
 import java.time.Duration;
+import java.util.Optional;
 
 import dev.kedai.platform.db.RetentionPurge;
+import dev.kedai.platform.http.ProblemException;
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbExecute;
 
@@ -10,7 +12,9 @@ import io.helidon.dbclient.DbExecute;
  * SQL of {@code checkout_guards}: a user's cart is consumed by one checkout at a time, whatever
  * its Idempotency-Key, on every replica. A claim is a row with a lease, written in its own short
  * statement (no row lock is held while the checkout calls other services); the checkout gives it
- * up when it stores its order or fails. A lease that ran out (its process died) is taken over.
+ * up when it stores its order or fails. A lease that ran out (its process died) is taken over;
+ * a checkout whose lease was taken over while it still ran (it was slower than the lease) finds
+ * that out when it stores its order, and stores nothing: the lease fences it.
  */
 final class CheckoutGuard {
 
@@ -25,6 +29,7 @@ final class CheckoutGuard {
     private static final String TAKE_OVER = """
             UPDATE checkout_guards SET order_id = ?, locked_until = CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND
             WHERE user_id = ? AND (locked_until <= CURRENT_TIMESTAMP(3) OR order_id = ?)""";
+    private static final String HOLDER = "SELECT order_id FROM checkout_guards WHERE user_id = ?";
     private static final String RELEASE = "DELETE FROM checkout_guards WHERE user_id = ? AND order_id = ?";
 
     private final DbClient db;
@@ -35,14 +40,39 @@ final class CheckoutGuard {
         this.leaseSeconds = Math.max(1, lease.toSeconds());
     }
 
-    /** True when this checkout (of {@code orderId}) may consume the user's cart; false when another runs. */
-    boolean claim(String userId, String orderId) {
-        return db.execute().insert(CLAIM, userId, orderId, leaseSeconds) == 1
-               || db.execute().update(TAKE_OVER, orderId, leaseSeconds, userId, orderId) == 1;
+    /**
+     * Claims the user's cart for this checkout (of {@code orderId}).
+     *
+     * @return empty when claimed; else the order id of the checkout that holds the cart
+     */
+    Optional<String> claim(String userId, String orderId) {
+        for (int tries = 0; tries < 3; tries++) {
+            if (db.execute().insert(CLAIM, userId, orderId, leaseSeconds) == 1
+                || db.execute().update(TAKE_OVER, orderId, leaseSeconds, userId, orderId) == 1) {
+                return Optional.empty();
+            }
+            Optional<String> holder = db.execute().get(HOLDER, userId).map(r -> r.column("order_id").getString());
+            if (holder.isPresent()) {
+                return holder;
+            }
+            // the holder finished between our claim and the read: claim again
+        }
+        throw ProblemException.conflict("other checkouts of your cart keep starting; retry");
     }
 
-    /** Gives the cart up: in the transaction that stores the order, or after a failed checkout. */
+    /** Gives the cart up after a failed checkout (nothing when another took it over meanwhile). */
     static void release(DbExecute exec, String userId, String orderId) {
         exec.delete(RELEASE, userId, orderId);
+    }
+
+    /**
+     * Gives the cart up in the transaction that stores the order; a 409 (the transaction rolls back)
+     * when the lease ran out and another checkout took the cart over meanwhile.
+     */
+    static void releaseStoring(DbExecute tx, String userId, String orderId) {
+        if (tx.delete(RELEASE, userId, orderId) != 1) {
+            throw ProblemException.conflict("this checkout took longer than its lease and another checkout of your cart"
+                                            + " took over; nothing was ordered by this one");
+        }
     }
 }

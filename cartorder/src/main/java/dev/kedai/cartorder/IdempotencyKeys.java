@@ -13,7 +13,9 @@ import io.helidon.dbclient.DbTransaction;
  * SQL of {@code idempotency_keys}: who runs a checkout for a (user, Idempotency-Key), and which
  * order it made. A claim holds a lease; a claim whose lease ran out (its process died) is taken
  * over by the next request with the same key and body, which carries on with the same order id.
- * Only successes are remembered: a checkout that fails forgets its key, so the client may retry it.
+ * Only successes are remembered: a checkout that fails forgets its key, so the client may retry it;
+ * except a checkout refused because another checkout of the cart ran, which keeps its key with that
+ * checkout's order id ({@code lost_to}): one cart, one order, however often the client retries.
  */
 final class IdempotencyKeys {
 
@@ -27,13 +29,17 @@ final class IdempotencyKeys {
             INSERT IGNORE INTO idempotency_keys (user_id, idem_key, request_hash, order_id, state, locked_until)
             VALUES (?, ?, ?, ?, 'IN_FLIGHT', CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND)""";
     private static final String READ = """
-            SELECT request_hash, order_id, state, locked_until > CURRENT_TIMESTAMP(3) AS leased
+            SELECT request_hash, order_id, state, lost_to, locked_until > CURRENT_TIMESTAMP(3) AS leased
             FROM idempotency_keys WHERE user_id = ? AND idem_key = ?""";
     private static final String TAKE_OVER = """
             UPDATE idempotency_keys SET locked_until = CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND
             WHERE user_id = ? AND idem_key = ? AND state = 'IN_FLIGHT' AND locked_until <= CURRENT_TIMESTAMP(3)""";
     private static final String DONE = """
             UPDATE idempotency_keys SET state = 'DONE'
+            WHERE user_id = ? AND idem_key = ? AND order_id = ? AND state = 'IN_FLIGHT'""";
+    // the lease ends at once: a retry takes the key over and looks at what became of lost_to
+    private static final String LOST = """
+            UPDATE idempotency_keys SET lost_to = ?, locked_until = CURRENT_TIMESTAMP(3)
             WHERE user_id = ? AND idem_key = ? AND order_id = ? AND state = 'IN_FLIGHT'""";
     private static final String FORGET =
             "DELETE FROM idempotency_keys WHERE user_id = ? AND idem_key = ? AND order_id = ? AND state = 'IN_FLIGHT'";
@@ -42,8 +48,12 @@ final class IdempotencyKeys {
     sealed interface Claim {
     }
 
-    /** This request runs the checkout, for {@code orderId}. */
-    record Claimed(String orderId) implements Claim {
+    /**
+     * This request runs the checkout, for {@code orderId}.
+     *
+     * @param lostTo the order id of the checkout an earlier request with this key was refused for, or null
+     */
+    record Claimed(String orderId, String lostTo) implements Claim {
     }
 
     /** The key's checkout is done: answer with its order. */
@@ -69,7 +79,7 @@ final class IdempotencyKeys {
     Claim claim(String userId, String key, String requestHash) {
         String orderId = UUID.randomUUID().toString();
         if (db.execute().insert(CLAIM, userId, key, requestHash, orderId, leaseSeconds) == 1) {
-            return new Claimed(orderId);
+            return new Claimed(orderId, null);
         }
         DbRow row = db.execute().get(READ, userId, key).orElse(null);
         if (row == null) {
@@ -86,7 +96,8 @@ final class IdempotencyKeys {
         if (row.column("leased").getInt() == 1) {
             return new InFlight();
         }
-        return db.execute().update(TAKE_OVER, leaseSeconds, userId, key) == 1 ? new Claimed(existing) : new InFlight();
+        String lostTo = row.column("lost_to").getString();
+        return db.execute().update(TAKE_OVER, leaseSeconds, userId, key) == 1 ? new Claimed(existing, lostTo) : new InFlight();
     }
 
     /** True when the key exists with another body (DONE or still running): such a request is 422. */
@@ -102,6 +113,14 @@ final class IdempotencyKeys {
             // our claim was taken over and given up meanwhile: do not store a second outcome for this key
             throw ProblemException.conflict("this Idempotency-Key was taken over by another request; retry");
         }
+    }
+
+    /**
+     * Keeps the key of a checkout refused because checkout {@code winner} of the same cart ran: a
+     * retry with it is answered from what became of {@code winner}, never by ordering the cart anew.
+     */
+    void lostTo(String userId, String key, String orderId, String winner) {
+        db.execute().update(LOST, winner, userId, key, orderId);
     }
 
     /** Gives the key up after a failed checkout, so the client can retry with it. */

@@ -284,11 +284,100 @@ class CheckoutTest {
         HttpResponse<String> placed = first.get(30, TimeUnit.SECONDS);
         assertThat(placed.statusCode()).as(placed.body()).isEqualTo(201);
 
-        // the refused keys were not kept: used again they meet the cart the first checkout emptied
+        // a refused key is spent once the first made its order (also when the cart is empty anyway)
         assertProblem(f.checkout(user, "tab-2", "{}"), 400);
         assertThat(f.count("SELECT COUNT(*) FROM orders WHERE user_id = ?", user)).isEqualTo(1);
         assertThat(f.peers.available.get(kopi)).as("the cart's one unit reserved once").isEqualTo(999);
         assertThat(f.count("SELECT COUNT(*) FROM checkout_guards WHERE user_id = ?", user)).isZero();
+    }
+
+    /** Blocks the first checkout to reach it after stock reserved, until {@code proceed}; the others pass. */
+    private static void holdFirstAfterReserve(CountDownLatch reserved, CountDownLatch proceed, Runnable thenDo) {
+        java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
+        f.afterReserve = orderId -> {
+            if (!first.compareAndSet(true, false)) {
+                return;
+            }
+            reserved.countDown();
+            try {
+                proceed.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            thenDo.run();
+        };
+    }
+
+    /**
+     * Fault suite, slow-cartorder and kill-cartorder: the adds the customer made before a double
+     * submit reach the cart late (stock queued them), the second tab's 409 is retried with its key
+     * after the first tab's order took the cart, and must not order what landed since.
+     */
+    @Test
+    void theRefusedTabOfADoubleSubmitRetriedLaterOrdersNothingEvenWhenAnAddLandedMeanwhile() throws Exception {
+        String user = newId();
+        f.add(user, f.product("Kopi", 10_000), 1);
+        CountDownLatch reserved = new CountDownLatch(1);
+        CountDownLatch proceed = new CountDownLatch(1);
+        holdFirstAfterReserve(reserved, proceed, () -> { });
+        CompletableFuture<HttpResponse<String>> first = CompletableFuture.supplyAsync(() -> f.checkout(user, "tab-1", "{}"));
+        assertThat(reserved.await(30, TimeUnit.SECONDS)).isTrue();
+        assertProblem(f.checkout(user, "tab-2", "{}"), 409);
+        f.add(user, f.product("Teh", 8_000), 1);   // a queued add applied only now
+        proceed.countDown();
+        HttpResponse<String> placed = first.get(30, TimeUnit.SECONDS);
+        assertThat(placed.statusCode()).as(placed.body()).isEqualTo(201);
+
+        JsonNode spent = assertProblem(f.checkout(user, "tab-2", "{}"), 400);
+        assertThat(spent.get("type").asText()).isEqualTo("https://kedai.dev/problems/cart-checked-out");
+        assertThat(spent.get("order_id").asText()).isEqualTo(json(placed).get("order_id").asText());
+        assertThat(f.count("SELECT COUNT(*) FROM orders WHERE user_id = ?", user)).isEqualTo(1);
+        assertThat(f.count("SELECT COUNT(*) FROM checkout_guards WHERE user_id = ?", user)).isZero();
+        // the late line stays in the cart for a checkout of its own, under a new key
+        assertThat(f.checkout(user, "tab-3", "{}").statusCode()).isEqualTo(201);
+    }
+
+    @Test
+    void aTabRefusedWhileAnotherCheckoutRanMayOrderTheCartWhenThatOneFailed() throws Exception {
+        String user = newId();
+        f.add(user, f.product("Kopi", 10_000), 1);
+        CountDownLatch reserved = new CountDownLatch(1);
+        CountDownLatch proceed = new CountDownLatch(1);
+        holdFirstAfterReserve(reserved, proceed, () -> {
+            throw new IllegalStateException("the first checkout fails after stock reserved");
+        });
+        CompletableFuture<HttpResponse<String>> first = CompletableFuture.supplyAsync(() -> f.checkout(user, "tab-1", "{}"));
+        assertThat(reserved.await(30, TimeUnit.SECONDS)).isTrue();
+        assertProblem(f.checkout(user, "tab-2", "{}"), 409);
+        proceed.countDown();
+        assertThat(first.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(500);
+
+        HttpResponse<String> retried = f.checkout(user, "tab-2", "{}");
+        assertThat(retried.statusCode()).as(retried.body()).isEqualTo(201);
+        assertThat(f.count("SELECT COUNT(*) FROM orders WHERE user_id = ?", user)).isEqualTo(1);
+    }
+
+    @Test
+    void aCheckoutSlowerThanItsLeaseWhoseCartWasTakenOverStoresNothing() throws Exception {
+        String user = newId();
+        String kopi = f.product("Kopi", 10_000);
+        f.add(user, kopi, 1);
+        CountDownLatch reserved = new CountDownLatch(1);
+        CountDownLatch proceed = new CountDownLatch(1);
+        holdFirstAfterReserve(reserved, proceed, () -> { });
+        CompletableFuture<HttpResponse<String>> slow = CompletableFuture.supplyAsync(() -> f.checkout(user, "slow", "{}"));
+        assertThat(reserved.await(30, TimeUnit.SECONDS)).isTrue();
+        String slowOrder = f.query("SELECT order_id FROM checkout_guards WHERE user_id = ?", user);
+        // the slow checkout outlives its lease (checkout.key-lease): another takes the cart over and orders it
+        f.query("UPDATE checkout_guards SET locked_until = CURRENT_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE user_id = ?", user);
+        HttpResponse<String> taken = f.checkout(user, "fast", "{}");
+        assertThat(taken.statusCode()).as(taken.body()).isEqualTo(201);
+        proceed.countDown();
+
+        assertProblem(slow.get(30, TimeUnit.SECONDS), 409);
+        assertThat(f.count("SELECT COUNT(*) FROM orders WHERE user_id = ?", user)).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> f.peers.releases.contains(slowOrder));
+        assertThat(f.peers.available.get(kopi)).as("the cart's one unit reserved once").isEqualTo(999);
     }
 
     @Test
