@@ -21,6 +21,12 @@ final class CartCommandHandler implements EventHandler {
 
     private static final System.Logger LOG = System.getLogger(CartCommandHandler.class.getName());
 
+    private final CartStore store;
+
+    CartCommandHandler(CartStore store) {
+        this.store = store;
+    }
+
     @Override
     public void handle(DbTransaction tx, ConsumedEvent event) {
         AddToCart command = event.parse(AddToCart.parser());
@@ -36,11 +42,12 @@ final class CartCommandHandler implements EventHandler {
             throw new PoisonEventException("AddToCart " + event.id() + " is invalid: " + e.getStatus().getDescription(), e);
         }
         try {
-            CartStore.add(tx, command.getOperationId(), command.getUserId(),
-                          command.getProductId().toLowerCase(Locale.ROOT), command.getQuantity(),
-                          command.getMaxLineQuantity());
+            // in a transaction of its own (CartStore#add): exactly once all the same, by the operation id
+            store.add(command.getOperationId(), command.getUserId(), command.getProductId().toLowerCase(Locale.ROOT),
+                      command.getQuantity(), command.getMaxLineQuantity());
         } catch (CartLimitException | CartFullException e) {
-            // more than a line or a cart may hold, or than stock had: nobody waits for an answer, so it is dropped
+            // more than a line or a cart may hold, or than stock had: nobody waits for an answer, so it is
+            // dropped (its transaction rolled back: nothing of it stays in the cart)
             LOG.log(Level.INFO, "AddToCart " + command.getOperationId() + " not applied: " + e.getMessage());
         }
     }

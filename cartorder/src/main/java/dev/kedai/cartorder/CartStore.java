@@ -22,11 +22,14 @@ public final class CartStore {
 
     private static final String LINES =
             "SELECT item_id, product_id, quantity FROM cart_items WHERE user_id = ? ORDER BY added_at, item_id";
+    // an exclusive lock on the user's own row, also on the first add (an insert): adds of one cart take
+    // turns. Not a locking read of the lines: it takes gap locks, and two users' first adds deadlock on them.
+    private static final String TAKE_TURN =
+            "INSERT INTO cart_owners (user_id) VALUES (?) ON DUPLICATE KEY UPDATE user_id = user_id";
     private static final String MARK_OPERATION =
             "INSERT IGNORE INTO cart_operations (operation_id, user_id) VALUES (?, ?)";
     private static final String LINE =
             "SELECT quantity FROM cart_items WHERE user_id = ? AND product_id = ?";
-    // the CHECK constraint (1..99) still guards a race between two first adds of one product
     private static final String MERGE = """
             INSERT INTO cart_items (item_id, user_id, product_id, quantity) VALUES (?, ?, ?, ?)
             ON DUPLICATE KEY UPDATE quantity = quantity + VALUES(quantity)""";
@@ -59,41 +62,35 @@ public final class CartStore {
     }
 
     /**
-     * Adds {@code quantity} of a product to the user's line for it, once per {@code operationId}.
+     * Adds {@code quantity} of a product to the user's line for it, once per {@code operationId}, in
+     * a transaction of its own: it waits for the user's other adds ({@code cart_owners}), so what it
+     * checks is the cart as it is when it writes. Its first read comes after that turn, so the
+     * transaction's snapshot includes every add before it (an AddToCart command therefore does not
+     * run in the event consumer's transaction, whose snapshot is older). Nothing is written when a
+     * limit refuses the add.
      *
      * @return false when this operation had been applied before (nothing changed)
      * @param maxLineQuantity what the line may hold after the add as stock saw it available (0 = no limit)
-     * @throws CartLimitException when the line would exceed 99 or {@code maxLineQuantity} (nothing changed, the
-     *                            operation is not recorded unless the caller commits)
-     * @throws CartFullException  when the product is new to a cart of {@link CartLine#MAX_LINES} lines (likewise)
+     * @throws CartLimitException when the line would exceed 99 or {@code maxLineQuantity}
+     * @throws CartFullException  when the product is new to a cart of {@link CartLine#MAX_LINES} lines
      */
-    static boolean add(DbTransaction tx, String operationId, String userId, String productId, int quantity,
-                       int maxLineQuantity) {
-        if (tx.insert(MARK_OPERATION, operationId, userId) == 0) {
-            return false;
-        }
-        // no locking read before the write: SELECT ... FOR UPDATE of a line that does not exist yet takes a
-        // gap lock, and two users' first adds then deadlock on each other's gap. Check, write, check again.
-        int current = tx.get(LINE, userId, productId).map(r -> r.column("quantity").getInt()).orElse(0);
-        checkLimits(productId, current, quantity, maxLineQuantity);
-        if (current == 0) {
-            checkLines(tx, userId, CartLine.MAX_LINES - 1);
-        }
-        tx.insert(MERGE, UUID.randomUUID().toString(), userId, productId, quantity);
-        // the row is ours now; a concurrent add of the same line shows up here and rolls this one back
-        int now = tx.get(LINE, userId, productId).map(r -> r.column("quantity").getInt()).orElse(quantity);
-        checkLimits(productId, now - quantity, quantity, maxLineQuantity);
-        if (current == 0) {
-            checkLines(tx, userId, CartLine.MAX_LINES);   // two first adds of other products at once
-        }
-        return true;
-    }
-
-    private static void checkLines(DbTransaction tx, String userId, int most) {
-        long lines = tx.get(COUNT_LINES, userId).map(r -> r.column("n").getLong()).orElse(0L);
-        if (lines > most) {
-            throw new CartFullException((int) lines);
-        }
+    boolean add(String operationId, String userId, String productId, int quantity, int maxLineQuantity) {
+        return transactions.inTransaction(tx -> {
+            if (tx.insert(MARK_OPERATION, operationId, userId) == 0) {
+                return false;
+            }
+            tx.insert(TAKE_TURN, userId);
+            int current = tx.get(LINE, userId, productId).map(r -> r.column("quantity").getInt()).orElse(0);
+            checkLimits(productId, current, quantity, maxLineQuantity);
+            if (current == 0) {
+                long lines = tx.get(COUNT_LINES, userId).map(r -> r.column("n").getLong()).orElse(0L);
+                if (lines >= CartLine.MAX_LINES) {
+                    throw new CartFullException((int) lines);
+                }
+            }
+            tx.insert(MERGE, UUID.randomUUID().toString(), userId, productId, quantity);
+            return true;
+        });
     }
 
     private static void checkLimits(String productId, int current, int quantity, int maxLineQuantity) {
@@ -104,11 +101,6 @@ public final class CartStore {
         if (maxLineQuantity > 0 && current + quantity > maxLineQuantity) {
             throw new CartLimitException(productId, current, quantity, maxLineQuantity, true);
         }
-    }
-
-    /** Adds in a transaction of its own; see {@link #add(DbTransaction, String, String, String, int, int)}. */
-    boolean add(String operationId, String userId, String productId, int quantity, int maxLineQuantity) {
-        return transactions.inTransaction(tx -> add(tx, operationId, userId, productId, quantity, maxLineQuantity));
     }
 
     /** @return false when the item is not in this user's cart */

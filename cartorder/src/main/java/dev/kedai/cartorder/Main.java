@@ -60,7 +60,8 @@ public final class Main {
         StockClient stock = new StockClient(peers.peer("stock", StockServiceGrpc::newBlockingStub));
         UserClient users = new UserClient(peers.peer("user", UserServiceGrpc::newBlockingStub));
         OrderEvents events = new OrderEvents(clock);
-        Carts carts = new Carts(new CartStore(db, base.transactions()), products, currency);
+        CartStore cartStore = new CartStore(db, base.transactions());
+        Carts carts = new Carts(cartStore, products, currency);
         Checkout.CheckoutSettings settings = Checkout.CheckoutSettings.from(config);
         Checkout checkout = new Checkout(db, base.transactions(), new IdempotencyKeys(db, settings.keyLease()),
                                          new CheckoutGuard(db, settings.keyLease()), users, products, stock, events, clock, settings, afterReserve);
@@ -77,7 +78,7 @@ public final class Main {
 
         EventConsumer consumer = EventConsumer.builder(db, config)
                 .topics(Topics.CART_COMMANDS, Topics.STOCK)
-                .handler(AddToCart.getDefaultInstance(), new CartCommandHandler())
+                .handler(AddToCart.getDefaultInstance(), new CartCommandHandler(cartStore))
                 .handler(ReservationExpired.getDefaultInstance(), lifecycle::onReservationExpired)
                 .handler(ReservationCommitted.getDefaultInstance(), lifecycle::onReservationCommitted)
                 .handler(ReservationLost.getDefaultInstance(), lifecycle::onReservationLost)

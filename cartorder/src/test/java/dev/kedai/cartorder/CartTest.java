@@ -1,7 +1,13 @@
 package dev.kedai.cartorder;
 
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.Timestamp;
@@ -110,6 +116,68 @@ class CartTest {
         assertThat(full.get("max_lines").asInt()).isEqualTo(CartLine.MAX_LINES);
         assertThat(f.peers.reserveLog).noneMatch(r -> r.getLinesCount() > CartLine.MAX_LINES);
         assertThat(f.count("SELECT COUNT(*) FROM orders WHERE user_id = ?", user)).isZero();
+    }
+
+    /**
+     * Issue 13: a queued AddToCart (stock's fallback) and a gRPC add of two new products meet a cart
+     * of 99 lines at once. One of them is the 100th line; the other is refused and leaves nothing.
+     */
+    @Test
+    void aQueuedAddAndAGrpcAddAtOnceNeverTakeTheCartPastItsLimit() throws Exception {
+        String user = newId();
+        fillCart(user, CartLine.MAX_LINES - 1);
+        String queued = f.product("Queued", 1_000);
+        String direct = f.product("Direct", 1_000);
+        String queuedOp = newId();
+        String directOp = newId();
+        String ceId = newId();
+        try (Connection blocker = DriverManager.getConnection(f.db.url(), f.db.user(), f.db.password())) {
+            blocker.setAutoCommit(false);
+            // an uncommitted line for the queued product: the command's add stops right where it writes it
+            try (PreparedStatement s = blocker.prepareStatement(
+                    "INSERT INTO cart_items (item_id, user_id, product_id, quantity) VALUES (?, ?, ?, 1)")) {
+                s.setString(1, newId());
+                s.setString(2, user);
+                s.setString(3, queued);
+                s.executeUpdate();
+            }
+            f.publish(Topics.CART_COMMANDS, user, AddToCart.newBuilder().setOperationId(queuedOp).setUserId(user)
+                    .setProductId(queued).setQuantity(1).build(), ceId);
+            await().atMost(Duration.ofSeconds(20)).until(() -> running(queuedOp));
+            CompletableFuture<Status.Code> grpc = CompletableFuture.supplyAsync(() -> {
+                try {
+                    f.cart.addItem(add(directOp, user, direct, 1));
+                    return Status.Code.OK;
+                } catch (StatusRuntimeException e) {
+                    return e.getStatus().getCode();
+                }
+            });
+            // the gRPC add either finished or waits for the command's add
+            await().atMost(Duration.ofSeconds(20)).until(() -> grpc.isDone() || running(directOp));
+            blocker.rollback();
+            assertThat(grpc.get(20, TimeUnit.SECONDS)).isIn(Status.Code.OK, Status.Code.OUT_OF_RANGE);
+        }
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> f.count("SELECT COUNT(*) FROM processed_events WHERE event_id = ?", ceId) == 1);
+        assertThat(f.count("SELECT COUNT(*) FROM cart_items WHERE user_id = ?", user)).isEqualTo(CartLine.MAX_LINES);
+        assertThat(f.count("SELECT COUNT(*) FROM cart_items WHERE user_id = ? AND product_id IN (?, ?)", user, queued, direct))
+                .isEqualTo(1);
+    }
+
+    /** True while an add of {@code operationId} runs: its uncommitted operation row cannot be locked. */
+    private static boolean running(String operationId) {
+        try (Connection c = DriverManager.getConnection(f.db.url(), f.db.user(), f.db.password());
+             PreparedStatement s = c.prepareStatement(
+                     "SELECT operation_id FROM cart_operations WHERE operation_id = ? FOR UPDATE NOWAIT")) {
+            s.setString(1, operationId);
+            s.executeQuery().close();
+            return false;
+        } catch (SQLException e) {
+            if (e.getErrorCode() == 1205 || e.getErrorCode() == 3572) {
+                return true;   // lock wait timeout (MariaDB) / NOWAIT (MySQL): another transaction holds it
+            }
+            throw new IllegalStateException(e);
+        }
     }
 
     /** {@code lines} products of 1 unit each in the user's cart, written directly (a cart from before a limit). */
