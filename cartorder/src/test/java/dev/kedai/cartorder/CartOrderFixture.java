@@ -56,13 +56,14 @@ final class CartOrderFixture implements AutoCloseable {
     final SandboxPaymentGateway gateway = new SandboxPaymentGateway();
     final GatewayHooks hooks = new GatewayHooks(gateway);
     final DbAccount db;
-    final KedaiServer server;
-    final TestHttp http;
-    final CartServiceGrpc.CartServiceBlockingStub cart;
+    volatile KedaiServer server;
+    volatile TestHttp http;
+    volatile CartServiceGrpc.CartServiceBlockingStub cart;
     volatile Checkout.AfterReserve afterReserve = orderId -> { };
     /** Runs when a checkout finds its key's first checkout still running and waits for it. */
     volatile Runnable waitingForInFlight = () -> { };
-    private final ManagedChannel channel;
+    private final Map<String, String> config = new HashMap<>();
+    private volatile ManagedChannel channel;
     private final KafkaProducer<String, byte[]> producer;
 
     /** One fixture for the test classes that do not break peers; stopped when the JVM exits. */
@@ -77,7 +78,6 @@ final class CartOrderFixture implements AutoCloseable {
     CartOrderFixture(Map<String, String> extra) {
         KafkaTopics.ensure(TestInfra.get().kafkaBootstrap(), TestServiceConfig.topics(Topics.ALL), 1);
         db = TestInfra.newDatabase("cartorder");
-        Map<String, String> config = new HashMap<>();
         for (String peer : List.of("product", "stock", "user")) {
             config.put("peers." + peer + ".grpc", "127.0.0.1:" + peers.port(peer));
         }
@@ -93,6 +93,27 @@ final class CartOrderFixture implements AutoCloseable {
         // the shared fixture's tests settle payments themselves; ReconciliationTest runs it often
         config.put("payment.reconcile-interval", "PT1H");
         config.putAll(extra);
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestInfra.get().kafkaBootstrap());
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        producer = new KafkaProducer<>(p);
+        startServer();
+    }
+
+    /**
+     * Stops this cartorder and starts another on the same database, peers and payment provider, with
+     * {@code extra} config on top: what a process that died leaves behind, and only that, is what
+     * the new one finds (the provider's ledger outlives it, as a real provider's would).
+     */
+    void restart(Map<String, String> extra) {
+        channel.shutdownNow();
+        server.stop();
+        config.putAll(extra);
+        startServer();
+    }
+
+    private void startServer() {
         server = Main.start(TestServiceConfig.of(db, tokens, config), hooks, new Checkout.AfterReserve() {
             @Override
             public void run(String orderId) {
@@ -107,11 +128,6 @@ final class CartOrderFixture implements AutoCloseable {
         http = new TestHttp(server.port());
         channel = TestIdentities.open("stock", "127.0.0.1:" + server.grpcPort().orElseThrow());
         cart = CartServiceGrpc.newBlockingStub(ClientInterceptors.intercept(channel, new DefaultDeadline(java.time.Duration.ofSeconds(5))));
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestInfra.get().kafkaBootstrap());
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        producer = new KafkaProducer<>(p);
         warmUp();
     }
 

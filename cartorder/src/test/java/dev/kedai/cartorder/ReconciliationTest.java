@@ -2,12 +2,14 @@ package dev.kedai.cartorder;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.kedai.contracts.Topics;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kedai.proto.cartorder.v1.OrderCancelled;
+import dev.kedai.proto.stock.v1.ReservationCommitted;
 import dev.kedai.proto.stock.v1.ReservationExpired;
 import dev.kedai.proto.stock.v1.ReservationLost;
 import org.junit.jupiter.api.AfterAll;
@@ -46,36 +48,62 @@ class ReconciliationTest {
     }
 
     private static String status(String user, String orderId) {
-        return json(f.http.get("/order/" + orderId, f.bearer(user))).get("status").asText();
+        return status(f, user, orderId);
+    }
+
+    private static String status(CartOrderFixture fx, String user, String orderId) {
+        return json(fx.http.get("/order/" + orderId, fx.bearer(user))).get("status").asText();
     }
 
     private static String attempt(String orderId) {
-        return f.query("SELECT status FROM payment_attempts WHERE order_id = ?", orderId);
+        return attempt(f, orderId);
+    }
+
+    private static String attempt(CartOrderFixture fx, String orderId) {
+        return fx.query("SELECT status FROM payment_attempts WHERE order_id = ?", orderId);
     }
 
     // the provider charged, then the paying process "died" before recording it: the attempt stays PENDING
-    private static void payDiesAfterTheProviderCharged(String user, String orderId) {
-        f.hooks.afterCharge = attemptId -> {
+    private static void payDiesAfterTheProviderCharged(CartOrderFixture fx, String user, String orderId) {
+        fx.hooks.afterCharge = attemptId -> {
             throw new IllegalStateException("the process died after the provider charged");
         };
-        assertProblem(f.pay(user, orderId, "tok_visa"), 503);
-        f.hooks.clear();
+        assertProblem(fx.pay(user, orderId, "tok_visa"), 503);
+        fx.hooks.clear();
     }
 
     // the in-flight window (30 s) is over for this order's attempts
-    private static void outliveTheInFlightWindow(String orderId) {
-        f.query("UPDATE payment_attempts SET created_at = created_at - INTERVAL 1 HOUR WHERE order_id = ?", orderId);
+    private static void outliveTheInFlightWindow(CartOrderFixture fx, String orderId) {
+        fx.query("UPDATE payment_attempts SET created_at = created_at - INTERVAL 1 HOUR WHERE order_id = ?", orderId);
+    }
+
+    // the order is cancelled while the provider charges it, so the refund is decided; the process dies
+    // between committing that decision (REFUNDING) and asking the provider for it
+    private static void refundDecidedThenTheProcessDies(CartOrderFixture fx, String user, String orderId) {
+        fx.hooks.afterCharge = attemptId -> {
+            fx.publish(Topics.STOCK, orderId, ReservationExpired.newBuilder().setOrderId(orderId).build(), newId());
+            await().atMost(SETTLES).until(() -> status(fx, user, orderId).equals("CANCELLED"));
+        };
+        AtomicBoolean died = new AtomicBoolean();
+        fx.hooks.beforeRefund = attemptId -> {
+            if (died.compareAndSet(false, true)) {
+                throw new IllegalStateException("the process died between deciding the refund and making it");
+            }
+        };
+        assertThat(fx.pay(user, orderId, "tok_visa").statusCode()).isEqualTo(409);
+        assertThat(died).isTrue();
+        fx.hooks.clear();
     }
 
     @Test
     void aChargeWhoseProcessDiedBeforeRecordingItPaysTheOrderWithoutAnyCall() {
         String user = newId();
         String orderId = f.placeOrder(user, 10_000);
-        payDiesAfterTheProviderCharged(user, orderId);
+        payDiesAfterTheProviderCharged(f, user, orderId);
         assertThat(attempt(orderId)).isEqualTo("PENDING");
         assertThat(f.gateway.charges(orderId)).isEqualTo(1);
 
-        outliveTheInFlightWindow(orderId);
+        outliveTheInFlightWindow(f, orderId);
         await().atMost(SETTLES).until(() -> status(user, orderId).equals("PAID"));
         assertThat(attempt(orderId)).isEqualTo("APPROVED");
         assertThat(f.gateway.refunds(orderId)).isZero();
@@ -87,12 +115,12 @@ class ReconciliationTest {
     void aChargeWhoseProcessDiedIsRefundedWhenTheOrderWasCancelledMeanwhile() {
         String user = newId();
         String orderId = f.placeOrder(user, 10_000);
-        payDiesAfterTheProviderCharged(user, orderId);
+        payDiesAfterTheProviderCharged(f, user, orderId);
         // the reservation expired meanwhile: the order is cancelled with the charge still unrecorded
         f.publish(Topics.STOCK, orderId, ReservationExpired.newBuilder().setOrderId(orderId).build(), newId());
         await().atMost(SETTLES).until(() -> status(user, orderId).equals("CANCELLED"));
 
-        outliveTheInFlightWindow(orderId);
+        outliveTheInFlightWindow(f, orderId);
         await().atMost(SETTLES).until(() -> attempt(orderId).equals("REFUNDED"));
         assertThat(f.gateway.charges(orderId)).isEqualTo(1);
         assertThat(f.gateway.refunds(orderId)).isEqualTo(1);
@@ -103,25 +131,78 @@ class ReconciliationTest {
     void aRefundDecidedButNeverMadeIsMadeOnceWithoutAnyCall() {
         String user = newId();
         String orderId = f.placeOrder(user, 10_000);
-        // the order is cancelled while the provider charges: the refund is decided (REFUNDING committed)...
-        f.hooks.afterCharge = attemptId -> {
-            f.publish(Topics.STOCK, orderId, ReservationExpired.newBuilder().setOrderId(orderId).build(), newId());
-            await().atMost(SETTLES).until(() -> status(user, orderId).equals("CANCELLED"));
-        };
-        // ... and the process dies before the provider is asked for it
-        AtomicBoolean died = new AtomicBoolean();
-        f.hooks.beforeRefund = attemptId -> {
-            if (died.compareAndSet(false, true)) {
-                throw new IllegalStateException("the process died between deciding the refund and making it");
-            }
-        };
-        HttpResponse<String> pay = f.pay(user, orderId, "tok_visa");
-        assertThat(pay.statusCode()).isEqualTo(409);
-        assertThat(died).isTrue();
+        refundDecidedThenTheProcessDies(f, user, orderId);
 
         await().atMost(SETTLES).until(() -> attempt(orderId).equals("REFUNDED"));
         assertThat(f.gateway.charges(orderId)).isEqualTo(1);
         assertThat(f.gateway.refunds(orderId)).isEqualTo(1);
+    }
+
+    /**
+     * Fault suite, kill-stock then restart-stock: the provider charged, the pay never recorded it
+     * (the attempt is PENDING past its in-flight window), and then the reservation's expiry cancelled
+     * the order. Without any user call the order ends paid, or cancelled with the charge refunded.
+     * (In PaymentTest it timed out: that fixture runs no reconciliation, which is what settles it.)
+     */
+    @Test
+    void anExpiryNeverCancelsAnOrderKeepingAnApprovedCharge() {
+        String user = newId();
+        String orderId = f.placeOrder(user, 10_000);
+        payDiesAfterTheProviderCharged(f, user, orderId);
+        outliveTheInFlightWindow(f, orderId);
+
+        f.publish(Topics.STOCK, orderId, ReservationExpired.newBuilder().setOrderId(orderId).build(), newId());
+        await().atMost(SETTLES).until(() -> switch (status(user, orderId)) {
+            case "PAID", "FULFILLED" -> f.gateway.refunds(orderId) == 0;
+            case "CANCELLED" -> f.gateway.refunds(orderId) == f.gateway.charges(orderId);
+            default -> false;
+        });
+        assertThat(f.gateway.charges(orderId)).isEqualTo(1);
+    }
+
+    /**
+     * Issue 13's crash windows across a restart: one cartorder dies between the provider's charge
+     * and recording it (two orders: one still payable, one whose reservation expired meanwhile) and
+     * between deciding a refund and making it; it runs no reconciliation of its own. A new cartorder
+     * on the same database and provider settles all of it without any customer call: one charge per
+     * paid order, the charges of the cancelled orders refunded once, nothing refunded on the order
+     * that went on to be fulfilled.
+     */
+    @Test
+    void aRestartedCartorderSettlesWhatADeadOneLeftInEitherCrashWindow() {
+        try (CartOrderFixture cartorder = new CartOrderFixture(Map.of())) {   // payment.reconcile-interval PT1H
+            String user = newId();
+            String paid = cartorder.placeOrder(user, 10_000);
+            payDiesAfterTheProviderCharged(cartorder, user, paid);
+            String expired = cartorder.placeOrder(user, 20_000);
+            payDiesAfterTheProviderCharged(cartorder, user, expired);
+            cartorder.publish(Topics.STOCK, expired, ReservationExpired.newBuilder().setOrderId(expired).build(), newId());
+            await().atMost(SETTLES).until(() -> status(cartorder, user, expired).equals("CANCELLED"));
+            String cancelled = cartorder.placeOrder(user, 30_000);
+            refundDecidedThenTheProcessDies(cartorder, user, cancelled);
+            assertThat(List.of(attempt(cartorder, paid), attempt(cartorder, expired), attempt(cartorder, cancelled)))
+                    .containsExactly("PENDING", "PENDING", "REFUNDING");
+            outliveTheInFlightWindow(cartorder, paid);
+            outliveTheInFlightWindow(cartorder, expired);
+
+            cartorder.restart(Map.of("payment.reconcile-interval", "PT0.2S"));
+            await().atMost(SETTLES).until(() -> status(cartorder, user, paid).equals("PAID")
+                    && attempt(cartorder, expired).equals("REFUNDED") && attempt(cartorder, cancelled).equals("REFUNDED"));
+            cartorder.publish(Topics.STOCK, paid, ReservationCommitted.newBuilder().setOrderId(paid).build(), newId());
+            await().atMost(SETTLES).until(() -> status(cartorder, user, paid).equals("FULFILLED"));
+            // two orders expired one after the other: the second is cancelled by a round that began after the fulfilment
+            for (int i = 0; i < 2; i++) {
+                String marker = cartorder.placeOrder(user, 1_000);
+                cartorder.query("UPDATE orders SET expires_at = CURRENT_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE order_id = ?", marker);
+                await().atMost(SETTLES).until(() -> status(cartorder, user, marker).equals("CANCELLED"));
+            }
+
+            assertThat(List.of(cartorder.gateway.charges(paid), cartorder.gateway.refunds(paid))).as("fulfilled").containsExactly(1L, 0L);
+            assertThat(List.of(cartorder.gateway.charges(expired), cartorder.gateway.refunds(expired))).as("expired").containsExactly(1L, 1L);
+            assertThat(List.of(cartorder.gateway.charges(cancelled), cartorder.gateway.refunds(cancelled))).as("cancelled").containsExactly(1L, 1L);
+            assertThat(cartorder.count("SELECT COUNT(*) FROM outbox WHERE event_key = ? AND event_type = ?", paid,
+                                "kedai.cartorder.v1.OrderPaid")).isEqualTo(1);
+        }
     }
 
     @Test
