@@ -264,18 +264,10 @@ class CheckoutTest {
         f.add(user, kopi, 1);
         CountDownLatch reserved = new CountDownLatch(1);
         CountDownLatch proceed = new CountDownLatch(1);
-        f.afterReserve = orderId -> {
-            reserved.countDown();
-            try {
-                proceed.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        };
+        holdFirstAfterReserve(reserved, proceed, () -> { });
         // the first tab's checkout has reserved and not yet stored its order
         CompletableFuture<HttpResponse<String>> first = CompletableFuture.supplyAsync(() -> f.checkout(user, "tab-1", "{}"));
         assertThat(reserved.await(30, TimeUnit.SECONDS)).isTrue();
-        f.afterReserve = orderId -> { };
         for (String key : List.of("tab-2", "tab-3", "tab-4")) {
             JsonNode busy = assertProblem(f.checkout(user, key, "{}"), 409);
             assertThat(busy.get("type").asText()).isEqualTo("https://kedai.dev/problems/checkout-in-progress");
