@@ -11,7 +11,6 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -30,23 +29,44 @@ public final class AccessLog implements AutoCloseable {
     public record Entry(Instant time, String requestId, String client, String method, String path, int status,
                         String route, String upstream, double latencyMs, double upstreamLatencyMs) {
 
+        // built by hand, not String.format: this ran for every request through the edge (issue 16)
         String json() {
             JsonStringEncoder enc = JsonStringEncoder.getInstance();
-            return String.format(Locale.ROOT, "{\"time\":\"%s\",\"request_id\":\"%s\",\"client\":\"%s\",\"method\":\"%s\","
-                            + "\"path\":\"%s\",\"status\":%d,\"route\":\"%s\",\"upstream\":\"%s\",\"latency_ms\":%.3f,"
-                            + "\"upstream_latency_ms\":%.3f}",
-                    time, new String(enc.quoteAsString(requestId)), client, method, new String(enc.quoteAsString(path)),
-                    status, route, upstream, latencyMs, upstreamLatencyMs);
+            StringBuilder b = new StringBuilder(256).append("{\"time\":\"").append(time)
+                    .append("\",\"request_id\":\"");
+            enc.quoteAsString(String.valueOf(requestId), b);
+            b.append("\",\"client\":\"").append(client).append("\",\"method\":\"").append(method)
+                    .append("\",\"path\":\"");
+            enc.quoteAsString(path, b);
+            b.append("\",\"status\":").append(status).append(",\"route\":\"").append(route)
+                    .append("\",\"upstream\":\"").append(upstream).append("\",\"latency_ms\":");
+            millis(b, latencyMs).append(",\"upstream_latency_ms\":");
+            return millis(b, upstreamLatencyMs).append('}').toString();
+        }
+
+        /** {@code ms} with three decimals, as {@code %.3f} writes it. */
+        private static StringBuilder millis(StringBuilder b, double ms) {
+            long micros = Math.round(ms * 1000);
+            long fraction = Math.abs(micros % 1000);
+            if (micros < 0) {
+                b.append('-');
+            }
+            b.append(Math.abs(micros / 1000)).append('.');
+            if (fraction < 100) {
+                b.append(fraction < 10 ? "00" : "0");
+            }
+            return b.append(fraction);
         }
     }
 
     /** Size at which the log rolls over to {@code <file>.1}. */
     public static final long DEFAULT_MAX_BYTES = 20L * 1024 * 1024;
-    private static final String STOP = "";
+    private static final Entry STOP = new Entry(Instant.EPOCH, "", "", "", "", 0, "", "", 0, 0);
 
     private final Path file;
     private final long maxBytes;
-    private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>(100_000);
+    // entries, not lines: the writer thread formats them, off the request threads
+    private final LinkedBlockingQueue<Entry> lines = new LinkedBlockingQueue<>(100_000);
     private final Thread writer;
 
     public AccessLog(Path file) {
@@ -70,7 +90,7 @@ public final class AccessLog implements AutoCloseable {
 
     /** Queues the line; under a flood that outruns the disk, lines are dropped, requests never wait. */
     public void log(Entry entry) {
-        lines.offer(entry.json());
+        lines.offer(entry);
     }
 
     private void writeLoop() {
@@ -78,20 +98,21 @@ public final class AccessLog implements AutoCloseable {
         try {
             out = open();
             long written = Files.size(file);
-            List<String> batch = new ArrayList<>();
+            List<Entry> batch = new ArrayList<>();
             while (true) {
-                String line = lines.poll(1, TimeUnit.SECONDS);
-                if (line == null) {
+                Entry next = lines.poll(1, TimeUnit.SECONDS);
+                if (next == null) {
                     continue;
                 }
-                batch.add(line);
+                batch.add(next);
                 lines.drainTo(batch, 4096);
                 boolean stop = false;
-                for (String l : batch) {
-                    if (l == STOP) {
+                for (Entry entry : batch) {
+                    if (entry == STOP) {
                         stop = true;
                         continue;
                     }
+                    String l = entry.json();
                     if (written > 0 && written + l.length() + 1 > maxBytes) {
                         out.close();
                         Files.move(file, file.resolveSibling(file.getFileName() + ".1"), StandardCopyOption.REPLACE_EXISTING);

@@ -11,7 +11,6 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.time.Instant;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -46,6 +45,15 @@ final class EdgeProxy implements Handler {
     private static final Set<String> NOT_RETURNED = Set.of("connection", "keep-alive", "proxy-connection", "te",
             "trailer", "transfer-encoding", "upgrade", "proxy-authenticate");
     private static final ObjectMapper JSON = new ObjectMapper();
+    // made once: HeaderNames.create on every request was a visible share of the edge's CPU (issue 16)
+    private static final HeaderName TRACEPARENT = HeaderNames.create("traceparent");
+    private static final HeaderName X_FORWARDED_PATH = HeaderNames.create("X-Forwarded-Path");
+    private static final HeaderName X_REAL_IP = HeaderNames.create("X-Real-IP");
+    private static final HeaderName X_CONSUMER_USERNAME = HeaderNames.create("X-Consumer-Username");
+    private static final HeaderName X_CREDENTIAL_IDENTIFIER = HeaderNames.create("X-Credential-Identifier");
+    private static final HeaderName UPSTREAM_LATENCY = HeaderNames.create("X-Kong-Upstream-Latency");
+    private static final HeaderName PROXY_LATENCY = HeaderNames.create("X-Kong-Proxy-Latency");
+    private static final Header VIA = HeaderValues.createCached(HeaderNames.VIA, "1.1 kedai-dev-edge");
 
     private final KongRouter router;
     private final Map<String, RoutePlugins> pluginsByIngress;
@@ -54,7 +62,6 @@ final class EdgeProxy implements Handler {
     private final Http1Client client;
     private final AccessLog accessLog;
     private final EdgeTrace trace;
-    private static final HeaderName TRACEPARENT = HeaderNames.create("traceparent");
 
     EdgeProxy(KongRouter router, Map<String, RoutePlugins> pluginsByIngress, RoutePlugins globalPlugins,
               Map<Backend, URI> upstreams, Http1Client client, AccessLog accessLog, EdgeTrace trace) {
@@ -101,7 +108,7 @@ final class EdgeProxy implements Handler {
         Optional<KongRoute> match = router.route(method, req.headers().first(HeaderNames.HOST).orElse(null), path);
         RoutePlugins plugins = match.map(r -> pluginsByIngress.get(r.ingress())).orElse(globalPlugins);
         CorrelationId correlation = plugins.correlationId();
-        HeaderName idHeader = HeaderNames.create(correlation.headerName());
+        HeaderName idHeader = correlation.header();
         ex.requestId = correlation.idFor(req.headers().first(idHeader));
         if (correlation.echoDownstream()) {
             res.header(idHeader, ex.requestId);
@@ -192,11 +199,11 @@ final class EdgeProxy implements Handler {
         String clientIp = clientIp(req);
         up.headers(h -> {
             for (Header header : req.headers()) {
-                if (!NOT_FORWARDED.contains(header.name().toLowerCase(Locale.ROOT))) {
+                if (!NOT_FORWARDED.contains(header.headerName().lowerCase())) {
                     h.set(header);
                 }
             }
-            h.set(HeaderNames.create(plugins(route).correlationId().headerName()), ex.requestId);
+            h.set(plugins(route).correlationId().header(), ex.requestId);
             if (ex.span != null) {
                 h.set(TRACEPARENT, ex.span.traceparent());
             }
@@ -205,11 +212,11 @@ final class EdgeProxy implements Handler {
             h.set(HeaderNames.X_FORWARDED_FOR, forwardedFor);
             h.set(HeaderNames.X_FORWARDED_PROTO, "http");
             req.headers().first(HeaderNames.HOST).ifPresent(host -> h.set(HeaderNames.X_FORWARDED_HOST, host));
-            h.set(HeaderNames.create("X-Forwarded-Path"), path);
-            h.set(HeaderNames.create("X-Real-IP"), clientIp);
+            h.set(X_FORWARDED_PATH, path);
+            h.set(X_REAL_IP, clientIp);
             consumer.ifPresent(c -> {
-                h.set(HeaderNames.create("X-Consumer-Username"), c.consumer());
-                h.set(HeaderNames.create("X-Credential-Identifier"), c.credentialKey());
+                h.set(X_CONSUMER_USERNAME, c.consumer());
+                h.set(X_CREDENTIAL_IDENTIFIER, c.credentialKey());
             });
         });
         long proxyStart = System.nanoTime();
@@ -238,14 +245,14 @@ final class EdgeProxy implements Handler {
             ex.status = upstream.status().code();
             res.status(upstream.status());
             for (Header header : upstream.headers()) {
-                if (!NOT_RETURNED.contains(header.name().toLowerCase(Locale.ROOT))) {
+                if (!NOT_RETURNED.contains(header.headerName().lowerCase())) {
                     res.header(header);
                 }
             }
             extra.forEach(res::header);
-            res.header("X-Kong-Upstream-Latency", String.valueOf(Math.round(ex.upstreamMs)));
-            res.header("X-Kong-Proxy-Latency", String.valueOf((proxyStart - ex.start) / 1_000_000));
-            res.header("Via", "1.1 kedai-dev-edge");
+            res.header(UPSTREAM_LATENCY, String.valueOf(Math.round(ex.upstreamMs)));
+            res.header(PROXY_LATENCY, String.valueOf((proxyStart - ex.start) / 1_000_000));
+            res.header(VIA);
             if (method.equals("HEAD") || ex.status == 204 || ex.status == 304) {
                 res.headers().remove(HeaderNames.CONTENT_LENGTH);
                 res.send();
@@ -280,7 +287,7 @@ final class EdgeProxy implements Handler {
         res.status(answer.status());
         extra.forEach(res::header);
         answer.headers().forEach(res::header);
-        res.header("Via", "1.1 kedai-dev-edge");
+        res.header(VIA);
         if (answer.body().isEmpty()) {
             res.send();
             return;

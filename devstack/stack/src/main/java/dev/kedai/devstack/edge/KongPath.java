@@ -19,6 +19,11 @@ final class KongPath {
     }
 
     static String normalize(String rawPath) {
+        // the common case, already normal: no escape, no dot segment, no repeated slash
+        if (rawPath.startsWith("/") && rawPath.indexOf('%') < 0 && rawPath.indexOf("/.") < 0
+                && rawPath.indexOf("//") < 0) {
+            return rawPath;
+        }
         String decoded = decodeUnreserved(rawPath);
         Deque<String> out = new ArrayDeque<>();
         String[] segments = decoded.split("/", -1);

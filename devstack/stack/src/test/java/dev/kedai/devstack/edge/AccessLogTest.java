@@ -14,6 +14,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The edge's access log stays bounded under load: it rolls over by size, whole lines only. */
 class AccessLogTest {
 
+    /** One JSON object per line, the fields log readers use; latencies in ms with three decimals. */
+    @Test
+    void aLineIsOneJsonObjectWithTheRequestsFields() {
+        AccessLog.Entry entry = new AccessLog.Entry(Instant.parse("2026-12-03T10:15:30.123Z"), "id-\"1\"",
+                "127.0.0.1", "GET", "/products/a\\b", 200, "kedai-product", "kedai-product", 12.3456, 0.0004);
+        assertThat(entry.json()).isEqualTo("{\"time\":\"2026-12-03T10:15:30.123Z\",\"request_id\":\"id-\\\"1\\\"\","
+                + "\"client\":\"127.0.0.1\",\"method\":\"GET\",\"path\":\"/products/a\\\\b\",\"status\":200,"
+                + "\"route\":\"kedai-product\",\"upstream\":\"kedai-product\",\"latency_ms\":12.346,"
+                + "\"upstream_latency_ms\":0.000}");
+        assertThat(new AccessLog.Entry(Instant.EPOCH, "x", "c", "GET", "/", 502, "-", "-", 1000.05, 7).json())
+                .endsWith("\"latency_ms\":1000.050,\"upstream_latency_ms\":7.000}");
+    }
+
     @Test
     void rollsOverToDotOneWhenTheFileReachesItsSizeAndKeepsTheNewestLines(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("edge-access.log");

@@ -298,6 +298,13 @@ class DevEdgeTest {
         assertThat(KongPath.normalize("/cart/a%2Fb")).isEqualTo("/cart/a%2Fb");
         assertThat(KongPath.normalize("/a/b/")).isEqualTo("/a/b/");
         assertThat(KongPath.normalize("/../..")).isEqualTo("/");
+        // the already-normal paths (most requests) come back as they are; a dot that starts no segment stays
+        assertThat(KongPath.normalize("/products")).isEqualTo("/products");
+        assertThat(KongPath.normalize("/")).isEqualTo("/");
+        assertThat(KongPath.normalize("/a/b..c/d.")).isEqualTo("/a/b..c/d.");
+        assertThat(KongPath.normalize("/a/.well-known")).isEqualTo("/a/.well-known");
+        assertThat(KongPath.normalize("/a/.")).isEqualTo("/a/");
+        assertThat(KongPath.normalize("/a//")).isEqualTo("/a/");
     }
 
     @Test
