@@ -73,10 +73,10 @@ public final class CatalogPages {
         }
         lookups.increment("miss");
         // the generation was read before the database: a write committed meanwhile has replaced it,
-        // so a page made from older rows is filed under a token no reader asks for any more
-        byte[] body = Json.bytes(load.get());
-        pages.put(key, body);
-        return body;
+        // so a page made from older rows is filed under a token no reader asks for any more.
+        // One load per page: concurrent misses of the same page wait for it rather than each
+        // querying the database (a new generation under load was a stampede on MariaDB, issue 19)
+        return pages.get(key, k -> Json.bytes(load.get()));
     }
 
     /**
