@@ -22,6 +22,7 @@ import dev.kedai.platform.db.Transactions;
 import dev.kedai.platform.db.TransientFailures;
 import dev.kedai.platform.health.SupervisedLoop;
 import dev.kedai.platform.observe.OutcomeCounter;
+import dev.kedai.platform.observe.Tracing;
 
 import com.google.protobuf.Message;
 import io.helidon.common.config.Config;
@@ -69,7 +70,8 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  *     and replays dead letters with {@link DeadLetters}.</li>
  * </ul>
  * A type without a handler is skipped (a newer producer may publish types this consumer does not
- * know yet).
+ * know yet). With tracing on, each handler runs in a {@code process <topic>} span, a child of the
+ * relay's send span named by the record's {@code traceparent} ({@link EventSpans}).
  *
  * <p>The loop ({@link SupervisedLoop}, named {@code event-consumer-<group>}) cannot die: a commit
  * that fails is tried again at the next round (after a rebalance the next owner re-reads, and
@@ -117,6 +119,7 @@ public final class EventConsumer implements AutoCloseable {
     private final String bootstrapServers;
     private final KafkaProducer<String, byte[]> deadLetters;
     private final SupervisedLoop loop;
+    private final EventSpans spans;
 
     // touched by the loop's thread only (the Kafka consumer is not thread-safe)
     private KafkaConsumer<String, byte[]> consumer;
@@ -158,6 +161,7 @@ public final class EventConsumer implements AutoCloseable {
         props.putIfAbsent("max.poll.records", b.maxPollRecords);
         this.consumerProperties = Map.copyOf(props);
         this.deadLetters = new KafkaProducer<>(KafkaClients.producer(b.bootstrapServers, b.producerProperties));
+        this.spans = new EventSpans(b.tracing);
         this.loop = SupervisedLoop.builder("event-consumer-" + groupId, this::round)
                 .failureBackoff(backoff, maxBackoff)
                 .onStop(this::closeClients)
@@ -190,6 +194,7 @@ public final class EventConsumer implements AutoCloseable {
     public static Builder builder(DbClient db, Config root, String purpose) {
         Builder b = builder(db, root.get("kafka.bootstrap-servers").asString().get(), group(root, purpose))
                 .transactions(Transactions.create(db, root))
+                .tracing(Tracing.of(root))
                 .topicPrefix(root.get("kafka.topic-prefix").asString().orElse(""))
                 .batchSize(root.get("events.batch-size").asInt().orElse(100))
                 .maxAttempts(root.get("events.max-attempts").asInt().orElse(5))
@@ -312,7 +317,7 @@ public final class EventConsumer implements AutoCloseable {
     private int applyBatch(TopicPartition tp, List<ConsumerRecord<String, byte[]>> batch) {
         List<ConsumedEvent> events = batch.stream().map(EventConsumer::toEvent).toList();
         try {
-            List<String> outcomes = transactions.inTransaction(tx -> applyAll(tx, events));
+            List<String> outcomes = transactions.inTransaction(tx -> applyAll(tx, batch, events));
             finished(tp, batch.getLast(), events, outcomes);
             return batch.size();
         } catch (RuntimeException e) {
@@ -334,7 +339,8 @@ public final class EventConsumer implements AutoCloseable {
     }
 
     /** In one transaction: record the ids, run the handlers; returns each event's outcome (null: skipped). */
-    private List<String> applyAll(DbTransaction tx, List<ConsumedEvent> events) {
+    private List<String> applyAll(DbTransaction tx, List<ConsumerRecord<String, byte[]>> records,
+                                  List<ConsumedEvent> events) {
         List<String> ids = new ArrayList<>();
         for (ConsumedEvent e : events) {
             if (e.id() != null && handlers.containsKey(e.type()) && !ids.contains(e.id())) {
@@ -369,7 +375,7 @@ public final class EventConsumer implements AutoCloseable {
                 continue;
             }
             try {
-                handler.handle(tx, event);
+                spans.process(groupId, records.get(i), event, () -> handler.handle(tx, event));
             } catch (Exception ex) {
                 throw new HandlerFailure(i, ex);
             }
@@ -659,6 +665,7 @@ public final class EventConsumer implements AutoCloseable {
         private Duration backoff = Duration.ofMillis(200);
         private Duration maxBackoff = Duration.ofSeconds(30);
         private int maxPollRecords = 500;
+        private Tracing tracing = Tracing.OFF;
 
         private Builder(DbClient db, String bootstrapServers, String groupId) {
             this.db = Objects.requireNonNull(db, "db");
@@ -669,6 +676,12 @@ public final class EventConsumer implements AutoCloseable {
         /** How the consumer's transactions run (default: the platform's policy, metric label "unnamed"). */
         public Builder transactions(Transactions transactions) {
             this.transactions = Objects.requireNonNull(transactions, "transactions");
+            return this;
+        }
+
+        /** A {@code process <topic>} span per event applied, continuing the producer's trace (default: off). */
+        public Builder tracing(Tracing tracing) {
+            this.tracing = Objects.requireNonNull(tracing, "tracing");
             return this;
         }
 

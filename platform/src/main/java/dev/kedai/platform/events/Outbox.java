@@ -15,13 +15,15 @@ import io.helidon.dbclient.DbTransaction;
  * Appends events to the {@code outbox} table inside the caller's transaction, so an event
  * exists exactly when the state change it describes was committed. {@link OutboxRelay}
  * publishes the rows; a transaction run by {@link Transactions#inTransaction} that appended one
- * wakes the relays as soon as it commits.
+ * wakes the relays as soon as it commits. The trace context current when the event is written
+ * (the request's, inside a trace) is stored with it, so the event continues that trace
+ * ({@link TraceContext}).
  */
 public final class Outbox {
 
     private static final String INSERT = """
-            INSERT INTO outbox (event_id, topic, event_key, event_type, source, event_time, payload)
-            VALUES (?, ?, ?, ?, ?, ?, ?)""";
+            INSERT INTO outbox (event_id, topic, event_key, event_type, source, event_time, payload, traceparent, tracestate)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""";
 
     private static final Runnable WAKE_RELAYS = OutboxRelay::wakeAll;
 
@@ -51,6 +53,7 @@ public final class Outbox {
      */
     public String append(DbTransaction tx, String topic, String key, Message payload) {
         String id = UUID.randomUUID().toString();
+        TraceContext trace = TraceContext.current();
         tx.createInsert(INSERT)
                 .addParam(id)
                 .addParam(Objects.requireNonNull(topic, "topic"))
@@ -59,6 +62,8 @@ public final class Outbox {
                 .addParam(source)
                 .addParam(rfc3339(clock.instant()))
                 .addParam(payload.toByteArray())
+                .addParam(trace.traceparent())
+                .addParam(trace.tracestate())
                 .execute();
         Transactions.afterCommit(WAKE_RELAYS);
         return id;

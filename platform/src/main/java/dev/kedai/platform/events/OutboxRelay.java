@@ -21,6 +21,7 @@ import java.util.stream.Collectors;
 
 import dev.kedai.platform.db.Transactions;
 import dev.kedai.platform.health.SupervisedLoop;
+import dev.kedai.platform.observe.Tracing;
 import io.helidon.common.config.Config;
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbRow;
@@ -31,6 +32,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+
+import io.opentelemetry.api.trace.Span;
 
 /**
  * Publishes outbox rows to Kafka in id order and marks them sent, holding no lock and no open
@@ -45,7 +48,8 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  *     not waited for, and no gap is locked, so writers are never blocked) and stamps them claimed
  *     by this relay until {@code now + outbox.lease};</li>
  * <li><b>publish</b> with an idempotent producer and wait for the acks (bounded by the producer's
- *     delivery timeout), with no transaction open;</li>
+ *     delivery timeout), with no transaction open; an event written inside a trace is sent in a
+ *     {@code send <topic>} span and carries its context in {@code traceparent} ({@link EventSpans});</li>
  * <li><b>mark sent</b> in one autocommit UPDATE. If some sends failed, only the rows before the first
  *     failure are marked; the rest are handed back and published again, in order, next round.</li>
  * </ol>
@@ -75,7 +79,7 @@ public final class OutboxRelay implements AutoCloseable {
     private static final String GIVE_BACK_LEASE = "UPDATE outbox_relay_lease SET holder = NULL, lease_until = NULL WHERE id = 1 AND holder = ?";
     private static final String READ_COMMITTED = "SET TRANSACTION ISOLATION LEVEL READ COMMITTED";
     private static final String UNSENT = """
-            SELECT id, event_id, topic, event_key, event_type, source, event_time, payload FROM outbox
+            SELECT id, event_id, topic, event_key, event_type, source, event_time, payload, traceparent, tracestate FROM outbox
             WHERE sent_at IS NULL AND (claimed_by IS NULL OR claimed_by = ? OR claimed_until < CURRENT_TIMESTAMP(6))
             ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED""";
     private static final String BACKLOG = "SELECT COUNT(*) AS backlog FROM outbox WHERE sent_at IS NULL";
@@ -94,6 +98,7 @@ public final class OutboxRelay implements AutoCloseable {
     private final String topicPrefix;
     private final String relayId;
     private final SupervisedLoop loop;
+    private final EventSpans spans;
     private long lastCount = System.nanoTime() - COUNT_EVERY.toNanos();
     private volatile long lastBacklog;
     private volatile boolean leader;
@@ -109,6 +114,7 @@ public final class OutboxRelay implements AutoCloseable {
         this.lease = b.lease;
         this.topicPrefix = b.topicPrefix;
         this.relayId = b.relayId;
+        this.spans = new EventSpans(b.tracing);
         Properties producerProperties = KafkaClients.producer(b.bootstrapServers, b.producerProperties);
         this.producer = new KafkaProducer<>(producerProperties);
         // a send waits up to max.block.ms for metadata, then its ack up to delivery.timeout.ms
@@ -138,7 +144,8 @@ public final class OutboxRelay implements AutoCloseable {
                 .pollInterval(root.get("outbox.poll-interval").as(Duration.class).orElse(Duration.ofMillis(100)))
                 .batchSize(root.get("outbox.batch-size").asInt().orElse(200))
                 .lease(root.get("outbox.lease").as(Duration.class).orElse(Duration.ofSeconds(60)))
-                .topicPrefix(root.get("kafka.topic-prefix").asString().orElse(""));
+                .topicPrefix(root.get("kafka.topic-prefix").asString().orElse(""))
+                .tracing(Tracing.of(root));
         root.get("outbox.relay-id").asString().ifPresent(b::relayId);
         KafkaClients.overrides(root, "producer").forEach((k, v) -> b.producerProperties.put(k, v));
         return b.build();
@@ -215,7 +222,7 @@ public final class OutboxRelay implements AutoCloseable {
         RuntimeException failure = null;
         try {
             for (DbRow row : rows) {
-                acks.add(producer.send(toRecord(row)));
+                acks.add(send(row));
             }
         } catch (RuntimeException e) {
             failure = e;   // e.g. no metadata within max.block.ms; the ones sent so far may still be acked
@@ -308,7 +315,25 @@ public final class OutboxRelay implements AutoCloseable {
         producer.close(Duration.ofSeconds(5));
     }
 
-    private ProducerRecord<String, byte[]> toRecord(DbRow row) {
+    /** Sends one row, in its send span when it was written inside a trace. */
+    private Future<RecordMetadata> send(DbRow row) {
+        String topic = topicPrefix + row.column("topic").getString();
+        TraceContext stored = new TraceContext(row.column("traceparent").get(String.class),
+                                               row.column("tracestate").get(String.class));
+        Span span = spans.send(topic, row.column("event_key").getString(), row.column("event_id").getString(),
+                               row.column("event_type").getString(), row.column("source").getString(), stored);
+        // the record carries the send span's context; without one (tracing off here) the stored one passes on
+        TraceContext carried = span.getSpanContext().isValid()
+                ? TraceContext.of(io.opentelemetry.context.Context.root().with(span)) : stored;
+        try {
+            return producer.send(toRecord(row, topic, carried), (metadata, e) -> EventSpans.sent(span, metadata, e));
+        } catch (RuntimeException e) {
+            EventSpans.sent(span, null, e);
+            throw e;
+        }
+    }
+
+    private static ProducerRecord<String, byte[]> toRecord(DbRow row, String topic, TraceContext trace) {
         RecordHeaders headers = new RecordHeaders();
         headers.add(CloudEvents.SPEC_VERSION, utf8(CloudEvents.VERSION_1_0));
         headers.add(CloudEvents.ID, utf8(row.column("event_id").getString()));
@@ -316,7 +341,8 @@ public final class OutboxRelay implements AutoCloseable {
         headers.add(CloudEvents.TYPE, utf8(row.column("event_type").getString()));
         headers.add(CloudEvents.TIME, utf8(row.column("event_time").getString()));
         headers.add(CloudEvents.CONTENT_TYPE, utf8(CloudEvents.PROTOBUF));
-        return new ProducerRecord<>(topicPrefix + row.column("topic").getString(), null,
+        trace.addTo(headers);
+        return new ProducerRecord<>(topic, null,
                 row.column("event_key").getString(), row.column("payload").get(byte[].class), headers);
     }
 
@@ -352,6 +378,7 @@ public final class OutboxRelay implements AutoCloseable {
         private Duration lease = Duration.ofSeconds(60);
         private String topicPrefix = "";
         private String relayId = hostName();
+        private Tracing tracing = Tracing.OFF;
 
         private Builder(DbClient db, String bootstrapServers) {
             this.db = Objects.requireNonNull(db, "db");
@@ -393,6 +420,12 @@ public final class OutboxRelay implements AutoCloseable {
         /** Who holds the lease and claims rows; two replicas must differ (default: the host name). */
         public Builder relayId(String relayId) {
             this.relayId = Objects.requireNonNull(relayId, "relayId");
+            return this;
+        }
+
+        /** Spans for the publishes of events written inside a trace (default: off). */
+        public Builder tracing(Tracing tracing) {
+            this.tracing = Objects.requireNonNull(tracing, "tracing");
             return this;
         }
 
