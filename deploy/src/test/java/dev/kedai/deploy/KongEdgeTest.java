@@ -177,7 +177,8 @@ class KongEdgeTest {
         assertThat(rendered.ofKind("KongClusterPlugin")).as("cluster-scoped plugins apply to every route of a shared Kong").isEmpty();
         assertThat(rendered.ofKind("KongPlugin")).allSatisfy(p ->
                 assertThat(p.labels().path("global").asText()).as("%s global label", p).isNotEqualTo("true"));
-        List<String> common = List.of("correlation-id", "request-size-limiting", "prometheus", "cors", "rate-limiting");
+        List<String> common = List.of("correlation-id", "opentelemetry", "request-size-limiting", "prometheus", "cors",
+                "rate-limiting");
         Map<String, String> typeByName = new java.util.HashMap<>();
         rendered.ofKind("KongPlugin").forEach(p -> typeByName.put(p.name(), p.object().path("plugin").asText()));
         for (Rendered.Manifest ingress : rendered.ofKind("Ingress")) {

@@ -84,7 +84,11 @@ final class StrictModel {
             "correlation-id", Set.of("header_name", "generator", "echo_downstream"),
             "prometheus", Set.of("per_consumer", "status_code_metrics", "ai_metrics", "latency_metrics", "bandwidth_metrics",
                     "upstream_health_metrics", "wasm_metrics"),
-            "request-size-limiting", Set.of("allowed_payload_size", "size_unit", "require_content_length"));
+            "request-size-limiting", Set.of("allowed_payload_size", "size_unit", "require_content_length"),
+            // endpoint is a shorthand of traces_endpoint from 3.8 on, so it is read by every Kong 3.x
+            "opentelemetry", Set.of("endpoint", "traces_endpoint", "logs_endpoint", "headers", "resource_attributes",
+                    "queue", "batch_span_count", "batch_flush_delay", "connect_timeout", "send_timeout", "read_timeout",
+                    "http_response_header_for_traceid", "header_type", "sampling_rate", "propagation"));
     static final Set<String> KONG_REDIS = Set.of("host", "port", "timeout", "username", "password", "database", "ssl",
             "ssl_verify", "server_name");
     /** A jwt credential Secret (kong/plugins/jwt/daos.lua, jwt_secrets). */

@@ -2,6 +2,7 @@ package dev.kedai.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,7 +11,8 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code tracing.*} values: off by default (no TRACING_* variable, no egress to a Collector);
  * enabled, every service exports to the endpoint at the ratio, with the resource attributes, and
- * its NetworkPolicy lets it reach the Collector's port.
+ * its NetworkPolicy lets it reach the Collector's port, and Kong's opentelemetry plugin sends to the same
+ * Collector (disabled when tracing is off).
  */
 class TracingValuesTest {
 
@@ -24,6 +26,9 @@ class TracingValuesTest {
             data.fieldNames().forEachRemaining(name -> assertThat(name).doesNotStartWith("TRACING"));
             assertThat(egressPorts(rendered, service)).doesNotContain(4318);
         }
+        // Kong's plugin is there (every Ingress names it) but disabled: no span sent to a Collector that is not there
+        JsonNode kong = KongEdgeTest.plugins(rendered, "opentelemetry").getFirst().object();
+        assertThat(kong.path("disabled").asBoolean()).isTrue();
     }
 
     @Test
@@ -41,6 +46,14 @@ class TracingValuesTest {
             assertThat(data.path("TRACING_RESOURCE_DEPLOYMENT_ENVIRONMENT_NAME").asText()).isEqualTo("staging");
             assertThat(egressPorts(rendered, service)).contains(4318);
         }
+        // Kong starts or continues the trace and sends its span to the same Collector
+        List<Rendered.Manifest> kong = KongEdgeTest.plugins(rendered, "opentelemetry");
+        assertThat(kong).hasSize(1);
+        JsonNode plugin = kong.getFirst().object();
+        assertThat(plugin.path("disabled").asBoolean()).isFalse();
+        assertThat(plugin.at("/config/endpoint").asText()).isEqualTo("http://collector.otel:4318/v1/traces");
+        assertThat(plugin.at("/config/resource_attributes/service.name").asText()).isEqualTo("kedai-edge");
+        assertThat(plugin.at("/config/resource_attributes/deployment.environment.name").asText()).isEqualTo("staging");
     }
 
     private static java.util.List<Integer> egressPorts(Rendered rendered, String service) {

@@ -13,7 +13,7 @@ import java.util.Set;
  * plugins attach to its own routes), overridden by the Ingress's own KongPlugins of the same type
  * (Kong's precedence: route before global). They run
  * in Kong's plugin priority order: correlation-id, cors, jwt, request-size-limiting,
- * rate-limiting (prometheus only observes; the dev edge's access log stands in for it).
+ * rate-limiting (prometheus only observes; the dev edge's access log stands in for it; opentelemetry is EdgeTrace).
  */
 public record RoutePlugins(CorrelationId correlationId,
                            Optional<CorsPlugin> cors,
@@ -21,9 +21,12 @@ public record RoutePlugins(CorrelationId correlationId,
                            Optional<RequestSizeLimit> requestSize,
                            Optional<RateLimitPlugin> rateLimit) {
 
-    /** The plugin types the dev edge implements (or, for prometheus, knowingly leaves out). */
+    /**
+     * The plugin types the dev edge implements (or, for prometheus, knowingly leaves out; for
+     * opentelemetry, does with the launcher's settings instead of the manifest's, in {@link EdgeTrace}).
+     */
     public static final Set<String> SUPPORTED = Set.of("correlation-id", "cors", "jwt", "request-size-limiting",
-            "rate-limiting", "prometheus");
+            "rate-limiting", "prometheus", "opentelemetry");
 
     /** Builds plugins once and shares them between the routes that reference them (rate-limit counters). */
     static final class Factory {
