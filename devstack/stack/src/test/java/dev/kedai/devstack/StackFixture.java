@@ -18,7 +18,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
  * The five services of the system tests: started once per test JVM, on free ports, against
- * {@link TestInfra} (a fresh embedded infra, or the one {@code ./kedai test} runs), and stopped
+ * {@link TestInfra} (a fresh embedded infra, or the one {@code ./kedai test} runs), tracing into
+ * the stack's own OTLP receiver ({@link Stack#traces()}), and stopped
  * when all tests are done (before TestInfra's own shutdown hook stops the infra).
  *
  * <pre>{@code
@@ -69,8 +70,9 @@ public final class StackFixture implements BeforeAllCallback, ParameterResolver 
         // topics of their own: the other modules' tests publish to the same Kafka in one test run
         List<String> jvm = new ArrayList<>(JvmOptions.forService("192m"));
         jvm.add("-Dkafka.topic-prefix=stack-" + UUID.randomUUID().toString().substring(0, 8) + ".");
-        StackSpec spec = new StackSpec(root, logs, StackSpec.freePorts(),
-                passwords, 1, Duration.ofMinutes(3), jvm);
+        // traced as `./kedai up` is (a receiver on a free port, every new trace kept): TracedPurchaseSystemTest reads it
+        StackSpec spec = new StackSpec(root, logs, StackSpec.freePorts(), passwords, 1, Duration.ofMinutes(3), jvm,
+                0, true, Map.of(), StackSpec.LOOPBACK, 0, 1.0);
         Progress progress = new Progress(System.out);
         progress.step("starting the five services for the system tests, logs in " + spec.logDir());
         Stack stack = new Stack(spec);
