@@ -4,6 +4,7 @@ import dev.kedai.platform.observe.Tracing;
 
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Scope;
@@ -61,19 +62,7 @@ final class EventSpans {
         if (!tracing.enabled() || !stored.present()) {
             return Span.getInvalid();
         }
-        return tracing.tracer().spanBuilder("send " + topic)
-                .setParent(stored.parent())
-                .setSpanKind(SpanKind.PRODUCER)
-                .setAttribute(SYSTEM, "kafka")
-                .setAttribute(OPERATION_TYPE, "send")
-                .setAttribute(OPERATION_NAME, "send")
-                .setAttribute(DESTINATION, topic)
-                .setAttribute(KEY, key)
-                .setAttribute(MESSAGE_ID, eventId)
-                .setAttribute(CE_ID, eventId)
-                .setAttribute(CE_TYPE, type)
-                .setAttribute(CE_SOURCE, source)
-                .startSpan();
+        return messaging("send", SpanKind.PRODUCER, stored, topic, key, eventId, type, source).startSpan();
     }
 
     /** Ends a send span with Kafka's answer (called on the producer's thread: cheap). */
@@ -100,21 +89,11 @@ final class EventSpans {
             handling.run();
             return;
         }
-        Span span = tracing.tracer().spanBuilder("process " + record.topic())
-                .setParent(context.parent())
-                .setSpanKind(SpanKind.CONSUMER)
-                .setAttribute(SYSTEM, "kafka")
-                .setAttribute(OPERATION_TYPE, "process")
-                .setAttribute(OPERATION_NAME, "process")
-                .setAttribute(DESTINATION, record.topic())
+        Span span = messaging("process", SpanKind.CONSUMER, context, record.topic(), record.key(), event.id(),
+                              event.type(), event.source())
                 .setAttribute(PARTITION, Integer.toString(record.partition()))
                 .setAttribute(OFFSET, record.offset())
                 .setAttribute(GROUP, group)
-                .setAttribute(KEY, record.key())
-                .setAttribute(MESSAGE_ID, event.id())
-                .setAttribute(CE_ID, event.id())
-                .setAttribute(CE_TYPE, event.type())
-                .setAttribute(CE_SOURCE, event.source())
                 .startSpan();
         // current while the handler runs: its gRPC calls and the events it appends continue the trace
         try (Scope ignored = span.makeCurrent()) {
@@ -125,6 +104,23 @@ final class EventSpans {
         } finally {
             span.end();
         }
+    }
+
+    /** A span named {@code "<operation> <topic>"} with the attributes both sides share. */
+    private SpanBuilder messaging(String operation, SpanKind kind, TraceContext parent, String topic, String key,
+                                  String eventId, String type, String source) {
+        return tracing.tracer().spanBuilder(operation + " " + topic)
+                .setParent(parent.parent())
+                .setSpanKind(kind)
+                .setAttribute(SYSTEM, "kafka")
+                .setAttribute(OPERATION_TYPE, operation)
+                .setAttribute(OPERATION_NAME, operation)
+                .setAttribute(DESTINATION, topic)
+                .setAttribute(KEY, key)
+                .setAttribute(MESSAGE_ID, eventId)
+                .setAttribute(CE_ID, eventId)
+                .setAttribute(CE_TYPE, type)
+                .setAttribute(CE_SOURCE, source);
     }
 
     private static void failed(Span span, Throwable e) {
