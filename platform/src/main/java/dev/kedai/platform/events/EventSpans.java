@@ -50,10 +50,6 @@ final class EventSpans {
         this.tracing = tracing;
     }
 
-    boolean enabled() {
-        return tracing.enabled();
-    }
-
     /**
      * The send span of one outbox event, started now; {@link Span#getInvalid()} when tracing is off
      * or the event was written outside a trace.
