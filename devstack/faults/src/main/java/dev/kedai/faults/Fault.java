@@ -22,9 +22,11 @@ import dev.kedai.infra.Signals;
  *               {@code -} when no process is touched (a slow peer): every other process must keep
  *               running with the same pid
  * @param proves what surviving it shows (docs/reliability.md)
+ * @param takes  about how long injecting, holding and restoring take on an idle machine (its hold,
+ *               plus a restart), for the budget; not an assertion
  * @param action injects, holds, restores
  */
-record Fault(String name, String title, String target, String proves, Action action) {
+record Fault(String name, String title, String target, String proves, Duration takes, Action action) {
 
     /** What a fault does to the stack. */
     @FunctionalInterface
@@ -44,6 +46,9 @@ record Fault(String name, String title, String target, String proves, Action act
     static final Duration SLOW_PEER = Duration.ofSeconds(15);
     /** Past every gRPC deadline of the callers (default 2 s, stock's AddItem 1 s). */
     static final Duration PEER_DELAY = Duration.ofSeconds(3);
+    /** Roughly what a restart takes on an idle machine: a service JVM until ready, a server, the edge. */
+    private static final Duration SERVICE_START = Duration.ofSeconds(15);
+    private static final Duration SERVER_START = Duration.ofSeconds(5);
 
     /** Every fault, in the order a run injects them. */
     static List<Fault> all() {
@@ -84,7 +89,7 @@ record Fault(String name, String title, String target, String proves, Action act
         }
         for (KedaiService service : List.of(KedaiService.CARTORDER, KedaiService.STOCK)) {
             faults.add(new Fault("pause-" + service.id(), service.id() + " paused (SIGSTOP) 5 s", service.id(),
-                    "a stalled service (a long GC pause) costs only its own requests, and only while stalled",
+                    "a stalled service (a long GC pause) costs only its own requests, and only while stalled", SHORT,
                     (stack, restoring, progress) -> {
                         long pid = stack.stack().process(service).pid();
                         Signals.send(pid, "STOP");
@@ -125,7 +130,7 @@ record Fault(String name, String title, String target, String proves, Action act
     /** A service stopped by {@code stop}, then started again (waits until it is ready). */
     private static Fault restart(String prefix, String title, KedaiService service, String proves,
                                  java.util.function.Consumer<ServiceProcess> stop) {
-        return new Fault(prefix + service.id(), title, service.id(), proves, (stack, restoring, progress) -> {
+        return new Fault(prefix + service.id(), title, service.id(), proves, SERVICE_START, (stack, restoring, progress) -> {
             stop.accept(stack.stack().process(service));
             restoring.run();
             stack.stack().restart(service, progress);
@@ -134,7 +139,7 @@ record Fault(String name, String title, String target, String proves, Action act
 
     /** The edge stopped by {@code stop}, then started again on its port. */
     private static Fault edge(String name, String title, String proves, java.util.function.Consumer<ServerProcess> stop) {
-        return new Fault(name, title, "edge", proves, (stack, restoring, progress) -> {
+        return new Fault(name, title, "edge", proves, SERVER_START, (stack, restoring, progress) -> {
             stop.accept(stack.edge());
             restoring.run();
             stack.edge().start();
@@ -144,7 +149,8 @@ record Fault(String name, String title, String target, String proves, Action act
     /** A fault on an infrastructure server: {@code inject}, then (after {@code hold} if given) its restore. */
     private static Fault server(String name, String title, Infra.Server server, String proves,
                                 java.util.function.Consumer<ServerProcess> inject, Duration hold) {
-        return new Fault(name, title, server.name().toLowerCase(Locale.ROOT), proves, (stack, restoring, progress) -> {
+        return new Fault(name, title, server.name().toLowerCase(Locale.ROOT), proves,
+                hold == null ? SERVER_START : hold.plus(SERVER_START), (stack, restoring, progress) -> {
             ServerProcess process = stack.server(server);
             inject.accept(process);
             try {
@@ -166,7 +172,7 @@ record Fault(String name, String title, String target, String proves, Action act
         return new Fault("slow-" + service.id(), service.id() + " gRPC delayed " + PEER_DELAY.toSeconds()
                 + " s (past deadlines) for 15 s", "-",
                 "callers give up at their deadline and answer 503/504 (or queue the add); nothing hangs, nothing half-done stays",
-                (stack, restoring, progress) -> {
+                SLOW_PEER, (stack, restoring, progress) -> {
                     DelayProxy proxy = stack.proxy(service);
                     proxy.delay(PEER_DELAY);
                     try {

@@ -21,8 +21,8 @@ import java.util.Optional;
 record FaultSettings(Path root, Path dataDir, double rate, int customers, Duration warmup, Duration quiet,
                      Duration recoveryTimeout, Optional<Duration> budget, List<Fault> faults) {
 
-    /** Roughly what one fault takes: its hold, a restart, the quiet window and the checks. */
+    /** Roughly what one fault takes: its hold and restart, the quiet window, and 10 s for recovery and the checks. */
     Duration estimate(Fault fault) {
-        return Duration.ofSeconds(30).plus(quiet);
+        return fault.takes().plus(quiet).plusSeconds(10);
     }
 }

@@ -134,6 +134,34 @@ final class Invariants implements AutoCloseable {
         return fresh;
     }
 
+    /**
+     * Whether what the load left in flight has arrived: every order whose pay answered 200 is
+     * FULFILLED and no outbox holds an unsent event. False when a database cannot be read.
+     */
+    boolean settled(Map<String, Long> paid) {
+        Set<String> fulfilled = new HashSet<>();
+        try {
+            try (Connection c = connect("cartorder"); Statement s = c.createStatement();
+                 ResultSet r = s.executeQuery("SELECT order_id FROM orders WHERE status = 'FULFILLED'")) {
+                while (r.next()) {
+                    fulfilled.add(r.getString(1));
+                }
+            }
+            for (String service : databases.keySet()) {
+                try (Connection c = connect(service); Statement s = c.createStatement();
+                     ResultSet r = s.executeQuery("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL")) {
+                    r.next();
+                    if (r.getLong(1) > 0) {
+                        return false;
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            return false;
+        }
+        return fulfilled.containsAll(paid.keySet());
+    }
+
     /** available = on_hand − reserved below zero anywhere (sampled every few seconds during the run). */
     List<Violation> negativeAvailable() {
         List<Violation> found = new ArrayList<>();
