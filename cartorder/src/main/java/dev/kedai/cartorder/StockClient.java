@@ -4,8 +4,10 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 
 import dev.kedai.platform.grpc.Peer;
+import dev.kedai.platform.health.SupervisedLoop;
 import dev.kedai.platform.proto.ProtoTime;
 import dev.kedai.proto.stock.v1.ExtendRequest;
 import dev.kedai.proto.stock.v1.Line;
@@ -13,6 +15,8 @@ import dev.kedai.proto.stock.v1.ReleaseRequest;
 import dev.kedai.proto.stock.v1.ReserveRequest;
 import dev.kedai.proto.stock.v1.ReserveResponse;
 import dev.kedai.proto.stock.v1.StockServiceGrpc.StockServiceBlockingStub;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 
 /**
  * Reservations of the stock service (gRPC {@code Reserve}/{@code Extend}/{@code Release}, idempotent by order id),
@@ -22,6 +26,14 @@ import dev.kedai.proto.stock.v1.StockServiceGrpc.StockServiceBlockingStub;
 final class StockClient {
 
     private static final System.Logger LOG = System.getLogger(StockClient.class.getName());
+
+    /** A background Release is tried again while stock answers none of these (down, restarting, overloaded)... */
+    private static final Set<Status.Code> UNREACHED = Set.of(Status.Code.UNAVAILABLE, Status.Code.DEADLINE_EXCEEDED,
+                                                            Status.Code.RESOURCE_EXHAUSTED, Status.Code.ABORTED);
+    /** ... for this long at most: the reservation expires by itself after the order's TTL and grace. */
+    private static final Duration RELEASE_RETRY_FOR = Duration.ofMinutes(5);
+    private static final Duration RELEASE_BACKOFF = Duration.ofMillis(250);
+    private static final Duration RELEASE_MAX_BACKOFF = Duration.ofSeconds(5);
 
     private final Peer<StockServiceBlockingStub> stock;
 
@@ -82,14 +94,44 @@ final class StockClient {
         }
     }
 
-    /** Asks stock to release {@code orderId}'s reservation, without waiting; a failure is only logged. */
+    /**
+     * Asks stock to release {@code orderId}'s reservation, without waiting. Used when a checkout
+     * failed after its Reserve was sent and stock may hold units for an order that will never
+     * exist; nothing else knows that order id, so the Release is tried again (backing off up to
+     * {@link #RELEASE_MAX_BACKOFF}) while stock cannot be reached — typically a stock restart, whose
+     * Reserve committed but whose answer was lost — for at most {@link #RELEASE_RETRY_FOR}. After
+     * that, or if this process dies, the reservation expires (stock's sweeper).
+     */
     void releaseInBackground(String orderId) {
         Thread.ofVirtual().name("release-" + orderId).start(() -> {
-            try {
-                stock.stub().release(ReleaseRequest.newBuilder().setOrderId(orderId).build());
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "releasing the reservation of order " + orderId
-                        + " failed; it is released when it expires", e);
+            long giveUp = System.nanoTime() + RELEASE_RETRY_FOR.toNanos();
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    stock.stub().release(ReleaseRequest.newBuilder().setOrderId(orderId).build());
+                    if (attempt > 1) {
+                        LOG.log(Level.INFO, "released the reservation of order " + orderId + " at attempt " + attempt);
+                    }
+                    return;
+                } catch (StatusRuntimeException e) {
+                    if (!UNREACHED.contains(e.getStatus().getCode()) || System.nanoTime() > giveUp) {
+                        LOG.log(Level.WARNING, "releasing the reservation of order " + orderId + " failed after "
+                                + attempt + " attempt(s); it is released when it expires", e);
+                        return;
+                    }
+                    if (attempt == 1) {
+                        LOG.log(Level.INFO, "releasing the reservation of order " + orderId + " failed (" + e.getStatus()
+                                + "); trying again until stock answers");
+                    }
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "releasing the reservation of order " + orderId
+                            + " failed; it is released when it expires", e);
+                    return;
+                }
+                try {
+                    Thread.sleep(SupervisedLoop.backoff(RELEASE_BACKOFF, RELEASE_MAX_BACKOFF, attempt));
+                } catch (InterruptedException e) {
+                    return;
+                }
             }
         });
     }

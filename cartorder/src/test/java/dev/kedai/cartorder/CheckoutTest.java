@@ -432,6 +432,36 @@ class CheckoutTest {
         assertThat(f.checkout(user, "crash", "{}").statusCode()).isEqualTo(201);
     }
 
+    /**
+     * kill -9 of stock mid-checkout: Reserve committed at stock but its answer was lost, and stock
+     * is still down when cartorder gives the reservation back. The Release is tried again until
+     * stock is back, so no units stay held for an order that never existed. Fails with the
+     * one-shot background Release (the units stayed held until the reservation expired, 16 min).
+     */
+    @Test
+    void aReleaseThatFindsStockDownIsTriedAgainOnceStockIsBack() {
+        String user = newId();
+        String kopi = f.product("Kopi", 10_000);
+        f.add(user, kopi, 3);
+        String[] doomed = new String[1];
+        f.afterReserve = orderId -> {
+            doomed[0] = orderId;
+            f.peers.stop("stock");
+            throw new IllegalStateException("simulated lost answer: stock went down after it reserved");
+        };
+        try {
+            f.checkout(user, "stock-died", "{}");
+            assertThat(f.peers.reservations.get(doomed[0]).released()).isFalse();
+            assertThat(f.peers.available.get(kopi)).isEqualTo(997);
+        } finally {
+            f.peers.start("stock");
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> f.peers.releases.contains(doomed[0]));
+        assertThat(f.peers.reservations.get(doomed[0]).released()).isTrue();
+        assertThat(f.peers.available.get(kopi)).isEqualTo(1_000);
+        assertThat(f.count("SELECT COUNT(*) FROM orders WHERE user_id = ?", user)).isZero();
+    }
+
     @Test
     void aRetryAfterTheFirstProcessDiedContinuesWithTheSameOrderAndReservation() {
         String user = newId();
