@@ -195,6 +195,12 @@ public final class CheckoutClient {
                 .header("Idempotency-Key", UUID.randomUUID().toString()), false);
     }
 
+    /** {@code GET /cart}: {@code {"items": [{"product_id", "quantity", ...}]}}. */
+    public Answer cart(String token) {
+        return send("cart", HttpRequest.newBuilder(endpoints.cartorder().resolve("/cart"))
+                .header("Authorization", "Bearer " + token).GET(), false);
+    }
+
     /** {@code POST /order}; a 409 without a stock shortage means "the first is still running" and is retried too. */
     public Answer placeOrder(String token, String idempotencyKey) {
         return send("order", post(endpoints.cartorder(), "/order", token, "{}")

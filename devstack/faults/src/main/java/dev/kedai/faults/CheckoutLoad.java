@@ -4,8 +4,10 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -16,6 +18,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 import dev.kedai.bench.CheckoutClient;
 import dev.kedai.bench.CheckoutClient.Answer;
@@ -83,6 +86,9 @@ final class CheckoutLoad implements AutoCloseable {
     private static final String PASSWORD = "faults-password-1";
     /** A token this close to its expiry is refreshed before a journey, as an app does. */
     private static final Duration REFRESH_AHEAD = Duration.ofMinutes(2);
+    /** How long a journey waits for its queued adds (202) to reach the cart, and how often it looks. */
+    private static final Duration QUEUED_ADD_WAIT = Duration.ofSeconds(10);
+    private static final Duration QUEUED_ADD_POLL = Duration.ofMillis(250);
 
     /** One customer: credentials and current tokens. */
     private static final class Customer {
@@ -232,14 +238,38 @@ final class CheckoutLoad implements AutoCloseable {
 
     private boolean fillCart(Customer c) {
         int lines = 1 + ThreadLocalRandom.current().nextInt(2);
+        Set<String> queued = new HashSet<>();
         for (int i = 0; i < lines; i++) {
             String product = products.get(ThreadLocalRandom.current().nextInt(products.size()));
-            if (!call(c, "add", () -> client.addToCart(c.token, product, 1 + ThreadLocalRandom.current().nextInt(2)),
-                    200, 202).is(200, 202)) {
+            Answer added = call(c, "add", () -> client.addToCart(c.token, product, 1 + ThreadLocalRandom.current().nextInt(2)),
+                    200, 202);
+            if (!added.is(200, 202)) {
                 return false;
             }
+            if (added.is(202)) {
+                queued.add(product);
+            }
         }
+        awaitQueued(c, queued);
         return true;
+    }
+
+    /**
+     * 202 means the add is queued (cartorder was slow or away; docs/api.md): the app waits until
+     * the cart shows it before it checks out, as a shop's page would, rather than order a cart
+     * that may still be empty (400). At most {@link #QUEUED_ADD_WAIT}: then it orders what there is.
+     */
+    private void awaitQueued(Customer c, Set<String> queued) {
+        long giveUp = System.nanoTime() + QUEUED_ADD_WAIT.toNanos();
+        while (!queued.isEmpty() && System.nanoTime() < giveUp && !stop.get()) {
+            Answer cart = call(c, "cart", () -> client.cart(c.token), 200);
+            if (cart.is(200)) {
+                cart.body().path("items").forEach(item -> queued.remove(item.path("product_id").asText()));
+            }
+            if (!queued.isEmpty()) {
+                LockSupport.parkNanos(QUEUED_ADD_POLL.toNanos()); // polling the cart as the app's page would
+            }
+        }
     }
 
     private String placeOrder(Customer c) {
