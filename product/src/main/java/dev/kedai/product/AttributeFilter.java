@@ -13,4 +13,13 @@ public record AttributeFilter(String name, String value) {
     String jsonPath() {
         return "$." + name;
     }
+
+    /** The search index's keyword for this filter ({@link SearchDocument}'s {@code attribute_values}). */
+    String term() {
+        return term(name, value);
+    }
+
+    static String term(String name, String value) {
+        return name + "=" + value;
+    }
 }

@@ -1,5 +1,9 @@
 package dev.kedai.product;
 
+import java.time.Clock;
+import java.util.Locale;
+import java.util.Optional;
+
 import dev.kedai.platform.events.EventConsumer;
 import dev.kedai.platform.money.Money;
 import dev.kedai.platform.server.Backbone;
@@ -29,8 +33,20 @@ public final class Main {
         CatalogPages pages = CatalogPages.create(base.redis(), config);
         Catalog catalog = new Catalog(base.db(), base.transactions(), store, cache, pages, base.relay());
         EventConsumer cacheRefresh = CacheRefresh.start(base.db(), config, catalog);
-        ProductSearch search = new FulltextSearch(base.db());
-        return base.server("product")
+        FulltextSearch fulltext = new FulltextSearch(base.db());
+        KedaiServer.Builder server = base.server("product");
+        ProductSearch engine = fulltext;
+        if (engine(config).equals("opensearch")) {
+            SearchIndex index = SearchIndex.create(config);
+            SearchBootstrap.start(new Reindex(store, index, Clock.systemUTC()));
+            EventConsumer indexer = SearchIndexer.start(base.db(), config, store, index);
+            engine = new IndexedSearch(index, config);
+            server.onStop(index).onStop(indexer);   // closed in reverse: the indexer stops first
+        }
+        Optional<ProductSearch> fallback = config.get("product.search.fallback").asString()
+                .filter("fulltext"::equalsIgnoreCase).map(f -> fulltext);
+        ProductSearch search = new CatalogSearch(engine, fulltext, fallback);
+        return server
                 .filter(base.authentication())
                 .routing(rules -> rules.register("/products", new ProductHttp(search, pages, catalog, Money.defaultCurrency(config)))
                         .register("/categories", new CategoryHttp(store)))
@@ -39,5 +55,14 @@ public final class Main {
                 .onStop(cacheRefresh)
                 .build()
                 .start();
+    }
+
+    /** {@code product.search.engine}: {@code fulltext} (default) or {@code opensearch}. */
+    static String engine(Config config) {
+        String engine = config.get("product.search.engine").asString().orElse("fulltext").toLowerCase(Locale.ROOT);
+        if (!engine.equals("fulltext") && !engine.equals("opensearch")) {
+            throw new IllegalArgumentException("product.search.engine must be fulltext or opensearch, not " + engine);
+        }
+        return engine;
     }
 }

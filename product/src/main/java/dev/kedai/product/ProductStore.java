@@ -2,6 +2,7 @@ package dev.kedai.product;
 
 import java.io.UncheckedIOException;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -23,6 +24,14 @@ public final class ProductStore {
             "product_id, sku, name, description, price_amount, price_currency, category, attributes, active, version";
     private static final String ONE = "SELECT " + COLUMNS + " FROM products WHERE product_id = ?";
     private static final String ONE_FOR_UPDATE = ONE + " FOR UPDATE";
+    // the search feed: every row, deleted ones too (the index keeps them as inactive, so no older
+    // event can bring one back), in product_id order for keyset paging
+    private static final String DOCUMENT_COLUMNS = COLUMNS + ", " + millis("created_at") + " AS created_ms";
+    private static final String DOCUMENT = "SELECT " + DOCUMENT_COLUMNS + " FROM products WHERE product_id = ?";
+    private static final String DOCUMENTS = "SELECT " + DOCUMENT_COLUMNS + " FROM products"
+            + " WHERE product_id > ? ORDER BY product_id LIMIT ?";
+    private static final String DOCUMENTS_CHANGED = "SELECT " + DOCUMENT_COLUMNS + " FROM products"
+            + " WHERE updated_at >= FROM_UNIXTIME(? / 1000) AND product_id > ? ORDER BY product_id LIMIT ?";
     private static final String CATEGORIES = """
             SELECT category, COUNT(*) AS product_count FROM products
             WHERE active GROUP BY category ORDER BY category""";
@@ -72,6 +81,33 @@ public final class ProductStore {
                 .toList();
     }
 
+    /** The row as the search index holds it, deleted or not. */
+    public Optional<SearchDocument> document(DbExecute exec, String productId) {
+        return exec.get(DOCUMENT, productId).map(ProductStore::document);
+    }
+
+    /** Up to {@code limit} rows after {@code afterId} (by id; "" for the first page), deleted ones too. */
+    public List<SearchDocument> documents(String afterId, int limit) {
+        return db.execute().query(DOCUMENTS, afterId, limit).map(ProductStore::document).toList();
+    }
+
+    /** As {@link #documents}, only rows written at or after {@code since} (the database's clock). */
+    public List<SearchDocument> documentsChangedSince(Instant since, String afterId, int limit) {
+        return db.execute().query(DOCUMENTS_CHANGED, since.toEpochMilli(), afterId, limit)
+                .map(ProductStore::document).toList();
+    }
+
+    /** How many rows there are, deleted ones too (a reindex's 100 %). */
+    public long countAll() {
+        return db.execute().get("SELECT COUNT(*) AS n FROM products").map(r -> r.column("n").getLong()).orElse(0L);
+    }
+
+    /** The database's clock now: {@code updated_at} is set by it, so a reindex measures "since" with it too. */
+    public Instant now() {
+        return db.execute().get("SELECT " + millis("CURRENT_TIMESTAMP(3)") + " AS now_ms")
+                .map(r -> Instant.ofEpochMilli(r.column("now_ms").getLong())).orElseThrow();
+    }
+
     public List<CategoryCount> categories() {
         return db.execute().query(CATEGORIES)
                 .map(r -> new CategoryCount(r.column("category").getString(), r.column("product_count").getLong()))
@@ -114,6 +150,15 @@ public final class ProductStore {
 
     private static StoredProduct stored(DbRow row) {
         return new StoredProduct(product(row), row.column("version").getLong());
+    }
+
+    private static SearchDocument document(DbRow row) {
+        return new SearchDocument(stored(row), Instant.ofEpochMilli(row.column("created_ms").getLong()));
+    }
+
+    // a TIMESTAMP(3) as epoch milliseconds, whatever the session's time zone
+    private static String millis(String column) {
+        return "CAST(UNIX_TIMESTAMP(" + column + ") * 1000 AS SIGNED)";
     }
 
     static Product product(DbRow row) {
