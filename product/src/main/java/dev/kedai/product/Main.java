@@ -38,10 +38,11 @@ public final class Main {
         ProductSearch engine = fulltext;
         if (engine(config).equals("opensearch")) {
             SearchIndex index = SearchIndex.create(config);
-            SearchBootstrap.start(new Reindex(store, index, Clock.systemUTC()));
+            Thread bootstrap = SearchBootstrap.start(new Reindex(store, index, Clock.systemUTC()));
             EventConsumer indexer = SearchIndexer.start(base.db(), config, store, index);
             engine = new IndexedSearch(index, config);
-            server.onStop(index).onStop(indexer);   // closed in reverse: the indexer stops first
+            // closed in reverse: the bootstrap and the indexer stop before the client they use
+            server.onStop(index).onStop(indexer).onStop(bootstrap::interrupt);
         }
         Optional<ProductSearch> fallback = config.get("product.search.fallback").asString()
                 .filter("fulltext"::equalsIgnoreCase).map(f -> fulltext);

@@ -1,8 +1,13 @@
 package dev.kedai.product;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Map;
 
+import org.junit.jupiter.api.Test;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -14,6 +19,20 @@ class OpenSearchContractTest extends SearchContract {
     @Override
     protected Map<String, String> engine() {
         return TestSearchEngine.config(alias);
+    }
+
+    @Test
+    void reindexRebuildsTheIndexBehindTheAliasWithAProgressBar() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int rc = SearchAdmin.run(new String[] {"reindex"}, config, new PrintStream(out, true, UTF_8), new PrintStream(err, true, UTF_8));
+        assertThat(rc).as(err.toString(UTF_8)).isZero();
+        assertThat(out.toString(UTF_8)).contains("100%").contains(alias + " now points at " + alias + "-");
+        // searches go on through the alias, to the new index, which holds every row at its version
+        assertThat(TestSearchEngine.differences(db, alias)).isEmpty();
+        assertThat(ids(search("q=kopi"))).hasSize(3);
+        assertThat(SearchAdmin.run(new String[] {"nonsense"}, config, new PrintStream(out, true, UTF_8),
+                                   new PrintStream(err, true, UTF_8))).isEqualTo(2);
     }
 
     @Override

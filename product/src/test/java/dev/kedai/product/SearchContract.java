@@ -37,6 +37,7 @@ abstract class SearchContract {
     private TestHttp http;
     private String admin;
     protected DbAccount db;
+    protected io.helidon.config.Config config;
     private String gayo;
     private String toraja;
     private String melati;
@@ -53,7 +54,8 @@ abstract class SearchContract {
     void start() {
         tokens = TestTokens.start();
         db = TestInfra.newDatabase("product");
-        server = Main.start(TestServiceConfig.of(db, tokens, engine()));
+        config = TestServiceConfig.of(db, tokens, engine());
+        server = Main.start(config);
         http = new TestHttp(server.port());
         admin = "Bearer " + tokens.mint("admin-1", "admin");
         gayo = create("Kopi Gayo", "Arabica coffee beans from the Aceh highlands", 85000, "coffee", "{\"roast\":\"medium\"}");

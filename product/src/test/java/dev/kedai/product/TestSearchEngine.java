@@ -10,10 +10,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kedai.infra.DbAccount;
@@ -45,7 +47,7 @@ final class TestSearchEngine {
                     node = OpenSearchNode.start(dir, 0, 0);
                     httpPort = node.port();
                     transportPort = node.transportPort();
-                    Runtime.getRuntime().addShutdownHook(new Thread(TestSearchEngine::stop));
+                    Runtime.getRuntime().addShutdownHook(new Thread(TestSearchEngine::stopAndDelete));
                 } else {
                     node = OpenSearchNode.start(dir, httpPort, transportPort);
                 }
@@ -61,6 +63,15 @@ final class TestSearchEngine {
         if (node != null) {
             node.close();
             node = null;
+        }
+    }
+
+    private static void stopAndDelete() {
+        stop();
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a temporary directory: left for the system's cleaning
         }
     }
 

@@ -37,7 +37,8 @@ public final class OpenSearchNode implements AutoCloseable {
     static final String USER = "kedai-search";
     private static final String ZIP = "opensearch-" + VERSION + ".zip";
     private static final String ANALYSIS = "analysis-common-" + VERSION + ".jar";
-    private static final Duration READY = Duration.ofSeconds(120);
+    // a start guard, not a speed check: on a shared, loaded machine a start has taken over 2 minutes
+    private static final Duration READY = Duration.ofSeconds(300);
 
     private final Process process;
     private final int httpPort;
