@@ -112,7 +112,7 @@ public final class Infra implements AutoCloseable {
         int port = Ports.requireFree(wanted, server, flag);
         // Two free ports asked one after the other may come back equal; ask again then.
         while (wanted == 0 && taken.contains(port)) {
-            port = Ports.free();
+            port = FreePorts.one();
         }
         if (!taken.add(port)) {
             throw new IllegalArgumentException("port " + port + " is given to two servers (" + server + ")");

@@ -61,8 +61,8 @@ public final class OpenSearchNode implements AutoCloseable {
      * @param transportPort the node-to-node port (0: a free one)
      */
     public static OpenSearchNode start(Path dir, int httpPort, int transportPort) throws IOException {
-        int http = httpPort == 0 ? Ports.free() : Ports.requireFree(httpPort, "OpenSearch", "--search-port");
-        int transport = transportPort == 0 ? Ports.free() : transportPort;
+        int http = httpPort == 0 ? FreePorts.one() : Ports.requireFree(httpPort, "OpenSearch", "--search-port");
+        int transport = transportPort == 0 ? FreePorts.one() : transportPort;
         Files.createDirectories(dir);
         Path home = dir.resolve("opensearch-" + VERSION);
         if (!Files.isDirectory(home.resolve("bin"))) {

@@ -1,7 +1,6 @@
 package dev.kedai.infra;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -12,19 +11,10 @@ final class Ports {
     private Ports() {
     }
 
-    /** A port nobody listens on now (the OS picks it). */
-    static int free() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free port", e);
-        }
-    }
-
     /** The port itself when it can be bound on every interface (servers bind 127.0.0.1, others may hold 0.0.0.0), else fails. */
     static int requireFree(int port, String server, String flag) {
         if (port == 0) {
-            return free();
+            return FreePorts.one();
         }
         try (ServerSocket socket = new ServerSocket()) {
             socket.setReuseAddress(true);

@@ -3,17 +3,14 @@ package dev.kedai.devstack;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
+
+import dev.kedai.infra.FreePorts;
 
 /** Checks that the ports the stack wants are free, before anything is started. */
 public final class Ports {
-
-    private static final int PICK_FROM = 20000;
-    private static final int PICK_BELOW = 32768;
 
     private Ports() {
     }
@@ -58,42 +55,9 @@ public final class Ports {
 
     /**
      * {@code count} distinct ports that are free now (the system tests use them instead of the
-     * fixed DESIGN §6 ports). They are drawn at random below Linux's ephemeral range
-     * (32768–60999): a port the OS handed out and took back is the next one it gives an outgoing
-     * connection (Kafka and JDBC clients make many), which then held it before the service bound
-     * it. All sockets are held open together so no port repeats.
+     * fixed DESIGN §6 ports), drawn as {@link FreePorts#pick} says.
      */
     public static List<Integer> pickFree(int count) {
-        List<ServerSocket> held = new ArrayList<>();
-        try {
-            List<Integer> ports = new ArrayList<>();
-            for (int tries = 0; ports.size() < count && tries < 1000; tries++) {
-                int port = ThreadLocalRandom.current().nextInt(PICK_FROM, PICK_BELOW);
-                ServerSocket socket = new ServerSocket();
-                try {
-                    socket.bind(new InetSocketAddress(port));
-                } catch (IOException taken) {
-                    socket.close();
-                    continue;
-                }
-                held.add(socket);
-                ports.add(port);
-            }
-            if (ports.size() < count) {
-                throw new IllegalStateException("cannot find " + count + " free ports in "
-                        + PICK_FROM + "-" + (PICK_BELOW - 1));
-            }
-            return ports;
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot find free ports", e);
-        } finally {
-            for (ServerSocket socket : held) {
-                try {
-                    socket.close();
-                } catch (IOException ignored) {
-                    // only probing
-                }
-            }
-        }
+        return FreePorts.pick(count);
     }
 }
