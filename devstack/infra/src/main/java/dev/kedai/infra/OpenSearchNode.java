@@ -196,7 +196,7 @@ public final class OpenSearchNode implements AutoCloseable {
      * A Maven artifact of this module: the file named by the system property
      * {@code kedai.<file name without version>} (the tests' surefire sets them from the local
      * Maven repository), else one on the class path, else in {@code libs/} beside this module's
-     * jar (the devstack).
+     * jar, or beside it when it is itself in the devstack's {@code libs/}.
      */
     static Path artifact(String name) {
         List<Path> candidates = new ArrayList<>();
@@ -210,6 +210,7 @@ public final class OpenSearchNode implements AutoCloseable {
         try {
             Path self = Path.of(OpenSearchNode.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             candidates.add(self.resolveSibling("libs").resolve(name));
+            candidates.add(self.resolveSibling(name));   // this jar is itself in libs/ (the devstack's)
         } catch (Exception e) {
             // no code source: only the other places
         }

@@ -1,17 +1,22 @@
 package dev.kedai.devstack;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 import dev.kedai.infra.Infra;
 import dev.kedai.infra.InfraEndpoints;
+import dev.kedai.infra.OpenSearchNode;
 
 /**
- * The whole local run: the infrastructure (each server a child process of this JVM), then the
- * services. {@link #close()} stops services first, then the infrastructure; it may run on the
+ * The whole local run: the infrastructure (each server a child process of this JVM, with an
+ * OpenSearch node when {@code --search opensearch}), then the services. {@link #close()} stops
+ * services first, then the infrastructure; it may run on the
  * shutdown-hook thread while {@link #start} is still under way, and then stops whatever has
  * started so far.
  */
@@ -20,6 +25,7 @@ public final class DevStack implements AutoCloseable {
     /** Held while Infra.start runs, so a concurrent close waits for the servers it must stop. */
     private final ReentrantLock infraStart = new ReentrantLock();
     private volatile Infra infra;
+    private volatile OpenSearchNode search;
     private volatile Stack stack;
     private volatile boolean closing;
 
@@ -38,7 +44,18 @@ public final class DevStack implements AutoCloseable {
                 throw new StackException("stopped during start-up", 130);
             }
             progress.step("starting infrastructure (data in " + config.infraDataDir() + ")");
-            infra = Infra.start(config.infraSettings(), progress::step);
+            // OpenSearch takes as long as Kafka to start: side by side with the others
+            CompletableFuture<OpenSearchNode> node = config.search().openSearch()
+                    ? CompletableFuture.supplyAsync(this::startSearch, task -> Thread.ofVirtual().start(task))
+                    : CompletableFuture.completedFuture(null);
+            try {
+                infra = Infra.start(config.infraSettings(), progress::step);
+            } finally {
+                search = joinSearch(node);
+            }
+            if (search != null) {
+                progress.step("OpenSearch ready at " + search.url() + " (pid " + search.pid() + ")");
+            }
         } finally {
             infraStart.unlock();
         }
@@ -51,9 +68,31 @@ public final class DevStack implements AutoCloseable {
             }
             services.start(endpoints, progress, serviceErrors);
             // after the services: their migrations have made the tables
-            DemoCatalog.seedIfEmpty(endpoints, progress::step);
+            int seeded = DemoCatalog.seedIfEmpty(endpoints, progress::step);
+            if (seeded > 0 && search != null) {
+                // the demo rows were written with SQL, not through the product service: no events fed the index
+                new SearchReindex(config).run(progress::step);
+            }
         }
         return endpoints;
+    }
+
+    private OpenSearchNode startSearch() {
+        try {
+            SearchSettings s = config.search();
+            return OpenSearchNode.start(config.infraDataDir().resolve("opensearch"), s.port(), s.transportPort());
+        } catch (IOException e) {
+            throw new StackException("OpenSearch did not start: " + e.getMessage(), 1);
+        }
+    }
+
+    // waits for the node even when Infra.start failed, so close() can stop it
+    private static OpenSearchNode joinSearch(CompletableFuture<OpenSearchNode> node) {
+        try {
+            return node.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
     }
 
     public StackConfig config() {
@@ -86,6 +125,9 @@ public final class DevStack implements AutoCloseable {
             return;
         }
         try {
+            if (search != null) {
+                search.close();
+            }
             if (infra != null) {
                 infra.close();
             }

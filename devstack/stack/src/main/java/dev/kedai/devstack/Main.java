@@ -32,6 +32,9 @@ public final class Main {
             if (command.equals("trace")) {
                 return new TraceCommand(options, out, err).run();
             }
+            if (command.equals("search")) {
+                return new SearchCommand(options, err).run();
+            }
             StackConfig config = StackConfig.parse(options, defaultRoot());
             if (config.help()) {
                 out.print(StackConfig.USAGE);
@@ -40,7 +43,7 @@ public final class Main {
             return switch (command) {
                 case "up" -> new UpCommand(config, out, err).run();
                 case "down" -> new DownCommand(config, out).run();
-                default -> throw new UsageException("unknown command " + command + " (up, down, trace)");
+                default -> throw new UsageException("unknown command " + command + " (up, down, trace, search)");
             };
         } catch (UsageException e) {
             err.println("kedai-devstack: " + e.getMessage() + " (see --help)");

@@ -32,6 +32,7 @@ import dev.kedai.infra.Usage;
  * @param bindHost        the address the services (HTTP, gRPC, admin) and the edge listen on (default 127.0.0.1)
  * @param tracePort       the OTLP trace receiver's port (-1: tracing off)
  * @param traceRatio      share of new traces sampled
+ * @param search          the product service's search engine (an OpenSearch node is started for it)
  */
 public record StackConfig(Path repoRoot,
                           Path dataDir,
@@ -47,7 +48,8 @@ public record StackConfig(Path repoRoot,
                           boolean edgeRateLimits,
                           String bindHost,
                           int tracePort,
-                          double traceRatio) {
+                          double traceRatio,
+                          SearchSettings search) {
 
     public static final int DEFAULT_EDGE_PORT = 8080;
     /** OTLP/HTTP's usual port, where the devstack's trace receiver listens. */
@@ -98,6 +100,10 @@ public record StackConfig(Path repoRoot,
             claims.add(new PortClaim(infraPorts.kafka(), "embedded Kafka", "--kafka-port"));
             claims.add(new PortClaim(infraPorts.kafkaController(), "embedded Kafka controller", "--kafka-controller-port"));
         }
+        if (search.openSearch()) {
+            claims.add(new PortClaim(search.port(), "OpenSearch", "--search-port"));
+            claims.add(new PortClaim(search.transportPort(), "OpenSearch transport", "--search-transport-port"));
+        }
         return claims;
     }
 
@@ -109,8 +115,10 @@ public record StackConfig(Path repoRoot,
 
     /** The settings of the services, once the dev passwords are known. */
     public StackSpec stackSpec(Map<KedaiService, String> dbPasswords) {
+        Map<KedaiService, Map<String, String>> overrides = search.openSearch()
+                ? Map.of(KedaiService.PRODUCT, search.openSearchProperties()) : Map.of();
         return new StackSpec(repoRoot, logDir(), ports, dbPasswords, topicPartitions, readyTimeout,
-                JvmOptions.forService(serviceHeap), edgePort, edgeRateLimits, Map.of(), bindHost, tracePort, traceRatio);
+                JvmOptions.forService(serviceHeap), edgePort, edgeRateLimits, overrides, bindHost, tracePort, traceRatio);
     }
 
     /**
@@ -207,10 +215,13 @@ public record StackConfig(Path repoRoot,
             throw new UsageException("--trace-sampling wants a ratio from 0 to 1 or off, not " + sampling);
         }
         int tracePort = traceRatio < 0 ? -1 : intValue(values, "trace-port", DEFAULT_TRACE_PORT + offset);
+        SearchSettings search = new SearchSettings(values.getOrDefault("search", SearchSettings.FULLTEXT),
+                intValue(values, "search-port", SearchSettings.DEFAULT_PORT + offset),
+                intValue(values, "search-transport-port", SearchSettings.DEFAULT_TRANSPORT_PORT + offset));
         return new StackConfig(root, dataDir, ports, intValue(values, "edge-port", DEFAULT_EDGE_PORT + offset),
                 infraPorts, external, partitions, Duration.ofSeconds(readySeconds), heap, infraOnly, help,
                 rateLimits.equals("on"), bindHost(values.getOrDefault("bind-host", StackSpec.LOOPBACK)), tracePort,
-                Math.max(0, traceRatio));
+                Math.max(0, traceRatio), search);
     }
 
     /** The checkout: the nearest directory up from {@code start} holding {@code mvnw} and {@code devstack/}. */
@@ -229,7 +240,8 @@ public record StackConfig(Path repoRoot,
         List<String> flags = new ArrayList<>(List.of("port-offset", "edge-port", "mariadb-port", "redis-port",
                 "kafka-port", "kafka-controller-port", "db-url", "db-admin-user", "db-admin-password", "redis-url",
                 "kafka-bootstrap", "topic-partitions", "ready-timeout", "service-heap", "root", "data-dir",
-                "edge-rate-limits", "bind-host", "trace-port", "trace-sampling"));
+                "edge-rate-limits", "bind-host", "trace-port", "trace-sampling", "search", "search-port",
+                "search-transport-port"));
         for (KedaiService service : KedaiService.values()) {
             flags.add(service.id() + "-http-port");
             flags.add(service.id() + "-grpc-port");

@@ -37,6 +37,10 @@ public final class UrlTable {
                 config.external().redisUrl().isPresent() ? "  (external)" : ""));
         t.append(String.format(Locale.ROOT, "  %-10s %s%s%n", "Kafka", infra.kafkaBootstrap(),
                 config.external().kafkaBootstrap().isPresent() ? "  (external)" : ""));
+        if (config.search().openSearch()) {
+            t.append(String.format(Locale.ROOT, "  %-10s %s  (product searches here; ./kedai search reindex rebuilds it)%n",
+                    "OpenSearch", config.search().url()));
+        }
         if (!config.infraOnly()) {
             t.append(String.format(Locale.ROOT, "  %-10s %s%n", "logs", config.logDir()));
             t.append(String.format(Locale.ROOT, "  %-10s %s%n", "db users", "<service> / passwords in " + config.passwordsFile()));

@@ -41,7 +41,9 @@ class KedaiScriptHelpTest {
             "dlt --help       | ./kedai dlt replay",
             "dlt              | ./kedai dlt list",
             "trace --help     | ./kedai trace --slowest [N]",
-            "trace            | ./kedai trace --slowest [N]"})
+            "trace            | ./kedai trace --slowest [N]",
+            "search --help    | ./kedai search reindex",
+            "search           | ./kedai search reindex"})
     void helpPrintsWithoutBuilding(String command, String expected, @TempDir Path clone) throws Exception {
         copy("kedai", clone);
         copy(STACK_USAGE, clone);

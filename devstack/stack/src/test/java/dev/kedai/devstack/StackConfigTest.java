@@ -34,6 +34,28 @@ class StackConfigTest {
     }
 
     @Test
+    void searchOnOpenSearchStartsANodeOnOffsetPortsAndPointsOnlyTheProductServiceAtIt() {
+        var passwords = new java.util.EnumMap<KedaiService, String>(KedaiService.class);
+        for (KedaiService service : KedaiService.values()) {
+            passwords.put(service, "pw");
+        }
+        StackConfig fulltext = StackConfig.parse(List.of(), ROOT);
+        assertThat(fulltext.search().openSearch()).isFalse();
+        assertThat(fulltext.stackSpec(passwords).overrides()).doesNotContainKey(KedaiService.PRODUCT);
+
+        StackConfig config = StackConfig.parse(List.of("--search", "opensearch", "--port-offset", "100"), ROOT);
+        assertThat(config.search()).isEqualTo(new SearchSettings("opensearch", 9300, 9400));
+        assertThat(config.portClaims()).extracting(PortClaim::port).contains(9300, 9400);
+        var overrides = config.stackSpec(passwords).overrides();
+        assertThat(overrides.get(KedaiService.PRODUCT)).containsEntry("product.search.engine", "opensearch")
+                .containsEntry("product.search.opensearch.url", "http://127.0.0.1:9300");
+        assertThat(overrides).doesNotContainKeys(KedaiService.STOCK, KedaiService.CARTORDER);
+
+        assertThatThrownBy(() -> StackConfig.parse(List.of("--search", "elastic"), ROOT))
+                .isInstanceOf(UsageException.class).hasMessageContaining("--search wants fulltext or opensearch");
+    }
+
+    @Test
     void offsetMovesEveryDefaultButAnExplicitPortWins() {
         StackConfig config = StackConfig.parse(List.of("--port-offset", "100", "--stock-http-port=18002",
                 "--redis-port", "26379"), ROOT);
