@@ -161,3 +161,19 @@ Fails when Kong would have no key to verify tokens with.
 {{- end -}}
 {{- toJson $names -}}
 {{- end -}}
+
+{{/* Env entries of OpenSearch's basic-auth credentials from search.opensearch.existingSecret (product and the index Job). */}}
+{{- define "kedai.searchCredentials" -}}
+{{- with .Values.search.opensearch.existingSecret }}
+- name: PRODUCT_SEARCH_OPENSEARCH_USERNAME
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: username
+- name: PRODUCT_SEARCH_OPENSEARCH_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: password
+{{- end }}
+{{- end -}}
