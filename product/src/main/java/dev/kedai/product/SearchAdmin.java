@@ -2,6 +2,7 @@ package dev.kedai.product;
 
 import java.io.PrintStream;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.kedai.platform.server.KedaiConfig;
@@ -34,7 +35,10 @@ public final class SearchAdmin {
             return 2;
         }
         DbClient db = DbClient.create(config.get("db"));
-        try (SearchIndex index = SearchIndex.create(config)) {
+        // a page of 500 documents on a busy cluster may take longer than a search may
+        Duration timeout = config.get("product.search.opensearch.admin-timeout").as(Duration.class)
+                .orElse(Duration.ofSeconds(60));
+        try (SearchIndex index = SearchIndex.create(config, timeout)) {
             Reindex reindex = new Reindex(new ProductStore(db), index, Clock.systemUTC());
             if (command.equals("ensure-index")) {
                 out.println(reindex.ensure() ? "created and filled " + index.alias() : index.alias() + " exists");
@@ -47,7 +51,7 @@ public final class SearchAdmin {
                        result.took().toMillis() / 1000.0);
             return 0;
         } catch (Exception e) {
-            err.println("search " + command + " failed: " + e.getMessage());
+            err.println("search " + command + " failed: " + e);
             return 1;
         } finally {
             db.close();

@@ -85,9 +85,13 @@ public final class SearchIndex implements AutoCloseable {
 
     /** From {@code product.search.opensearch.*} of the root config; connects lazily. */
     public static SearchIndex create(Config root) {
+        return create(root, root.get("product.search.opensearch.timeout").as(Duration.class).orElse(Duration.ofSeconds(2)));
+    }
+
+    /** As {@link #create(Config)}, with another per-request timeout (operator commands: bulk pages, not searches). */
+    public static SearchIndex create(Config root, Duration timeout) {
         Config c = root.get("product.search.opensearch");
         URI url = URI.create(c.get("url").asString().orElse("http://127.0.0.1:9200"));
-        Duration timeout = c.get("timeout").as(Duration.class).orElse(Duration.ofSeconds(2));
         int connections = c.get("connections").asInt().orElse(64);
         Optional<String> username = c.get("username").asString().filter(s -> !s.isBlank());
         Optional<String> password = c.get("password").asString().asOptional();
