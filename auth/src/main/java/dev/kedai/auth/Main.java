@@ -38,7 +38,7 @@ public final class Main {
         Accounts accounts = new Accounts(store, hasher, tokens, LoginThrottle.create(base.redis(), config), base.denyList());
         // auth checks its own tokens with its own keys, not through its JWKS over HTTP
         Authentication authentication = new Authentication(tokens.verifier(), base.denyList());
-        SessionPurge purge = SessionPurge.create(base.db(), config);
+        SessionPurge purge = SessionPurge.create(base.backgroundDb(), config);
         try {
             AdminBootstrap.run(config, accounts, store);
         } catch (RuntimeException e) {

@@ -66,19 +66,28 @@ public final class Main {
         Checkout checkout = new Checkout(db, base.transactions(), new IdempotencyKeys(db, settings.keyLease()),
                                          new CheckoutGuard(db, settings.keyLease()), users, products, stock, events, clock, settings, afterReserve);
         Duration inFlightWindow = config.get("payment.in-flight-window").as(Duration.class).orElse(Duration.ofSeconds(30));
+        Duration reservationHold = config.get("payment.reservation-hold").as(Duration.class).orElse(Duration.ofMinutes(10));
         PaymentStore attempts = new PaymentStore(db, inFlightWindow);
         Payments payments = new Payments(db, base.transactions(), attempts, gateway, events, clock, stock,
-                config.get("payment.reservation-hold").as(Duration.class).orElse(Duration.ofMinutes(10)), inFlightWindow);
+                reservationHold, inFlightWindow);
         OrderLifecycle lifecycle = new OrderLifecycle(db, base.transactions(), attempts, payments, events, stock, clock);
         OrderStore orders = new OrderStore(db);
-        OrderReconciler reconciler = new OrderReconciler(attempts, payments, orders, lifecycle,
-                config.get("payment.reconcile-interval").as(Duration.class).orElse(Duration.ofSeconds(10))).start();
-        RetentionPurge purge = RetentionPurge.create(db, config, List.of(IdempotencyKeys.RETENTION, CartStore.RETENTION,
-                                                                         PaymentStore.RETENTION, CheckoutGuard.RETENTION)).start();
 
-        EventConsumer consumer = EventConsumer.builder(db, config)
+        // the loops work on the background pool: no burst of requests can hold their connections
+        DbClient background = base.backgroundDb();
+        PaymentStore loopAttempts = new PaymentStore(background, inFlightWindow);
+        Payments loopPayments = new Payments(background, base.backgroundTransactions(), loopAttempts, gateway, events,
+                clock, stock, reservationHold, inFlightWindow);
+        OrderReconciler reconciler = new OrderReconciler(loopAttempts, loopPayments, new OrderStore(background),
+                new OrderLifecycle(background, base.backgroundTransactions(), loopAttempts, loopPayments, events, stock, clock),
+                config.get("payment.reconcile-interval").as(Duration.class).orElse(Duration.ofSeconds(10))).start();
+        RetentionPurge purge = RetentionPurge.create(background, config, List.of(IdempotencyKeys.RETENTION, CartStore.RETENTION,
+                                                                                 PaymentStore.RETENTION, CheckoutGuard.RETENTION)).start();
+
+        EventConsumer consumer = EventConsumer.builder(background, config)
                 .topics(Topics.CART_COMMANDS, Topics.STOCK)
-                .handler(AddToCart.getDefaultInstance(), new CartCommandHandler(cartStore))
+                .handler(AddToCart.getDefaultInstance(),
+                         new CartCommandHandler(new CartStore(background, base.backgroundTransactions())))
                 .handler(ReservationExpired.getDefaultInstance(), lifecycle::onReservationExpired)
                 .handler(ReservationCommitted.getDefaultInstance(), lifecycle::onReservationCommitted)
                 .handler(ReservationLost.getDefaultInstance(), lifecycle::onReservationLost)

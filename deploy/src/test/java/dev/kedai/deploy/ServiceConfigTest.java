@@ -39,6 +39,7 @@ class ServiceConfigTest {
         assertThat(config.get("db.connection.username").asString().get()).isEqualTo(service);
         assertThat(config.get("db.connection.password").asString().get()).isEqualTo("from-secret");
         assertThat(config.get("db.connection.maximumPoolSize").asInt().get()).isEqualTo(10);
+        assertThat(config.get("db.background.maximumPoolSize").asInt().get()).isEqualTo(4);
         assertThat(config.get("kafka.bootstrap-servers").asString().get()).isEqualTo("kedai-kafka:9092");
         assertThat(config.get("redis.url").asString().get()).isEqualTo("redis://:redis-pw@kedai-redis.kedai.svc:6379/0");
         assertThat(config.get("security.jwt.jwks-url").asString().get()).isEqualTo("http://kedai-auth:8003/auth/jwks");

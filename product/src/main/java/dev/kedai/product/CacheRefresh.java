@@ -28,11 +28,11 @@ final class CacheRefresh {
         return EventConsumer.builder(db, root, PURPOSE)
                 .topics(Topics.PRODUCT)
                 .handler(ProductCreated.getDefaultInstance(),
-                         (tx, event) -> catalog.refresh(event.parse(ProductCreated.parser()).getProductId()))
+                         (tx, event) -> catalog.refresh(tx, event.parse(ProductCreated.parser()).getProductId()))
                 .handler(ProductUpdated.getDefaultInstance(),
-                         (tx, event) -> catalog.refresh(event.parse(ProductUpdated.parser()).getProductId()))
+                         (tx, event) -> catalog.refresh(tx, event.parse(ProductUpdated.parser()).getProductId()))
                 .handler(ProductDeleted.getDefaultInstance(),
-                         (tx, event) -> catalog.refresh(event.parse(ProductDeleted.parser()).getProductId()))
+                         (tx, event) -> catalog.refresh(tx, event.parse(ProductDeleted.parser()).getProductId()))
                 .build()
                 .start();
     }

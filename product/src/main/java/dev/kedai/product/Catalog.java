@@ -11,6 +11,7 @@ import dev.kedai.platform.events.Outbox;
 import dev.kedai.platform.events.OutboxRelay;
 import dev.kedai.platform.http.ProblemException;
 import io.helidon.dbclient.DbClient;
+import io.helidon.dbclient.DbExecute;
 
 /**
  * The admin's writes to the catalog. Each is one transaction that changes the row and appends
@@ -95,10 +96,13 @@ public final class Catalog {
         return store.active(productId).map(cache::put);
     }
 
-    /** Makes the caches agree with the database (the product event's handler on every write). */
-    public void refresh(String productId) {
+    /**
+     * Makes the caches agree with the database (the product event's handler on every write),
+     * reading through {@code exec}: the consumer's transaction, on the background pool.
+     */
+    public void refresh(DbExecute exec, String productId) {
         pages.invalidate();
-        Optional<StoredProduct> row = store.one(db.execute(), productId);
+        Optional<StoredProduct> row = store.one(exec, productId);
         row.ifPresent(r -> {
             if (r.product().active()) {
                 cache.put(r);

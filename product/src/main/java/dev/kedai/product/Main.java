@@ -32,14 +32,14 @@ public final class Main {
         ProductCache cache = ProductCache.create(config);
         CatalogPages pages = CatalogPages.create(base.redis(), config);
         Catalog catalog = new Catalog(base.db(), base.transactions(), store, cache, pages, base.relay());
-        EventConsumer cacheRefresh = CacheRefresh.start(base.db(), config, catalog);
+        EventConsumer cacheRefresh = CacheRefresh.start(base.backgroundDb(), config, catalog);
         FulltextSearch fulltext = new FulltextSearch(base.db());
         KedaiServer.Builder server = base.server("product");
         ProductSearch engine = fulltext;
         if (engine(config).equals("opensearch")) {
             SearchIndex index = SearchIndex.create(config);
             Thread bootstrap = SearchBootstrap.start(new Reindex(store, index, Clock.systemUTC()));
-            EventConsumer indexer = SearchIndexer.start(base.db(), config, store, index);
+            EventConsumer indexer = SearchIndexer.start(base.backgroundDb(), config, store, index);
             engine = new IndexedSearch(index, config);
             // closed in reverse: the bootstrap and the indexer stop before the client they use
             server.onStop(index).onStop(indexer).onStop(bootstrap::interrupt);

@@ -36,12 +36,14 @@ public final class Main {
         StockEvents events = new StockEvents();
         ReservationStore reservations = new ReservationStore(store, events);
         Warehouse warehouse = new Warehouse(base.transactions(), store, reservations, events, base.relay());
+        // the loops work on the background pool: no burst of requests can hold their connections
+        Warehouse backgroundWarehouse = new Warehouse(base.backgroundTransactions(), store, reservations, events, base.relay());
         Config stock = config.get("stock");
         Duration ttl = stock.get("reservation.ttl").as(Duration.class).orElse(Duration.ofMinutes(15));
-        ReservationSweeper sweeper = new ReservationSweeper(
-                warehouse, stock.get("reservation.sweep-interval").as(Duration.class).orElse(Duration.ofSeconds(5))).start();
-        RetentionPurge purge = RetentionPurge.create(base.db(), config, List.of(ReservationStore.RETENTION)).start();
-        EventConsumer consumer = StockConsumer.start(base.db(), config, warehouse, reservations);
+        ReservationSweeper sweeper = new ReservationSweeper(backgroundWarehouse,
+                stock.get("reservation.sweep-interval").as(Duration.class).orElse(Duration.ofSeconds(5))).start();
+        RetentionPurge purge = RetentionPurge.create(base.backgroundDb(), config, List.of(ReservationStore.RETENTION)).start();
+        EventConsumer consumer = StockConsumer.start(base.backgroundDb(), config, backgroundWarehouse, reservations);
         GrpcChannels peers = GrpcChannels.create(config);
         CartAddHttp cartAdd = new CartAddHttp(store,
                 new ProductClient(peers.peer("product", ProductServiceGrpc::newBlockingStub)),

@@ -27,7 +27,7 @@ public final class Main {
         Backbone base = Backbone.start(config);
         UserStore store = new UserStore(base.db(), base.transactions());
         AddressStore addresses = new AddressStore(base.db(), base.transactions());
-        EventConsumer registrations = EventConsumer.builder(base.db(), config)
+        EventConsumer registrations = EventConsumer.builder(base.backgroundDb(), config)
                 .topics(Topics.AUTH_USER)
                 .handler(UserRegistered.getDefaultInstance(), new ProfileCreation())
                 .build()

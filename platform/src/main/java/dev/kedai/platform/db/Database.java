@@ -16,8 +16,11 @@ import io.helidon.health.HealthCheckType;
 import org.flywaydb.core.Flyway;
 
 /**
- * A service's database: migrates the schema at start-up, then opens the Helidon DbClient
- * (Hikari pool when its jar is present).
+ * A service's database: migrates the schema at start-up, then opens two Helidon DbClients
+ * (Hikari pools when the jar is present) on it: one for requests ({@link #client()}) and a small
+ * one for background work ({@link #background()}: event consumers, the outbox relay, sweepers,
+ * purges, reconcilers). Requests can then never starve the consumers: a checkout burst that
+ * holds every request connection on hot rows still leaves OrderPaid a connection to apply with.
  *
  * <p>Two Flyway histories live in each schema: the platform's own tables (outbox,
  * processed_events, from {@code classpath:db/platform}, history table
@@ -34,9 +37,12 @@ import org.flywaydb.core.Flyway;
  * {@code connection.connectionTimeout}. A URL that sets one of these driver properties keeps it.
  *
  * <p>Config node {@code db}: {@code source: jdbc}, {@code connection.url},
- * {@code connection.username}, {@code connection.password} (plus Hikari pool settings
- * under {@code connection}), {@code connect-timeout}, {@code statement-timeout}, optional
- * {@code migration.locations} (list) and {@code migration.enabled} (default true).
+ * {@code connection.username}, {@code connection.password} (plus the request pool's Hikari
+ * settings under {@code connection}), {@code background.*} (the background pool's Hikari settings,
+ * each overriding the request pool's: default {@code maximumPoolSize: 4}, {@code minimumIdle: 1},
+ * {@code connectionTimeout: 30000}, since a loop may wait where a request must not),
+ * {@code connect-timeout}, {@code statement-timeout}, optional {@code migration.locations} (list)
+ * and {@code migration.enabled} (default true).
  */
 public final class Database implements AutoCloseable {
 
@@ -44,11 +50,19 @@ public final class Database implements AutoCloseable {
     public static final String PLATFORM_HISTORY_TABLE = "flyway_platform_history";
     public static final String SERVICE_LOCATION = "classpath:db/migration";
 
+    /** Hikari settings of the background pool unless {@code db.background} sets them. */
+    static final Map<String, String> BACKGROUND_DEFAULTS = Map.of(
+            "maximumPoolSize", "4",
+            "minimumIdle", "1",
+            "connectionTimeout", "30000");
+
     private final DbClient client;
+    private final DbClient background;
     private final HealthCheck readiness;
 
-    private Database(DbClient client) {
+    private Database(DbClient client, DbClient background) {
         this.client = client;
+        this.background = background;
         this.readiness = new Readiness(DbClientHealthCheck.builder(client)
                 .name("db")
                 .query()
@@ -78,7 +92,23 @@ public final class Database implements AutoCloseable {
         bounds.put("connectTimeout", Long.toString(connect.toMillis()));
         bounds.put("socketTimeout", Long.toString(statement.plusSeconds(5).toMillis()));
         bounds.put("sessionVariables", statementTimeout(url, user, password, connect, statement));
-        return new Database(DbClient.create(withUrl(db, tunedUrl(url, bounds))));
+        String tuned = tunedUrl(url, bounds);
+        Map<String, String> requests = Map.of("connection.url", tuned, "connection.poolName", "requests");
+        return new Database(DbClient.create(withOverrides(db, requests)),
+                            DbClient.create(withOverrides(db, backgroundSettings(db, tuned))));
+    }
+
+    /** The background pool: the request pool's settings, then {@link #BACKGROUND_DEFAULTS}, then {@code db.background}. */
+    static Map<String, String> backgroundSettings(Config db, String url) {
+        Map<String, String> settings = new java.util.LinkedHashMap<>();
+        BACKGROUND_DEFAULTS.forEach((key, value) -> settings.put("connection." + key, value));
+        Config own = db.get("background");
+        if (own instanceof io.helidon.config.Config full && full.exists()) {
+            full.detach().asMap().orElse(Map.of()).forEach((key, value) -> settings.put("connection." + key, value));
+        }
+        settings.put("connection.url", url);
+        settings.put("connection.poolName", "background");
+        return settings;
     }
 
     /**
@@ -139,17 +169,18 @@ public final class Database implements AutoCloseable {
     }
 
     static Config withDriverDefaults(Config db, String url) {
-        return withUrl(db, tunedUrl(url));
+        return withOverrides(db, Map.of("connection.url", tunedUrl(url)));
     }
 
-    private static Config withUrl(Config db, String url) {
+    // the db node with these keys replaced (the first source wins)
+    private static Config withOverrides(Config db, Map<String, String> overrides) {
         if (!(db instanceof io.helidon.config.Config full)) {
             return db;
         }
         return io.helidon.config.Config.builder()
                 .disableEnvironmentVariablesSource()
                 .disableSystemPropertiesSource()
-                .addSource(ConfigSources.create(Map.of("connection.url", url)))
+                .addSource(ConfigSources.create(overrides))
                 .addSource(ConfigSources.create(full.detach()))
                 .build();
     }
@@ -176,8 +207,14 @@ public final class Database implements AutoCloseable {
                 .migrate();
     }
 
+    /** The request pool: HTTP and gRPC handlers. */
     public DbClient client() {
         return client;
+    }
+
+    /** The background pool: consumers, the relay, sweepers, purges, reconcilers. */
+    public DbClient background() {
+        return background;
     }
 
     /** Register on the admin health observer; it already reports as READINESS. */
@@ -187,6 +224,7 @@ public final class Database implements AutoCloseable {
 
     @Override
     public void close() {
+        background.close();
         client.close();
     }
 

@@ -20,8 +20,9 @@ import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.UnifiedJedis;
 
 /**
- * What every Kedai service holds besides its own logic: its migrated database (and the one
- * transaction helper), the outbox relay and the purge of the event history, a Redis client
+ * What every Kedai service holds besides its own logic: its migrated database with two pools
+ * ({@link #db()} for requests, {@link #backgroundDb()} for loops, each with its transaction helper;
+ * see {@link Database}), the outbox relay and the purge of the event history, a Redis client
  * ({@link RedisPool}) with the token deny list, and the probes of Kafka and Redis. A service's
  * {@code Main} starts it first and builds its server from it:
  *
@@ -49,6 +50,7 @@ public final class Backbone implements AutoCloseable {
     private final Config config;
     private final Database database;
     private final Transactions transactions;
+    private final Transactions backgroundTransactions;
     private final RedisClient redis;
     private final DenyList denyList;
     private final KafkaHealth kafkaHealth;
@@ -61,6 +63,7 @@ public final class Backbone implements AutoCloseable {
         this.config = config;
         this.database = database;
         this.transactions = Transactions.create(database.client(), config);
+        this.backgroundTransactions = Transactions.create(database.background(), config);
         // the clients below connect lazily: only the migration above can fail the start
         this.redis = RedisPool.create(config);
         this.denyList = new DenyList(redis);
@@ -72,8 +75,8 @@ public final class Backbone implements AutoCloseable {
             redisHealth.probe();
             return config.get("health.dependency-probe-interval").as(Duration.class).orElse(Duration.ofSeconds(5));
         }).build().start();
-        this.relay = OutboxRelay.create(database.client(), config).start();
-        this.purge = EventHistoryPurge.create(database.client(), config).start();
+        this.relay = OutboxRelay.create(database.background(), config).start();
+        this.purge = EventHistoryPurge.create(database.background(), config).start();
     }
 
     /** Migrates the schema ({@code db.*}), then opens Redis ({@code redis.url}), Kafka and the relay. */
@@ -81,13 +84,27 @@ public final class Backbone implements AutoCloseable {
         return new Backbone(config, Database.start(config.get("db")));
     }
 
+    /** The request pool: for HTTP and gRPC handlers only. */
     public DbClient db() {
         return database.client();
     }
 
-    /** The one way to run work in a transaction (with the platform's retry of lock conflicts). */
+    /** The one way to run work in a transaction (with the platform's retry of lock conflicts), on the request pool. */
     public Transactions transactions() {
         return transactions;
+    }
+
+    /**
+     * The background pool: for event consumers, sweepers, purges and reconcilers, so that no
+     * request burst can hold every connection they need.
+     */
+    public DbClient backgroundDb() {
+        return database.background();
+    }
+
+    /** {@link #transactions()} on the background pool. */
+    public Transactions backgroundTransactions() {
+        return backgroundTransactions;
     }
 
     public OutboxRelay relay() {

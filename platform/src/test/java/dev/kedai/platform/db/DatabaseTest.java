@@ -93,6 +93,22 @@ class DatabaseTest {
         assertThat(tuned.get("source").asString().get()).isEqualTo("jdbc");
     }
 
+    /** The background pool is small and patient unless {@code db.background} says otherwise; the rest is the request pool's. */
+    @Test
+    void theBackgroundPoolHasItsOwnSettings() {
+        var db = io.helidon.config.Config.just(io.helidon.config.ConfigSources.create(java.util.Map.of(
+                "db.connection.url", "jdbc:mysql://h/s", "db.connection.maximumPoolSize", "10",
+                "db.background.maximumPoolSize", "2"))).get("db");
+
+        var settings = Database.backgroundSettings(db, "jdbc:mysql://h/s?x=1");
+
+        assertThat(settings).containsEntry("connection.maximumPoolSize", "2")
+                .containsEntry("connection.minimumIdle", "1")
+                .containsEntry("connection.connectionTimeout", "30000")
+                .containsEntry("connection.poolName", "background")
+                .containsEntry("connection.url", "jdbc:mysql://h/s?x=1");
+    }
+
     /**
      * A statement waits for a row lock another transaction holds: it is cut off at the statement
      * timeout (here 1 s), not after InnoDB's 50 s lock wait, and reads as a transient failure.
