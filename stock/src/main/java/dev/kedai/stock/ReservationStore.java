@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import dev.kedai.platform.db.RetentionPurge;
@@ -17,9 +18,12 @@ import io.helidon.dbclient.DbTransaction;
  * the HTTP endpoint and the event handlers share one implementation, and each change commits
  * together with its outbox events.
  *
- * <p>No oversell, no deadlock: the lines of an order are applied in product-id order (every
- * transaction takes its row locks in the same order), and each reservation is a conditional
- * {@code UPDATE ... WHERE on_hand - reserved >= ?}.
+ * <p>No oversell, no deadlock: every transaction takes the level rows it changes in product-id
+ * order (a Reserve all of them in one statement, an expiry sweep the lines of all its orders
+ * summed per product), and each reservation is a conditional
+ * {@code UPDATE ... WHERE on_hand - reserved >= ?}. The level rows of popular products are the
+ * hottest locks of the system: a Reserve does everything else (claim, expiry, lines) before it
+ * takes them, and afterwards only the update and its events before the commit.
  */
 public final class ReservationStore {
 
@@ -84,23 +88,32 @@ public final class ReservationStore {
             }
             throw new ReservationStateException(orderId, existing.status(), "reserve");
         }
+        Instant expiresAt = lock(tx, orderId).orElseThrow().expiresAt();
         List<Line> ordered = lines.stream().sorted(Comparator.comparing(Line::productId)).toList();
+        for (Line line : ordered) {
+            tx.insert(ADD_LINE, orderId, line.productId(), line.quantity());
+        }
+        // from here to the commit the level rows are locked
+        Map<String, StockLevel> now = levels.lock(tx, ordered.stream().map(Line::productId).toList());
         List<Shortage> shortages = new ArrayList<>();
         for (Line line : ordered) {
-            if (!levels.reserve(tx, line.productId(), line.quantity())) {
-                long available = levels.level(tx, line.productId()).map(StockLevel::available).orElse(0L);
+            long available = Optional.ofNullable(now.get(line.productId())).map(StockLevel::available).orElse(0L);
+            if (available < line.quantity()) {
                 shortages.add(new Shortage(line.productId(), line.quantity(), available));
             }
         }
         if (!shortages.isEmpty()) {
-            // the caller rolls back: nothing was reserved, the claim row disappears too
+            // the caller rolls back: nothing was reserved, the claim row and the lines disappear too
             return ReserveOutcome.shortOf(shortages);
         }
-        for (Line line : ordered) {
-            tx.insert(ADD_LINE, orderId, line.productId(), line.quantity());
-            events.changed(tx, levels.level(tx, line.productId()).orElseThrow());
+        if (levels.reserve(tx, ordered) != ordered.size()) {
+            throw new IllegalStateException("a locked level changed under reservation " + orderId);
         }
-        return ReserveOutcome.reserved(lock(tx, orderId).orElseThrow().expiresAt());
+        for (Line line : ordered) {
+            StockLevel before = now.get(line.productId());
+            events.changed(tx, StockLevel.of(line.productId(), before.onHand(), before.reserved() + line.quantity()));
+        }
+        return ReserveOutcome.reserved(expiresAt);
     }
 
     /**
@@ -243,13 +256,23 @@ public final class ReservationStore {
         return List.of();
     }
 
-    /** Releases up to {@code limit} reservations past their expiry; returns their order ids. */
+    /**
+     * Releases up to {@code limit} reservations past their expiry; returns their order ids. The
+     * units go back per product, summed over the orders and in product-id order: levels locked
+     * order by order would cross a Reserve's product-id order and deadlock with it.
+     */
     public List<String> expireDue(DbTransaction tx, int limit) {
         List<String> due = tx.query(DUE, limit).map(r -> r.column("order_id").getString()).toList();
+        java.util.SortedMap<String, Integer> back = new java.util.TreeMap<>();
         for (String orderId : due) {
-            giveBack(tx, orderId, ReservationStatus.EXPIRED);
+            lines(tx, orderId).forEach(line -> back.merge(line.productId(), line.quantity(), Integer::sum));
+            tx.update(SET_STATUS, ReservationStatus.EXPIRED.name(), orderId);
             events.expired(tx, orderId);
         }
+        back.forEach((productId, quantity) -> {
+            levels.unreserve(tx, productId, quantity);
+            events.changed(tx, levels.level(tx, productId).orElseThrow());
+        });
         return due;
     }
 

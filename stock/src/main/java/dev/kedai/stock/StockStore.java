@@ -1,7 +1,9 @@
 package dev.kedai.stock;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
@@ -25,6 +27,10 @@ public final class StockStore {
     // the conditional update is the no-oversell rule: it changes nothing unless enough is available
     private static final String RESERVE =
             "UPDATE stock_levels SET reserved = reserved + ? WHERE product_id = ? AND on_hand - reserved >= ?";
+    // a Reserve's rows: every level it needs in one statement, taken in product-id order
+    private static final String LOCK_MANY = COLUMNS + " WHERE product_id IN (%s) ORDER BY product_id FOR UPDATE";
+    private static final String RESERVE_MANY =
+            "UPDATE stock_levels SET reserved = reserved + %1$s WHERE product_id IN (%2$s) AND on_hand - reserved >= %1$s";
     private static final String UNRESERVE = "UPDATE stock_levels SET reserved = reserved - ? WHERE product_id = ?";
     private static final String SELL =
             "UPDATE stock_levels SET on_hand = on_hand - ?, reserved = reserved - ? WHERE product_id = ?";
@@ -65,6 +71,42 @@ public final class StockStore {
     /** The level as {@code tx} sees it. */
     public Optional<StockLevel> level(DbTransaction tx, String productId) {
         return tx.get(ONE, productId).map(StockStore::level);
+    }
+
+    /**
+     * The levels of these products that exist, locked until {@code tx} ends: one statement takes
+     * every row in product-id order, so two multi-line reservations never wait on each other in a
+     * circle.
+     */
+    public Map<String, StockLevel> lock(DbTransaction tx, Collection<String> productIds) {
+        return tx.query(LOCK_MANY.formatted(marks(productIds.size())), productIds.toArray())
+                .map(StockStore::level)
+                .collect(Collectors.toMap(StockLevel::productId, level -> level));
+    }
+
+    /**
+     * Holds every line's units in one statement (the lines name distinct products). The caller
+     * has locked the rows and checked availability; the condition still refuses an oversell.
+     *
+     * @return the rows changed: {@code lines.size()} unless a line was short
+     */
+    public long reserve(DbTransaction tx, List<Line> lines) {
+        StringBuilder perProduct = new StringBuilder("CASE product_id");
+        List<Object> args = new ArrayList<>();
+        for (Line line : lines) {
+            perProduct.append(" WHEN ? THEN ?");
+            args.add(line.productId());
+            args.add(line.quantity());
+        }
+        perProduct.append(" END");
+        List<Object> params = new ArrayList<>(args);
+        lines.forEach(line -> params.add(line.productId()));
+        params.addAll(args);
+        return tx.update(RESERVE_MANY.formatted(perProduct, marks(lines.size())), params.toArray());
+    }
+
+    private static String marks(int n) {
+        return String.join(",", java.util.Collections.nCopies(n, "?"));
     }
 
     /** A zero level for a new product; false when it already had one. */

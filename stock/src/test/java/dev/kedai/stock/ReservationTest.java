@@ -284,6 +284,52 @@ class ReservationTest {
         assertCode(() -> stock.commit(CommitRequest.newBuilder().setOrderId(order).build()), Status.Code.FAILED_PRECONDITION);
     }
 
+    /**
+     * The sweeper gives units back in product-id order over all the orders it expires, as a
+     * Reserve takes them: a transaction holding the lower product's row (as a Reserve of both does)
+     * while the sweeper waits for it can then lock the higher one. When the sweeper took the
+     * products order by order (C of the first order, then A of the second), this was a deadlock.
+     */
+    @Test
+    void anExpirySweepAndAReserveOfTheSameProductsDoNotDeadlock() throws Exception {
+        String a = product(db, 5);
+        String c = product(db, 5);
+        String[] ids = {a, c};
+        java.util.Arrays.sort(ids);
+        String low = ids[0];
+        String high = ids[1];
+        String first = UUID.randomUUID().toString();
+        String second = UUID.randomUUID().toString();
+        reserve(first, 600, line(high, 1));
+        reserve(second, 600, line(low, 1));
+        try (var reserve = java.sql.DriverManager.getConnection(db.url(), db.user(), db.password())) {
+            reserve.setAutoCommit(false);
+            lockLevel(reserve, low);
+            // both due at once, the order holding the higher product first
+            StockTestKit.sql(db, "UPDATE reservations SET expires_at = CASE order_id WHEN '" + first
+                    + "' THEN CURRENT_TIMESTAMP(3) - INTERVAL 2 SECOND ELSE CURRENT_TIMESTAMP(3) - INTERVAL 1 SECOND END"
+                    + " WHERE order_id IN ('" + first + "', '" + second + "')");
+            // the sweeper's give-back of the lower product waits for the lock held here
+            await().atMost(Duration.ofSeconds(10)).until(() -> StockTestKit.query(db,
+                    "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'UPDATE stock_levels%"
+                            + low + "%'").equals("1"));
+
+            lockLevel(reserve, high);   // a deadlock victim here without the ordered give-back
+            reserve.rollback();
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> "EXPIRED".equals(reservationStatus(first))
+                && "EXPIRED".equals(reservationStatus(second)));
+        assertThat(available(low)).isEqualTo(5);
+        assertThat(available(high)).isEqualTo(5);
+    }
+
+    private static void lockLevel(java.sql.Connection c, String productId) throws java.sql.SQLException {
+        try (var s = c.prepareStatement("SELECT on_hand FROM stock_levels WHERE product_id = ? FOR UPDATE")) {
+            s.setString(1, productId);
+            s.executeQuery().close();
+        }
+    }
+
     // OrderPaid that reaches stock only after the sweeper released the order's reservation: the
     // consumer was paused (lag) while the sweeper ran, so the event is published after the expiry
     private static void paidAfterItsReservationExpired(String order) {
