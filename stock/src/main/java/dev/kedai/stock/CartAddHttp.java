@@ -37,7 +37,8 @@ import static dev.kedai.platform.http.Field.field;
  * checks the requested quantity itself and passes what it saw available as
  * {@code max_line_quantity}, which cartorder enforces on the merged line atomically
  * (FAILED_PRECONDITION → 409). Availability is a snapshot either way; the reservation at
- * checkout is what guarantees no oversell.
+ * checkout is what guarantees no oversell; the level is a snapshot up to
+ * {@code stock.cart-add.level-max-age} old ({@link LevelSnapshots}).
  *
  * <p>When cartorder cannot answer within its deadline (UNAVAILABLE, DEADLINE_EXCEEDED, or its
  * circuit is open) the add is queued as an AddToCart command (outbox → Kafka) and the answer is 202
@@ -55,13 +56,13 @@ public final class CartAddHttp implements HttpService {
     record CartAdd(String productId, int quantity) {
     }
 
-    private final StockStore levels;
+    private final LevelSnapshots levels;
     private final ProductClient products;
     private final CartClient carts;
     private final CartCommandSender commands;
     private final String currency;
 
-    CartAddHttp(StockStore levels, ProductClient products, CartClient carts, CartCommandSender commands, String currency) {
+    CartAddHttp(LevelSnapshots levels, ProductClient products, CartClient carts, CartCommandSender commands, String currency) {
         this.levels = levels;
         this.products = products;
         this.carts = carts;
@@ -90,7 +91,7 @@ public final class CartAddHttp implements HttpService {
                 case INVALID_ARGUMENT -> ProblemException.invalid("quantity",
                         "the line would hold more than " + MAX_LINE + " units");
                 case FAILED_PRECONDITION -> ProblemException.conflict(
-                        "not enough stock for the line's new total", "available", availableNow(productId));
+                        "not enough stock for the line's new total", "available", levels.available(productId));
                 case NOT_FOUND -> ProblemException.notFound("no product " + productId);
                 case OUT_OF_RANGE -> new ProblemException(Problem.of(409, "the cart holds " + StockGrpc.MAX_LINES
                                 + " different products, the most one order may have: order them first or remove some")
@@ -131,7 +132,7 @@ public final class CartAddHttp implements HttpService {
         if (!product.getActive()) {
             throw ProblemException.notFound("product " + productId + " is no longer sold");
         }
-        long available = availableNow(productId);
+        long available = levels.available(productId);
         if (quantity > available) {
             throw ProblemException.conflict("only " + available + " available", "available", available);
         }
@@ -150,10 +151,5 @@ public final class CartAddHttp implements HttpService {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);   // every JDK has SHA-256
         }
-    }
-
-    // a product whose ProductCreated is not consumed yet has no row: nothing is available yet
-    private long availableNow(String productId) {
-        return levels.level(productId).map(StockLevel::available).orElse(0L);
     }
 }

@@ -45,7 +45,8 @@ public final class Main {
         RetentionPurge purge = RetentionPurge.create(base.backgroundDb(), config, List.of(ReservationStore.RETENTION)).start();
         EventConsumer consumer = StockConsumer.start(base.backgroundDb(), config, backgroundWarehouse, reservations);
         GrpcChannels peers = GrpcChannels.create(config);
-        CartAddHttp cartAdd = new CartAddHttp(store,
+        CartAddHttp cartAdd = new CartAddHttp(
+                new LevelSnapshots(store, stock.get("cart-add.level-max-age").as(Duration.class).orElse(Duration.ofSeconds(1))),
                 new ProductClient(peers.peer("product", ProductServiceGrpc::newBlockingStub)),
                 new CartClient(peers.peer("cartorder", CartServiceGrpc::newBlockingStub)),
                 new CartCommandSender(base.transactions(), base.relay()),

@@ -51,7 +51,8 @@ class CartRoutesTest {
 
     private static final int SLOW = 77;   // a quantity the cart double answers too late
     private static final int DOWN = 66;   // a quantity the cart double answers UNAVAILABLE
-    private static final int FULL = 55;   // a quantity the cart double refuses: the cart holds 100 lines
+    private static final int FULL = 55;
+    private static final int POOL = 4;    // request connections: few, so the test can hold them all   // a quantity the cart double refuses: the cart holds 100 lines
 
     private static TestTokens tokens;
     private static DbAccount db;
@@ -124,7 +125,9 @@ class CartRoutesTest {
         server = Main.start(TestServiceConfig.of(db, tokens, Map.of(
                 "peers.product.grpc", target,
                 "peers.cartorder.grpc", target,
-                "peers.cartorder.deadline", "PT0.3S")));
+                "peers.cartorder.deadline", "PT0.3S",
+                "db.connection.maximumPoolSize", String.valueOf(POOL),
+                "stock.cart-add.level-max-age", "PT1M")));
         http = new TestHttp(server.port());
         customer = "Bearer " + tokens.mint("user-7", "customer");
     }
@@ -154,6 +157,25 @@ class CartRoutesTest {
         assertThat(sent.getUserId()).as("the cart is the token subject's").isEqualTo("user-7");
         assertThat(sent.getMaxLineQuantity()).isEqualTo(20);
         assertThat(sent.getOperationId()).isNotBlank();
+    }
+
+    /**
+     * A burst of adds for one product reads its level once per {@code stock.cart-add.level-max-age}
+     * (here a minute), not once per add: with every request connection held (Reserves queued on a
+     * hot row), an add of a product read a moment ago still goes through. Without the snapshot it
+     * waited for a connection and answered 503.
+     */
+    @Test
+    void anAddUsesARecentLevelAndNeedsNoConnectionForIt() throws Exception {
+        String id = sellable("Teh Tarik", 15000, 20);
+        assertThat(post(http, "/cart/add", customer, add(id, 1)).statusCode()).isEqualTo(200);
+
+        try (var held = new StockTestKit.HeldRequestPool(db, http, "Bearer " + tokens.mint("admin-1", "admin"), POOL)) {
+            var res = post(http, "/cart/add", customer, add(id, 1));
+            assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+            assertThat(ADDS.stream().filter(a -> a.getProductId().equals(id)).map(AddItemRequest::getMaxLineQuantity))
+                    .containsExactly(20, 20);
+        }
     }
 
     /**

@@ -1,16 +1,8 @@
 package dev.kedai.stock;
 
-import java.net.http.HttpResponse;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 import dev.kedai.contracts.Topics;
 import dev.kedai.infra.DbAccount;
@@ -28,12 +20,9 @@ import dev.kedai.proto.stock.v1.StockServiceGrpc;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import static dev.kedai.platform.testing.TestHttp.assertProblem;
-import static dev.kedai.stock.StockTestKit.post;
 import static dev.kedai.stock.StockTestKit.product;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -55,10 +44,6 @@ class PoolIsolationTest {
     private static ManagedChannel channel;
     private static StockServiceGrpc.StockServiceBlockingStub stock;
     private static String admin;
-
-    private final ExecutorService blockers = Executors.newVirtualThreadPerTaskExecutor();
-    private final List<Future<HttpResponse<String>>> held = new ArrayList<>();
-    private Connection locker;
 
     @BeforeAll
     static void start() {
@@ -87,59 +72,22 @@ class PoolIsolationTest {
         tokens.close();
     }
 
-    @AfterEach
-    void release() throws Exception {
-        if (locker != null) {
-            locker.rollback();
-            locker.close();
-        }
-        for (Future<HttpResponse<String>> f : held) {
-            HttpResponse<String> res = f.get();
-            // each held update either went through once the row was free, or found no connection
-            assertThat(res.statusCode()).as(res.body()).isIn(200, 503);
-        }
-        blockers.shutdown();
-    }
-
     @Test
-    void theConsumerAppliesOrderPaidWhileRequestsHoldEveryRequestConnection() {
+    void theConsumerAppliesOrderPaidWhileRequestsHoldEveryRequestConnection() throws Exception {
         String other = product(db, 5);
         String order = UUID.randomUUID().toString();
         stock.reserve(ReserveRequest.newBuilder().setOrderId(order).setTtlSeconds(600)
                               .addLines(Line.newBuilder().setProductId(other).setQuantity(2)).build());
-        saturateRequestPool();
+        try (var held = new StockTestKit.HeldRequestPool(db, http, admin, REQUEST_POOL)) {
+            StockTestKit.publish(Topics.ORDER, order, OrderPaid.newBuilder().setOrderId(order).setUserId("u1")
+                    .setOccurredAt(StockTestKit.now()).build());
 
-        StockTestKit.publish(Topics.ORDER, order, OrderPaid.newBuilder().setOrderId(order).setUserId("u1")
-                .setOccurredAt(StockTestKit.now()).build());
-
-        await().atMost(Duration.ofSeconds(20)).until(() -> "COMMITTED".equals(
-                StockTestKit.query(db, "SELECT status FROM reservations WHERE order_id = '" + order + "'")));
-        assertThat(StockTestKit.query(db, "SELECT on_hand FROM stock_levels WHERE product_id = '" + other + "'")).isEqualTo("3");
-        // the requests held the pool all along
-        assertThat(http.get("/stock/" + other).statusCode()).isEqualTo(503);
+            await().atMost(Duration.ofSeconds(20)).until(() -> "COMMITTED".equals(
+                    StockTestKit.query(db, "SELECT status FROM reservations WHERE order_id = '" + order + "'")));
+            assertThat(StockTestKit.query(db, "SELECT on_hand FROM stock_levels WHERE product_id = '" + other + "'")).isEqualTo("3");
+            // the requests held the pool all along
+            assertThat(http.get("/stock/" + other).statusCode()).isEqualTo(503);
+        }
     }
 
-    /**
-     * Locks a level row and sends admin updates of it until every request connection waits on
-     * that lock (a read of another product then finds no connection: 503).
-     */
-    private void saturateRequestPool() {
-        String hot = product(db, 100);
-        try {
-            locker = DriverManager.getConnection(db.url(), db.user(), db.password());
-            locker.setAutoCommit(false);
-            try (var s = locker.prepareStatement("SELECT on_hand FROM stock_levels WHERE product_id = ? FOR UPDATE")) {
-                s.setString(1, hot);
-                s.executeQuery().close();
-            }
-        } catch (java.sql.SQLException e) {
-            throw new IllegalStateException(e);
-        }
-        for (int i = 0; i < REQUEST_POOL; i++) {
-            held.add(blockers.submit(() -> post(http, "/stock/update", admin,
-                    "{\"product_id\":\"" + hot + "\",\"delta\":1}")));
-        }
-        String probe = product(db, 1);
-        await().atMost(Duration.ofSeconds(10)).until(() -> http.get("/stock/" + probe).statusCode() == 503);
-    }
 }

@@ -120,6 +120,52 @@ final class StockTestKit {
         return mine;
     }
 
+    /**
+     * Holds every request connection of a stock server, as Reserves queued on a hot product do:
+     * locks a new level row from outside and sends {@code poolSize} admin updates of it, each of
+     * which then waits on that lock with a connection, until a read of another product finds none
+     * (503). Closing frees the row; each held update then answers 200 (or 503 if it never got a
+     * connection).
+     */
+    static final class HeldRequestPool implements AutoCloseable {
+        private final java.util.concurrent.ExecutorService senders = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+        private final List<java.util.concurrent.Future<HttpResponse<String>>> held = new ArrayList<>();
+        private final java.sql.Connection locker;
+
+        HeldRequestPool(DbAccount db, TestHttp http, String adminBearer, int poolSize) {
+            String hot = product(db, 100);
+            try {
+                locker = DriverManager.getConnection(db.url(), db.user(), db.password());
+                locker.setAutoCommit(false);
+                try (var s = locker.prepareStatement("SELECT on_hand FROM stock_levels WHERE product_id = ? FOR UPDATE")) {
+                    s.setString(1, hot);
+                    s.executeQuery().close();
+                }
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+            for (int i = 0; i < poolSize; i++) {
+                held.add(senders.submit(() -> post(http, "/stock/update", adminBearer,
+                        "{\"product_id\":\"" + hot + "\",\"delta\":1}")));
+            }
+            String probe = product(db, 1);
+            await().atMost(Duration.ofSeconds(30)).until(() -> http.get("/stock/" + probe).statusCode() == 503);
+        }
+
+        @Override
+        public void close() throws Exception {
+            locker.rollback();
+            locker.close();
+            for (var answer : held) {
+                HttpResponse<String> res = answer.get();
+                if (res.statusCode() != 200 && res.statusCode() != 503) {
+                    throw new AssertionError("a held update answered " + res.statusCode() + ": " + res.body());
+                }
+            }
+            senders.shutdown();
+        }
+    }
+
     static String type(ConsumerRecord<String, byte[]> record) {
         return new String(record.headers().lastHeader(CloudEvents.TYPE).value(), StandardCharsets.UTF_8);
     }
