@@ -1,5 +1,6 @@
 package dev.kedai.stock;
 
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import static dev.kedai.platform.testing.TestHttp.assertProblem;
 import static dev.kedai.stock.StockTestKit.product;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -52,7 +54,6 @@ class PoolIsolationTest {
         server = Main.start(TestServiceConfig.of(db, tokens, Map.of(
                 "db.connection.maximumPoolSize", String.valueOf(REQUEST_POOL),
                 "db.connection.minimumIdle", "1",
-                "db.connection.connectionTimeout", "250",
                 // the held requests must outlast the test, not end at the statement timeout
                 "db.statement-timeout", "PT60S")));
         http = new TestHttp(server.port());
@@ -90,4 +91,14 @@ class PoolIsolationTest {
         }
     }
 
+    @Test
+    void aRequestThatFindsNoConnectionIsToldToComeBackLater() throws Exception {
+        String other = product(db, 5);
+        try (var held = new StockTestKit.HeldRequestPool(db, http, admin, REQUEST_POOL)) {
+            HttpResponse<String> res = http.get("/stock/" + other);
+
+            assertProblem(res, 503);
+            assertThat(res.headers().firstValue("Retry-After")).contains("1");
+        }
+    }
 }

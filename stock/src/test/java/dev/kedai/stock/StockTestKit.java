@@ -134,6 +134,9 @@ final class StockTestKit {
 
         HeldRequestPool(DbAccount db, TestHttp http, String adminBearer, int poolSize) {
             String hot = product(db, 100);
+            // the token is checked against keys fetched on first use (a 503 until then): fetch them first
+            await().atMost(Duration.ofSeconds(30)).until(() -> post(http, "/stock/update", adminBearer,
+                    "{\"product_id\":\"" + hot + "\",\"quantity\":100}").statusCode() == 200);
             try {
                 locker = DriverManager.getConnection(db.url(), db.user(), db.password());
                 locker.setAutoCommit(false);

@@ -37,14 +37,19 @@ import io.helidon.webserver.http.ServerResponse;
  *     <td>404 / 400 / 409 (the peer's description as the detail)</td></tr>
  * <tr><td>any other gRPC status (a peer's INTERNAL, UNIMPLEMENTED, PERMISSION_DENIED, ...)</td><td>503: the
  *     dependency failed, not this request</td></tr>
- * <tr><td>fault tolerance: open circuit / full bulkhead (+ {@code Retry-After: 1}) / timeout</td><td>503 / 503 / 504</td></tr>
+ * <tr><td>fault tolerance: open circuit / full bulkhead / timeout</td><td>503 / 503 / 504</td></tr>
  * <tr><td>a transient failure anywhere in the causes ({@link TransientFailures}: connection refused, DB pool
  *     timeout, a lock conflict that outlived its retries), or a lost Redis connection</td><td>503</td></tr>
  * <tr><td>Helidon's {@link HttpException} (e.g. 404 no route, 405)</td><td>its status</td></tr>
  * <tr><td>anything else</td><td>500, logged with the request id; the body says nothing internal</td></tr>
  * </table>
  *
- * Transport errors Helidon answers before routing (a body over {@code max-payload-size}, a bad
+ * Every 503 carries {@code Retry-After: 1}: it always means "busy or a dependency away for now"
+ * (a request pool that lends no connection within its short {@code connectionTimeout}, a full
+ * bulkhead, an open circuit), and a client told when to come back does not hammer a service
+ * that is shedding load.
+ *
+ * <p>Transport errors Helidon answers before routing (a body over {@code max-payload-size}, a bad
  * request line) go through {@link #directHandlers()} so they are problem+json too.
  */
 public final class Problems {
@@ -176,8 +181,7 @@ public final class Problems {
         if (res.isSent()) {
             return;
         }
-        if (t instanceof io.helidon.faulttolerance.BulkheadException) {
-            // a full bulkhead frees up within moments: tell clients when to come back instead of hammering
+        if (problem.status() == 503) {
             res.header(HeaderNames.RETRY_AFTER, BUSY_RETRY_AFTER_SECONDS);
         }
         send(res, problem);
