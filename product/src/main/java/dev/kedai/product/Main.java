@@ -38,7 +38,8 @@ public final class Main {
         ProductSearch engine = fulltext;
         if (engine(config).equals("opensearch")) {
             SearchIndex index = SearchIndex.create(config);
-            Thread bootstrap = SearchBootstrap.start(new Reindex(store, index, Clock.systemUTC()));
+            // the start-up reindex is background work: it reads the catalog on the background pool
+            Thread bootstrap = SearchBootstrap.start(new Reindex(new ProductStore(base.backgroundDb()), index, Clock.systemUTC()));
             EventConsumer indexer = SearchIndexer.start(base.backgroundDb(), config, store, index);
             engine = new IndexedSearch(index, config);
             // closed in reverse: the bootstrap and the indexer stop before the client they use
