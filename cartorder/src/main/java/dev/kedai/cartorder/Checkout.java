@@ -28,19 +28,23 @@ import io.helidon.faulttolerance.CircuitBreakerOpenException;
  *     it is 400 "cart checked out" (one cart, one order, even when adds landed in the cart since);</li>
  * <li>check the address (user gRPC), read the cart, snapshot names and prices
  *     (product gRPC) — an unavailable product is 409;</li>
- * <li>reserve every line with stock (gRPC, all or none, under the order id, for the order's TTL
- *     plus a grace) — a shortage is 409 naming the short lines;</li>
+ * <li>record that stock is about to reserve for the order id ({@link CheckoutReservations}, its own
+ *     statement), then reserve every line with stock (gRPC, all or none, under the order id, for the
+ *     order's TTL plus a grace) — a shortage is 409 naming the short lines;</li>
  * <li>in ONE transaction: the cart's claim given up (refused when its lease ran out and another
- *     checkout took it over), the PENDING_PAYMENT order with {@code expires_at}, the ordered cart
+ *     checkout took it over), that record deleted (refused when the reconciler already gave the
+ *     reservation back), the PENDING_PAYMENT order with {@code expires_at}, the ordered cart
  *     lines removed, the OrderPlaced outbox row, the key marked done.</li>
  * </ol>
  * If anything fails after Reserve was sent and the order was not stored, the reservation is
- * released in the background; if even that cannot happen (the process died), the reservation
- * expires and stock's sweeper releases it. Only then does the key get forgotten, so a retry
- * starts afresh.
+ * released in the background and the key forgotten, so a retry starts afresh. If the process died
+ * there (or the Release failed), the record outlives it: the order reconciler releases the
+ * reservation and forgets the key once the record is older than {@code checkout.abandoned-after}
+ * ({@link #releaseAbandoned}).
  */
 final class Checkout {
 
+    private static final System.Logger LOG = System.getLogger(Checkout.class.getName());
     private static final Duration POLL = Duration.ofMillis(50);
 
     /** Test seam: runs after stock reserved and before the order is stored (a crash there). */
@@ -77,9 +81,11 @@ final class Checkout {
     private final Duration reservationGrace;
     private final Duration inFlightWait;
     private final AfterReserve afterReserve;
+    private final CheckoutReservations reserving;
 
     Checkout(DbClient db, Transactions transactions, IdempotencyKeys keys, CheckoutGuard guard, UserClient users, ProductClient products,
              StockClient stock, OrderEvents events, Clock clock, CheckoutSettings settings, AfterReserve afterReserve) {
+        this.reserving = new CheckoutReservations(db, settings.abandonedAfter());
         this.db = db;
         this.transactions = transactions;
         this.keys = keys;
@@ -95,14 +101,19 @@ final class Checkout {
         this.afterReserve = afterReserve;
     }
 
-    /** Config {@code checkout.*}: order-ttl (PT15M), reservation-grace (PT1M), in-flight-wait (PT3S), key-lease (PT30S). */
-    record CheckoutSettings(Duration orderTtl, Duration reservationGrace, Duration inFlightWait, Duration keyLease) {
+    /**
+     * Config {@code checkout.*}: order-ttl (PT15M), reservation-grace (PT1M), in-flight-wait (PT3S), key-lease (PT30S),
+     * abandoned-after (PT30S: a checkout that has not stored its order this long after its Reserve never will).
+     */
+    record CheckoutSettings(Duration orderTtl, Duration reservationGrace, Duration inFlightWait, Duration keyLease,
+                            Duration abandonedAfter) {
         static CheckoutSettings from(io.helidon.config.Config config) {
             var c = config.get("checkout");
             return new CheckoutSettings(c.get("order-ttl").as(Duration.class).orElse(Duration.ofMinutes(15)),
                                         c.get("reservation-grace").as(Duration.class).orElse(Duration.ofMinutes(1)),
                                         c.get("in-flight-wait").as(Duration.class).orElse(Duration.ofSeconds(3)),
-                                        c.get("key-lease").as(Duration.class).orElse(Duration.ofSeconds(30)));
+                                        c.get("key-lease").as(Duration.class).orElse(Duration.ofSeconds(30)),
+                                        c.get("abandoned-after").as(Duration.class).orElse(Duration.ofSeconds(30)));
         }
     }
 
@@ -243,11 +254,14 @@ final class Checkout {
     private Order reserveAndStore(String userId, String key, Order placed, List<CartLine> cart) {
         StockClient.Reservation reservation;
         Order order = placed;
+        // durable before the Reserve: if this process dies before the order is stored, the reconciler gives the units back
+        reserving.begin(order.orderId(), userId, key);
         try {
             reservation = stock.reserve(order.orderId(),
                                         cart.stream().map(l -> new StockClient.Wanted(l.productId(), l.quantity())).toList(),
                                         orderTtl.plus(reservationGrace));
         } catch (CircuitBreakerOpenException e) {
+            reserving.nothingReserved(order.orderId());
             throw e;   // nothing was sent to stock
         } catch (RuntimeException e) {
             // a deadline or a lost answer: stock may have reserved, so give it back
@@ -255,6 +269,7 @@ final class Checkout {
             throw e;
         }
         if (!reservation.reserved()) {
+            reserving.nothingReserved(order.orderId());
             throw new ProblemException(Problem.of(409, "not enough stock for some lines")
                                                .typed("https://kedai.dev/problems/insufficient-stock", "Insufficient stock")
                                                .with("short", reservation.shortages()));
@@ -276,6 +291,7 @@ final class Checkout {
     private void store(String userId, String key, Order order, List<CartLine> cart) {
         transactions.inTransaction(tx -> {
             CheckoutGuard.releaseStoring(tx, userId, order.orderId());
+            CheckoutReservations.stored(tx, order.orderId());
             OrderStore.insert(tx, userId, order);
             CartStore.removeOrdered(tx, userId, cart);
             events.placed(tx, userId, order);
@@ -283,6 +299,27 @@ final class Checkout {
             return order;
         });
         OrderCounters.placed();
+    }
+
+    /**
+     * Gives back what checkouts that never stored their order reserved (their process died between
+     * the Reserve and the store, or their own Release failed): the order reconciler's step. Each is
+     * fenced first, so its checkout, should it still be running, can no longer store the order;
+     * then stock releases the units (a tombstone refuses a Reserve still on its way), the key and
+     * the cart's claim are given up (a retry starts afresh) and the record goes. A step that fails
+     * leaves the record for the next round.
+     */
+    void releaseAbandoned(int limit) {
+        for (CheckoutReservations.Abandoned a : reserving.abandoned(limit)) {
+            if (!reserving.releasing(a.orderId()) || !stock.release(a.orderId())) {
+                continue;
+            }
+            keys.forget(a.userId(), a.key(), a.orderId());
+            CheckoutGuard.release(db.execute(), a.userId(), a.orderId());
+            reserving.released(a.orderId());
+            LOG.log(System.Logger.Level.INFO, "released the reservation of checkout " + a.orderId()
+                    + ", which never stored its order");
+        }
     }
 
     // a commit whose answer was lost may still have stored the order: never release a stored order's stock

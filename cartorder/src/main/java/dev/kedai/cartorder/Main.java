@@ -80,6 +80,7 @@ public final class Main {
                 clock, stock, reservationHold, inFlightWindow);
         OrderReconciler reconciler = new OrderReconciler(loopAttempts, loopPayments, new OrderStore(background),
                 new OrderLifecycle(background, base.backgroundTransactions(), loopAttempts, loopPayments, events, stock, clock),
+                checkout,
                 config.get("payment.reconcile-interval").as(Duration.class).orElse(Duration.ofSeconds(10))).start();
         RetentionPurge purge = RetentionPurge.create(background, config, List.of(IdempotencyKeys.RETENTION, CartStore.RETENTION,
                                                                                  PaymentStore.RETENTION, CheckoutGuard.RETENTION)).start();

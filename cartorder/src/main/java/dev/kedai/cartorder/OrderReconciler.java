@@ -16,7 +16,10 @@ import dev.kedai.platform.health.SupervisedLoop;
  *     confirming it, or the provider failed) is refunded again until the provider confirms;</li>
  * <li>an approved charge kept on a cancelled order is refunded;</li>
  * <li>an unpaid order past its {@code expires_at} with no payment in flight is cancelled (EXPIRED)
- *     and its reservation released.</li>
+ *     and its reservation released;</li>
+ * <li>a checkout that reserved stock and never stored its order (its process died in between) has
+ *     its reservation released once it is {@code checkout.abandoned-after} old
+ *     ({@link Checkout#releaseAbandoned}).</li>
  * </ul>
  * Every step is a conditional change, so replicas reconciling at once settle each attempt once;
  * the provider refunds an attempt id once however often it is asked. A {@link SupervisedLoop}
@@ -31,10 +34,13 @@ final class OrderReconciler implements AutoCloseable {
     private final Payments payments;
     private final OrderStore orders;
     private final OrderLifecycle lifecycle;
+    private final Checkout checkout;
     private final Duration interval;
     private final SupervisedLoop loop;
 
-    OrderReconciler(PaymentStore attempts, Payments payments, OrderStore orders, OrderLifecycle lifecycle, Duration interval) {
+    OrderReconciler(PaymentStore attempts, Payments payments, OrderStore orders, OrderLifecycle lifecycle, Checkout checkout,
+                    Duration interval) {
+        this.checkout = checkout;
         this.attempts = attempts;
         this.payments = payments;
         this.orders = orders;
@@ -72,6 +78,7 @@ final class OrderReconciler implements AutoCloseable {
         for (String orderId : orders.expiredUnpaid(BATCH)) {
             guarded("expiring order " + orderId, () -> lifecycle.expire(orderId));
         }
+        guarded("releasing the reservations of abandoned checkouts", () -> checkout.releaseAbandoned(BATCH));
         // one batch per round: a provider that keeps failing must not turn this into a busy loop
         return interval;
     }

@@ -93,11 +93,7 @@ final class CartOrderFixture implements AutoCloseable {
         // the shared fixture's tests settle payments themselves; ReconciliationTest runs it often
         config.put("payment.reconcile-interval", "PT1H");
         config.putAll(extra);
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestInfra.get().kafkaBootstrap());
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        producer = new KafkaProducer<>(p);
+        producer = new KafkaProducer<>(producerConfig());
         startServer();
     }
 
@@ -253,6 +249,20 @@ final class CartOrderFixture implements AutoCloseable {
 
     /** Publishes {@code payload} as a CloudEvent with id {@code ceId}, as a producing service would. */
     void publish(String topic, String key, Message payload, String ceId) {
+        publish(producer, topic, key, payload, ceId);
+    }
+
+    /** Kafka producer settings for {@link #publish(KafkaProducer, String, String, Message, String)}. */
+    static Properties producerConfig() {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestInfra.get().kafkaBootstrap());
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        return p;
+    }
+
+    /** Publishes {@code payload} with {@code producer} as a CloudEvent with id {@code ceId}, to the tests' topic. */
+    static void publish(KafkaProducer<String, byte[]> producer, String topic, String key, Message payload, String ceId) {
         RecordHeaders h = new RecordHeaders();
         h.add(CloudEvents.SPEC_VERSION, utf8("1.0"));
         h.add(CloudEvents.ID, utf8(ceId));

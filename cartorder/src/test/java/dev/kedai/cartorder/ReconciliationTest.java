@@ -205,6 +205,39 @@ class ReconciliationTest {
         }
     }
 
+    /**
+     * A checkout still running when the reconciler takes it for abandoned (slower than
+     * checkout.abandoned-after between its Reserve and storing the order): the reservation is given
+     * back and the checkout, fenced, stores nothing — never an order without stock — and answers
+     * 409; the client's retry with its key orders afresh. (CartorderKilledTest: the process died.)
+     */
+    @Test
+    void aCheckoutSlowerThanItsAbandonedAfterStoresNoOrderAndItsStockIsReleased() throws Exception {
+        try (CartOrderFixture slow = new CartOrderFixture(Map.of("payment.reconcile-interval", "PT0.2S",
+                                                                 "checkout.abandoned-after", "PT2S"))) {
+            String user = newId();
+            slow.add(user, slow.product("Kopi", 10_000), 1);
+            java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
+            String[] reserved = new String[1];
+            slow.afterReserve = orderId -> {
+                reserved[0] = orderId;
+                slow.afterReserve = o -> { };
+                await().atMost(SETTLES).until(() -> !slow.peers.holds(orderId));
+                released.countDown();
+            };
+            String key = newId();
+            HttpResponse<String> fenced = slow.checkout(user, key, "{}");
+
+            assertThat(released.getCount()).as("the reconciler released the reservation under the running checkout").isZero();
+            assertProblem(fenced, 409);
+            assertThat(slow.count("SELECT COUNT(*) FROM orders WHERE order_id = ?", reserved[0])).isZero();
+            await().atMost(SETTLES).until(() -> slow.count("SELECT COUNT(*) FROM checkout_reservations") == 0);
+            HttpResponse<String> retry = slow.checkout(user, key, "{}");
+            assertThat(retry.statusCode()).as(retry.body()).isEqualTo(201);
+            assertThat(slow.peers.holds(json(retry).get("order_id").asText())).isTrue();
+        }
+    }
+
     @Test
     void anUnpaidOrderPastItsExpiryIsCancelledAndItsStockReleasedWithoutAnyCall() {
         String user = newId();

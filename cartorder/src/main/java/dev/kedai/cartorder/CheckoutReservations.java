@@ -1,0 +1,90 @@
+package dev.kedai.cartorder;
+
+import java.time.Duration;
+import java.util.List;
+
+import dev.kedai.platform.http.ProblemException;
+import io.helidon.dbclient.DbClient;
+import io.helidon.dbclient.DbTransaction;
+
+/**
+ * SQL of {@code checkout_reservations}: the Reserves sent to stock for checkouts whose order is
+ * not stored yet. The row is written before the Reserve and deleted with the order's insert, so a
+ * checkout that dies in between (kill -9, a database that cannot say whether the order was stored)
+ * leaves a durable trace of the units stock holds for it. The order reconciler hands such
+ * reservations back once they are older than {@code checkout.abandoned-after}: first it moves the
+ * row to RELEASING, which fences the checkout (its store then finds no RESERVING row and stores
+ * nothing), then it releases in stock, and only then deletes the row.
+ */
+final class CheckoutReservations {
+
+    private static final String BEGIN = """
+            INSERT INTO checkout_reservations (order_id, user_id, idem_key, state) VALUES (?, ?, ?, 'RESERVING')
+            ON DUPLICATE KEY UPDATE started_at = IF(state = 'RESERVING', CURRENT_TIMESTAMP(3), started_at)""";
+    private static final String STORED = "DELETE FROM checkout_reservations WHERE order_id = ? AND state = 'RESERVING'";
+    private static final String ABANDONED = """
+            SELECT order_id, user_id, idem_key FROM checkout_reservations
+            WHERE started_at < CURRENT_TIMESTAMP(3) - INTERVAL ? MICROSECOND ORDER BY started_at LIMIT ?""";
+    private static final String RELEASING = """
+            UPDATE checkout_reservations SET state = 'RELEASING'
+            WHERE order_id = ? AND started_at < CURRENT_TIMESTAMP(3) - INTERVAL ? MICROSECOND""";
+    private static final String STATE = "SELECT state FROM checkout_reservations WHERE order_id = ?";
+    private static final String FORGET = "DELETE FROM checkout_reservations WHERE order_id = ?";
+
+    /** A checkout that reserved and neither stored its order nor gave the reservation back. */
+    record Abandoned(String orderId, String userId, String key) {
+    }
+
+    private final DbClient db;
+    private final long abandonedAfterMicros;
+
+    /** @param abandonedAfter how long a checkout may take from its Reserve to storing its order ({@code checkout.abandoned-after}) */
+    CheckoutReservations(DbClient db, Duration abandonedAfter) {
+        this.db = db;
+        this.abandonedAfterMicros = abandonedAfter.toNanos() / 1_000;
+    }
+
+    /** Before the Reserve is sent (a retry that took over the key's checkout starts its clock again). */
+    void begin(String orderId, String userId, String key) {
+        db.execute().insert(BEGIN, orderId, userId, key);
+    }
+
+    /** In the transaction that stores the order: a 409 (rolled back) when the reconciler gave its reservation back. */
+    static void stored(DbTransaction tx, String orderId) {
+        if (tx.delete(STORED, orderId) != 1) {
+            throw ProblemException.conflict("this checkout took so long that its stock reservation was given back;"
+                                            + " nothing was ordered, retry");
+        }
+    }
+
+    /** Stock reserved nothing (a shortage, or the Reserve was never sent): nothing to give back. */
+    void nothingReserved(String orderId) {
+        try {
+            db.execute().delete(FORGET, orderId);
+        } catch (RuntimeException e) {
+            // the reconciler's Release of an order stock never reserved is harmless
+        }
+    }
+
+    List<Abandoned> abandoned(int limit) {
+        return db.execute().query(ABANDONED, abandonedAfterMicros, limit)
+                .map(r -> new Abandoned(r.column("order_id").getString(), r.column("user_id").getString(),
+                                        r.column("idem_key").getString()))
+                .toList();
+    }
+
+    /**
+     * Fences the checkout: true when its reservation is now to be given back (also when an earlier
+     * round fenced it and died before the Release); false when its order was stored meanwhile (the
+     * row is gone) or a retry of its key started its clock again.
+     */
+    boolean releasing(String orderId) {
+        return db.execute().update(RELEASING, orderId, abandonedAfterMicros) == 1
+               || db.execute().get(STATE, orderId).map(r -> "RELEASING".equals(r.column("state").getString())).orElse(false);
+    }
+
+    /** Stock has released the reservation. */
+    void released(String orderId) {
+        db.execute().delete(FORGET, orderId);
+    }
+}
