@@ -26,6 +26,8 @@ import dev.kedai.infra.ProcessSpawner;
  */
 public final class ServiceProcess {
     private static final int TAIL_LINES = 40;
+    /** Logs of earlier instances kept per service (a long fault run restarts a service a few times; `up` once per start). */
+    static final int LOGS_KEPT = 50;
     /** JUL's SEVERE, slf4j/log4j's ERROR, and uncaught exceptions. */
     private static final Pattern ERROR_LINE = Pattern.compile("\\b(SEVERE|ERROR|FATAL)\\b|^Exception in thread");
 
@@ -42,7 +44,9 @@ public final class ServiceProcess {
     }
 
     /**
-     * Starts the JVM. The previous run's log is kept as {@code <svc>.log.1}.
+     * Starts the JVM. The logs of the earlier instances are kept, numbered in the order they ran
+     * ({@code <svc>.log.1} the first, {@code <svc>.log} the running one), so a crash's log survives
+     * any number of restarts; beyond {@link #LOGS_KEPT} the oldest go.
      *
      * @param errors receives "[svc] line" for each error line of its output
      */
@@ -50,9 +54,7 @@ public final class ServiceProcess {
         try {
             Path log = launch.logFile();
             Files.createDirectories(log.getParent());
-            if (Files.exists(log)) {
-                Files.move(log, log.resolveSibling(log.getFileName() + ".1"), StandardCopyOption.REPLACE_EXISTING);
-            }
+            keepPrevious(log);
             // bound to this JVM's life: no service survives the launcher, even one killed with SIGKILL
             Process process = ProcessSpawner.start(new ProcessBuilder(launch.command(java))
                     .directory(launch.workDir().toFile())
@@ -61,6 +63,26 @@ public final class ServiceProcess {
             return new ServiceProcess(launch, process, errors);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + launch.service().id(), e);
+        }
+    }
+
+    /** Moves {@code log} to the next free number and deletes the oldest numbered logs beyond {@link #LOGS_KEPT}. */
+    static void keepPrevious(Path log) throws IOException {
+        if (!Files.exists(log)) {
+            return;
+        }
+        String prefix = log.getFileName() + ".";
+        List<Integer> numbers;
+        try (var siblings = Files.list(log.getParent())) {
+            numbers = siblings.map(p -> p.getFileName().toString())
+                    .filter(n -> n.startsWith(prefix) && n.substring(prefix.length()).matches("[0-9]{1,9}"))
+                    .map(n -> Integer.parseInt(n.substring(prefix.length())))
+                    .sorted().toList();
+        }
+        int next = numbers.isEmpty() ? 1 : numbers.getLast() + 1;
+        Files.move(log, log.resolveSibling(prefix + next), StandardCopyOption.REPLACE_EXISTING);
+        for (int i = 0; i < numbers.size() + 1 - LOGS_KEPT; i++) {
+            Files.deleteIfExists(log.resolveSibling(prefix + numbers.get(i)));
         }
     }
 
