@@ -311,7 +311,11 @@ final class Checkout {
      */
     void releaseAbandoned(int limit) {
         for (CheckoutReservations.Abandoned a : reserving.abandoned(limit)) {
-            if (!reserving.releasing(a.orderId()) || !stock.release(a.orderId())) {
+            if (!reserving.releasing(a.orderId())) {
+                continue;
+            }
+            if (!stock.releaseAbandoned(a.orderId())) {
+                reserving.retryLater(a.orderId());   // stock away: the next ones get their turn meanwhile
                 continue;
             }
             keys.forget(a.userId(), a.key(), a.orderId());
@@ -331,7 +335,7 @@ final class Checkout {
         } catch (RuntimeException e) {
             return;   // cannot tell: the reservation expires on its own
         }
-        stock.releaseInBackground(orderId);
+        stock.releaseInBackground(orderId, () -> reserving.released(orderId));
     }
 
     private static void pause() {

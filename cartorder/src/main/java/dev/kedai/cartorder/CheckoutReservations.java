@@ -29,6 +29,7 @@ final class CheckoutReservations {
             UPDATE checkout_reservations SET state = 'RELEASING'
             WHERE order_id = ? AND started_at < CURRENT_TIMESTAMP(3) - INTERVAL ? MICROSECOND""";
     private static final String STATE = "SELECT state FROM checkout_reservations WHERE order_id = ?";
+    private static final String RETRY_LATER = "UPDATE checkout_reservations SET started_at = CURRENT_TIMESTAMP(3) WHERE order_id = ?";
     private static final String FORGET = "DELETE FROM checkout_reservations WHERE order_id = ?";
 
     /** A checkout that reserved and neither stored its order nor gave the reservation back. */
@@ -83,8 +84,20 @@ final class CheckoutReservations {
                || db.execute().get(STATE, orderId).map(r -> "RELEASING".equals(r.column("state").getString())).orElse(false);
     }
 
-    /** Stock has released the reservation. */
+    /**
+     * Stock could not release it now: it waits another {@code abandoned-after}, so one stuck row does
+     * not hold up the batch of every round (still RELEASING: its checkout stays fenced).
+     */
+    void retryLater(String orderId) {
+        db.execute().update(RETRY_LATER, orderId);
+    }
+
+    /** Stock has released the reservation (best effort: the reconciler's Release of a released one is harmless). */
     void released(String orderId) {
-        db.execute().delete(FORGET, orderId);
+        try {
+            db.execute().delete(FORGET, orderId);
+        } catch (RuntimeException e) {
+            // the row stays and the reconciler releases it again
+        }
     }
 }

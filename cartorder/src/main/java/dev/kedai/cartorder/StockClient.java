@@ -95,14 +95,32 @@ final class StockClient {
     }
 
     /**
+     * Releases {@code orderId}'s reservation now, past the circuit breaker: the reconciler gives
+     * back units nobody will order, and the breaker — open while customers' Reserves time out under
+     * load — must not keep them held. False (logged) when stock could not be asked.
+     */
+    boolean releaseAbandoned(String orderId) {
+        try {
+            stock.stub().release(ReleaseRequest.newBuilder().setOrderId(orderId).build());
+            return true;
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "releasing the reservation of abandoned checkout " + orderId + " failed (" + e
+                    + "); tried again later");
+            return false;
+        }
+    }
+
+    /**
      * Asks stock to release {@code orderId}'s reservation, without waiting. Used when a checkout
      * failed after its Reserve was sent and stock may hold units for an order that will never
      * exist; nothing else knows that order id, so the Release is tried again (backing off up to
      * {@link #RELEASE_MAX_BACKOFF}) while stock cannot be reached — typically a stock restart, whose
      * Reserve committed but whose answer was lost — for at most {@link #RELEASE_RETRY_FOR}. After
-     * that, or if this process dies, the reservation expires (stock's sweeper).
+     * that, or if this process dies, the order reconciler releases it ({@link Checkout#releaseAbandoned}).
+     *
+     * @param released runs once stock has released it
      */
-    void releaseInBackground(String orderId) {
+    void releaseInBackground(String orderId, Runnable released) {
         Thread.ofVirtual().name("release-" + orderId).start(() -> {
             long giveUp = System.nanoTime() + RELEASE_RETRY_FOR.toNanos();
             for (int attempt = 1; ; attempt++) {
@@ -111,6 +129,7 @@ final class StockClient {
                     if (attempt > 1) {
                         LOG.log(Level.INFO, "released the reservation of order " + orderId + " at attempt " + attempt);
                     }
+                    released.run();
                     return;
                 } catch (StatusRuntimeException e) {
                     if (!UNREACHED.contains(e.getStatus().getCode()) || System.nanoTime() > giveUp) {

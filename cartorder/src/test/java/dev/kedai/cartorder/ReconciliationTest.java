@@ -238,6 +238,38 @@ class ReconciliationTest {
         }
     }
 
+    /**
+     * Fault suite under load: cartorder's breaker to stock is open most of the time (customers'
+     * Reserves time out), and the reconciler's Releases through it were refused round after round,
+     * so units of dead checkouts stayed held. The reconciler releases past the breaker.
+     */
+    @Test
+    void anAbandonedCheckoutIsReleasedWhileTheBreakerToStockIsOpen() {
+        try (CartOrderFixture fx = new CartOrderFixture(Map.of("payment.reconcile-interval", "PT0.2S",
+                                                               "checkout.abandoned-after", "PT1S",
+                                                               "peers.breaker.delay", "PT1H"))) {
+            String user = newId();
+            String productId = fx.product("Kopi", 10_000);
+            fx.add(user, productId, 1);
+            fx.peers.stop("stock");
+            for (int i = 0; i < 6; i++) {
+                assertProblem(fx.checkout(user, newId(), "{}"), 503);
+            }
+            fx.peers.start("stock");
+            assertThat(fx.checkout(user, newId(), "{}").statusCode()).as("the breaker stays open with stock back").isEqualTo(503);
+            // what a checkout whose process died after its Reserve leaves behind
+            String orderId = newId();
+            fx.peers.reserve(dev.kedai.proto.stock.v1.ReserveRequest.newBuilder().setOrderId(orderId).setTtlSeconds(900)
+                                     .addLines(dev.kedai.proto.stock.v1.Line.newBuilder().setProductId(productId).setQuantity(1))
+                                     .build());
+            fx.query("INSERT INTO checkout_reservations (order_id, user_id, idem_key, state, started_at)"
+                     + " VALUES (?, ?, ?, 'RESERVING', CURRENT_TIMESTAMP(3) - INTERVAL 1 MINUTE)", orderId, user, newId());
+
+            await().atMost(SETTLES).until(() -> !fx.peers.holds(orderId));
+            await().atMost(SETTLES).until(() -> fx.count("SELECT COUNT(*) FROM checkout_reservations WHERE order_id = ?", orderId) == 0);
+        }
+    }
+
     @Test
     void anUnpaidOrderPastItsExpiryIsCancelledAndItsStockReleasedWithoutAnyCall() {
         String user = newId();
