@@ -212,6 +212,11 @@ final class CartOrderFixture implements AutoCloseable {
 
     /** The first column of the first row of {@code sql}, as a string (null when no row). */
     String query(String sql, Object... args) {
+        return query(db, sql, args);
+    }
+
+    /** {@link #query(String, Object...)} on the database of {@code db}. */
+    static String query(DbAccount db, String sql, Object... args) {
         try (Connection c = DriverManager.getConnection(db.url(), db.user(), db.password());
              PreparedStatement s = c.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {
