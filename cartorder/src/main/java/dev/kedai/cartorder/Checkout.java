@@ -333,7 +333,7 @@ final class Checkout {
                 return;
             }
         } catch (RuntimeException e) {
-            return;   // cannot tell: the reservation expires on its own
+            return;   // cannot tell: its checkout_reservations row stays, and the reconciler releases it unless stored
         }
         stock.releaseInBackground(orderId, () -> reserving.released(orderId));
     }
