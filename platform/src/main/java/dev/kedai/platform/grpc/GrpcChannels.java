@@ -95,15 +95,23 @@ public final class GrpcChannels implements AutoCloseable {
         return breakers.computeIfAbsent(peer, p -> PeerBreaker.create(p, root));
     }
 
-    /** The target {@code host:port} configured for {@code peer}. */
+    /** The target configured for {@code peer}: {@code host:port}, {@code dns:///name:port}, or a list {@code host:port,host:port}. */
     public String target(String peer) {
         return peers.get(peer).get("grpc").asString()
-                .orElseThrow(() -> new IllegalStateException("no address for peer '" + peer + "': set peers." + peer + ".grpc=host:port"));
+                .orElseThrow(() -> new IllegalStateException("no address for peer '" + peer + "': set peers." + peer + ".grpc=host:port"
+                        + " (or host:port,host:port for several instances)"));
     }
 
-    /** A channel to {@code target} ({@code host:port}) with Kedai's settings, as {@code tls}'s service; the caller closes it. */
+    /**
+     * A channel to {@code target} with Kedai's settings, as {@code tls}'s service; the caller closes
+     * it. {@code target} is {@code host:port}, {@code dns:///name:port} (every address the name has),
+     * or a list {@code host:port,host:port} of instances ({@link PeerAddresses}); calls are spread
+     * round robin over the instances that are connected, so one that stops is left out and a call
+     * goes to the others (only calls in flight on it fail).
+     */
     public static ManagedChannel open(String target, GrpcTls tls) {
-        return NettyChannelBuilder.forTarget(target, tls.client())
+        return NettyChannelBuilder.forTarget(PeerAddresses.target(target), tls.client())
+                .defaultLoadBalancingPolicy("round_robin")
                 .withOption(ChannelOption.TCP_NODELAY, true)
                 .keepAliveTime(30, TimeUnit.SECONDS)
                 .keepAliveTimeout(10, TimeUnit.SECONDS)

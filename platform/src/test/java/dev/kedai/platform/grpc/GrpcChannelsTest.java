@@ -6,13 +6,20 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.kedai.proto.stock.v1.CommitRequest;
+import dev.kedai.proto.stock.v1.CommitResponse;
+import dev.kedai.proto.stock.v1.StockServiceGrpc;
 import dev.kedai.platform.testing.TestIdentities;
 import io.grpc.ConnectivityState;
+import io.grpc.stub.StreamObserver;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -49,14 +56,70 @@ class GrpcChannelsTest {
         }
     }
 
+    /**
+     * A peer with two instances ({@code peers.stock.grpc: a,b}): calls are spread over both, and
+     * when one stops the calls that follow go to the other.
+     */
+    @Test
+    void callsGoToBothInstancesAndToTheOtherWhenOneStops() {
+        CountingStock countsA = new CountingStock();
+        CountingStock countsB = new CountingStock();
+        try (GrpcServer a = stockServer(0, countsA);
+             GrpcServer b = stockServer(0, countsB);
+             GrpcChannels channels = channels("127.0.0.1:" + a.port() + ",127.0.0.1:" + b.port())) {
+            var stock = channels.peer("stock", StockServiceGrpc::newBlockingStub);
+            // round robin over the instances that are connected: once both are, both get calls
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                stock.call(s -> s.commit(CommitRequest.newBuilder().setOrderId("o").build()));
+                return countsA.calls.get() > 0 && countsB.calls.get() > 0;
+            });
+
+            b.close();
+            int before = countsA.calls.get();
+            for (int i = 0; i < 20; i++) {
+                String order = "o" + i;
+                assertThat(stock.call(s -> s.commit(CommitRequest.newBuilder().setOrderId(order).build()))
+                        .getCommittedNow()).isTrue();
+            }
+            assertThat(countsA.calls.get() - before).isEqualTo(20);
+        }
+    }
+
+    @Test
+    void aMalformedInstanceListFailsAtStartNamingTheEntry() {
+        try (GrpcChannels channels = channels("127.0.0.1:7002,stock-b")) {
+            assertThatThrownBy(() -> channels.peer("stock", ch -> ch))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'stock-b'");
+        }
+    }
+
+    /** The test stock service, counting the calls it answers. */
+    static final class CountingStock extends GrpcServerTest.TestStock {
+        final AtomicInteger calls = new AtomicInteger();
+
+        @Override
+        public void commit(CommitRequest request, StreamObserver<CommitResponse> response) {
+            calls.incrementAndGet();
+            super.commit(request, response);
+        }
+    }
+
     private static GrpcServer stockServer(int port) {
+        return stockServer(port, new GrpcServerTest.TestStock());
+    }
+
+    private static GrpcServer stockServer(int port, GrpcServerTest.TestStock stock) {
         return GrpcServer.builder(port).host("127.0.0.1").tls(TestIdentities.tls("stock")).callers(GrpcServerTest.CALLERS)
-                .addService(new GrpcServerTest.TestStock()).shutdownGrace(Duration.ofMillis(200)).build().start();
+                .addService(stock).shutdownGrace(Duration.ofMillis(200)).build().start();
     }
 
     private static GrpcChannels channels(int port) {
+        return channels("127.0.0.1:" + port);
+    }
+
+    private static GrpcChannels channels(String target) {
         Map<String, String> config = new HashMap<>(TestIdentities.config("cartorder"));
-        config.put("peers.stock.grpc", "127.0.0.1:" + port);
+        config.put("peers.stock.grpc", target);
         return GrpcChannels.create(Config.just(ConfigSources.create(config)));
     }
 }

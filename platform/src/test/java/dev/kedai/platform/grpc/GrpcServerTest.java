@@ -38,7 +38,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class GrpcServerTest {
 
     /** Answers by order id: "missing" → NOT_FOUND, "released" → FAILED_PRECONDITION, "stuck" → never. */
-    static final class TestStock extends StockServiceGrpc.StockServiceImplBase {
+    static class TestStock extends StockServiceGrpc.StockServiceImplBase {
         @Override
         public void commit(CommitRequest request, StreamObserver<CommitResponse> response) {
             switch (request.getOrderId()) {
