@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.ToIntFunction;
 
 /** Waits until services answer 200 on their admin {@code /observe/health/ready}. */
 public final class Readiness {
@@ -42,20 +41,19 @@ public final class Readiness {
      * Polls until every process is ready. Fails fast, with the tail of its log, when one exits;
      * fails with the tail of the first one not ready when {@code timeout} passes.
      */
-    public void await(List<ServiceProcess> processes, ToIntFunction<KedaiService> adminPort,
-                      Duration timeout, Progress progress) {
+    public void await(List<ServiceProcess> processes, Duration timeout, Progress progress) {
         long deadline = System.nanoTime() + timeout.toNanos();
         List<ServiceProcess> waiting = new ArrayList<>(processes);
         while (!waiting.isEmpty()) {
             for (var it = waiting.iterator(); it.hasNext(); ) {
                 ServiceProcess process = it.next();
                 if (!process.isAlive()) {
-                    throw new StackException(process.service().id() + " exited with code " + process.exitCode()
+                    throw new StackException(process.launch().name() + " exited with code " + process.exitCode()
                             + " before it was ready (log: " + process.launch().logFile() + ")", 1,
                             tailText(process));
                 }
-                if (isReady(adminPort.applyAsInt(process.service()))) {
-                    progress.step(process.service().id() + " ready");
+                if (isReady(process.launch().adminPort())) {
+                    progress.step(process.launch().name() + " ready");
                     it.remove();
                 }
             }
@@ -64,8 +62,8 @@ public final class Readiness {
             }
             if (System.nanoTime() > deadline) {
                 ServiceProcess late = waiting.getFirst();
-                throw new StackException(late.service().id() + " not ready after " + timeout.toSeconds() + " s ("
-                        + readyUri(adminPort.applyAsInt(late.service())) + " did not answer 200; log: "
+                throw new StackException(late.launch().name() + " not ready after " + timeout.toSeconds() + " s ("
+                        + readyUri(late.launch().adminPort()) + " did not answer 200; log: "
                         + late.launch().logFile() + ")", 1, tailText(late));
             }
             LockSupport.parkNanos(POLL_INTERVAL.toNanos());
@@ -78,9 +76,9 @@ public final class Readiness {
     static String tailText(ServiceProcess process) {
         List<String> lines = process.logTail();
         if (lines.isEmpty()) {
-            return "  (" + process.service().id() + " wrote nothing)";
+            return "  (" + process.launch().name() + " wrote nothing)";
         }
-        StringBuilder text = new StringBuilder("  last lines of " + process.service().id() + "'s output:\n");
+        StringBuilder text = new StringBuilder("  last lines of " + process.launch().name() + "'s output:\n");
         lines.forEach(line -> text.append("  | ").append(line).append('\n'));
         return text.toString().stripTrailing();
     }

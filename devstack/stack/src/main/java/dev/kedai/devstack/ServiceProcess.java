@@ -39,7 +39,7 @@ public final class ServiceProcess {
     private ServiceProcess(ServiceLaunch launch, Process process, Consumer<String> errors) {
         this.launch = launch;
         this.process = process;
-        this.pump = Thread.ofPlatform().daemon().name("log-" + launch.service().id())
+        this.pump = Thread.ofPlatform().daemon().name("log-" + launch.name())
                 .start(() -> copyOutput(errors));
     }
 
@@ -62,7 +62,7 @@ public final class ServiceProcess {
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())));
             return new ServiceProcess(launch, process, errors);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start " + launch.service().id(), e);
+            throw new UncheckedIOException("cannot start " + launch.name(), e);
         }
     }
 
@@ -176,7 +176,7 @@ public final class ServiceProcess {
     }
 
     private void copyOutput(Consumer<String> errors) {
-        String prefix = "[" + launch.service().id() + "] ";
+        String prefix = "[" + launch.name() + "] ";
         try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
              BufferedWriter log = Files.newBufferedWriter(launch.logFile(), StandardCharsets.UTF_8)) {
             String line;
@@ -203,6 +203,6 @@ public final class ServiceProcess {
 
     @Override
     public String toString() {
-        return launch.service().id() + " (pid " + pid() + ")";
+        return launch.name() + " (pid " + pid() + ")";
     }
 }

@@ -1,8 +1,11 @@
 package dev.kedai.devstack;
 
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SequencedMap;
+import java.util.stream.Collectors;
 
 import dev.kedai.infra.DbAccount;
 import dev.kedai.infra.InfraEndpoints;
@@ -21,12 +24,28 @@ public final class ServiceProperties {
     private ServiceProperties() {
     }
 
+    /** One instance of each service. */
     public static SequencedMap<String, String> of(KedaiService service,
                                                   Map<KedaiService, ServicePorts> ports,
                                                   InfraEndpoints infra,
                                                   DbAccount db,
                                                   String bindHost) {
-        ServicePorts own = ports.get(service);
+        Map<KedaiService, List<ServicePorts>> instances = new EnumMap<>(KedaiService.class);
+        ports.forEach((s, p) -> instances.put(s, List.of(p)));
+        return of(service, ports.get(service), instances, infra, db, bindHost);
+    }
+
+    /**
+     * The instance of {@code service} on {@code own}, among {@code instances} of every service:
+     * a peer's address ({@code peers.<svc>.grpc}) lists each of its instances, which the gRPC
+     * client balances over (platform's {@code GrpcChannels}).
+     */
+    public static SequencedMap<String, String> of(KedaiService service,
+                                                  ServicePorts own,
+                                                  Map<KedaiService, List<ServicePorts>> instances,
+                                                  InfraEndpoints infra,
+                                                  DbAccount db,
+                                                  String bindHost) {
         SequencedMap<String, String> props = new LinkedHashMap<>();
         // application.yaml listens on every interface (a pod must); here only bindHost
         props.put("server.host", bindHost);
@@ -42,7 +61,7 @@ public final class ServiceProperties {
         props.put("db.connection.password", db.password());
         props.put("kafka.bootstrap-servers", infra.kafkaBootstrap());
         props.put("redis.url", infra.redisUrl());
-        props.put("security.jwt.jwks-url", "http://127.0.0.1:" + ports.get(KedaiService.AUTH).http() + "/auth/jwks");
+        props.put("security.jwt.jwks-url", "http://127.0.0.1:" + instances.get(KedaiService.AUTH).getFirst().http() + "/auth/jwks");
         if (service == KedaiService.AUTH) {
             // behind the dev edge, which appends the client's address to X-Forwarded-For: the
             // login throttle must count the client, not the edge (direct calls fall back to the peer)
@@ -50,7 +69,8 @@ public final class ServiceProperties {
         }
         for (KedaiService peer : KedaiService.values()) {
             if (peer != service) {
-                props.put("peers." + peer.id() + ".grpc", "127.0.0.1:" + ports.get(peer).grpc());
+                props.put("peers." + peer.id() + ".grpc", instances.get(peer).stream()
+                        .map(p -> "127.0.0.1:" + p.grpc()).collect(Collectors.joining(",")));
             }
         }
         return props;

@@ -15,6 +15,7 @@ import dev.kedai.contracts.Topics;
 import dev.kedai.devstack.edge.DevEdge;
 import dev.kedai.devstack.edge.EdgeSettings;
 import dev.kedai.devstack.edge.EdgeTrace;
+import dev.kedai.devstack.edge.UpstreamTarget;
 import dev.kedai.infra.DbAccount;
 import dev.kedai.infra.Databases;
 import dev.kedai.infra.InfraEndpoints;
@@ -103,36 +104,20 @@ public final class Stack implements AutoCloseable {
                 }
                 progress.step("trace receiver on " + receiver.endpoint() + " (keeps the last " + TRACES_KEPT + " traces)");
             }
-            for (KedaiService service : KedaiService.values()) {
-                var properties = ServiceProperties.of(service, spec.ports(), infra, accounts.get(service), spec.bindHost());
-                properties.putAll(certificates.issue(service.id()).config());
-                if (service == KedaiService.AUTH) {
-                    properties.putAll(devAuth.authProperties());
-                }
-                if (traces != null) {
-                    properties.put("tracing.enabled", "true");
-                    properties.put("tracing.endpoint", traces.endpoint());
-                    // the edge decides which new traces are kept; a service samples only what it starts itself
-                    properties.put("tracing.sampler-ratio", String.valueOf(spec.traceRatio()));
-                    properties.put("tracing.resource.deployment.environment.name", "devstack");
-                }
-                if (service == KedaiService.CARTORDER) {
-                    properties.put("payment.sandbox.ledger", sandboxLedger().toString());
-                }
-                properties.putAll(spec.overrides().getOrDefault(service, Map.of()));
-                ServiceLaunch launch = new ServiceLaunch(service, jars.get(service), spec.jvmOptions(),
-                        properties, spec.logDir().resolve(service.id() + ".log"), spec.repoRoot());
-                synchronized (processes) {
-                    if (closed) {
-                        throw new StackException("stopped during start-up", 130);
+            Map<KedaiService, List<ServicePorts>> instances = spec.instances();
+            for (int instance = 0; instance < spec.replicas(); instance++) {
+                for (KedaiService service : KedaiService.values()) {
+                    List<ServicePorts> own = instances.get(service);
+                    if (instance < own.size()) {
+                        start(service, instance, own.get(instance), instances, infra, accounts.get(service), devAuth,
+                                certificates, jars.get(service), java, errors);
                     }
-                    processes.add(ServiceProcess.start(launch, java, errors));
                 }
             }
-            progress.step("started " + KedaiService.values().length + " service JVMs ("
+            progress.step("started " + processes().size() + " service JVMs ("
+                    + (spec.replicas() > 1 ? spec.replicas() + " of each, " : "")
                     + String.join(" ", spec.jvmOptions()) + "), waiting until ready");
-            new Readiness().await(processes(), service -> spec.ports().get(service).admin(),
-                    spec.readyTimeout(), progress);
+            new Readiness().await(processes(), spec.readyTimeout(), progress);
             return this;
         } catch (RuntimeException e) {
             boolean stoppedByUser = isClosed();
@@ -144,16 +129,54 @@ public final class Stack implements AutoCloseable {
         }
     }
 
+    private void start(KedaiService service, int instance, ServicePorts own, Map<KedaiService, List<ServicePorts>> instances,
+                       InfraEndpoints infra, DbAccount account, DevAuth devAuth, ServiceCertificates certificates,
+                       Path jar, Path java, Consumer<String> errors) {
+        var properties = ServiceProperties.of(service, own, instances, infra, account, spec.bindHost());
+        // every instance of a service has the same certificate and, for auth, the same signing key
+        properties.putAll(certificates.issue(service.id()).config());
+        if (service == KedaiService.AUTH) {
+            properties.putAll(devAuth.authProperties());
+        }
+        OtlpReceiver receiver = traces().orElse(null);
+        if (receiver != null) {
+            properties.put("tracing.enabled", "true");
+            properties.put("tracing.endpoint", receiver.endpoint());
+            // the edge decides which new traces are kept; a service samples only what it starts itself
+            properties.put("tracing.sampler-ratio", String.valueOf(spec.traceRatio()));
+            properties.put("tracing.resource.deployment.environment.name", "devstack");
+        }
+        if (service == KedaiService.CARTORDER) {
+            properties.put("payment.sandbox.ledger", sandboxLedger().toString());
+        }
+        properties.putAll(spec.overrides().getOrDefault(service, Map.of()));
+        String log = instance == 0 ? service.id() + ".log" : service.id() + "-" + (instance + 1) + ".log";
+        ServiceLaunch launch = new ServiceLaunch(service, jar, spec.jvmOptions(), properties,
+                spec.logDir().resolve(log), spec.repoRoot(), instance);
+        synchronized (processes) {
+            if (closed) {
+                throw new StackException("stopped during start-up", 130);
+            }
+            processes.add(ServiceProcess.start(launch, java, errors));
+        }
+    }
+
     /** Where the sandbox payment provider records every charge and refund ({@code <state>/sandbox-payments.tsv}). */
     public Path sandboxLedger() {
         return spec.stateDir().resolve(SANDBOX_LEDGER);
     }
 
-    /** The running (or last) process of a service. */
+    /** The running (or last) process of a service's first instance. */
     public ServiceProcess process(KedaiService service) {
+        return process(service, 0);
+    }
+
+    /** The running (or last) process of instance {@code instance} (0 = the first) of a service. */
+    public ServiceProcess process(KedaiService service, int instance) {
         synchronized (processes) {
-            return processes.stream().filter(p -> p.service() == service).reduce((a, b) -> b)
-                    .orElseThrow(() -> new IllegalStateException(service.id() + " was never started"));
+            return processes.stream().filter(p -> p.service() == service && p.launch().instance() == instance)
+                    .findFirst().orElseThrow(() -> new IllegalStateException(service.id() + " instance " + instance
+                            + " was never started"));
         }
     }
 
@@ -162,7 +185,12 @@ public final class Stack implements AutoCloseable {
      * and log file, and waits until it is ready; the others are left alone.
      */
     public ServiceProcess restart(KedaiService service, Progress progress) {
-        ServiceProcess old = process(service);
+        return restart(service, 0, progress);
+    }
+
+    /** {@link #restart(KedaiService, Progress)} for instance {@code instance} of the service. */
+    public ServiceProcess restart(KedaiService service, int instance, Progress progress) {
+        ServiceProcess old = process(service, instance);
         if (old.isAlive()) {
             throw new IllegalStateException(old + " is still running; stop or kill it first");
         }
@@ -174,15 +202,21 @@ public final class Stack implements AutoCloseable {
             started = ServiceProcess.start(old.launch(), JvmOptions.javaBinary(), errors);
             processes.set(processes.indexOf(old), started);
         }
-        new Readiness().await(List.of(started), s -> spec.ports().get(s).admin(), spec.readyTimeout(), progress);
+        new Readiness().await(List.of(started), spec.readyTimeout(), progress);
         return started;
     }
 
-    /** What the dev edge of this stack runs with: its routes to these services' ports. */
+    /**
+     * What the dev edge of this stack runs with: its routes to these services' ports. With more
+     * than one instance of each it balances over them and probes each one's readiness.
+     */
     public EdgeSettings edgeSettings() {
-        Map<String, URI> services = new java.util.HashMap<>();
+        Map<String, List<UpstreamTarget>> services = new java.util.HashMap<>();
         for (KedaiService service : KedaiService.values()) {
-            services.put(serviceName(service), httpUri(service));
+            services.put(serviceName(service), spec.instances(service).stream()
+                    .map(p -> new UpstreamTarget(URI.create("http://127.0.0.1:" + p.http()),
+                            spec.replicas() > 1 ? Optional.of(Readiness.readyUri(p.admin())) : Optional.empty()))
+                    .toList());
         }
         return new EdgeSettings(spec.bindHost(), spec.edgePort(), spec.kongManifests(), services,
                 httpUri(KedaiService.AUTH).resolve("/auth/jwks"), spec.logDir().resolve(EDGE_ACCESS_LOG),

@@ -33,6 +33,8 @@ import dev.kedai.infra.Usage;
  * @param tracePort       the OTLP trace receiver's port (-1: tracing off)
  * @param traceRatio      share of new traces sampled
  * @param search          the product service's search engine (an OpenSearch node is started for it)
+ * @param replicas        instances of each service; instance k (k ≥ 2) listens on the first one's
+ *                        ports plus {@link #REPLICA_PORT_STEP}·(k−1)
  */
 public record StackConfig(Path repoRoot,
                           Path dataDir,
@@ -49,11 +51,14 @@ public record StackConfig(Path repoRoot,
                           String bindHost,
                           int tracePort,
                           double traceRatio,
-                          SearchSettings search) {
+                          SearchSettings search,
+                          int replicas) {
 
     public static final int DEFAULT_EDGE_PORT = 8080;
     /** OTLP/HTTP's usual port, where the devstack's trace receiver listens. */
     public static final int DEFAULT_TRACE_PORT = 4318;
+    /** How far apart the ports of two instances of a service are ({@code --replicas}): 8002, 8102, 8202, ... */
+    public static final int REPLICA_PORT_STEP = 100;
 
     /** The options, from {@code usage.txt} beside this class (the {@code kedai} script prints the same file). */
     public static final String USAGE = Usage.text(StackConfig.class, "usage.txt");
@@ -83,11 +88,16 @@ public record StackConfig(Path repoRoot,
                 claims.add(new PortClaim(tracePort, "trace receiver", "--trace-port"));
             }
             for (KedaiService service : KedaiService.values()) {
-                ServicePorts p = ports.get(service);
-                String id = service.id();
-                claims.add(new PortClaim(p.http(), id + " HTTP", "--" + id + "-http-port"));
-                claims.add(new PortClaim(p.grpc(), id + " gRPC", "--" + id + "-grpc-port"));
-                claims.add(new PortClaim(p.admin(), id + " admin", "--" + id + "-admin-port"));
+                List<ServicePorts> instances = instances(service);
+                for (int i = 0; i < instances.size(); i++) {
+                    ServicePorts p = instances.get(i);
+                    String id = service.id();
+                    String name = i == 0 ? id : id + "-" + (i + 1);
+                    String moves = i == 0 ? "" : " (or --replicas)";
+                    claims.add(new PortClaim(p.http(), name + " HTTP", "--" + id + "-http-port" + moves));
+                    claims.add(new PortClaim(p.grpc(), name + " gRPC", "--" + id + "-grpc-port" + moves));
+                    claims.add(new PortClaim(p.admin(), name + " admin", "--" + id + "-admin-port" + moves));
+                }
             }
         }
         if (external.dbUrl().isEmpty()) {
@@ -113,12 +123,26 @@ public record StackConfig(Path repoRoot,
                 infraPorts.kafka(), infraPorts.kafkaController(), Optional.empty()));
     }
 
+    /** The ports of every instance of {@code service}: the first one's, then each {@link #REPLICA_PORT_STEP} higher. */
+    public List<ServicePorts> instances(KedaiService service) {
+        List<ServicePorts> instances = new ArrayList<>();
+        for (int i = 0; i < replicas; i++) {
+            instances.add(ports.get(service).plus(i * REPLICA_PORT_STEP));
+        }
+        return instances;
+    }
+
     /** The settings of the services, once the dev passwords are known. */
     public StackSpec stackSpec(Map<KedaiService, String> dbPasswords) {
         Map<KedaiService, Map<String, String>> overrides = search.openSearch()
                 ? Map.of(KedaiService.PRODUCT, search.openSearchProperties()) : Map.of();
+        Map<KedaiService, List<ServicePorts>> more = new EnumMap<>(KedaiService.class);
+        for (KedaiService service : KedaiService.values()) {
+            more.put(service, instances(service).subList(1, replicas));
+        }
         return new StackSpec(repoRoot, logDir(), ports, dbPasswords, topicPartitions, readyTimeout,
-                JvmOptions.forService(serviceHeap), edgePort, edgeRateLimits, overrides, bindHost, tracePort, traceRatio);
+                JvmOptions.forService(serviceHeap), edgePort, edgeRateLimits, overrides, bindHost, tracePort, traceRatio,
+                more);
     }
 
     /**
@@ -200,6 +224,10 @@ public record StackConfig(Path repoRoot,
             throw new UsageException("--topic-partitions must be at least 1");
         }
         int readySeconds = intValue(values, "ready-timeout", 180);
+        int replicas = intValue(values, "replicas", 1);
+        if (replicas < 1 || replicas > 9) {
+            throw new UsageException("--replicas wants 1 to 9 instances of each service, not " + replicas);
+        }
         String rateLimits = values.getOrDefault("edge-rate-limits", "on");
         if (!rateLimits.equals("on") && !rateLimits.equals("off")) {
             throw new UsageException("--edge-rate-limits wants on or off, not " + rateLimits);
@@ -221,7 +249,7 @@ public record StackConfig(Path repoRoot,
         return new StackConfig(root, dataDir, ports, intValue(values, "edge-port", DEFAULT_EDGE_PORT + offset),
                 infraPorts, external, partitions, Duration.ofSeconds(readySeconds), heap, infraOnly, help,
                 rateLimits.equals("on"), bindHost(values.getOrDefault("bind-host", StackSpec.LOOPBACK)), tracePort,
-                Math.max(0, traceRatio), search);
+                Math.max(0, traceRatio), search, replicas);
     }
 
     /** The checkout: the nearest directory up from {@code start} holding {@code mvnw} and {@code devstack/}. */
@@ -241,7 +269,7 @@ public record StackConfig(Path repoRoot,
                 "kafka-port", "kafka-controller-port", "db-url", "db-admin-user", "db-admin-password", "redis-url",
                 "kafka-bootstrap", "topic-partitions", "ready-timeout", "service-heap", "root", "data-dir",
                 "edge-rate-limits", "bind-host", "trace-port", "trace-sampling", "search", "search-port",
-                "search-transport-port"));
+                "search-transport-port", "replicas"));
         for (KedaiService service : KedaiService.values()) {
             flags.add(service.id() + "-http-port");
             flags.add(service.id() + "-grpc-port");

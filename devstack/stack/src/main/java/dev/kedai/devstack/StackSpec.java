@@ -23,6 +23,8 @@ import java.util.Map;
  *                        127.0.0.1 unless told otherwise ({@code --bind-host})
  * @param tracePort       port of the in-memory OTLP trace receiver (0 = a free one, -1 = no tracing)
  * @param traceRatio      share of new traces sampled (by the edge; the services follow its decision)
+ * @param replicaPorts    the ports of the second and later instances of each service
+ *                        ({@code --replicas}; none: one instance of each)
  */
 public record StackSpec(Path repoRoot,
                         Path logDir,
@@ -36,7 +38,17 @@ public record StackSpec(Path repoRoot,
                         Map<KedaiService, Map<String, String>> overrides,
                         String bindHost,
                         int tracePort,
-                        double traceRatio) {
+                        double traceRatio,
+                        Map<KedaiService, List<ServicePorts>> replicaPorts) {
+
+    /** One instance of each service. */
+    public StackSpec(Path repoRoot, Path logDir, Map<KedaiService, ServicePorts> ports,
+                     Map<KedaiService, String> dbPasswords, int topicPartitions, Duration readyTimeout,
+                     List<String> jvmOptions, int edgePort, boolean edgeRateLimits,
+                     Map<KedaiService, Map<String, String>> overrides, String bindHost, int tracePort, double traceRatio) {
+        this(repoRoot, logDir, ports, dbPasswords, topicPartitions, readyTimeout, jvmOptions, edgePort,
+                edgeRateLimits, overrides, bindHost, tracePort, traceRatio, Map.of());
+    }
 
     /** Without tracing. */
     public StackSpec(Path repoRoot, Path logDir, Map<KedaiService, ServicePorts> ports,
@@ -104,11 +116,46 @@ public record StackSpec(Path repoRoot,
         own.put(key, value);
         all.put(service, own);
         return new StackSpec(repoRoot, logDir, ports, dbPasswords, topicPartitions, readyTimeout, jvmOptions,
-                edgePort, edgeRateLimits, all, bindHost, tracePort, traceRatio);
+                edgePort, edgeRateLimits, all, bindHost, tracePort, traceRatio, replicaPorts);
+    }
+
+    /** This spec with {@code replicas} instances of each service, the later ones on ports free now (tests). */
+    public StackSpec withReplicas(int replicas) {
+        Map<KedaiService, List<ServicePorts>> more = new java.util.EnumMap<>(KedaiService.class);
+        for (int i = 1; i < replicas; i++) {
+            freePorts().forEach((service, free) -> more.computeIfAbsent(service, s -> new java.util.ArrayList<>()).add(free));
+        }
+        return new StackSpec(repoRoot, logDir, ports, dbPasswords, topicPartitions, readyTimeout, jvmOptions,
+                edgePort, edgeRateLimits, overrides, bindHost, tracePort, traceRatio, more);
+    }
+
+    /** How many instances of each service run. */
+    public int replicas() {
+        return 1 + replicaPorts.values().stream().mapToInt(List::size).max().orElse(0);
+    }
+
+    /** The ports of every instance of {@code service}, the first one first. */
+    public List<ServicePorts> instances(KedaiService service) {
+        List<ServicePorts> all = new java.util.ArrayList<>();
+        all.add(ports.get(service));
+        all.addAll(replicaPorts.getOrDefault(service, List.of()));
+        return List.copyOf(all);
+    }
+
+    /** The ports of every instance of every service. */
+    public Map<KedaiService, List<ServicePorts>> instances() {
+        Map<KedaiService, List<ServicePorts>> all = new java.util.EnumMap<>(KedaiService.class);
+        for (KedaiService service : KedaiService.values()) {
+            all.put(service, instances(service));
+        }
+        return all;
     }
 
     public StackSpec {
         ports = Map.copyOf(ports);
+        Map<KedaiService, List<ServicePorts>> replicas = new java.util.EnumMap<>(KedaiService.class);
+        replicaPorts.forEach((service, list) -> replicas.put(service, List.copyOf(list)));
+        replicaPorts = java.util.Collections.unmodifiableMap(replicas);
         dbPasswords = Map.copyOf(dbPasswords);
         jvmOptions = List.copyOf(jvmOptions);
         Map<KedaiService, Map<String, String>> copied = new java.util.EnumMap<>(KedaiService.class);

@@ -64,7 +64,7 @@ public final class UpCommand {
         if (devStack.isClosing()) {
             awaitForever(); // the hook is stopping everything; the JVM ends when it is done
         }
-        err.println(exited.service().id() + " exited with code " + exited.exitCode() + "; stopping everything"
+        err.println(exited.launch().name() + " exited with code " + exited.exitCode() + "; stopping everything"
                 + " (log: " + exited.launch().logFile() + ")");
         err.println(Readiness.tailText(exited));
         Runtime.getRuntime().removeShutdownHook(stopper);

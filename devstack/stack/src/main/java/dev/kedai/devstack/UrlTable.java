@@ -1,6 +1,7 @@
 package dev.kedai.devstack;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 
 import dev.kedai.infra.InfraEndpoints;
@@ -24,10 +25,14 @@ public final class UrlTable {
                     + "/docs", "(Swagger UI of the five services; \"try it out\" goes through the edge)"));
             t.append(String.format(Locale.ROOT, "%n  %-10s %-24s %-16s %s%n", "service", "HTTP", "gRPC", "admin (health, metrics)"));
             for (KedaiService service : KedaiService.values()) {
-                ServicePorts p = config.ports().get(service);
-                t.append(String.format(Locale.ROOT, "  %-10s %-24s %-16s %s%n", service.id(),
-                        "http://127.0.0.1:" + p.http(), "127.0.0.1:" + p.grpc(),
-                        "http://127.0.0.1:" + p.admin() + "/observe/health"));
+                List<ServicePorts> instances = config.instances(service);
+                for (int i = 0; i < instances.size(); i++) {
+                    ServicePorts p = instances.get(i);
+                    t.append(String.format(Locale.ROOT, "  %-10s %-24s %-16s %s%n",
+                            i == 0 ? service.id() : service.id() + "-" + (i + 1),
+                            "http://127.0.0.1:" + p.http(), "127.0.0.1:" + p.grpc(),
+                            "http://127.0.0.1:" + p.admin() + "/observe/health"));
+                }
             }
             t.append('\n');
         }

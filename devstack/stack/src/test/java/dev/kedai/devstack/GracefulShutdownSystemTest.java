@@ -69,7 +69,7 @@ class GracefulShutdownSystemTest {
                 JvmOptions.forService("192m"), properties, logs.resolve("product.log"), root);
         ServiceProcess product = ServiceProcess.start(launch, JvmOptions.javaBinary(), System.err::println);
         try {
-            new Readiness().await(List.of(product), s -> ports.get(s).admin(), Duration.ofMinutes(2), Progress.silent());
+            new Readiness().await(List.of(product), Duration.ofMinutes(2), Progress.silent());
             Map<String, URI> services = new HashMap<>();
             for (KedaiService service : KedaiService.values()) {
                 services.put(Stack.serviceName(service), URI.create("http://127.0.0.1:" + ports.get(service).http()));

@@ -70,6 +70,33 @@ class StackConfigTest {
         assertThat(settings.dataDir()).isEqualTo(ROOT.resolve(".kedai/infra"));
     }
 
+    /** --replicas 2: a second instance of each service a port step up, each checked free, each a peer address. */
+    @Test
+    void replicasGetTheirOwnPortsAndEveryInstanceIsAPeer() {
+        StackConfig config = StackConfig.parse(List.of("--replicas", "2", "--port-offset", "500"), ROOT);
+
+        assertThat(config.instances(KedaiService.STOCK)).containsExactly(new ServicePorts(8502, 7502, 9502),
+                new ServicePorts(8602, 7602, 9602));
+        assertThat(config.portClaims()).hasSize(1 + 1 + 2 * 15 + 4);
+        assertThat(config.portClaims()).anySatisfy(c -> {
+            assertThat(c.port()).isEqualTo(9602);
+            assertThat(c.owner()).isEqualTo("stock-2 admin");
+        });
+        StackSpec spec = config.stackSpec(java.util.Map.of(KedaiService.CARTORDER, "a", KedaiService.STOCK, "b",
+                KedaiService.AUTH, "c", KedaiService.USER, "d", KedaiService.PRODUCT, "e"));
+        assertThat(spec.replicas()).isEqualTo(2);
+        var props = ServiceProperties.of(KedaiService.CARTORDER, spec.instances(KedaiService.CARTORDER).get(1),
+                spec.instances(), new dev.kedai.infra.InfraEndpoints("127.0.0.1", 13306, "root", "",
+                        "redis://127.0.0.1:16379", "127.0.0.1:19092"),
+                new dev.kedai.infra.DbAccount("jdbc:mysql://127.0.0.1:13306/kedai_cartorder", "u", "p"),
+                StackSpec.LOOPBACK);
+        assertThat(props.get("server.port")).isEqualTo("8601");
+        assertThat(props.get("peers.stock.grpc")).isEqualTo("127.0.0.1:7502,127.0.0.1:7602");
+
+        assertThatThrownBy(() -> StackConfig.parse(List.of("--replicas", "0"), ROOT))
+                .isInstanceOf(UsageException.class).hasMessageContaining("--replicas");
+    }
+
     @Test
     void externalServersAreNotStartedNorTheirPortsChecked() {
         StackConfig config = StackConfig.parse(List.of("--db-url", "jdbc:mysql://db.local:3307/", "--db-admin-user", "root",

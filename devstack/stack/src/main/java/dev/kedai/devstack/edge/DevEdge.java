@@ -4,6 +4,7 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 
@@ -13,7 +14,8 @@ import io.helidon.webserver.WebServer;
 /**
  * The devstack's stand-in for Kong: a Helidon WebServer whose routes and plugins are read from
  * the {@code kong-ingress/} manifests at start (there is no other route table), proxying to the
- * services with a keep-alive connection pool.
+ * services with a keep-alive connection pool, round robin over a Service's instances that are
+ * healthy ({@link Upstream}).
  *
  * <pre>{@code
  * try (DevEdge edge = DevEdge.start(new EdgeSettings(8080, root.resolve("kong-ingress"),
@@ -31,11 +33,13 @@ public final class DevEdge implements AutoCloseable {
     private final WebServer server;
     private final KongRouter router;
     private final AccessLog accessLog;
+    private final List<Upstream> upstreams;
 
-    private DevEdge(WebServer server, KongRouter router, AccessLog accessLog) {
+    private DevEdge(WebServer server, KongRouter router, AccessLog accessLog, List<Upstream> upstreams) {
         this.server = server;
         this.router = router;
         this.accessLog = accessLog;
+        this.upstreams = upstreams;
     }
 
     /**
@@ -55,7 +59,8 @@ public final class DevEdge implements AutoCloseable {
         if (router.routes().isEmpty()) {
             throw new IllegalStateException("no Ingress of class kong in " + settings.manifests());
         }
-        Map<Backend, URI> upstreams = new HashMap<>();
+        Map<Backend, Upstream> upstreams = new HashMap<>();
+        Map<String, Upstream> byService = new HashMap<>();
         RoutePlugins.Factory factory = new RoutePlugins.Factory(manifests, new JwksKeys(settings.jwksUri()),
                 clock, settings.rateLimits());
         Map<String, RoutePlugins> byIngress = new HashMap<>();
@@ -65,12 +70,13 @@ public final class DevEdge implements AutoCloseable {
                 throw new IllegalStateException("Ingress " + route.ingress() + " routes " + backend
                         + ": only the port named " + EdgeSettings.ROUTED_PORT + " of a service may be routed");
             }
-            URI base = settings.services().get(backend.service());
-            if (base == null) {
+            List<UpstreamTarget> targets = settings.upstreams().get(backend.service());
+            if (targets == null) {
                 throw new IllegalStateException("Ingress " + route.ingress() + " routes to Service " + backend.service()
-                        + ", which the devstack does not run (it runs " + new TreeSet<>(settings.services().keySet()) + ")");
+                        + ", which the devstack does not run (it runs " + new TreeSet<>(settings.upstreams().keySet()) + ")");
             }
-            upstreams.put(backend, base);
+            // one balancer per Service, shared by every route to it (as Kong's upstream)
+            upstreams.put(backend, byService.computeIfAbsent(backend.service(), name -> new Upstream(name, targets)));
             byIngress.computeIfAbsent(route.ingress(), i -> factory.forRoute(route));
         }
         RoutePlugins global = factory.global();
@@ -97,8 +103,9 @@ public final class DevEdge implements AutoCloseable {
                             .any(proxy))
                     .build()
                     .start();
-            return new DevEdge(server, router, accessLog);
+            return new DevEdge(server, router, accessLog, List.copyOf(byService.values()));
         } catch (RuntimeException e) {
+            byService.values().forEach(Upstream::close);
             accessLog.close();
             throw e;
         }
@@ -126,6 +133,7 @@ public final class DevEdge implements AutoCloseable {
         if (server.isRunning()) {
             server.stop();
         }
+        upstreams.forEach(Upstream::close);
         accessLog.close();
     }
 }

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -14,6 +15,8 @@ import java.util.concurrent.CountDownLatch;
  * on SIGTERM. The launcher ({@code up}) keeps its edge in-process.
  */
 public final class EdgeMain {
+    // between an instance's URI and its readiness probe in a --service argument
+    private static final String READY = ";ready=";
 
     private EdgeMain() {
     }
@@ -25,7 +28,7 @@ public final class EdgeMain {
         } catch (IllegalArgumentException e) {
             System.err.println("kedai edge: " + e.getMessage());
             System.err.println("usage: EdgeMain --port P --manifests DIR --jwks URI --access-log FILE"
-                    + " --rate-limits on|off --service NAME=URI ...");
+                    + " --rate-limits on|off --service NAME=URI[;ready=URI] ... (repeated for each instance)");
             System.exit(2);
             return;
         }
@@ -48,14 +51,15 @@ public final class EdgeMain {
                 "--jwks", settings.jwksUri().toString(),
                 "--access-log", settings.accessLog().toAbsolutePath().toString(),
                 "--rate-limits", settings.rateLimits() ? "on" : "off"));
-        settings.services().entrySet().stream().sorted(Map.Entry.comparingByKey())
-                .forEach(e -> args.addAll(List.of("--service", e.getKey() + "=" + e.getValue())));
+        settings.upstreams().entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .forEach(e -> e.getValue().forEach(target -> args.addAll(List.of("--service", e.getKey() + "="
+                        + target.uri() + target.ready().map(ready -> READY + ready).orElse("")))));
         return args;
     }
 
     static EdgeSettings parse(List<String> args) {
         Map<String, String> values = new HashMap<>();
-        Map<String, URI> services = new HashMap<>();
+        Map<String, List<UpstreamTarget>> services = new HashMap<>();
         for (int i = 0; i < args.size(); i += 2) {
             if (i + 1 >= args.size()) {
                 throw new IllegalArgumentException(args.get(i) + " needs a value");
@@ -69,7 +73,9 @@ public final class EdgeMain {
                     if (eq < 1) {
                         throw new IllegalArgumentException("--service wants NAME=URI, not " + value);
                     }
-                    services.put(value.substring(0, eq), URI.create(value.substring(eq + 1)));
+                    String[] target = value.substring(eq + 1).split(READY, 2);
+                    services.computeIfAbsent(value.substring(0, eq), s -> new ArrayList<>()).add(new UpstreamTarget(
+                            URI.create(target[0]), target.length > 1 ? Optional.of(URI.create(target[1])) : Optional.empty()));
                 }
                 default -> throw new IllegalArgumentException("unknown option " + name);
             }
@@ -81,6 +87,6 @@ public final class EdgeMain {
         }
         return new EdgeSettings(values.getOrDefault("--host", "127.0.0.1"), Integer.parseInt(values.get("--port")), Path.of(values.get("--manifests")), services,
                 URI.create(values.get("--jwks")), Path.of(values.get("--access-log")),
-                !"off".equals(values.getOrDefault("--rate-limits", "on")));
+                !"off".equals(values.getOrDefault("--rate-limits", "on")), EdgeTrace.OFF);
     }
 }

@@ -5,12 +5,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -33,7 +35,8 @@ import io.helidon.webserver.http.ServerResponse;
 /**
  * The dev edge's one handler: picks the Kong route, runs the route's plugins in Kong's order,
  * and proxies to the Service's HTTP port over pooled keep-alive connections, streaming both
- * bodies. Every request ends with one access-log line.
+ * bodies (a request body is read first when the Service has more than one instance, so it can be
+ * sent again to the next one when the first refuses the connection). Every request ends with one access-log line.
  */
 final class EdgeProxy implements Handler {
     static final String NO_ROUTE = "no Route matched with those values";
@@ -45,6 +48,8 @@ final class EdgeProxy implements Handler {
     private static final Set<String> NOT_RETURNED = Set.of("connection", "keep-alive", "proxy-connection", "te",
             "trailer", "transfer-encoding", "upgrade", "proxy-authenticate");
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Methods nginx (so Kong) passes to the next instance after an error mid-request: RFC 9110's idempotent ones. */
+    private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE");
     // made once: HeaderNames.create on every request was a visible share of the edge's CPU (issue 16)
     private static final HeaderName TRACEPARENT = HeaderNames.create("traceparent");
     private static final HeaderName X_FORWARDED_PATH = HeaderNames.create("X-Forwarded-Path");
@@ -58,13 +63,13 @@ final class EdgeProxy implements Handler {
     private final KongRouter router;
     private final Map<String, RoutePlugins> pluginsByIngress;
     private final RoutePlugins globalPlugins;
-    private final Map<Backend, URI> upstreams;
+    private final Map<Backend, Upstream> upstreams;
     private final Http1Client client;
     private final AccessLog accessLog;
     private final EdgeTrace trace;
 
     EdgeProxy(KongRouter router, Map<String, RoutePlugins> pluginsByIngress, RoutePlugins globalPlugins,
-              Map<Backend, URI> upstreams, Http1Client client, AccessLog accessLog, EdgeTrace trace) {
+              Map<Backend, Upstream> upstreams, Http1Client client, AccessLog accessLog, EdgeTrace trace) {
         this.trace = trace;
         this.router = router;
         this.pluginsByIngress = Map.copyOf(pluginsByIngress);
@@ -191,10 +196,45 @@ final class EdgeProxy implements Handler {
     private void forward(ServerRequest req, ServerResponse res, String method, String path, KongRoute route,
                          Optional<JwtPlugin.Accepted> consumer, Exchange ex, Map<String, String> extra,
                          boolean hasBody, OptionalLong contentLength, byte[] bufferedBody) {
-        URI base = upstreams.get(route.backend());
+        Upstream balancer = upstreams.get(route.backend());
         ex.upstream = route.backend().service();
         String rawQuery = req.query().rawValue();
-        URI target = URI.create(base + path + (rawQuery.isEmpty() ? "" : "?" + rawQuery));
+        String pathAndQuery = path + (rawQuery.isEmpty() ? "" : "?" + rawQuery);
+        byte[] body = bufferedBody;
+        if (body == null && hasBody && balancer.targets().size() > 1) {
+            // read first, as nginx buffers a request body: it may have to go to a second instance
+            body = readAtMost(req.content().inputStream(), Long.MAX_VALUE);
+        }
+        long proxyStart = System.nanoTime();
+        HttpClientResponse upstream = null;
+        List<Integer> instances = balancer.pick();
+        for (int attempt = 0; upstream == null; attempt++) {
+            int instance = instances.get(attempt);
+            try {
+                upstream = send(request(req, method, path, URI.create(balancer.uri(instance) + pathAndQuery), route, consumer, ex),
+                        req, body, hasBody, contentLength);
+            } catch (RuntimeException e) {
+                boolean refused = connectionRefused(e);
+                if (refused) {
+                    balancer.failed(instance); // Kong's passive health check
+                }
+                // the next instance, as Kong's retries: any request whose connection failed, and an
+                // idempotent one that broke before its answer (nothing it did can be lost by repeating it)
+                boolean retry = refused || IDEMPOTENT.contains(method) && !timedOut(e);
+                if (retry && attempt + 1 < instances.size()) {
+                    continue;
+                }
+                ex.upstreamMs = (System.nanoTime() - proxyStart) / 1e6;
+                answer(res, upstreamFailure(e, ex.requestId), extra, ex);
+                return;
+            }
+        }
+        relay(res, method, path, upstream, extra, ex, proxyStart);
+    }
+
+    /** The request to one instance, with the headers Kong adds. */
+    private Http1ClientRequest request(ServerRequest req, String method, String path, URI target, KongRoute route,
+                                       Optional<JwtPlugin.Accepted> consumer, Exchange ex) {
         Http1ClientRequest up = client.method(Method.create(method)).uri(target);
         String clientIp = clientIp(req);
         up.headers(h -> {
@@ -219,27 +259,30 @@ final class EdgeProxy implements Handler {
                 h.set(X_CREDENTIAL_IDENTIFIER, c.credentialKey());
             });
         });
-        long proxyStart = System.nanoTime();
-        HttpClientResponse upstream;
-        try {
-            if (bufferedBody != null) {
-                upstream = up.submit(bufferedBody);
-            } else if (hasBody && contentLength.isPresent()) {
-                up.header(HeaderValues.create(HeaderNames.CONTENT_LENGTH, contentLength.getAsLong()));
-                upstream = up.outputStream(out -> {
-                    try (InputStream in = req.content().inputStream()) {
-                        in.transferTo(out);
-                    }
-                    out.close();
-                });
-            } else {
-                upstream = up.request();
-            }
-        } catch (RuntimeException e) {
-            ex.upstreamMs = (System.nanoTime() - proxyStart) / 1e6;
-            answer(res, upstreamFailure(e, ex.requestId), extra, ex);
-            return;
+        return up;
+    }
+
+    private static HttpClientResponse send(Http1ClientRequest up, ServerRequest req, byte[] body, boolean hasBody,
+                                           OptionalLong contentLength) {
+        if (body != null) {
+            return up.submit(body);
         }
+        if (hasBody && contentLength.isPresent()) {
+            up.header(HeaderValues.create(HeaderNames.CONTENT_LENGTH, contentLength.getAsLong()));
+            return up.outputStream(out -> {
+                try (InputStream in = req.content().inputStream()) {
+                    in.transferTo(out);
+                }
+                out.close();
+            });
+        }
+        return up.request();
+    }
+
+    /** The instance's answer, streamed back to the client. */
+    private static void relay(ServerResponse res, String method, String path, HttpClientResponse upstream,
+                              Map<String, String> extra,
+                              Exchange ex, long proxyStart) {
         try (upstream) {
             ex.upstreamMs = (System.nanoTime() - proxyStart) / 1e6;
             ex.status = upstream.status().code();
@@ -274,12 +317,28 @@ final class EdgeProxy implements Handler {
 
     /** Kong's answers when the upstream cannot be reached (502) or is too slow (504). */
     private static EdgeAnswer upstreamFailure(RuntimeException e, String requestId) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SocketTimeoutException) {
-                return EdgeAnswer.error(504, "The upstream server is timing out", requestId, Map.of());
-            }
+        if (timedOut(e)) {
+            return EdgeAnswer.error(504, "The upstream server is timing out", requestId, Map.of());
         }
         return EdgeAnswer.error(502, "An invalid response was received from the upstream server", requestId, Map.of());
+    }
+
+    private static boolean connectionRefused(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean timedOut(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SocketTimeoutException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void answer(ServerResponse res, EdgeAnswer answer, Map<String, String> extra, Exchange ex) {

@@ -49,9 +49,9 @@ class EdgeTraceTest {
             services.put(service, URI.create("http://127.0.0.1:" + upstream.port()));
         }
         URI jwks = URI.create("http://127.0.0.1:" + upstream.port() + "/auth/jwks");
-        always = DevEdge.start(new EdgeSettings("127.0.0.1", 0, KongManifestsTest.DIR, services, jwks, logs.resolve("a.log"), true,
+        always = DevEdge.start(new EdgeSettings("127.0.0.1", 0, KongManifestsTest.DIR, EdgeSettings.oneInstanceEach(services), jwks, logs.resolve("a.log"), true,
                 new EdgeTrace(1.0, span -> ALWAYS_SPANS.add(List.of(span)))));
-        never = DevEdge.start(new EdgeSettings("127.0.0.1", 0, KongManifestsTest.DIR, services, jwks, logs.resolve("n.log"), true,
+        never = DevEdge.start(new EdgeSettings("127.0.0.1", 0, KongManifestsTest.DIR, EdgeSettings.oneInstanceEach(services), jwks, logs.resolve("n.log"), true,
                 new EdgeTrace(0.0, span -> NEVER_SPANS.add(List.of(span)))));
         off = DevEdge.start(new EdgeSettings(0, KongManifestsTest.DIR, services, jwks, logs.resolve("o.log"), true));
     }
