@@ -453,6 +453,55 @@ class AuthServiceTest {
         }
     }
 
+    /**
+     * Two auth replicas (a second server on the same database and Redis): failures counted at
+     * either add up (the counter is in Redis), so the sixth attempt is refused at both; and a
+     * token the second one signs is accepted by a service that fetched the first one's JWKS.
+     */
+    @Test
+    void twoReplicasCountFailuresOnceAndSignTokensEveryVerifierAccepts(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        // one signing key for both, as the chart's Secret or the devstack's key file gives every replica
+        java.security.KeyPairGenerator rsa = java.security.KeyPairGenerator.getInstance("RSA");
+        rsa.initialize(2048);
+        java.nio.file.Path pem = dir.resolve("signing-key.pem");
+        java.nio.file.Files.writeString(pem, "-----BEGIN PRIVATE KEY-----\n" + java.util.Base64.getMimeEncoder(64,
+                "\n".getBytes()).encodeToString(rsa.generateKeyPair().getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n");
+        Map<String, String> config = new java.util.HashMap<>(adminConfig());
+        config.put("auth.keys.private-pem-path", pem.toString());
+        config.put("auth.keys.kid", "shared-1");
+        KedaiServer first = Main.start(TestServiceConfig.of(db, tokens, config));
+        KedaiServer second = Main.start(TestServiceConfig.of(db, tokens, config));
+        try {
+            TestHttp http = new TestHttp(first.port());
+            TestHttp secondHttp = new TestHttp(second.port());
+            String email = newEmail();
+            String userId = register(email, "password-1");
+            String ip = newIp();
+            for (int i = 0; i < 5; i++) {
+                var res = post(i % 2 == 0 ? http : secondHttp, "/auth/login", Map.of("email", email, "password", "wrong"),
+                        "X-Forwarded-For", ip);
+                assertProblem(res, 401);
+            }
+            assertProblem(post(http, "/auth/login", Map.of("email", email, "password", "password-1"),
+                    "X-Forwarded-For", ip), 429);
+            assertProblem(post(secondHttp, "/auth/login", Map.of("email", email, "password", "password-1"),
+                    "X-Forwarded-For", ip), 429);
+
+            var signedBySecond = post(secondHttp, "/auth/login", Map.of("email", email, "password", "password-1"),
+                    "X-Forwarded-For", newIp());
+            assertThat(signedBySecond.statusCode()).as(signedBySecond.body()).isEqualTo(200);
+            // a service that fetched the first replica's JWKS accepts what the second signed
+            var verifier = new dev.kedai.platform.security.JwtVerifier(java.net.URI.create("http://127.0.0.1:" + first.port()
+                    + "/auth/jwks"), tokens.config().get("security.jwt.issuer"), tokens.config().get("security.jwt.audience"),
+                    Duration.ofMinutes(10), Duration.ofSeconds(5), Duration.ofSeconds(5));
+            assertThat(verifier.verify(json(signedBySecond).get("access_token").asText()).userId()).isEqualTo(userId);
+        } finally {
+            first.stop();
+            second.stop();
+        }
+    }
+
     @Test
     void parallelGuessesGetNoMoreVerdictsThanTheLimit() throws Exception {
         String email = newEmail();

@@ -46,6 +46,29 @@ class SandboxPaymentGatewayTest {
         assertThat(new SandboxPaymentGateway(ledger).charges("o4")).as("written after the torn line").isEqualTo(1);
     }
 
+    /**
+     * Two cartorder replicas on one ledger are one provider: an attempt sent again through the other
+     * replica is charged once, and the other replica's lookup and refund find the charge. Each
+     * used to know only what it had charged itself and what the file held when it started.
+     */
+    @Test
+    void twoReplicasOnOneLedgerChargeAnAttemptOnceAndSeeEachOthersCharges() {
+        Path ledger = dir.resolve("shared.tsv");
+        SandboxPaymentGateway a = new SandboxPaymentGateway(ledger);
+        SandboxPaymentGateway b = new SandboxPaymentGateway(ledger);
+
+        Approved charged = (Approved) a.charge(new Charge("a1", "o1", TOTAL, "tok_visa"));
+        assertThat(b.lookup("a1")).as("the other replica's reconciler asks").contains(charged);
+        assertThat(b.charge(new Charge("a1", "o1", TOTAL, "tok_visa"))).as("retried through b").isEqualTo(charged);
+        b.refund("a1");
+        a.refund("a1");
+
+        SandboxPaymentGateway reader = new SandboxPaymentGateway(ledger);
+        assertThat(reader.charges("o1")).isEqualTo(1);
+        assertThat(reader.refunds("o1")).isEqualTo(1);
+        assertThat(a.refunds("o1")).isEqualTo(1);
+    }
+
     @Test
     void withoutALedgerItForgetsOnRestart() {
         new SandboxPaymentGateway().charge(new Charge("a1", "o1", TOTAL, "tok_visa"));

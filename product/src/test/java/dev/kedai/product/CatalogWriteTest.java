@@ -207,6 +207,40 @@ class CatalogWriteTest {
                 redis.hget(ProductCache.key(id), "b")).contains("\"amount\":1040"));
     }
 
+    /**
+     * Two product replicas (a second server on the same database and Redis): once a write through
+     * one is acknowledged, the other's next read of the product and of the catalog page shows it,
+     * although it had both cached before the write.
+     */
+    @Test
+    void aWriteThroughOneReplicaIsNeverFollowedByAStaleReadFromTheOther() {
+        DbAccount db = TestInfra.newDatabase("product_two");
+        KedaiServer a = Main.start(TestServiceConfig.of(db, tokens, Map.of()));
+        KedaiServer b = Main.start(TestServiceConfig.of(db, tokens, Map.of()));
+        try {
+            TestHttp httpA = new TestHttp(a.port());
+            TestHttp httpB = new TestHttp(b.port());
+            String category = "two-" + UUID.randomUUID().toString().substring(0, 8);
+            String id = id(send(httpA, "POST", "/products", admin, product("TWO-" + UUID.randomUUID(), "Teh tarik", 1000,
+                    category, "{}")));
+            String page = "/products?category=" + category;
+            for (int round = 0; round < 2; round++) {   // the second time from B's cache
+                assertThat(json(httpB.get("/products/" + id)).get("price").get("amount").asLong()).isEqualTo(1000);
+                assertThat(json(httpB.get(page)).get("total").asLong()).isEqualTo(1);
+            }
+
+            assertThat(send(httpA, "PATCH", "/products/" + id, admin, "{\"price\":{\"amount\":1500}}").statusCode())
+                    .isEqualTo(200);
+            id(send(httpA, "POST", "/products", admin, product("TWO-" + UUID.randomUUID(), "Teh halia", 900, category, "{}")));
+
+            assertThat(json(httpB.get("/products/" + id)).get("price").get("amount").asLong()).isEqualTo(1500);
+            assertThat(json(httpB.get(page)).get("total").asLong()).isEqualTo(2);
+        } finally {
+            a.stop();
+            b.stop();
+        }
+    }
+
     @Test
     void anOlderVersionCannotOverwriteTheInvalidation() {
         String id = UUID.randomUUID().toString();
@@ -304,6 +338,10 @@ class CatalogWriteTest {
     }
 
     private static HttpResponse<String> send(String method, String path, String authorization, String body) {
+        return send(http, method, path, authorization, body);
+    }
+
+    private static HttpResponse<String> send(TestHttp http, String method, String path, String authorization, String body) {
         HttpRequest.Builder request = HttpRequest.newBuilder(http.uri(path))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body));

@@ -32,20 +32,21 @@ public final class ServiceProperties {
                                                   String bindHost) {
         Map<KedaiService, List<ServicePorts>> instances = new EnumMap<>(KedaiService.class);
         ports.forEach((s, p) -> instances.put(s, List.of(p)));
-        return of(service, ports.get(service), instances, infra, db, bindHost);
+        return of(service, 0, instances, infra, db, bindHost);
     }
 
     /**
-     * The instance of {@code service} on {@code own}, among {@code instances} of every service:
-     * a peer's address ({@code peers.<svc>.grpc}) lists each of its instances, which the gRPC
-     * client balances over (platform's {@code GrpcChannels}).
+     * Instance {@code instance} (0 = the first) of {@code service}, among {@code instances} of every
+     * service: a peer's address ({@code peers.<svc>.grpc}) lists each of its instances, which the
+     * gRPC client balances over (platform's {@code GrpcChannels}).
      */
     public static SequencedMap<String, String> of(KedaiService service,
-                                                  ServicePorts own,
+                                                  int instance,
                                                   Map<KedaiService, List<ServicePorts>> instances,
                                                   InfraEndpoints infra,
                                                   DbAccount db,
                                                   String bindHost) {
+        ServicePorts own = instances.get(service).get(instance);
         SequencedMap<String, String> props = new LinkedHashMap<>();
         // application.yaml listens on every interface (a pod must); here only bindHost
         props.put("server.host", bindHost);
@@ -61,7 +62,12 @@ public final class ServiceProperties {
         props.put("db.connection.password", db.password());
         props.put("kafka.bootstrap-servers", infra.kafkaBootstrap());
         props.put("redis.url", infra.redisUrl());
-        props.put("security.jwt.jwks-url", "http://127.0.0.1:" + instances.get(KedaiService.AUTH).getFirst().http() + "/auth/jwks");
+        // the relay's id defaults to the host name, which every instance here shares: two relays with
+        // one id would both hold the lease and publish each other's claimed rows again
+        props.put("outbox.relay-id", instance == 0 ? service.id() : service.id() + "-" + (instance + 1));
+        // every auth instance, tried in turn: a service that first needs the keys after one is killed gets them
+        props.put("security.jwt.jwks-url", instances.get(KedaiService.AUTH).stream()
+                .map(p -> "http://127.0.0.1:" + p.http() + "/auth/jwks").collect(Collectors.joining(",")));
         if (service == KedaiService.AUTH) {
             // behind the dev edge, which appends the client's address to X-Forwarded-For: the
             // login throttle must count the client, not the edge (direct calls fall back to the peer)

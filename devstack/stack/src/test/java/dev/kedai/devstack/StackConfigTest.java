@@ -85,13 +85,13 @@ class StackConfigTest {
         StackSpec spec = config.stackSpec(java.util.Map.of(KedaiService.CARTORDER, "a", KedaiService.STOCK, "b",
                 KedaiService.AUTH, "c", KedaiService.USER, "d", KedaiService.PRODUCT, "e"));
         assertThat(spec.replicas()).isEqualTo(2);
-        var props = ServiceProperties.of(KedaiService.CARTORDER, spec.instances(KedaiService.CARTORDER).get(1),
-                spec.instances(), new dev.kedai.infra.InfraEndpoints("127.0.0.1", 13306, "root", "",
+        var props = ServiceProperties.of(KedaiService.CARTORDER, 1, spec.instances(), new dev.kedai.infra.InfraEndpoints("127.0.0.1", 13306, "root", "",
                         "redis://127.0.0.1:16379", "127.0.0.1:19092"),
                 new dev.kedai.infra.DbAccount("jdbc:mysql://127.0.0.1:13306/kedai_cartorder", "u", "p"),
                 StackSpec.LOOPBACK);
         assertThat(props.get("server.port")).isEqualTo("8601");
         assertThat(props.get("peers.stock.grpc")).isEqualTo("127.0.0.1:7502,127.0.0.1:7602");
+        assertThat(props.get("outbox.relay-id")).as("not the host name both instances share").isEqualTo("cartorder-2");
 
         assertThatThrownBy(() -> StackConfig.parse(List.of("--replicas", "0"), ROOT))
                 .isInstanceOf(UsageException.class).hasMessageContaining("--replicas");

@@ -278,6 +278,57 @@ class EventConsumerTest {
                 TestEvents.count(db, "SELECT COUNT(*) AS n FROM effects WHERE event_key = 'after-kill'") == 1);
     }
 
+    /**
+     * Two replicas' consumers in one group (two members in this JVM) on a topic of 3 partitions:
+     * both get events (the partitions are split); when one stops the other takes its partitions over
+     * and applies what follows; an event delivered again after the hand-over (the relay's
+     * at-least-once) is not applied a second time. Each event is applied once in all.
+     */
+    @Test
+    void twoMembersSplitThePartitionsAndTheOneLeftTakesOverApplyingNothingTwice() {
+        EventConsumer a = EventConsumer.builder(db, infra.kafkaBootstrap(), group).topics(topic)
+                .handler(CREATED, (tx, event) -> applied(tx, event, "a")).build();
+        closeables.add(a);
+        a.start();
+        start(EventConsumer.builder(db, infra.kafkaBootstrap(), group).topics(topic)
+                      .handler(CREATED, (tx, event) -> applied(tx, event, "b")));
+        List<String> ids = new ArrayList<>();
+        List<String> keys = new ArrayList<>();
+        // events on every partition until both members have applied some: then both own partitions
+        await().atMost(WAIT).until(() -> {
+            for (int i = 0; i < 12; i++) {
+                String key = "k" + (ids.size() % 12);
+                keys.add(key);
+                ids.add(events.produce(topic, null, key, UUID.randomUUID().toString(), CREATED,
+                        TestEvents.created(key).toByteArray()));
+            }
+            return TestEvents.count(db, "SELECT COUNT(DISTINCT event_type) AS n FROM effects") == 2;
+        });
+        await().atMost(WAIT).until(() -> TestEvents.count(db, "SELECT COUNT(*) AS n FROM effects") == ids.size());
+
+        a.stop();
+        long beforeByB = TestEvents.count(db, "SELECT COUNT(*) AS n FROM effects WHERE event_type = 'b'");
+        for (int i = 0; i < 24; i++) {
+            String key = "k" + (i % 12);
+            ids.add(events.produce(topic, null, key, UUID.randomUUID().toString(), CREATED,
+                    TestEvents.created(key).toByteArray()));
+        }
+        // every event of the first round again, each on its own key's partition
+        for (int i = 0; i < 12; i++) {
+            events.produce(topic, null, keys.get(i), ids.get(i), CREATED, TestEvents.created(keys.get(i)).toByteArray());
+        }
+        await().atMost(WAIT).until(() -> TestEvents.count(db,
+                "SELECT COUNT(*) AS n FROM effects WHERE event_type = 'b'") == beforeByB + 24);
+        // the duplicates come after the new events on each partition: once these are in, so are they
+        await().atMost(WAIT).until(() -> events.committed(group, topic) == ids.size() + 12);
+        assertThat(TestEvents.count(db, "SELECT COUNT(*) AS n FROM effects")).as("each event applied once")
+                .isEqualTo(ids.size());
+    }
+
+    private static void applied(DbTransaction tx, ConsumedEvent event, String member) {
+        tx.insert("INSERT INTO effects (event_key, event_type) VALUES (?, ?)", event.key(), member);
+    }
+
     private long attempts(String eventId) {
         return db.execute().get("SELECT attempts FROM event_failures WHERE event_id = ?", eventId)
                 .map(r -> r.column("attempts").get(Number.class).longValue()).orElse(0L);
