@@ -173,13 +173,13 @@ record Fault(String name, String title, String target, String proves, Duration t
                 + " s (past deadlines) for 15 s", "-",
                 "callers give up at their deadline and answer 503/504 (or queue the add); nothing hangs, nothing half-done stays",
                 SLOW_PEER, (stack, restoring, progress) -> {
-                    DelayProxy proxy = stack.proxy(service);
-                    proxy.delay(PEER_DELAY);
+                    List<DelayProxy> proxies = stack.proxies(service);
+                    proxies.forEach(proxy -> proxy.delay(PEER_DELAY));
                     try {
                         hold(SLOW_PEER);
                     } finally {
                         restoring.run();
-                        proxy.delay(Duration.ZERO);
+                        proxies.forEach(proxy -> proxy.delay(Duration.ZERO));
                     }
                 });
     }

@@ -58,7 +58,7 @@ final class FaultRun {
         // the end (stop the load, settle, check) needs the last END_RESERVE of the budget
         long deadline = settings.budget().map(b -> runStart + b.minus(END_RESERVE).toNanos()).orElse(Long.MAX_VALUE);
         String startedAt = Instant.now().toString();
-        try (FaultStack stack = FaultStack.start(settings.root(), settings.dataDir(), progress)) {
+        try (FaultStack stack = FaultStack.start(settings.root(), settings.dataDir(), settings.replicas(), progress)) {
             List<String> products = stockUp(stack);
             Map<String, DbAccount> databases = Invariants.adminAccounts(stack.infraEndpoints());
             try (CheckoutLoad load = new CheckoutLoad(stack.edgeUri(), products, settings.rate());

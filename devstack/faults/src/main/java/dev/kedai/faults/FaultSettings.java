@@ -19,7 +19,7 @@ import java.util.Optional;
  * @param faults          the faults, in order
  */
 record FaultSettings(Path root, Path dataDir, double rate, int customers, Duration warmup, Duration quiet,
-                     Duration recoveryTimeout, Optional<Duration> budget, List<Fault> faults) {
+                     Duration recoveryTimeout, Optional<Duration> budget, List<Fault> faults, int replicas) {
 
     /** Roughly what one fault takes: its hold and restart, the quiet window, and 10 s for recovery and the checks. */
     Duration estimate(Fault fault) {

@@ -18,6 +18,7 @@ import dev.kedai.devstack.Progress;
 import dev.kedai.devstack.Stack;
 import dev.kedai.devstack.StackSpec;
 import dev.kedai.devstack.edge.EdgeMain;
+import dev.kedai.devstack.ServiceProcess;
 import dev.kedai.devstack.edge.EdgeSettings;
 import dev.kedai.infra.ChildJvm;
 import dev.kedai.infra.Infra;
@@ -40,10 +41,10 @@ final class FaultStack implements AutoCloseable {
     private final Infra infra;
     private final Stack stack;
     private final ServerProcess edge;
-    private final Map<KedaiService, DelayProxy> proxies;
+    private final Map<KedaiService, List<DelayProxy>> proxies;
     private final Path dir;
 
-    private FaultStack(Infra infra, Stack stack, ServerProcess edge, Map<KedaiService, DelayProxy> proxies, Path dir) {
+    private FaultStack(Infra infra, Stack stack, ServerProcess edge, Map<KedaiService, List<DelayProxy>> proxies, Path dir) {
         this.infra = infra;
         this.stack = stack;
         this.edge = edge;
@@ -56,9 +57,9 @@ final class FaultStack implements AutoCloseable {
      *
      * @param root the Kedai checkout (service jars, kong-ingress)
      */
-    static FaultStack start(Path root, Path dir, Progress progress) {
+    static FaultStack start(Path root, Path dir, int replicas, Progress progress) {
         Infra infra = Infra.start(InfraSettings.freePorts(dir.resolve("infra")), progress::step);
-        Map<KedaiService, DelayProxy> proxies = new EnumMap<>(KedaiService.class);
+        Map<KedaiService, List<DelayProxy>> proxies = new EnumMap<>(KedaiService.class);
         Stack stack = null;
         ServerProcess edge = null;
         try {
@@ -68,13 +69,18 @@ final class FaultStack implements AutoCloseable {
             jvm.addAll(List.of("-Dserver.host=127.0.0.1", "-Dserver.sockets.0.host=127.0.0.1"));
             StackSpec spec = new StackSpec(root, dir.resolve("logs"), ports, DevPasswords.loadOrCreate(
                     dir.resolve("dev-passwords.properties")), 3, Duration.ofMinutes(5), jvm,
-                    Ports.pickFree(1).getFirst(), false);
+                    Ports.pickFree(1).getFirst(), false).withReplicas(replicas);
             for (KedaiService proxied : PROXIED) {
-                DelayProxy proxy = new DelayProxy(ports.get(proxied).grpc());
-                proxies.put(proxied, proxy);
+                // one proxy in front of each instance: the callers balance over the proxies
+                List<DelayProxy> instances = new ArrayList<>();
+                for (dev.kedai.devstack.ServicePorts instance : spec.instances(proxied)) {
+                    instances.add(new DelayProxy(instance.grpc()));
+                }
+                proxies.put(proxied, instances);
+                String addresses = String.join(",", instances.stream().map(p -> "127.0.0.1:" + p.port()).toList());
                 for (KedaiService caller : KedaiService.values()) {
                     if (caller != proxied) {
-                        spec = spec.withOverride(caller, "peers." + proxied.id() + ".grpc", "127.0.0.1:" + proxy.port());
+                        spec = spec.withOverride(caller, "peers." + proxied.id() + ".grpc", addresses);
                     }
                 }
             }
@@ -91,7 +97,7 @@ final class FaultStack implements AutoCloseable {
             if (stack != null) {
                 stack.close();
             }
-            proxies.values().forEach(DelayProxy::close);
+            proxies.values().forEach(list -> list.forEach(DelayProxy::close));
             infra.close();
             throw e;
         }
@@ -126,7 +132,8 @@ final class FaultStack implements AutoCloseable {
         return edge;
     }
 
-    DelayProxy proxy(KedaiService service) {
+    /** The delaying proxies in front of each instance of {@code service}. */
+    List<DelayProxy> proxies(KedaiService service) {
         return Optional.ofNullable(proxies.get(service))
                 .orElseThrow(() -> new IllegalArgumentException(service.id() + " has no delaying proxy"));
     }
@@ -146,9 +153,9 @@ final class FaultStack implements AutoCloseable {
     /** Every process of the stack now, by name: each service, mariadb, redis, kafka, edge (pid, or -1 when down). */
     Map<String, Long> pids() {
         Map<String, Long> pids = new java.util.LinkedHashMap<>();
-        for (KedaiService service : KedaiService.values()) {
-            var process = stack.process(service);
-            pids.put(service.id(), process.isAlive() ? process.pid() : -1L);
+        for (ServiceProcess process : stack.processes()) {
+            // the first instance by the service's name (the faults' targets), the others as stock-2, ...
+            pids.put(process.launch().name(), process.isAlive() ? process.pid() : -1L);
         }
         for (Infra.Server server : Infra.Server.values()) {
             pids.put(server.name().toLowerCase(java.util.Locale.ROOT), server(server).pid().orElse(-1L));
@@ -166,7 +173,7 @@ final class FaultStack implements AutoCloseable {
             try {
                 stack.close();
             } finally {
-                proxies.values().forEach(DelayProxy::close);
+                proxies.values().forEach(list -> list.forEach(DelayProxy::close));
                 infra.close();
             }
         }

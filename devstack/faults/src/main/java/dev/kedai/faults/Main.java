@@ -58,6 +58,9 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--ci")
     private boolean ci;
 
+    @Option(names = "--replicas", paramLabel = "N", defaultValue = "1")
+    private int replicas;
+
     @Option(names = "--json", paramLabel = "FILE")
     private Path json;
 
@@ -109,10 +112,14 @@ public final class Main implements Callable<Integer> {
         delete(dir);
         // CI kills the run at 12 minutes (.ci/run); a budget of 11 leaves the report time to be written
         Optional<Duration> bound = Optional.ofNullable(budget).or(() -> ci ? Optional.of(Duration.ofMinutes(11)) : Optional.empty());
+        if (replicas < 1 || replicas > 9) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--replicas wants 1 to 9, not " + replicas);
+        }
         FaultSettings settings = new FaultSettings(checkout, dir, rate, customers, warmup, quiet, recoveryTimeout,
-                bound, faults);
+                bound, faults, replicas);
         Progress progress = new Progress(System.out);
         progress.step("fault-injection suite: " + faults.size() + " faults at " + rate + " journeys/s"
+                + (replicas > 1 ? ", " + replicas + " instances of each service" : "")
                 + bound.map(b -> ", budget " + b.toMinutes() + " min").orElse("") + "; stack state in " + dir);
         FaultReport report;
         try {

@@ -109,7 +109,7 @@ public final class Stack implements AutoCloseable {
                 for (KedaiService service : KedaiService.values()) {
                     List<ServicePorts> own = instances.get(service);
                     if (instance < own.size()) {
-                        start(service, instance, own.get(instance), instances, infra, accounts.get(service), devAuth,
+                        start(service, instance, instances, infra, accounts.get(service), devAuth,
                                 certificates, jars.get(service), java, errors);
                     }
                 }
@@ -129,10 +129,10 @@ public final class Stack implements AutoCloseable {
         }
     }
 
-    private void start(KedaiService service, int instance, ServicePorts own, Map<KedaiService, List<ServicePorts>> instances,
+    private void start(KedaiService service, int instance, Map<KedaiService, List<ServicePorts>> instances,
                        InfraEndpoints infra, DbAccount account, DevAuth devAuth, ServiceCertificates certificates,
                        Path jar, Path java, Consumer<String> errors) {
-        var properties = ServiceProperties.of(service, own, instances, infra, account, spec.bindHost());
+        var properties = ServiceProperties.of(service, instance, instances, infra, account, spec.bindHost());
         // every instance of a service has the same certificate and, for auth, the same signing key
         properties.putAll(certificates.issue(service.id()).config());
         if (service == KedaiService.AUTH) {

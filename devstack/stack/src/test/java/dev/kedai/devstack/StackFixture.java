@@ -52,11 +52,50 @@ public final class StackFixture implements BeforeAllCallback, ParameterResolver 
     public static Stack stack(ExtensionContext context) {
         // the root store lives for the whole test run and closes its resources at the end
         return context.getRoot().getStore(NAMESPACE)
-                .getOrComputeIfAbsent(Running.class, key -> new Running(start()), Running.class)
+                .getOrComputeIfAbsent(Running.class, key -> new Running(start(Integer.getInteger(REPLICAS_PROPERTY, 1))),
+                        Running.class)
                 .stack();
     }
 
-    private static Stack start() {
+    /** {@code -Dkedai.stack.replicas=2}: every system test against two instances of each service. */
+    public static final String REPLICAS_PROPERTY = "kedai.stack.replicas";
+
+    /**
+     * A stack of its own with two instances of each service behind the edge, for the tests of
+     * what replicas change ({@code @ExtendWith(StackFixture.TwoReplicas.class)}); started once per
+     * JVM beside the other, stopped at the end of the run.
+     */
+    public static final class TwoReplicas implements BeforeAllCallback, ParameterResolver {
+        private record RunningTwo(Running running) implements ExtensionContext.Store.CloseableResource {
+            @Override
+            public void close() {
+                running.close();
+            }
+        }
+
+        @Override
+        public void beforeAll(ExtensionContext context) {
+            stack(context);
+        }
+
+        @Override
+        public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+            return parameter.getParameter().getType() == Stack.class;
+        }
+
+        @Override
+        public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+            return stack(context);
+        }
+
+        private static Stack stack(ExtensionContext context) {
+            return context.getRoot().getStore(NAMESPACE)
+                    .getOrComputeIfAbsent(RunningTwo.class, key -> new RunningTwo(new Running(start(2))), RunningTwo.class)
+                    .running().stack();
+        }
+    }
+
+    private static Stack start(int replicas) {
         // -Dkedai.stack.root runs the tests against service jars built elsewhere
         Path root = Optional.ofNullable(System.getProperty(ROOT_PROPERTY)).map(Path::of)
                 .or(() -> StackConfig.findRepoRoot(Path.of("")))
@@ -66,15 +105,16 @@ public final class StackFixture implements BeforeAllCallback, ParameterResolver 
         for (KedaiService service : KedaiService.values()) {
             passwords.put(service, DevPasswords.random());
         }
-        Path logs = Path.of("target/stack-logs").toAbsolutePath();
+        Path logs = Path.of(replicas == 1 ? "target/stack-logs" : "target/stack-logs-" + replicas + "x").toAbsolutePath();
         // topics of their own: the other modules' tests publish to the same Kafka in one test run
         List<String> jvm = new ArrayList<>(JvmOptions.forService("192m"));
         jvm.add("-Dkafka.topic-prefix=stack-" + UUID.randomUUID().toString().substring(0, 8) + ".");
         // traced as `./kedai up` is (a receiver on a free port, every new trace kept): TracedPurchaseSystemTest reads it
         StackSpec spec = new StackSpec(root, logs, StackSpec.freePorts(), passwords, 1, Duration.ofMinutes(3), jvm,
-                0, true, Map.of(), StackSpec.LOOPBACK, 0, 1.0);
+                0, true, Map.of(), StackSpec.LOOPBACK, 0, 1.0).withReplicas(replicas);
         Progress progress = new Progress(System.out);
-        progress.step("starting the five services for the system tests, logs in " + spec.logDir());
+        progress.step("starting the five services for the system tests" + (replicas > 1 ? ", " + replicas + " instances of each" : "")
+                + ", logs in " + spec.logDir());
         Stack stack = new Stack(spec);
         // normally the root store closes it; this covers a test JVM ended by a signal (no orphan JVMs)
         Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "kedai-stack-fixture-stop"));

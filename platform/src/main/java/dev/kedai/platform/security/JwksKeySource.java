@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -23,10 +24,15 @@ import jakarta.json.JsonReader;
  * a token names an unknown {@code kid} (at most once per {@code minRefreshGap}, so garbage
  * tokens cannot make us hammer auth) and when the cached set is older than {@code refreshAfter}.
  * While auth cannot be reached and nothing is cached: {@link KeysUnavailableException} (503).
+ * Given several URLs (auth's instances, e.g. the devstack's {@code --replicas}), a fetch tries
+ * them in turn from the last one that answered, so one instance down does not leave a service
+ * that never fetched the keys unable to check any token.
  */
 public final class JwksKeySource implements KeySource {
 
-    private final URI jwksUrl;
+    private final List<URI> jwksUrls;
+    private final String jwksUrl;
+    private volatile int answering;
     private final Duration refreshAfter;
     private final Duration minRefreshGap;
     private final Clock clock;
@@ -38,7 +44,16 @@ public final class JwksKeySource implements KeySource {
     private volatile Instant lastAttempt = Instant.EPOCH;
 
     public JwksKeySource(URI jwksUrl, Duration refreshAfter, Duration minRefreshGap, Clock clock) {
-        this.jwksUrl = jwksUrl;
+        this(List.of(jwksUrl), refreshAfter, minRefreshGap, clock);
+    }
+
+    /** Keys from the first of {@code jwksUrls} that answers. */
+    public JwksKeySource(List<URI> jwksUrls, Duration refreshAfter, Duration minRefreshGap, Clock clock) {
+        if (jwksUrls.isEmpty()) {
+            throw new IllegalArgumentException("no JWKS URL");
+        }
+        this.jwksUrls = List.copyOf(jwksUrls);
+        this.jwksUrl = jwksUrls.size() == 1 ? jwksUrls.getFirst().toString() : jwksUrls.toString();
         this.refreshAfter = refreshAfter;
         this.minRefreshGap = minRefreshGap;
         this.clock = clock;
@@ -100,6 +115,25 @@ public final class JwksKeySource implements KeySource {
     }
 
     private JwkKeys fetch() throws IOException, InterruptedException {
+        IOException failed = null;
+        int first = answering;
+        for (int i = 0; i < jwksUrls.size(); i++) {
+            int index = (first + i) % jwksUrls.size();
+            try {
+                JwkKeys fetched = fetch(jwksUrls.get(index));
+                answering = index;
+                return fetched;
+            } catch (IOException e) {
+                if (failed != null) {
+                    e.addSuppressed(failed);
+                }
+                failed = e;
+            }
+        }
+        throw failed;
+    }
+
+    private JwkKeys fetch(URI jwksUrl) throws IOException, InterruptedException {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(jwksUrl)
                                                           .timeout(Duration.ofSeconds(3))
                                                           .header("Accept", "application/json")

@@ -21,7 +21,8 @@ import io.helidon.security.jwt.jwk.JwkRSA;
  * auth), {@code exp} (mandatory), {@code iss}, {@code aud}, and the presence of {@code sub},
  * {@code jti}, {@code sid}.
  *
- * <p>Config (root): {@code security.jwt.jwks-url}, {@code security.jwt.issuer} (default
+ * <p>Config (root): {@code security.jwt.jwks-url} (one URL, or several separated by commas: the
+ * instances of auth, tried in turn), {@code security.jwt.issuer} (default
  * "kedai-auth"), {@code security.jwt.audience} (default "kedai"),
  * {@code security.jwt.jwks-refresh} (default PT10M), {@code security.jwt.jwks-min-refresh}
  * (default PT5S), {@code security.jwt.clock-skew} (default PT30S).
@@ -51,12 +52,16 @@ public final class JwtVerifier {
 
     public static JwtVerifier create(Config root) {
         Config jwt = root.get("security.jwt");
-        return new JwtVerifier(URI.create(jwt.get("jwks-url").asString().get()),
+        List<URI> jwks = java.util.Arrays.stream(jwt.get("jwks-url").asString().get().split(","))
+                .map(String::trim).filter(u -> !u.isEmpty()).map(URI::create).toList();
+        return new JwtVerifier(new JwksKeySource(jwks,
+                                       jwt.get("jwks-refresh").as(Duration.class).orElse(Duration.ofMinutes(10)),
+                                       jwt.get("jwks-min-refresh").as(Duration.class).orElse(Duration.ofSeconds(5)),
+                                       Clock.systemUTC()),
                                jwt.get("issuer").asString().orElse("kedai-auth"),
                                jwt.get("audience").asString().orElse("kedai"),
-                               jwt.get("jwks-refresh").as(Duration.class).orElse(Duration.ofMinutes(10)),
-                               jwt.get("jwks-min-refresh").as(Duration.class).orElse(Duration.ofSeconds(5)),
-                               jwt.get("clock-skew").as(Duration.class).orElse(Duration.ofSeconds(30)));
+                               jwt.get("clock-skew").as(Duration.class).orElse(Duration.ofSeconds(30)),
+                               Clock.systemUTC());
     }
 
     /**

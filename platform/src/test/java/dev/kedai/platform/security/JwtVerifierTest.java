@@ -2,6 +2,7 @@ package dev.kedai.platform.security;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -105,6 +106,17 @@ class JwtVerifierTest {
         JwtVerifier nowhere = new JwtVerifier(java.net.URI.create("http://127.0.0.1:1/auth/jwks"), "kedai-auth",
                                               "kedai", Duration.ofMinutes(10), Duration.ofSeconds(5), Duration.ZERO);
         assertThatThrownBy(() -> nowhere.verify(tokens.mint("user-1"))).isInstanceOf(KeysUnavailableException.class);
+    }
+
+    /** Several auth instances ({@code jwks-url: a,b}): with the first one down, the keys come from the next. */
+    @Test
+    void withTheFirstOfTwoAuthInstancesDownTheKeysComeFromTheOther() {
+        Map<String, String> config = new java.util.HashMap<>(tokens.config());
+        config.put("security.jwt.jwks-url", "http://127.0.0.1:1/auth/jwks, " + tokens.jwksUrl());
+        JwtVerifier twoInstances = JwtVerifier.create(io.helidon.config.Config.just(
+                io.helidon.config.ConfigSources.create(config)));
+
+        assertThat(twoInstances.verify(tokens.mint("user-1")).userId()).isEqualTo("user-1");
     }
 
     private void assertRejected(String token) {
