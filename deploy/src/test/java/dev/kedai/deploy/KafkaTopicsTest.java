@@ -38,6 +38,27 @@ class KafkaTopicsTest {
     }
 
     /**
+     * In ha every topic has at least as many partitions as a service may have replicas (the HPA's
+     * maxReplicas): a consumer group spreads over at most one member per partition, so fewer
+     * partitions would leave scaled-out consumers idle (docs/capacity.md).
+     */
+    @Test
+    void inHaEveryTopicHasAPartitionForEachReplicaTheAutoscalerMayAdd() {
+        Rendered rendered = ChartRenderer.render(Profile.HA);
+        List<JsonNode> autoscalers = rendered.ofKind("HorizontalPodAutoscaler").stream().map(h -> h.object().path("spec"))
+                .toList();
+        assertThat(autoscalers).isNotEmpty();
+        int maxReplicas = autoscalers.stream().mapToInt(s -> s.path("maxReplicas").asInt()).max().orElseThrow();
+        for (Rendered.Manifest topic : rendered.ofKind("KafkaTopic")) {
+            JsonNode spec = topic.object().path("spec");
+            if (!spec.path("topicName").asText().endsWith(".dlt")) {
+                assertThat(spec.path("partitions").asInt()).as(spec.path("topicName").asText())
+                        .isGreaterThanOrEqualTo(maxReplicas);
+            }
+        }
+    }
+
+    /**
      * Kafka versions each Strimzi release of the tested range accepts (its kafka-versions.yaml,
      * entries with supported: true, and release notes: 1.1 removed Kafka 4.1.x and added 4.2.1 and
      * 4.3.0; 1.2 added 4.3.1). A version outside any of them is refused by that operator.

@@ -45,6 +45,9 @@ import io.grpc.protobuf.services.ProtoReflectionService;
 public final class GrpcServer implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(GrpcServer.class.getName());
+    /** How long a caller's connection lasts before the server asks it to reconnect (docs/capacity.md). */
+    static final Duration MAX_CONNECTION_AGE = Duration.ofMinutes(1);
+    static final Duration MAX_CONNECTION_AGE_GRACE = Duration.ofSeconds(10);
 
     private final Server server;
     private final HealthStatusManager health;
@@ -63,6 +66,12 @@ public final class GrpcServer implements AutoCloseable {
                 .withChildOption(ChannelOption.TCP_NODELAY, true)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true)
+                // a caller reaching this service through a Kubernetes ClusterIP keeps one HTTP/2
+                // connection, so one pod, for good: ending connections after a while makes callers
+                // reconnect and spreads them over the pods, new ones after a scale-up included
+                // (calls in flight get the grace to finish; the caller's channel reconnects unseen)
+                .maxConnectionAge(MAX_CONNECTION_AGE.toSeconds(), TimeUnit.SECONDS)
+                .maxConnectionAgeGrace(MAX_CONNECTION_AGE_GRACE.toSeconds(), TimeUnit.SECONDS)
                 .maxInboundMessageSize(b.maxInboundMessageSize)
                 .addService(health.getHealthService());
         if (b.reflection) {
