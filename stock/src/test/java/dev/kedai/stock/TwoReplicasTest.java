@@ -3,13 +3,11 @@ package dev.kedai.stock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 
@@ -28,10 +26,7 @@ import dev.kedai.proto.stock.v1.ReserveRequest;
 import dev.kedai.proto.stock.v1.StockServiceGrpc;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -102,39 +97,29 @@ class TwoReplicasTest {
 
     /** The keys of the ReservationExpired events of these orders on the stock topic, read until each has one, then 2 s more. */
     private static List<String> expiredEvents(Set<String> orders) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, TestInfra.get().kafkaBootstrap());
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID());
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         String type = ReservationExpired.getDescriptor().getFullName();
         List<String> keys = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p)) {
-            consumer.subscribe(List.of(TestServiceConfig.topic(Topics.STOCK)));
+        try (KafkaConsumer<String, byte[]> consumer = StockTestKit.reader(Topics.STOCK)) {
             await().atMost(Duration.ofSeconds(30)).until(() -> {
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
-                    var header = r.headers().lastHeader(CloudEvents.TYPE);
-                    if (orders.contains(r.key()) && header != null
-                            && type.equals(new String(header.value(), StandardCharsets.UTF_8))) {
-                        keys.add(r.key());
-                    }
-                });
+                poll(consumer, orders, type, keys);
                 return new HashSet<>(keys).size() == orders.size();
             });
             // a second release would publish a second event right after the first: give it the time to show
             long until = System.nanoTime() + Duration.ofSeconds(2).toNanos();
             while (System.nanoTime() < until) {
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
-                    var header = r.headers().lastHeader(CloudEvents.TYPE);
-                    if (orders.contains(r.key()) && header != null
-                            && type.equals(new String(header.value(), StandardCharsets.UTF_8))) {
-                        keys.add(r.key());
-                    }
-                });
+                poll(consumer, orders, type, keys);
             }
         }
         return keys;
+    }
+
+    private static void poll(KafkaConsumer<String, byte[]> consumer, Set<String> orders, String type, List<String> keys) {
+        consumer.poll(Duration.ofMillis(200)).forEach(r -> {
+            if (orders.contains(r.key()) && r.headers().lastHeader(CloudEvents.TYPE) != null
+                    && type.equals(StockTestKit.type(r))) {
+                keys.add(r.key());
+            }
+        });
     }
 
     private static String quoted(Set<String> ids) {

@@ -29,13 +29,36 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * }
  * }</pre>
  */
-public final class StackFixture implements BeforeAllCallback, ParameterResolver {
+public class StackFixture implements BeforeAllCallback, ParameterResolver {
     public static final String ROOT_PROPERTY = "kedai.stack.root";
+    /** {@code -Dkedai.stack.replicas=2}: every system test against two instances of each service. */
+    public static final String REPLICAS_PROPERTY = "kedai.stack.replicas";
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(StackFixture.class);
+
+    private final int replicas;
+
+    public StackFixture() {
+        this(Integer.getInteger(REPLICAS_PROPERTY, 1));
+    }
+
+    private StackFixture(int replicas) {
+        this.replicas = replicas;
+    }
+
+    /**
+     * A stack of its own with two instances of each service behind the edge, for the tests of
+     * what replicas change ({@code @ExtendWith(StackFixture.TwoReplicas.class)}); started once per
+     * JVM beside the other, stopped at the end of the run.
+     */
+    public static final class TwoReplicas extends StackFixture {
+        public TwoReplicas() {
+            super(2);
+        }
+    }
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        stack(context);
+        stack(context, replicas);
     }
 
     @Override
@@ -45,54 +68,19 @@ public final class StackFixture implements BeforeAllCallback, ParameterResolver 
 
     @Override
     public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
-        return stack(context);
+        return stack(context, replicas);
     }
 
     /** The running stack; the first call (per JVM) starts it, which takes a while. */
     public static Stack stack(ExtensionContext context) {
-        // the root store lives for the whole test run and closes its resources at the end
-        return context.getRoot().getStore(NAMESPACE)
-                .getOrComputeIfAbsent(Running.class, key -> new Running(start(Integer.getInteger(REPLICAS_PROPERTY, 1))),
-                        Running.class)
-                .stack();
+        return stack(context, Integer.getInteger(REPLICAS_PROPERTY, 1));
     }
 
-    /** {@code -Dkedai.stack.replicas=2}: every system test against two instances of each service. */
-    public static final String REPLICAS_PROPERTY = "kedai.stack.replicas";
-
-    /**
-     * A stack of its own with two instances of each service behind the edge, for the tests of
-     * what replicas change ({@code @ExtendWith(StackFixture.TwoReplicas.class)}); started once per
-     * JVM beside the other, stopped at the end of the run.
-     */
-    public static final class TwoReplicas implements BeforeAllCallback, ParameterResolver {
-        private record RunningTwo(Running running) implements ExtensionContext.Store.CloseableResource {
-            @Override
-            public void close() {
-                running.close();
-            }
-        }
-
-        @Override
-        public void beforeAll(ExtensionContext context) {
-            stack(context);
-        }
-
-        @Override
-        public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
-            return parameter.getParameter().getType() == Stack.class;
-        }
-
-        @Override
-        public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
-            return stack(context);
-        }
-
-        private static Stack stack(ExtensionContext context) {
-            return context.getRoot().getStore(NAMESPACE)
-                    .getOrComputeIfAbsent(RunningTwo.class, key -> new RunningTwo(new Running(start(2))), RunningTwo.class)
-                    .running().stack();
-        }
+    private static Stack stack(ExtensionContext context, int replicas) {
+        // the root store lives for the whole test run and closes its resources at the end
+        return context.getRoot().getStore(NAMESPACE)
+                .getOrComputeIfAbsent("stack-" + replicas, key -> new Running(start(replicas)), Running.class)
+                .stack();
     }
 
     private static Stack start(int replicas) {
