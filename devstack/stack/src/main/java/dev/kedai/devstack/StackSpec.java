@@ -121,9 +121,18 @@ public record StackSpec(Path repoRoot,
 
     /** This spec with {@code replicas} instances of each service, the later ones on ports free now (tests). */
     public StackSpec withReplicas(int replicas) {
+        // one draw for all (ports of one draw are distinct), leaving out those the first instances have
+        java.util.Set<Integer> taken = new java.util.HashSet<>();
+        ports.values().forEach(p -> taken.addAll(List.of(p.http(), p.grpc(), p.admin())));
+        KedaiService[] services = KedaiService.values();
+        java.util.Iterator<Integer> free = Ports.pickFree(3 * services.length * replicas + taken.size()).stream()
+                .filter(port -> !taken.contains(port)).iterator();
         Map<KedaiService, List<ServicePorts>> more = new java.util.EnumMap<>(KedaiService.class);
         for (int i = 1; i < replicas; i++) {
-            freePorts().forEach((service, free) -> more.computeIfAbsent(service, s -> new java.util.ArrayList<>()).add(free));
+            for (KedaiService service : services) {
+                more.computeIfAbsent(service, s -> new java.util.ArrayList<>())
+                        .add(new ServicePorts(free.next(), free.next(), free.next()));
+            }
         }
         return new StackSpec(repoRoot, logDir, ports, dbPasswords, topicPartitions, readyTimeout, jvmOptions,
                 edgePort, edgeRateLimits, overrides, bindHost, tracePort, traceRatio, more);
