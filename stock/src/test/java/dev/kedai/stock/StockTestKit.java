@@ -160,6 +160,7 @@ final class StockTestKit {
             }
             senders.shutdown();
         }
+    }
 
     /** A consumer of {@code topic} from its first record, in a group of its own. */
     static KafkaConsumer<String, byte[]> reader(String topic) {
