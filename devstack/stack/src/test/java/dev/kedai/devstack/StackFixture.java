@@ -47,8 +47,8 @@ public class StackFixture implements BeforeAllCallback, ParameterResolver {
 
     /**
      * A stack of its own with two instances of each service behind the edge, for the tests of
-     * what replicas change ({@code @ExtendWith(StackFixture.TwoReplicas.class)}); started once per
-     * JVM beside the other, stopped at the end of the run.
+     * what replicas change ({@code @ExtendWith(StackFixture.TwoReplicas.class)}); the one-instance
+     * stack is stopped while it runs (they share the schemas), and started again after it if needed.
      */
     public static final class TwoReplicas extends StackFixture {
         public TwoReplicas() {
@@ -76,11 +76,35 @@ public class StackFixture implements BeforeAllCallback, ParameterResolver {
         return stack(context, Integer.getInteger(REPLICAS_PROPERTY, 1));
     }
 
-    private static Stack stack(ExtensionContext context, int replicas) {
+    private static synchronized Stack stack(ExtensionContext context, int replicas) {
         // the root store lives for the whole test run and closes its resources at the end
-        return context.getRoot().getStore(NAMESPACE)
-                .getOrComputeIfAbsent("stack-" + replicas, key -> new Running(start(replicas)), Running.class)
+        ExtensionContext.Store store = context.getRoot().getStore(NAMESPACE);
+        // one stack at a time: they share the test MariaDB's schemas, and one stack's relay would
+        // publish the other's outbox rows to its own (prefixed) topics
+        for (int other = 1; other <= 4; other++) {
+            if (other != replicas) {
+                Running running = store.remove("stack-" + other, Running.class);
+                if (running != null) {
+                    running.stack().close();
+                }
+            }
+        }
+        return store.getOrComputeIfAbsent("stack-" + replicas, key -> new Running(start(replicas)), Running.class)
                 .stack();
+    }
+
+    /**
+     * One set of database passwords per test JVM: every stack here shares the test MariaDB's users,
+     * and a second stack with passwords of its own would change them under the first one's feet.
+     */
+    private static final Map<KedaiService, String> PASSWORDS = newPasswords();
+
+    private static Map<KedaiService, String> newPasswords() {
+        Map<KedaiService, String> passwords = new EnumMap<>(KedaiService.class);
+        for (KedaiService service : KedaiService.values()) {
+            passwords.put(service, DevPasswords.random());
+        }
+        return passwords;
     }
 
     private static Stack start(int replicas) {
@@ -89,10 +113,7 @@ public class StackFixture implements BeforeAllCallback, ParameterResolver {
                 .or(() -> StackConfig.findRepoRoot(Path.of("")))
                 .orElseThrow(() -> new IllegalStateException("system tests must run inside the Kedai checkout"));
         InfraEndpoints infra = TestInfra.get();
-        Map<KedaiService, String> passwords = new EnumMap<>(KedaiService.class);
-        for (KedaiService service : KedaiService.values()) {
-            passwords.put(service, DevPasswords.random());
-        }
+        Map<KedaiService, String> passwords = PASSWORDS;
         Path logs = Path.of(replicas == 1 ? "target/stack-logs" : "target/stack-logs-" + replicas + "x").toAbsolutePath();
         // topics of their own: the other modules' tests publish to the same Kafka in one test run
         List<String> jvm = new ArrayList<>(JvmOptions.forService("192m"));
