@@ -6,6 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -25,21 +28,38 @@ import io.helidon.faulttolerance.CircuitBreakerOpenException;
  * <p>A circuit breaker ({@code product.search.opensearch.breaker}: {@code delay} PT5S,
  * {@code volume} 10, {@code error-ratio} 50) keeps an unreachable engine from costing every
  * request its timeout: while open, searches fail at once with {@link SearchUnavailableException}.
+ *
+ * <p>Answers are kept for {@code product.search.opensearch.answer-ttl} (default PT0.5S, PT0S turns
+ * it off): the index itself changes only at its refresh, every second, so a repeated query (a
+ * popular word, the same page asked by many) costs the engine once per half second instead of once
+ * per request, and concurrent misses of one query wait for a single engine call. A change becomes
+ * searchable within about 1.5 s instead of about 1 s. Failures are never kept.
  */
 public final class IndexedSearch implements ProductSearch {
 
     /** OpenSearch's default {@code max_result_window} and {@code track_total_hits}. */
     static final int MAX_WINDOW = 10_000;
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-    // name counts twice (as in a shop, a word in the name says more than one in the description)
-    private static final List<String> TEXT_FIELDS = List.of("name^2", "name.id^2", "name.en^2",
-            "description", "description.id", "description.en");
+    // the stemmed sub-fields only (the plain ones add nothing a stem misses, and every field is one
+    // more scoring pass: 6 → 4 fields was 1.25× the req/s); a word in the name counts twice
+    private static final List<String> TEXT_FIELDS = List.of("name.id^2", "name.en^2", "description.id", "description.en");
 
     private final SearchIndex index;
     private final CircuitBreaker breaker;
+    private final Cache<ProductQuery, Page<Product>> answers;   // null when answer-ttl is zero
 
     public IndexedSearch(SearchIndex index, Config root) {
+        this(index, root, Ticker.systemTicker());
+    }
+
+    IndexedSearch(SearchIndex index, Config root, Ticker ticker) {
         this.index = index;
+        Duration ttl = root.get("product.search.opensearch.answer-ttl").as(Duration.class).orElse(Duration.ofMillis(500));
+        this.answers = ttl.isZero() ? null : Caffeine.newBuilder()
+                .expireAfterWrite(ttl)
+                .maximumSize(10_000)
+                .ticker(ticker)
+                .build();
         Config c = root.get("product.search.opensearch.breaker");
         this.breaker = CircuitBreaker.builder()
                 .name("opensearch")
@@ -56,6 +76,10 @@ public final class IndexedSearch implements ProductSearch {
             throw ProblemException.invalid("page", "search pages end at result " + MAX_WINDOW
                     + " (narrow the query with category or attribute filters)");
         }
+        return answers == null ? ask(query) : answers.get(query, this::ask);
+    }
+
+    private Page<Product> ask(ProductQuery query) {
         ObjectNode body = body(query);
         JsonNode answer;
         try {
@@ -97,11 +121,10 @@ public final class IndexedSearch implements ProductSearch {
         });
         ArrayNode sort = body.putArray("sort");
         switch (query.sort()) {
-            case RELEVANCE -> {
-                sort.addObject().put("_score", "desc");
-                sort.addObject().put("created_at", "desc");
-                sort.addObject().put("product_id", "desc");
-            }
+            // the score alone: a tie-break field turns the top-20 into a field sort over every match,
+            // which cannot skip low-scoring blocks (1.3× the req/s without it at 100k products);
+            // equal scores come in index order (docs/search.md)
+            case RELEVANCE -> sort.addObject().put("_score", "desc");
             case NEWEST -> {
                 sort.addObject().put("created_at", "desc");
                 sort.addObject().put("product_id", "desc");

@@ -3,7 +3,7 @@ package dev.kedai.product;
 import java.util.Arrays;
 import java.util.Locale;
 
-/** The orders of {@code GET /products?sort=}; each ends on product_id so pages are stable. */
+/** The orders of {@code GET /products?sort=}; in SQL each ends on product_id so pages are stable (OpenSearch: {@link IndexedSearch}). */
 public enum ProductSort {
     NEWEST("created_at DESC, product_id DESC"),
     PRICE_ASC("price_amount ASC, product_id"),

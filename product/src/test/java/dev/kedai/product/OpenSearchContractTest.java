@@ -3,7 +3,12 @@ package dev.kedai.product;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.kedai.platform.http.PageRequest;
 
 import org.junit.jupiter.api.Test;
 
@@ -33,6 +38,22 @@ class OpenSearchContractTest extends SearchContract {
         assertThat(ids(search("q=kopi"))).hasSize(3);
         assertThat(SearchAdmin.run(new String[] {"nonsense"}, config, new PrintStream(out, true, UTF_8),
                                    new PrintStream(err, true, UTF_8))).isEqualTo(2);
+    }
+
+    @Test
+    void aRepeatedSearchIsAskedOnceUntilItsAnswerTtlPasses() {
+        AtomicLong nanos = new AtomicLong();
+        try (SearchIndex index = SearchIndex.create(config)) {
+            IndexedSearch search = new IndexedSearch(index, config, nanos::get);
+            ProductQuery rendang = new ProductQuery(Optional.of("rendang"), Optional.empty(), List.of(),
+                                                    ProductSort.RELEVANCE, new PageRequest(1, 20));
+            assertThat(search.search(rendang).items()).isEmpty();
+            String id = create("Bumbu Rendang", "Spice paste from Padang", 20000, "pantry", "{}");
+            awaitSearchable();
+            assertThat(search.search(rendang).items()).as("within the answer TTL (0.5 s): the kept answer").isEmpty();
+            nanos.addAndGet(Duration.ofMillis(501).toNanos());
+            assertThat(search.search(rendang).items()).extracting(Product::productId).containsExactly(id);
+        }
     }
 
     @Override

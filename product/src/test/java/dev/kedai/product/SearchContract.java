@@ -152,7 +152,7 @@ abstract class SearchContract {
         return page.get("items").findValuesAsText("product_id");
     }
 
-    private String create(String name, String description, long price, String category, String attributes) {
+    protected String create(String name, String description, long price, String category, String attributes) {
         return create(name, description, price, category, attributes, "SKU-" + UUID.randomUUID());
     }
 
