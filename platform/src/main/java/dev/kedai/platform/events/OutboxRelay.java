@@ -39,11 +39,16 @@ import io.opentelemetry.api.trace.Span;
  * Publishes outbox rows to Kafka in id order and marks them sent, holding no lock and no open
  * transaction while it waits for Kafka. One round:
  * <ol>
- * <li><b>lease</b>: one autocommit UPDATE takes or renews the lease row ({@code outbox_relay_lease},
- *     {@code outbox.lease}, default PT60S): one relay of the service publishes at a time, so events
- *     of one key never overtake each other across replicas. The others stand by and take over when
- *     the lease lapses (at once when the holder stops cleanly and hands it back);</li>
- * <li><b>claim</b>: a short READ COMMITTED transaction selects the oldest unsent rows not claimed by
+ * <li><b>lease</b>: an UPDATE takes or renews the lease row ({@code outbox_relay_lease},
+ *     {@code outbox.lease}, default PT5S): one relay of the service publishes at a time, so events
+ *     of one key never overtake each other across replicas. The others stand by (looking every
+ *     second) and take over when the lease lapses: within the lease of a holder killed with
+ *     kill -9, at once when it stops cleanly and hands it back. The holder renews it at every round
+ *     and every third of the lease while it waits for acks, so a publish slower than the lease
+ *     keeps it; a holder that stops making progress (killed, paused, its round stuck elsewhere)
+ *     loses it;</li>
+ * <li><b>claim</b>: in the same short READ COMMITTED transaction as the lease (whose row it keeps
+ *     locked until it commits), selects the oldest unsent rows not claimed by
  *     another relay ({@code FOR UPDATE SKIP LOCKED}: rows of transactions still in flight are skipped,
  *     not waited for, and no gap is locked, so writers are never blocked) and stamps them claimed
  *     by this relay until {@code now + outbox.lease};</li>
@@ -53,7 +58,9 @@ import io.opentelemetry.api.trace.Span;
  * <li><b>mark sent</b> in one autocommit UPDATE. If some sends failed, only the rows before the first
  *     failure are marked; the rest are handed back and published again, in order, next round.</li>
  * </ol>
- * Two relays therefore never both publish a row in the normal path. If the process dies between
+ * Two relays therefore never both publish a row in the normal path. A holder that stalls longer than
+ * the lease between its claim and its sends (paused, starved of CPU) loses the lease and its claims,
+ * and both publish those rows: duplicates, which consumers drop, each key's first copies in order. If the process dies between
  * the acks and the mark, its rows are published again by the next holder (a restarted relay on
  * the same host takes its own lease and claims back at once): delivery is at least once, and
  * consumers de-duplicate by {@code ce_id} ({@link EventConsumer}).
@@ -65,9 +72,9 @@ import io.opentelemetry.api.trace.Span;
  *
  * <p>Config (root): {@code kafka.bootstrap-servers}, {@code kafka.topic-prefix},
  * {@code kafka.producer.*} ({@link KafkaClients}), {@code outbox.poll-interval} (default PT0.1S),
- * {@code outbox.batch-size} (default 200), {@code outbox.lease} (default PT60S; longer than the
- * producer's delivery timeout + max block), {@code outbox.relay-id} (default: the host name; a
- * restarted pod keeps it, and with it its lease).
+ * {@code outbox.batch-size} (default 200), {@code outbox.lease} (default PT5S: how long events stall
+ * when the holder dies; several database round trips long, as it is renewed by them), {@code outbox.relay-id}
+ * (default: the host name; a restarted pod keeps it, and with it its lease).
  */
 public final class OutboxRelay implements AutoCloseable {
 
@@ -76,6 +83,9 @@ public final class OutboxRelay implements AutoCloseable {
     private static final String TAKE_LEASE = """
             UPDATE outbox_relay_lease SET holder = ?, lease_until = CURRENT_TIMESTAMP(6) + INTERVAL ? MICROSECOND
             WHERE id = 1 AND (holder = ? OR holder IS NULL OR lease_until < CURRENT_TIMESTAMP(6))""";
+    private static final String RENEW_LEASE = """
+            UPDATE outbox_relay_lease SET lease_until = CURRENT_TIMESTAMP(6) + INTERVAL ? MICROSECOND
+            WHERE id = 1 AND holder = ?""";
     private static final String GIVE_BACK_LEASE = "UPDATE outbox_relay_lease SET holder = NULL, lease_until = NULL WHERE id = 1 AND holder = ?";
     private static final String READ_COMMITTED = "SET TRANSACTION ISOLATION LEVEL READ COMMITTED";
     private static final String UNSENT = """
@@ -85,6 +95,8 @@ public final class OutboxRelay implements AutoCloseable {
     private static final String BACKLOG = "SELECT COUNT(*) AS backlog FROM outbox WHERE sent_at IS NULL";
     private static final Duration COUNT_EVERY = Duration.ofSeconds(5);
     private static final Duration STANDBY_POLL = Duration.ofSeconds(1);
+    /** The lease when {@code outbox.lease} is not set: a standby takes over this long after the holder dies. */
+    private static final Duration DEFAULT_LEASE = Duration.ofSeconds(5);
     // the relays of this process, woken after a commit that appended to the outbox
     private static final Set<OutboxRelay> RUNNING = ConcurrentHashMap.newKeySet();
 
@@ -95,6 +107,7 @@ public final class OutboxRelay implements AutoCloseable {
     private final int batchSize;
     private final Duration lease;
     private final Duration ackTimeout;
+    private final Duration renewEvery;
     private final String topicPrefix;
     private final String relayId;
     private final SupervisedLoop loop;
@@ -120,9 +133,11 @@ public final class OutboxRelay implements AutoCloseable {
         // a send waits up to max.block.ms for metadata, then its ack up to delivery.timeout.ms
         this.ackTimeout = Duration.ofMillis(millis(producerProperties, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG)
                 + millis(producerProperties, ProducerConfig.MAX_BLOCK_MS_CONFIG) + 5_000);
-        if (ackTimeout.compareTo(lease) >= 0) {
-            LOG.log(Level.WARNING, "outbox.lease (" + lease + ") is not longer than a publish may take (" + ackTimeout
-                    + "): another replica may take over while this one still publishes");
+        // renewed three times per lease while acks are awaited: two renewals may be slow or lost before it lapses
+        this.renewEvery = lease.dividedBy(3);
+        if (lease.compareTo(Duration.ofSeconds(1)) < 0) {
+            LOG.log(Level.WARNING, "outbox.lease (" + lease + ") is shorter than a slow database round trip may take:"
+                    + " another replica may take over while this one still publishes");
         }
         this.loop = SupervisedLoop.builder("outbox-relay-" + b.name, this::round)
                 .failureBackoff(Duration.ofMillis(200), Duration.ofSeconds(5))
@@ -143,7 +158,7 @@ public final class OutboxRelay implements AutoCloseable {
                 .transactions(Transactions.create(db, root))
                 .pollInterval(root.get("outbox.poll-interval").as(Duration.class).orElse(Duration.ofMillis(100)))
                 .batchSize(root.get("outbox.batch-size").asInt().orElse(200))
-                .lease(root.get("outbox.lease").as(Duration.class).orElse(Duration.ofSeconds(60)))
+                .lease(root.get("outbox.lease").as(Duration.class).orElse(DEFAULT_LEASE))
                 .topicPrefix(root.get("kafka.topic-prefix").asString().orElse(""))
                 .tracing(Tracing.of(root));
         root.get("outbox.relay-id").asString().ifPresent(b::relayId);
@@ -204,15 +219,14 @@ public final class OutboxRelay implements AutoCloseable {
 
     private Duration round() {
         countOccasionally();   // also (above all) while Kafka is down and rounds fail
-        leader = db.execute().dml(TAKE_LEASE, relayId, lease.toNanos() / 1_000, relayId) == 1;
+        int sent = relayBatch();
         if (!leader) {
             return STANDBY_POLL;   // another replica publishes
         }
-        int sent = relayBatch();
         return sent == batchSize ? Duration.ZERO : pollInterval;   // a full batch means more are waiting
     }
 
-    /** One batch: claim, publish, mark sent; returns how many events it published. */
+    /** One batch if this relay holds the lease: claim, publish, mark sent; returns how many events it published. */
     int relayBatch() {
         List<DbRow> rows = claim();
         if (rows.isEmpty()) {
@@ -233,7 +247,7 @@ public final class OutboxRelay implements AutoCloseable {
                 break;
             }
             try {
-                ack.get(ackTimeout.toMillis(), TimeUnit.MILLISECONDS);
+                awaitAck(ack);
                 acked++;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -256,9 +270,44 @@ public final class OutboxRelay implements AutoCloseable {
         return rows.size();
     }
 
+    /** Waits up to the ack timeout for one ack, renewing the lease meanwhile: a slow Kafka does not hand it over. */
+    private void awaitAck(Future<RecordMetadata> ack) throws InterruptedException, ExecutionException, TimeoutException {
+        long deadline = System.nanoTime() + ackTimeout.toNanos();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            try {
+                ack.get(Math.min(left, renewEvery.toNanos()), TimeUnit.NANOSECONDS);
+                return;
+            } catch (TimeoutException e) {
+                if (left <= renewEvery.toNanos()) {
+                    throw e;
+                }
+                renewLease();
+            }
+        }
+    }
+
+    private void renewLease() {
+        try {
+            if (db.execute().dml(RENEW_LEASE, lease.toNanos() / 1_000, relayId) == 0) {
+                // lapsed and taken: our rows may be published twice (consumers de-duplicate by ce_id)
+                LOG.log(Level.INFO, "relay " + relayId + " lost its lease while waiting for Kafka's acks");
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.DEBUG, "renewing the relay lease failed; trying again at the next pause", e);
+        }
+    }
+
     private List<DbRow> claim() {
         return transactions.inTransaction(tx -> {
             tx.dml(READ_COMMITTED);
+            // the lease row stays locked until the claim commits: a standby taking over a lease that lapsed
+            // while the holder was claiming waits for that claim, so it never claims the rows after the
+            // holder's and publishes them first (the events of a key would overtake each other)
+            leader = tx.dml(TAKE_LEASE, relayId, lease.toNanos() / 1_000, relayId) == 1;
+            if (!leader) {
+                return List.<DbRow>of();
+            }
             List<DbRow> rows = tx.query(UNSENT, relayId, batchSize).toList();
             if (!rows.isEmpty()) {
                 tx.dml("UPDATE outbox SET claimed_by = ?, claimed_until = CURRENT_TIMESTAMP(6) + INTERVAL ? MICROSECOND"
@@ -375,7 +424,7 @@ public final class OutboxRelay implements AutoCloseable {
         private String name = "unnamed";
         private Duration pollInterval = Duration.ofMillis(100);
         private int batchSize = 200;
-        private Duration lease = Duration.ofSeconds(60);
+        private Duration lease = DEFAULT_LEASE;
         private String topicPrefix = "";
         private String relayId = hostName();
         private Tracing tracing = Tracing.OFF;

@@ -13,9 +13,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import dev.kedai.infra.ChildJvm;
 import dev.kedai.infra.DbAccount;
 import dev.kedai.infra.InfraEndpoints;
 import dev.kedai.infra.KafkaTopics;
+import dev.kedai.infra.ProcessSpawner;
 import dev.kedai.infra.TestInfra;
 import dev.kedai.platform.db.Database;
 import dev.kedai.platform.db.TestDatabases;
@@ -31,7 +33,7 @@ import static dev.kedai.platform.events.TestEvents.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** The relay against real MariaDB and Kafka: no lock held while Kafka is slow; one publisher at a time. */
+/** The relay against real MariaDB and Kafka: no lock held while Kafka is slow; one publisher at a time; a standby takes over in seconds. */
 class OutboxRelayTest {
 
     private final InfraEndpoints infra = TestInfra.get();
@@ -131,6 +133,83 @@ class OutboxRelayTest {
             List<String> inWriteOrder = written.stream().filter(new HashSet<>(e.getValue())::contains).toList();
             assertThat(e.getValue()).as("order of key %s", e.getKey()).containsExactlyElementsOf(inWriteOrder);
         }
+    }
+
+    /**
+     * The relay holding the lease is killed with kill -9 (a replica crashing: no hand-back): the
+     * standby publishes what follows within seconds, not after a minute. Fails with the 60 s lease
+     * (watched: the standby stayed idle past the bound).
+     */
+    @Test
+    void aStandbyPublishesWithinSecondsWhenTheHolderIsKilled() throws Exception {
+        ProcessBuilder command = new ProcessBuilder(ChildJvm.command(List.of("-Xmx96m", "-XX:+UseSerialGC"),
+                RelayMain.class, List.of(account.url(), account.user(), account.password(), infra.kafkaBootstrap(),
+                                         "relay-killed")))
+                .redirectErrorStream(true).redirectOutput(new java.io.File("target/relay-main.log"));
+        Process killed = ProcessSpawner.start(command);
+        try {
+            String before = append("before", 1).getFirst();
+            await().atMost(WAIT).until(() -> idsOnTheWire().contains(before));
+            assertThat(holder()).isEqualTo("relay-killed");
+            OutboxRelay standby = OutboxRelay.builder(db, infra.kafkaBootstrap()).relayId("relay-standby").build();
+            closeables.add(standby);
+            standby.start();
+        } finally {
+            killed.destroyForcibly();   // SIGKILL: the lease is not handed back, it has to lapse
+            killed.waitFor();
+        }
+        String after = append("after", 1).getFirst();
+
+        // the default lease (5 s) plus a standby's look (1 s), with room for a loaded machine
+        await().atMost(Duration.ofSeconds(20)).until(() -> idsOnTheWire().contains(after));
+        assertThat(holder()).isEqualTo("relay-standby");
+    }
+
+    /**
+     * Kafka stores the event but its ack comes back later than the lease: the holder renews the
+     * lease while it waits, so the standby neither takes over nor publishes the event again. Fails
+     * without the renewal (the standby takes the lapsed lease and publishes the claimed row twice).
+     */
+    @Test
+    void aHolderWaitingForAcksLongerThanTheLeaseKeepsIt() throws Exception {
+        Duration lease = Duration.ofSeconds(2);
+        HeldAcks.hold();
+        OutboxRelay slow = OutboxRelay.builder(db, infra.kafkaBootstrap()).relayId("relay-slow").lease(lease)
+                .pollInterval(Duration.ofMillis(20)).producerProperty("interceptor.classes", HeldAcks.class.getName())
+                .build();
+        closeables.add(slow);
+        slow.start();
+        await().atMost(WAIT).until(() -> "relay-slow".equals(holder()));
+        OutboxRelay standby = OutboxRelay.builder(db, infra.kafkaBootstrap()).relayId("relay-standby").lease(lease).build();
+        closeables.add(standby);
+        standby.start();
+        try {
+            String id = append("slow", 1).getFirst();
+            await().atMost(WAIT).until(HeldAcks::holding);
+            String leaseAtSend = TestEvents.text(db, "SELECT DATE_FORMAT(lease_until, '%Y-%m-%d %H:%i:%s.%f') AS t"
+                    + " FROM outbox_relay_lease WHERE id = 1");
+            // past the lease it had when it sent, and the standby's look after it
+            await().atMost(WAIT).until(() -> TestEvents.count(db, "SELECT CURRENT_TIMESTAMP(6) > ? + INTERVAL ? MICROSECOND AS n",
+                    leaseAtSend, lease.toNanos() / 1_000) == 1);
+
+            assertThat(holder()).isEqualTo("relay-slow");
+            assertThat(standby.leader()).isFalse();
+            HeldAcks.release();
+            await().atMost(WAIT).until(() -> slow.backlog() == 0);
+            assertThat(events().readAll(topic, 1)).extracting(r -> TestEvents.header(r, CloudEvents.ID))
+                    .as("published once").containsExactly(id);
+        } finally {
+            HeldAcks.release();
+        }
+    }
+
+    private String holder() {
+        return TestEvents.text(db, "SELECT holder AS t FROM outbox_relay_lease WHERE id = 1");
+    }
+
+    /** The ids of the events on the topic now. */
+    private List<String> idsOnTheWire() {
+        return events().readAll(topic, 0).stream().map(r -> TestEvents.header(r, CloudEvents.ID)).toList();
     }
 
     private OutboxRelay relay(String id) {

@@ -139,6 +139,11 @@ final class TestEvents implements AutoCloseable {
         return db.execute().get(sql, params).orElseThrow().column("n").get(Number.class).longValue();
     }
 
+    /** The text column {@code t} of the one row {@code sql} returns (null when NULL). */
+    static String text(DbClient db, String sql, Object... params) {
+        return db.execute().get(sql, params).orElseThrow().column("t").get(String.class);
+    }
+
     /** {@code kedai_events_<name>_total{group, <label>=<value>}} (e.g. retries by reason). */
     static long counter(String name, String group, String label, String value) {
         return Metrics.globalRegistry()
