@@ -37,7 +37,6 @@ final class FaultStack implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(FaultStack.class.getName());
     private static final String RECORD_DUMP_INFO = "-XX:+RecordDynamicDumpInfo";
-    private static final Duration ARCHIVE_TIMEOUT = Duration.ofSeconds(20);
 
     /** Services whose gRPC callers go through a delaying proxy. */
     static final List<KedaiService> PROXIED = List.of(KedaiService.STOCK, KedaiService.CARTORDER);
@@ -168,31 +167,23 @@ final class FaultStack implements AutoCloseable {
     void archiveClasses(Progress progress) {
         long start = System.nanoTime();
         Path jcmd = JvmOptions.javaBinary().resolveSibling("jcmd");
-        Map<KedaiService, Process> dumps = new EnumMap<>(KedaiService.class);
-        // all at once, and bounded: the warm-up must not turn into minutes on a loaded machine
+        int written = 0;
         for (KedaiService service : KedaiService.values()) {
+            ServiceProcess process = stack.process(service);
             Path archive = archive(service);
             try {
                 java.nio.file.Files.createDirectories(archive.getParent());
-                dumps.put(service, new ProcessBuilder(jcmd.toString(), Long.toString(stack.process(service).pid()), "VM.cds",
-                        "dynamic_dump", archive.toString()).redirectErrorStream(true)
-                        .redirectOutput(dir.resolve("logs").resolve("cds-" + service.id() + ".log").toFile()).start());
-            } catch (java.io.IOException e) {
-                LOG.log(System.Logger.Level.WARNING, "no class archive of " + service.id() + ": " + e);
-            }
-        }
-        long until = System.nanoTime() + ARCHIVE_TIMEOUT.toNanos();
-        int written = 0;
-        for (Map.Entry<KedaiService, Process> dump : dumps.entrySet()) {
-            try {
-                if (!dump.getValue().waitFor(Math.max(0, until - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS)) {
-                    dump.getValue().destroyForcibly();
-                    java.nio.file.Files.deleteIfExists(archive(dump.getKey()));   // maybe half written: not used
-                } else if (dump.getValue().exitValue() == 0 && java.nio.file.Files.isRegularFile(archive(dump.getKey()))) {
+                Process dump = new ProcessBuilder(jcmd.toString(), Long.toString(process.pid()), "VM.cds", "dynamic_dump",
+                        archive.toString()).redirectErrorStream(true)
+                        .redirectOutput(dir.resolve("logs").resolve("cds-" + service.id() + ".log").toFile()).start();
+                if (!dump.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                    dump.destroyForcibly();
+                }
+                if (!dump.isAlive() && dump.exitValue() == 0 && java.nio.file.Files.isRegularFile(archive)) {
                     written++;
                 }
             } catch (java.io.IOException e) {
-                LOG.log(System.Logger.Level.WARNING, "class archive of " + dump.getKey().id() + ": " + e);
+                LOG.log(System.Logger.Level.WARNING, "no class archive of " + service.id() + ": " + e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
