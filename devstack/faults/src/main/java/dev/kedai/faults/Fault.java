@@ -133,7 +133,7 @@ record Fault(String name, String title, String target, String proves, Duration t
         return new Fault(prefix + service.id(), title, service.id(), proves, SERVICE_START, (stack, restoring, progress) -> {
             stop.accept(stack.stack().process(service));
             restoring.run();
-            stack.restart(service, progress);
+            stack.stack().restart(service, progress);
         });
     }
 

@@ -76,11 +76,7 @@ final class FaultRun {
                     long loadStart = System.nanoTime();
                     progress.step("checkout load at " + settings.rate() + " journeys/s through the edge; warming up "
                             + settings.warmup().toSeconds() + " s");
-                    // half-way through the warm-up the services have loaded the classes the journeys use
-                    long warmupEnd = System.nanoTime() + settings.warmup().toNanos();
-                    hold(settings.warmup().dividedBy(2));
-                    stack.archiveClasses(progress);
-                    hold(Duration.ofNanos(Math.max(0, warmupEnd - System.nanoTime())));
+                    hold(settings.warmup());
                     // the baseline: no fault yet, so after the warm-up no error may show
                     long baselineFrom = System.nanoTime();
                     hold(settings.quiet());

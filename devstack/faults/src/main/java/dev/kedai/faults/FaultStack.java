@@ -35,9 +35,6 @@ import dev.kedai.infra.ServerProcess;
  */
 final class FaultStack implements AutoCloseable {
 
-    private static final System.Logger LOG = System.getLogger(FaultStack.class.getName());
-    private static final String RECORD_DUMP_INFO = "-XX:+RecordDynamicDumpInfo";
-
     /** Services whose gRPC callers go through a delaying proxy. */
     static final List<KedaiService> PROXIED = List.of(KedaiService.STOCK, KedaiService.CARTORDER);
 
@@ -68,8 +65,6 @@ final class FaultStack implements AutoCloseable {
         try {
             Map<KedaiService, dev.kedai.devstack.ServicePorts> ports = StackSpec.freePorts();
             List<String> jvm = new ArrayList<>(JvmOptions.forService("192m"));
-            // so that a class archive can be taken from the running service (archiveClasses)
-            jvm.add(RECORD_DUMP_INFO);
             // loopback only: nothing of this stack is reachable from another host
             jvm.addAll(List.of("-Dserver.host=127.0.0.1", "-Dserver.sockets.0.host=127.0.0.1"));
             StackSpec spec = new StackSpec(root, dir.resolve("logs"), ports, DevPasswords.loadOrCreate(
@@ -153,65 +148,6 @@ final class FaultStack implements AutoCloseable {
 
     Path dir() {
         return dir;
-    }
-
-    /**
-     * Writes a class archive (AppCDS, {@code jcmd VM.cds dynamic_dump}) of each service's first
-     * instance as it runs now, into {@code <dir>/cds/<service>.jsa}; {@link #restart} starts a
-     * service from its archive. A restart under the suite's load is CPU-bound on a 2-core machine —
-     * 20 to 38 s, most of it loading and verifying the same classes again (JIT and class loading
-     * ran before the first log line for 12 of auth's 30 s) — and those restarts took the CI budget
-     * that the last faults needed. An archive that cannot be written is only logged: the restart
-     * then loads its classes as before.
-     */
-    void archiveClasses(Progress progress) {
-        long start = System.nanoTime();
-        Path jcmd = JvmOptions.javaBinary().resolveSibling("jcmd");
-        int written = 0;
-        for (KedaiService service : KedaiService.values()) {
-            ServiceProcess process = stack.process(service);
-            Path archive = archive(service);
-            try {
-                java.nio.file.Files.createDirectories(archive.getParent());
-                Process dump = new ProcessBuilder(jcmd.toString(), Long.toString(process.pid()), "VM.cds", "dynamic_dump",
-                        archive.toString()).redirectErrorStream(true)
-                        .redirectOutput(dir.resolve("logs").resolve("cds-" + service.id() + ".log").toFile()).start();
-                if (!dump.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
-                    dump.destroyForcibly();
-                }
-                if (!dump.isAlive() && dump.exitValue() == 0 && java.nio.file.Files.isRegularFile(archive)) {
-                    written++;
-                }
-            } catch (java.io.IOException e) {
-                LOG.log(System.Logger.Level.WARNING, "no class archive of " + service.id() + ": " + e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-        progress.step("class archives of " + written + " services for their restarts ("
-                + String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - start) / 1e9) + " s)");
-    }
-
-    /** Starts a stopped service's first instance again, from its class archive when there is one. */
-    void restart(KedaiService service, Progress progress) {
-        Path archive = archive(service);
-        stack.restart(service, 0, progress, options -> {
-            if (!java.nio.file.Files.isRegularFile(archive)) {
-                return options;
-            }
-            List<String> from = new ArrayList<>(options);
-            from.remove(RECORD_DUMP_INFO);
-            String use = "-XX:SharedArchiveFile=" + archive;
-            if (!from.contains(use)) {
-                from.add(use);
-            }
-            return from;
-        });
-    }
-
-    private Path archive(KedaiService service) {
-        return dir.resolve("cds").resolve(service.id() + ".jsa");
     }
 
     /** Every process of the stack now, by name: each service, mariadb, redis, kafka, edge (pid, or -1 when down). */

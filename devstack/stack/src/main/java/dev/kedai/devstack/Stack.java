@@ -190,29 +190,16 @@ public final class Stack implements AutoCloseable {
 
     /** {@link #restart(KedaiService, Progress)} for instance {@code instance} of the service. */
     public ServiceProcess restart(KedaiService service, int instance, Progress progress) {
-        return restart(service, instance, progress, java.util.function.UnaryOperator.identity());
-    }
-
-    /**
-     * {@link #restart(KedaiService, int, Progress)} with the JVM options changed by {@code jvm} (the
-     * fault suite starts a restarted service from a class archive of its first run); the next restart
-     * starts from the changed ones.
-     */
-    public ServiceProcess restart(KedaiService service, int instance, Progress progress,
-                                  java.util.function.UnaryOperator<List<String>> jvm) {
         ServiceProcess old = process(service, instance);
         if (old.isAlive()) {
             throw new IllegalStateException(old + " is still running; stop or kill it first");
         }
-        ServiceLaunch was = old.launch();
-        ServiceLaunch launch = new ServiceLaunch(was.service(), was.jar(), List.copyOf(jvm.apply(was.jvmOptions())),
-                was.properties(), was.logFile(), was.workDir(), was.instance());
         ServiceProcess started;
         synchronized (processes) {
             if (closed) {
                 throw new StackException("the stack is stopping", 130);
             }
-            started = ServiceProcess.start(launch, JvmOptions.javaBinary(), errors);
+            started = ServiceProcess.start(old.launch(), JvmOptions.javaBinary(), errors);
             processes.set(processes.indexOf(old), started);
         }
         new Readiness().await(List.of(started), spec.readyTimeout(), progress);
