@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import dev.kedai.platform.db.Transactions;
+import dev.kedai.platform.health.SupervisedLoop;
 import dev.kedai.platform.http.Problem;
 import dev.kedai.platform.http.ProblemException;
 import dev.kedai.platform.money.Money;
@@ -46,6 +47,8 @@ final class Checkout {
 
     private static final System.Logger LOG = System.getLogger(Checkout.class.getName());
     private static final Duration POLL = Duration.ofMillis(50);
+    private static final Duration GIVE_UP_BACKOFF = Duration.ofMillis(100);
+    private static final Duration GIVE_UP_MAX_BACKOFF = Duration.ofSeconds(2);
 
     /** Test seam: runs after stock reserved and before the order is stored (a crash there). */
     interface AfterReserve {
@@ -80,6 +83,7 @@ final class Checkout {
     private final Duration orderTtl;
     private final Duration reservationGrace;
     private final Duration inFlightWait;
+    private final Duration keyLease;
     private final AfterReserve afterReserve;
     private final CheckoutReservations reserving;
 
@@ -98,6 +102,7 @@ final class Checkout {
         this.orderTtl = settings.orderTtl();
         this.reservationGrace = settings.reservationGrace();
         this.inFlightWait = settings.inFlightWait();
+        this.keyLease = settings.keyLease();
         this.afterReserve = afterReserve;
     }
 
@@ -173,13 +178,41 @@ final class Checkout {
         }
     }
 
+    /**
+     * Gives the key and the cart's claim back after a failed checkout, so the client's retry (same
+     * key) and the customer's next checkout start at once. When that fails too — typically for the
+     * reason the checkout failed: the request pool lent no connection in time, or the database is
+     * away — it is tried again in the background ({@link #GIVE_UP_BACKOFF} doubling to
+     * {@link #GIVE_UP_MAX_BACKOFF}) until it works or the key's lease ran out, which frees both
+     * anyway. Before, a failed forget left the key IN_FLIGHT for its whole lease (30 s): every retry
+     * of the same key waited the in-flight wait and was told 409 "still being processed", and the
+     * customer's next checkout 409 "checkout in progress" (fault suite, errors outside the windows).
+     */
     private void giveUp(String userId, String key, String orderId) {
-        try {
+        Runnable giveBack = () -> {
             CheckoutGuard.release(db.execute(), userId, orderId);
+            keys.forget(userId, key, orderId);
+        };
+        try {
+            giveBack.run();
         } catch (RuntimeException e) {
-            // the guard's lease runs out on its own
+            LOG.log(System.Logger.Level.INFO, "giving the key and cart of failed checkout " + orderId + " back failed ("
+                    + e + "); trying again in the background");
+            long until = System.nanoTime() + keyLease.toNanos();
+            Thread.ofVirtual().name("give-up-" + orderId).start(() -> {
+                for (int attempt = 1; System.nanoTime() < until; attempt++) {
+                    try {
+                        Thread.sleep(SupervisedLoop.backoff(GIVE_UP_BACKOFF, GIVE_UP_MAX_BACKOFF, attempt));
+                        giveBack.run();
+                        return;
+                    } catch (InterruptedException stopping) {
+                        return;
+                    } catch (RuntimeException again) {
+                        // still no connection: the next attempt, or the lease frees them
+                    }
+                }
+            });
         }
-        keys.forget(userId, key, orderId);
     }
 
     /**
@@ -315,7 +348,7 @@ final class Checkout {
                 continue;
             }
             if (!stock.releaseAbandoned(a.orderId())) {
-                reserving.retryLater(a.orderId());   // stock away: the next ones get their turn meanwhile
+                reserving.retryLater(a);   // stock away: tried again after a short backoff, the next ones meanwhile
                 continue;
             }
             keys.forget(a.userId(), a.key(), a.orderId());

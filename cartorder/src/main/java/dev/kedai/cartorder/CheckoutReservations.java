@@ -23,17 +23,24 @@ final class CheckoutReservations {
             ON DUPLICATE KEY UPDATE started_at = IF(state = 'RESERVING', CURRENT_TIMESTAMP(3), started_at)""";
     private static final String STORED = "DELETE FROM checkout_reservations WHERE order_id = ? AND state = 'RESERVING'";
     private static final String ABANDONED = """
-            SELECT order_id, user_id, idem_key FROM checkout_reservations
+            SELECT order_id, user_id, idem_key, release_attempts FROM checkout_reservations
             WHERE started_at < CURRENT_TIMESTAMP(3) - INTERVAL ? MICROSECOND ORDER BY started_at LIMIT ?""";
     private static final String RELEASING = """
             UPDATE checkout_reservations SET state = 'RELEASING'
             WHERE order_id = ? AND started_at < CURRENT_TIMESTAMP(3) - INTERVAL ? MICROSECOND""";
     private static final String STATE = "SELECT state FROM checkout_reservations WHERE order_id = ?";
-    private static final String RETRY_LATER = "UPDATE checkout_reservations SET started_at = CURRENT_TIMESTAMP(3) WHERE order_id = ?";
+    // due again (older than abandoned-after) once the backoff has passed
+    private static final String RETRY_LATER = """
+            UPDATE checkout_reservations
+            SET started_at = CURRENT_TIMESTAMP(3) - INTERVAL ? MICROSECOND, release_attempts = release_attempts + 1
+            WHERE order_id = ?""";
+    /** The first retry of a Release stock could not take; each next one waits twice as long, up to {@link #RETRY_MAX}. */
+    static final Duration RETRY_FIRST = Duration.ofSeconds(1);
+    static final Duration RETRY_MAX = Duration.ofSeconds(15);
     private static final String FORGET = "DELETE FROM checkout_reservations WHERE order_id = ?";
 
     /** A checkout that reserved and neither stored its order nor gave the reservation back. */
-    record Abandoned(String orderId, String userId, String key) {
+    record Abandoned(String orderId, String userId, String key, int releaseAttempts) {
     }
 
     private final DbClient db;
@@ -70,7 +77,7 @@ final class CheckoutReservations {
     List<Abandoned> abandoned(int limit) {
         return db.execute().query(ABANDONED, abandonedAfterMicros, limit)
                 .map(r -> new Abandoned(r.column("order_id").getString(), r.column("user_id").getString(),
-                                        r.column("idem_key").getString()))
+                                        r.column("idem_key").getString(), r.column("release_attempts").getInt()))
                 .toList();
     }
 
@@ -85,11 +92,22 @@ final class CheckoutReservations {
     }
 
     /**
-     * Stock could not release it now: it waits another {@code abandoned-after}, so one stuck row does
-     * not hold up the batch of every round (still RELEASING: its checkout stays fenced).
+     * Stock could not release it now (killed, restarting): it is due again after a backoff of
+     * {@link #RETRY_FIRST} doubling per attempt up to {@link #RETRY_MAX} (and never more than
+     * {@code abandoned-after}), so the units come back soon after stock does, while a row that
+     * keeps failing does not take every round (still RELEASING: its checkout stays fenced). It
+     * used to wait a whole {@code abandoned-after} again: a Release that met stock's restart held
+     * the units past the fault suite's 60 s.
      */
-    void retryLater(String orderId) {
-        db.execute().update(RETRY_LATER, orderId);
+    void retryLater(Abandoned a) {
+        db.execute().update(RETRY_LATER, abandonedAfterMicros - retryDelay(a.releaseAttempts()).toNanos() / 1_000, a.orderId());
+    }
+
+    private Duration retryDelay(int attempts) {
+        Duration backoff = RETRY_FIRST.multipliedBy(1L << Math.min(attempts, 10));
+        Duration cap = RETRY_MAX.compareTo(Duration.ofNanos(abandonedAfterMicros * 1_000)) < 0
+                ? RETRY_MAX : Duration.ofNanos(abandonedAfterMicros * 1_000);
+        return backoff.compareTo(cap) < 0 ? backoff : cap;
     }
 
     /** Stock has released the reservation (best effort: the reconciler's Release of a released one is harmless). */

@@ -78,9 +78,12 @@ public final class Main {
         PaymentStore loopAttempts = new PaymentStore(background, inFlightWindow);
         Payments loopPayments = new Payments(background, base.backgroundTransactions(), loopAttempts, gateway, events,
                 clock, stock, reservationHold, inFlightWindow);
+        // the abandoned checkouts' releases too: on the request pool they failed whenever a burst held it (fault suite)
+        Checkout loopCheckout = new Checkout(background, base.backgroundTransactions(), new IdempotencyKeys(background, settings.keyLease()),
+                new CheckoutGuard(background, settings.keyLease()), users, products, stock, events, clock, settings, afterReserve);
         OrderReconciler reconciler = new OrderReconciler(loopAttempts, loopPayments, new OrderStore(background),
                 new OrderLifecycle(background, base.backgroundTransactions(), loopAttempts, loopPayments, events, stock, clock),
-                checkout,
+                loopCheckout,
                 config.get("payment.reconcile-interval").as(Duration.class).orElse(Duration.ofSeconds(10))).start();
         RetentionPurge purge = RetentionPurge.create(background, config, List.of(IdempotencyKeys.RETENTION, CartStore.RETENTION,
                                                                                  PaymentStore.RETENTION, CheckoutGuard.RETENTION)).start();

@@ -460,6 +460,50 @@ class CheckoutTest {
         assertThat(f.peers.reservations.get(doomed[0]).released()).isTrue();
         assertThat(f.peers.available.get(kopi)).isEqualTo(1_000);
         assertThat(f.count("SELECT COUNT(*) FROM orders WHERE user_id = ?", user)).isZero();
+        // and its record goes with it (the reconciler, which would release it again, runs hourly here)
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> f.count("SELECT COUNT(*) FROM checkout_reservations WHERE order_id = ?", doomed[0]) == 0);
+    }
+
+    /**
+     * Fault suite, errors outside the windows: a checkout that failed because the database lent it
+     * nothing could not give its Idempotency-Key back either, so the client's retry with that key
+     * was told 409 "still being processed" for the key's whole lease (30 s), however often it
+     * retried. Here the key's row is locked while the checkout fails, so giving it back fails (the
+     * statement limit is 1 s); once the lock is gone the background retry gives it back and the
+     * client's retry with the same key orders. Fails without the retry: 409 until the lease ends.
+     */
+    @Test
+    void aFailedCheckoutThatCannotGiveItsKeyBackAtOnceDoesSoLaterAndTheRetryWithTheKeyOrders() throws Exception {
+        try (CartOrderFixture fx = new CartOrderFixture(java.util.Map.of("db.statement-timeout", "PT1S",
+                                                                             "checkout.key-lease", "PT60S"))) {
+            String user = newId();
+            fx.add(user, fx.product("Kopi", 10_000), 1);
+            String key = newId();
+            java.sql.Connection locker = java.sql.DriverManager.getConnection(fx.db.url(), fx.db.user(), fx.db.password());
+            try {
+                locker.setAutoCommit(false);
+                fx.afterReserve = orderId -> {
+                    fx.afterReserve = o -> { };
+                    try (var lock = locker.prepareStatement("SELECT order_id FROM idempotency_keys WHERE user_id = ? FOR UPDATE")) {
+                        lock.setString(1, user);
+                        lock.executeQuery().close();
+                    } catch (java.sql.SQLException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    throw dev.kedai.platform.http.ProblemException.unavailable("simulated: the database lent nothing", null);
+                };
+                assertProblem(fx.checkout(user, key, "{}"), 503);
+                assertThat(fx.count("SELECT COUNT(*) FROM idempotency_keys WHERE user_id = ?", user))
+                        .as("the key is still held: giving it back waited for the lock and failed").isEqualTo(1);
+            } finally {
+                locker.rollback();
+                locker.close();
+            }
+
+            // the client retries with its key, as after any 503; the lease (a minute here) is not what frees it
+            await().atMost(Duration.ofSeconds(20)).until(() -> fx.checkout(user, key, "{}").statusCode() == 201);
+        }
     }
 
     @Test

@@ -270,6 +270,41 @@ class ReconciliationTest {
         }
     }
 
+    /**
+     * Fault suite (kill-stock, then kill-auth's check): the reconciler's Release of an abandoned
+     * checkout met stock mid-restart, and the row waited a whole {@code checkout.abandoned-after}
+     * before the next try — units held for nobody past the suite's 60 s. A failed Release is tried
+     * again after a short backoff: here abandoned-after is an hour, and the units come back within
+     * seconds of stock's return.
+     */
+    @Test
+    void aReleaseOfAnAbandonedCheckoutThatFindsStockDownIsTriedAgainSoon() {
+        try (CartOrderFixture fx = new CartOrderFixture(Map.of("payment.reconcile-interval", "PT0.2S",
+                                                               "checkout.abandoned-after", "PT1H"))) {
+            String user = newId();
+            String productId = fx.product("Kopi", 10_000);
+            // what a checkout whose process died after its Reserve leaves behind, found while stock is down
+            String orderId = newId();
+            fx.peers.reserve(dev.kedai.proto.stock.v1.ReserveRequest.newBuilder().setOrderId(orderId).setTtlSeconds(900)
+                                     .addLines(dev.kedai.proto.stock.v1.Line.newBuilder().setProductId(productId).setQuantity(1))
+                                     .build());
+            fx.peers.stop("stock");
+            try {
+                fx.query("INSERT INTO checkout_reservations (order_id, user_id, idem_key, state, started_at)"
+                         + " VALUES (?, ?, ?, 'RESERVING', CURRENT_TIMESTAMP(3) - INTERVAL 2 HOUR)", orderId, user, newId());
+                // fenced, its Release failed and it was put back to wait (its clock no longer two hours old)
+                await().atMost(SETTLES).until(() -> fx.count("SELECT COUNT(*) FROM checkout_reservations WHERE order_id = ?"
+                        + " AND state = 'RELEASING' AND started_at > CURRENT_TIMESTAMP(3) - INTERVAL 1 HOUR", orderId) == 1);
+                assertThat(fx.peers.holds(orderId)).isTrue();
+            } finally {
+                fx.peers.start("stock");
+            }
+
+            await().atMost(SETTLES).until(() -> !fx.peers.holds(orderId));
+            await().atMost(SETTLES).until(() -> fx.count("SELECT COUNT(*) FROM checkout_reservations WHERE order_id = ?", orderId) == 0);
+        }
+    }
+
     @Test
     void anUnpaidOrderPastItsExpiryIsCancelledAndItsStockReleasedWithoutAnyCall() {
         String user = newId();

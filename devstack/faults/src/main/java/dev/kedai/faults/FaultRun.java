@@ -246,12 +246,36 @@ final class FaultRun {
         return load.errors().stream().filter(e -> e.at() >= from && e.at() < to).toList();
     }
 
+    private static final java.util.regex.Pattern DETAIL = java.util.regex.Pattern.compile("\"detail\"\\s*:\\s*\"([^\"]{0,160})");
+
+    /** A problem body's detail, with ids and numbers blanked so that answers of one kind count together. */
+    static String detail(String body) {
+        if (body == null) {
+            return "no body";
+        }
+        java.util.regex.Matcher m = DETAIL.matcher(body);
+        return m.find() ? m.group(1).replaceAll("[0-9a-f]{8}-[0-9a-f-]{27}", "…").replaceAll("[0-9]+", "N") : "no detail";
+    }
+
+    /** ": 50 × "detail", 19 × "other"" — which answers they were (the two commonest), so a row says why. */
+    private static String commonest(Map<String, Long> details) {
+        if (details == null || details.isEmpty()) {
+            return "";
+        }
+        return ": " + details.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(2)
+                .map(d -> d.getValue() + " × \"" + d.getKey() + "\"").collect(java.util.stream.Collectors.joining(", "));
+    }
+
     private static List<Violation> errorsOutside(CheckoutLoad load, long from, long to, String when) {
         List<Violation> found = new ArrayList<>();
         Map<String, Long> kinds = new TreeMap<>();
-        errorsBetween(load, from, to).forEach(e -> kinds.merge(e.what(), 1L, Long::sum));
+        Map<String, Map<String, Long>> details = new TreeMap<>();
+        errorsBetween(load, from, to).forEach(e -> {
+            kinds.merge(e.what(), 1L, Long::sum);
+            details.computeIfAbsent(e.what(), k -> new TreeMap<>()).merge(detail(e.body()), 1L, Long::sum);
+        });
         kinds.forEach((what, n) -> found.add(new Violation("errors-only-in-fault-windows", what + " " + when + " " + from,
-                n + " × " + what + " " + when + " (outside every fault's window)")));
+                n + " × " + what + " " + when + " (outside every fault's window)" + commonest(details.get(what)))));
         return found;
     }
 

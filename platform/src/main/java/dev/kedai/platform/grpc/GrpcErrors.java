@@ -31,7 +31,9 @@ import io.helidon.faulttolerance.TimeoutException;
  * <tr><td>{@link ProblemException} 400, 422 / 404 / 409 / 429</td>
  *     <td>INVALID_ARGUMENT / NOT_FOUND / FAILED_PRECONDITION / RESOURCE_EXHAUSTED</td></tr>
  * <tr><td>a transient failure ({@link TransientFailures}: database connection, pool, lock conflict), an open
- *     circuit or a full bulkhead, {@link ProblemException} 503</td><td>UNAVAILABLE (logged, one line)</td></tr>
+ *     circuit or a full bulkhead, {@link ProblemException} 503</td><td>UNAVAILABLE (logged, one line), with the
+ *     trailer {@link #SHED}: this service is up and shed the call, so the caller's breaker does not count it
+ *     ({@link PeerBreaker})</td></tr>
  * <tr><td>a fault-tolerance timeout, {@link ProblemException} 504</td><td>DEADLINE_EXCEEDED</td></tr>
  * <tr><td>anything else (a bug)</td><td>UNKNOWN "unexpected error", logged with its stack trace (as grpc-java
  *     answers an uncaught exception, without leaking its message)</td></tr>
@@ -40,6 +42,12 @@ import io.helidon.faulttolerance.TimeoutException;
 public final class GrpcErrors implements ServerInterceptor {
 
     private static final System.Logger LOG = System.getLogger(GrpcErrors.class.getName());
+
+    /**
+     * Trailer of an UNAVAILABLE this service answered itself ("busy or a dependency is away, try
+     * again"), as opposed to one the caller's transport makes up when it reaches nobody.
+     */
+    static final Metadata.Key<String> SHED = Metadata.Key.of("kedai-shed", Metadata.ASCII_STRING_MARSHALLER);
 
     /** The status {@code failure} is answered with (without logging). */
     public static Status status(Throwable failure) {
@@ -127,8 +135,12 @@ public final class GrpcErrors implements ServerInterceptor {
             LOG.log(Level.WARNING, method + " answered UNAVAILABLE: " + failure);
         }
         Metadata trailers = Status.trailersFromThrowable(failure);
+        trailers = trailers != null ? trailers : new Metadata();
+        if (status.getCode() == Status.Code.UNAVAILABLE) {
+            trailers.put(SHED, "1");
+        }
         try {
-            call.close(status, trailers != null ? trailers : new Metadata());
+            call.close(status, trailers);
         } catch (IllegalStateException alreadyClosed) {
             // the handler answered before it threw: its answer stands
             LOG.log(Level.WARNING, method + " threw after answering", failure);

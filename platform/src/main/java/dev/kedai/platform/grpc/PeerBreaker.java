@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.function.Supplier;
 
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.helidon.common.config.Config;
@@ -13,10 +14,18 @@ import io.helidon.faulttolerance.CircuitBreakerOpenException;
 /**
  * A circuit breaker around the gRPC calls to one peer. While the peer is down or too slow the
  * breaker opens and calls fail at once with {@link CircuitBreakerOpenException} (answered 503 by
- * the platform's problem mapping) instead of each request waiting for a deadline. Only transport
- * failures count: a peer that answers NOT_FOUND or INVALID_ARGUMENT is up, so those come out as
- * {@link PeerRejection} and never open it. One per peer ({@link GrpcChannels}), used through
- * {@link Peer#call}.
+ * the platform's problem mapping) instead of each request waiting for a deadline. Only failures to
+ * reach the peer count: a peer that answers NOT_FOUND or INVALID_ARGUMENT is up, so those come out
+ * as {@link PeerRejection} and never open it.
+ *
+ * <p>Nor does an UNAVAILABLE the peer answered itself (marked {@link GrpcErrors#SHED}: its pool or
+ * bulkhead was full, or its own dependency away): it still reaches the caller as UNAVAILABLE (503
+ * with Retry-After, retried by the client), but it does not open the breaker. A peer that sheds is
+ * up and answering fast; an open breaker would turn its brief overload (some calls shed) into
+ * {@code delay} seconds of every call refused, and the clients' retries at the end of it into the
+ * next overload — a checkout journey at 30/s collapsed to 6 orders/s that way. The breaker is for
+ * a peer that is down or hangs, where each call would cost a connection failure or a whole deadline.
+ * One per peer ({@link GrpcChannels}), used through {@link Peer#call}.
  *
  * <p>Config {@code peers.breaker}: {@code delay} (how long it stays open, default PT5S),
  * {@code volume} (calls in the rolling window, default 10), {@code error-ratio} (percent of
@@ -45,21 +54,43 @@ public final class PeerBreaker {
                 .errorRatio(c.get("error-ratio").asInt().orElse(50))
                 .successThreshold(1)
                 .addSkipOn(PeerRejection.class)
+                .addSkipOn(Shed.class)
                 .build());
     }
 
     /** Runs one call through the breaker; a business refusal of the peer comes out as {@link PeerRejection}. */
     public <T> T call(Supplier<T> call) {
-        return breaker.invoke(() -> {
-            try {
-                return call.get();
-            } catch (StatusRuntimeException e) {
-                if (PEER_IS_UP.contains(e.getStatus().getCode())) {
-                    throw new PeerRejection(e);
+        try {
+            return breaker.invoke(() -> {
+                try {
+                    return call.get();
+                } catch (StatusRuntimeException e) {
+                    if (PEER_IS_UP.contains(e.getStatus().getCode())) {
+                        throw new PeerRejection(e);
+                    }
+                    throw shed(e) ? new Shed(e) : e;
                 }
-                throw e;
-            }
-        });
+            });
+        } catch (Shed s) {
+            throw s.answer;   // the caller sees the peer's UNAVAILABLE as it came
+        }
+    }
+
+    /** True when the peer itself answered UNAVAILABLE (it shed the call), not the transport for want of it. */
+    static boolean shed(StatusRuntimeException e) {
+        Metadata trailers = e.getTrailers();
+        return e.getStatus().getCode() == Status.Code.UNAVAILABLE && trailers != null
+               && trailers.containsKey(GrpcErrors.SHED);
+    }
+
+    /** Carries a shed answer through the breaker, which skips it. */
+    private static final class Shed extends RuntimeException {
+        private final StatusRuntimeException answer;
+
+        Shed(StatusRuntimeException answer) {
+            super(answer.getMessage(), answer, false, false);
+            this.answer = answer;
+        }
     }
 
     /**

@@ -85,6 +85,34 @@ class GrpcChannelsTest {
         }
     }
 
+    /**
+     * A peer that sheds calls (its pool is exhausted: "db-down" answers UNAVAILABLE) is up: every
+     * call still reaches it and is answered UNAVAILABLE as it came, the breaker never opens (an open
+     * breaker refused every order for 5 s at a time while stock shed a few, issue 12). A peer that is
+     * gone (nothing listens) opens it.
+     */
+    @Test
+    void aPeerThatShedsCallsNeverOpensTheBreakerButAPeerThatIsGoneDoes() {
+        CountingStock counts = new CountingStock();
+        try (GrpcServer server = stockServer(0, counts);
+             GrpcChannels channels = channels(server.port())) {
+            var stock = channels.peer("stock", StockServiceGrpc::newBlockingStub);
+            await().atMost(Duration.ofSeconds(30)).until(() -> channels.state("stock") == ConnectivityState.READY);
+            for (int i = 0; i < 40; i++) {
+                assertThatThrownBy(() -> stock.call(s -> s.commit(CommitRequest.newBuilder().setOrderId("db-down").build())))
+                        .isInstanceOfSatisfying(io.grpc.StatusRuntimeException.class,
+                                e -> assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.UNAVAILABLE));
+            }
+            assertThat(counts.calls.get()).isEqualTo(40);
+            assertThat(stock.call(s -> s.commit(CommitRequest.newBuilder().setOrderId("o").build())).getCommittedNow()).isTrue();
+
+            server.close();
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThatThrownBy(
+                    () -> stock.call(s -> s.commit(CommitRequest.newBuilder().setOrderId("o").build())))
+                    .isInstanceOf(io.helidon.faulttolerance.CircuitBreakerOpenException.class));
+        }
+    }
+
     @Test
     void aMalformedInstanceListFailsAtStartNamingTheEntry() {
         try (GrpcChannels channels = channels("127.0.0.1:7002,stock-b")) {
