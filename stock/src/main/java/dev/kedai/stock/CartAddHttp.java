@@ -29,7 +29,8 @@ import static dev.kedai.platform.http.Field.field;
 
 /**
  * {@code POST /cart/add} and {@code POST /cart/fallback}, the stock routes of the original
- * gateway: stock checks the product (product's gRPC: exists and active) and its availability,
+ * gateway: stock checks the product (product's gRPC: exists and active; kept for the current
+ * catalog generation, {@link ProductClient}) and its availability,
  * then adds to the caller's cart through cartorder's gRPC. The cart is always the token
  * subject's; no body field can name another user.
  *

@@ -47,7 +47,7 @@ public final class Main {
         GrpcChannels peers = GrpcChannels.create(config);
         CartAddHttp cartAdd = new CartAddHttp(
                 new LevelSnapshots(store, stock.get("cart-add.level-max-age").as(Duration.class).orElse(Duration.ofSeconds(1))),
-                new ProductClient(peers.peer("product", ProductServiceGrpc::newBlockingStub)),
+                new ProductClient(peers.peer("product", ProductServiceGrpc::newBlockingStub), base.redis()),
                 new CartClient(peers.peer("cartorder", CartServiceGrpc::newBlockingStub)),
                 new CartCommandSender(base.transactions(), base.relay()),
                 Money.defaultCurrency(config));

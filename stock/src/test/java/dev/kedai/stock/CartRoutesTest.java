@@ -1,5 +1,6 @@
 package dev.kedai.stock;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -8,8 +9,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.kedai.contracts.CatalogGeneration;
 import dev.kedai.contracts.Topics;
 import dev.kedai.infra.DbAccount;
 import dev.kedai.infra.TestInfra;
@@ -34,6 +37,7 @@ import io.grpc.stub.StreamObserver;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.RedisClient;
 
 import static dev.kedai.platform.testing.TestHttp.assertProblem;
 import static dev.kedai.platform.testing.TestHttp.fieldsOf;
@@ -61,6 +65,8 @@ class CartRoutesTest {
     private static TestHttp http;
     private static String customer;
     private static final Map<String, Product> CATALOG = new ConcurrentHashMap<>();
+    /** GetProducts calls the product double answered, by product id. */
+    private static final Map<String, AtomicInteger> LOOKUPS = new ConcurrentHashMap<>();
     private static final List<AddItemRequest> ADDS = new CopyOnWriteArrayList<>();
     private static final CountDownLatch NEVER = new CountDownLatch(1);
 
@@ -69,6 +75,7 @@ class CartRoutesTest {
         @Override
         public void getProducts(GetProductsRequest request, StreamObserver<GetProductsResponse> response) {
             GetProductsResponse.Builder answer = GetProductsResponse.newBuilder();
+            request.getProductIdsList().forEach(id -> LOOKUPS.computeIfAbsent(id, x -> new AtomicInteger()).incrementAndGet());
             request.getProductIdsList().stream().map(CATALOG::get).filter(p -> p != null).forEach(answer::addProducts);
             response.onNext(answer.build());
             response.onCompleted();
@@ -292,6 +299,28 @@ class CartRoutesTest {
         var commands = StockTestKit.records(Topics.CART_COMMANDS, "user-7",
                 r -> r.stream().anyMatch(c -> parse(c.value()).getOperationId().equals(op)));
         assertThat(commands).isNotEmpty();
+    }
+
+    /**
+     * The product of an add is asked of product once per catalog generation, not once per add; an
+     * admin's change is still honoured by the very next add, because product replaces the
+     * generation ({@link CatalogGeneration}) after its commit and before it answers the admin.
+     */
+    @Test
+    void anAdminsChangeToAProductIsHonouredByTheNextAdd() {
+        String id = sellable("Kopi Luwak", 300000, 20);
+        assertThat(post(http, "/cart/add", customer, add(id, 1)).statusCode()).isEqualTo(200);
+        assertThat(post(http, "/cart/add", customer, add(id, 1)).statusCode()).isEqualTo(200);
+        assertThat(LOOKUPS.get(id)).as("GetProducts calls for two adds").hasValue(1);
+
+        // what product does on an admin's delete: the row inactive, then a new generation
+        CATALOG.put(id, CATALOG.get(id).toBuilder().setActive(false).build());
+        try (RedisClient redis = RedisClient.create(URI.create(TestInfra.get().redisUrl()))) {
+            redis.set(CatalogGeneration.KEY, "admin-write-" + UUID.randomUUID());
+        }
+        int before = ADDS.size();
+        assertProblem(post(http, "/cart/add", customer, add(id, 1)), 404);
+        assertThat(ADDS).hasSize(before);
     }
 
     @Test

@@ -12,14 +12,15 @@ import java.util.stream.Collectors;
 
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
-import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
-import io.helidon.webclient.api.HttpClientResponse;
-import io.helidon.webclient.http1.Http1Client;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import org.apache.hc.client5.http.classic.methods.HttpGet;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.io.entity.EntityUtils;
 
 /**
  * The interactive API reference of the devstack, at {@code /docs} on the dev edge: Swagger UI
@@ -42,13 +43,13 @@ final class ApiDocsPage implements HttpService {
 
     /** Service name as the page lists it (auth, user, ...) → its HTTP base URI. */
     private final Map<String, URI> services;
-    private final Http1Client client;
+    private final CloseableHttpClient client;
     private final String webjarDir;
 
     /**
      * @param services the Kubernetes Service names ({@code kedai-<svc>}) and their base URIs, as the edge routes them
      */
-    ApiDocsPage(Map<String, URI> services, Http1Client client) {
+    ApiDocsPage(Map<String, URI> services, CloseableHttpClient client) {
         this.services = new TreeMap<>();
         services.forEach((name, uri) -> this.services.put(name.replaceFirst("^kedai-", ""), uri));
         this.client = client;
@@ -105,15 +106,15 @@ final class ApiDocsPage implements HttpService {
             res.status(Status.NOT_FOUND_404).send();
             return;
         }
-        try (HttpClientResponse answer = client.get(base.resolve("/openapi").toString())
-                .header(HeaderValues.create(HeaderNames.ACCEPT, "application/vnd.oai.openapi+json"))
-                .request()) {
-            if (answer.status() != Status.OK_200) {
+        HttpGet get = new HttpGet(base.resolve("/openapi"));
+        get.setHeader(HeaderNames.ACCEPT.defaultCase(), "application/vnd.oai.openapi+json");
+        try (ClassicHttpResponse answer = client.executeOpen(null, get, null)) {
+            if (answer.getCode() != Status.OK_200.code() || answer.getEntity() == null) {
                 res.status(Status.BAD_GATEWAY_502).send();
                 return;
             }
-            send(res, "application/json", answer.as(byte[].class));
-        } catch (RuntimeException e) {
+            send(res, "application/json", EntityUtils.toByteArray(answer.getEntity()));
+        } catch (IOException | RuntimeException e) {
             // the service is down: the page shows the error for this one document only
             res.status(Status.BAD_GATEWAY_502).send();
         }

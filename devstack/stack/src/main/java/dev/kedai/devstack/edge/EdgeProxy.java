@@ -13,6 +13,7 @@ import java.net.URI;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -24,19 +25,23 @@ import io.helidon.http.Header;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
-import io.helidon.http.Method;
-import io.helidon.webclient.api.HttpClientResponse;
-import io.helidon.webclient.http1.Http1Client;
-import io.helidon.webclient.http1.Http1ClientRequest;
+import io.helidon.http.Status;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.HttpEntity;
+import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
+import org.apache.hc.core5.http.io.entity.InputStreamEntity;
 
 /**
  * The dev edge's one handler: picks the Kong route, runs the route's plugins in Kong's order,
- * and proxies to the Service's HTTP port over pooled keep-alive connections, streaming both
- * bodies (a request body is read first when the Service has more than one instance, so it can be
- * sent again to the next one when the first refuses the connection). Every request ends with one access-log line.
+ * and proxies to the Service's HTTP port over pooled keep-alive connections
+ * ({@link DevEdge#upstreamClient}), streaming both bodies (a request body is read first when the
+ * Service has more than one instance, so it can be sent again to the next one when the first
+ * refuses the connection). Every request ends with one access-log line.
  */
 final class EdgeProxy implements Handler {
     static final String NO_ROUTE = "no Route matched with those values";
@@ -64,12 +69,12 @@ final class EdgeProxy implements Handler {
     private final Map<String, RoutePlugins> pluginsByIngress;
     private final RoutePlugins globalPlugins;
     private final Map<Backend, Upstream> upstreams;
-    private final Http1Client client;
+    private final CloseableHttpClient client;
     private final AccessLog accessLog;
     private final EdgeTrace trace;
 
     EdgeProxy(KongRouter router, Map<String, RoutePlugins> pluginsByIngress, RoutePlugins globalPlugins,
-              Map<Backend, Upstream> upstreams, Http1Client client, AccessLog accessLog, EdgeTrace trace) {
+              Map<Backend, Upstream> upstreams, CloseableHttpClient client, AccessLog accessLog, EdgeTrace trace) {
         this.trace = trace;
         this.router = router;
         this.pluginsByIngress = Map.copyOf(pluginsByIngress);
@@ -206,14 +211,16 @@ final class EdgeProxy implements Handler {
             body = readAtMost(req.content().inputStream(), Long.MAX_VALUE);
         }
         long proxyStart = System.nanoTime();
-        HttpClientResponse upstream = null;
+        ClassicHttpResponse upstream = null;
         List<Integer> instances = balancer.pick();
         for (int attempt = 0; upstream == null; attempt++) {
             int instance = instances.get(attempt);
             try {
-                upstream = send(request(req, method, path, URI.create(balancer.uri(instance) + pathAndQuery), route, consumer, ex),
-                        req, body, hasBody, contentLength);
-            } catch (RuntimeException e) {
+                HttpUriRequestBase request = request(req, method, path,
+                        URI.create(balancer.uri(instance) + pathAndQuery), route, consumer, ex);
+                request.setEntity(entity(req, body, hasBody, contentLength));
+                upstream = client.executeOpen(null, request, null);
+            } catch (IOException | RuntimeException e) {
                 boolean refused = connectionRefused(e);
                 if (refused) {
                     balancer.failed(instance); // Kong's passive health check
@@ -232,76 +239,83 @@ final class EdgeProxy implements Handler {
         relay(res, method, path, upstream, extra, ex, proxyStart);
     }
 
-    /** The request to one instance, with the headers Kong adds. */
-    private Http1ClientRequest request(ServerRequest req, String method, String path, URI target, KongRoute route,
+    /** The request to one instance, with the client's headers less the hop-by-hop ones and those Kong adds. */
+    private HttpUriRequestBase request(ServerRequest req, String method, String path, URI target, KongRoute route,
                                        Optional<JwtPlugin.Accepted> consumer, Exchange ex) {
-        Http1ClientRequest up = client.method(Method.create(method)).uri(target);
+        HttpUriRequestBase up = new HttpUriRequestBase(method, target);
         String clientIp = clientIp(req);
-        up.headers(h -> {
-            for (Header header : req.headers()) {
-                if (!NOT_FORWARDED.contains(header.headerName().lowerCase())) {
-                    h.set(header);
+        for (Header header : req.headers()) {
+            if (!NOT_FORWARDED.contains(header.headerName().lowerCase())) {
+                String name = header.name();
+                for (String value : header.allValues()) {
+                    up.addHeader(name, value);
                 }
             }
-            h.set(plugins(route).correlationId().header(), ex.requestId);
-            if (ex.span != null) {
-                h.set(TRACEPARENT, ex.span.traceparent());
-            }
-            String forwardedFor = req.headers().first(HeaderNames.X_FORWARDED_FOR).map(f -> f + ", " + clientIp)
-                    .orElse(clientIp);
-            h.set(HeaderNames.X_FORWARDED_FOR, forwardedFor);
-            h.set(HeaderNames.X_FORWARDED_PROTO, "http");
-            req.headers().first(HeaderNames.HOST).ifPresent(host -> h.set(HeaderNames.X_FORWARDED_HOST, host));
-            h.set(X_FORWARDED_PATH, path);
-            h.set(X_REAL_IP, clientIp);
-            consumer.ifPresent(c -> {
-                h.set(X_CONSUMER_USERNAME, c.consumer());
-                h.set(X_CREDENTIAL_IDENTIFIER, c.credentialKey());
-            });
+        }
+        up.setHeader(plugins(route).correlationId().header().defaultCase(), ex.requestId);
+        if (ex.span != null) {
+            up.setHeader(TRACEPARENT.defaultCase(), ex.span.traceparent());
+        }
+        String forwardedFor = req.headers().first(HeaderNames.X_FORWARDED_FOR).map(f -> f + ", " + clientIp)
+                .orElse(clientIp);
+        up.setHeader(HeaderNames.X_FORWARDED_FOR.defaultCase(), forwardedFor);
+        up.setHeader(HeaderNames.X_FORWARDED_PROTO.defaultCase(), "http");
+        req.headers().first(HeaderNames.HOST)
+                .ifPresent(host -> up.setHeader(HeaderNames.X_FORWARDED_HOST.defaultCase(), host));
+        up.setHeader(X_FORWARDED_PATH.defaultCase(), path);
+        up.setHeader(X_REAL_IP.defaultCase(), clientIp);
+        consumer.ifPresent(c -> {
+            up.setHeader(X_CONSUMER_USERNAME.defaultCase(), c.consumer());
+            up.setHeader(X_CREDENTIAL_IDENTIFIER.defaultCase(), c.credentialKey());
         });
         return up;
     }
 
-    private static HttpClientResponse send(Http1ClientRequest up, ServerRequest req, byte[] body, boolean hasBody,
-                                           OptionalLong contentLength) {
+    /**
+     * The body to send: the buffered one (it may be sent again), else the client's streamed as it
+     * arrives, with its length when it had one (chunked otherwise); none without a body.
+     */
+    private static HttpEntity entity(ServerRequest req, byte[] body, boolean hasBody, OptionalLong contentLength) {
         if (body != null) {
-            return up.submit(body);
+            return new ByteArrayEntity(body, null);
         }
-        if (hasBody && contentLength.isPresent()) {
-            up.header(HeaderValues.create(HeaderNames.CONTENT_LENGTH, contentLength.getAsLong()));
-            return up.outputStream(out -> {
-                try (InputStream in = req.content().inputStream()) {
-                    in.transferTo(out);
-                }
-                out.close();
-            });
+        if (!hasBody) {
+            return null;
         }
-        return up.request();
+        // no content type here: the client's Content-Type header is forwarded as it was
+        return new InputStreamEntity(req.content().inputStream(), contentLength.orElse(-1), null);
     }
 
     /** The instance's answer, streamed back to the client. */
-    private static void relay(ServerResponse res, String method, String path, HttpClientResponse upstream,
+    private static void relay(ServerResponse res, String method, String path, ClassicHttpResponse upstream,
                               Map<String, String> extra,
                               Exchange ex, long proxyStart) {
         try (upstream) {
             ex.upstreamMs = (System.nanoTime() - proxyStart) / 1e6;
-            ex.status = upstream.status().code();
-            res.status(upstream.status());
-            for (Header header : upstream.headers()) {
-                if (!NOT_RETURNED.contains(header.headerName().lowerCase())) {
-                    res.header(header);
+            ex.status = upstream.getCode();
+            res.status(Status.create(ex.status));
+            for (org.apache.hc.core5.http.Header header : upstream.getHeaders()) {
+                String name = header.getName();
+                if (!NOT_RETURNED.contains(name.toLowerCase(Locale.ROOT))) {
+                    // add, not set: a header sent twice (Set-Cookie, Vary) goes back twice
+                    res.headers().add(HeaderNames.create(name), header.getValue());
                 }
             }
             extra.forEach(res::header);
             res.header(UPSTREAM_LATENCY, String.valueOf(Math.round(ex.upstreamMs)));
             res.header(PROXY_LATENCY, String.valueOf((proxyStart - ex.start) / 1_000_000));
             res.header(VIA);
+            HttpEntity entity = upstream.getEntity();
             if (method.equals("HEAD") || ex.status == 204 || ex.status == 304) {
                 res.headers().remove(HeaderNames.CONTENT_LENGTH);
                 res.send();
                 return;
             }
-            try (InputStream in = upstream.inputStream(); OutputStream out = res.outputStream()) {
+            if (entity == null) {
+                res.send();
+                return;
+            }
+            try (InputStream in = entity.getContent(); OutputStream out = res.outputStream()) {
                 in.transferTo(out);
             }
         } catch (IOException | UncheckedIOException e) {
@@ -316,7 +330,7 @@ final class EdgeProxy implements Handler {
     }
 
     /** Kong's answers when the upstream cannot be reached (502) or is too slow (504). */
-    private static EdgeAnswer upstreamFailure(RuntimeException e, String requestId) {
+    private static EdgeAnswer upstreamFailure(Exception e, String requestId) {
         if (timedOut(e)) {
             return EdgeAnswer.error(504, "The upstream server is timing out", requestId, Map.of());
         }

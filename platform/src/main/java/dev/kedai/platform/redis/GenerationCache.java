@@ -1,0 +1,128 @@
+package dev.kedai.platform.redis;
+
+import java.lang.System.Logger.Level;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.function.ToIntFunction;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.kedai.platform.observe.OutcomeCounter;
+import redis.clients.jedis.UnifiedJedis;
+
+/**
+ * Values kept in this process's memory and valid for one <em>generation</em>: a random token in
+ * Redis that every write of the data they derive from replaces before it answers
+ * ({@link #invalidate}). A read asks Redis for the token (one round trip) and serves what was
+ * loaded under that token, so after a write every reader's next read, in any replica of any
+ * service that shares the token, loads afresh: read-your-writes without a TTL and without events.
+ *
+ * <p>The token is compared, never counted: a Redis that lost it (restart) gets a fresh one, which
+ * matches nothing loaded before. Without Redis nothing is cached: every read loads. Loads of one
+ * key are single-flight: concurrent readers of a missing key wait for one load rather than each
+ * going to the source. Exceptions of a load are not cached.
+ *
+ * <pre>{@code
+ * GenerationCache<ProductQuery, byte[]> pages = GenerationCache.byWeight(redis, CatalogGeneration.KEY,
+ *         16 << 20, body -> body.length, "kedai.product.page.cache.lookups", "Catalog list page cache lookups");
+ * byte[] page = pages.get(query, q -> load(q));   // outcome hit, miss or bypass (Redis unreadable)
+ * pages.invalidate();                            // in the writer, after its commit, before it answers
+ * }</pre>
+ *
+ * @param <K> what a value is looked up by
+ * @param <V> the value; never null (cache an {@code Optional} for "there is none")
+ */
+public final class GenerationCache<K, V> {
+
+    private static final System.Logger LOG = System.getLogger(GenerationCache.class.getName());
+
+    private final UnifiedJedis redis;
+    private final String tokenKey;
+    private final Cache<Key<K>, V> values;
+    // <name>_total{outcome}: hit, miss (loaded), bypass (token unreadable: loaded without caching)
+    private final OutcomeCounter lookups;
+
+    private record Key<K>(String generation, K key) {
+    }
+
+    private GenerationCache(UnifiedJedis redis, String tokenKey, Cache<Key<K>, V> values, String metric,
+                            String description) {
+        this.redis = redis;
+        this.tokenKey = tokenKey;
+        this.values = values;
+        this.lookups = OutcomeCounter.create(metric, description, "outcome", "hit", "miss", "bypass");
+    }
+
+    /**
+     * At most {@code maxEntries} values (the least recently used go first).
+     *
+     * @param tokenKey the Redis key of the token; every writer of the underlying data replaces it
+     * @param metric   dotted name of the lookups counter ({@link OutcomeCounter}, label {@code outcome})
+     */
+    public static <K, V> GenerationCache<K, V> bySize(UnifiedJedis redis, String tokenKey, long maxEntries,
+                                                      String metric, String description) {
+        return new GenerationCache<>(redis, tokenKey, Caffeine.newBuilder().maximumSize(maxEntries).build(),
+                                     metric, description);
+    }
+
+    /** At most {@code maxWeight} in total, {@code weight} of each value (e.g. its bytes). */
+    public static <K, V> GenerationCache<K, V> byWeight(UnifiedJedis redis, String tokenKey, long maxWeight,
+                                                        ToIntFunction<? super V> weight, String metric,
+                                                        String description) {
+        Cache<Key<K>, V> values = Caffeine.newBuilder()
+                .maximumWeight(maxWeight)
+                .weigher((Key<K> k, V v) -> weight.applyAsInt(v))
+                .build();
+        return new GenerationCache<>(redis, tokenKey, values, metric, description);
+    }
+
+    /** The value of {@code key} loaded under the current generation, else {@code load}ed now (and kept). */
+    public V get(K key, Function<? super K, ? extends V> load) {
+        String generation;
+        try {
+            generation = generation();
+        } catch (RuntimeException e) {
+            // DEBUG: during a Redis outage this is every read; the bypass counter shows it
+            LOG.log(Level.DEBUG, () -> "generation " + tokenKey + " unreadable, loading without the cache: " + e);
+            values.invalidateAll();
+            lookups.increment("bypass");
+            return load.apply(key);
+        }
+        Key<K> k = new Key<>(generation, key);
+        V cached = values.getIfPresent(k);
+        if (cached != null) {
+            lookups.increment("hit");
+            return cached;
+        }
+        lookups.increment("miss");
+        // the generation was read before the load: a write committed meanwhile has replaced it, so
+        // a value loaded from older data is filed under a token no reader asks for any more
+        return values.get(k, x -> load.apply(x.key()));
+    }
+
+    /**
+     * Starts a new generation: nothing loaded before it is served again, here or anywhere else.
+     *
+     * @return false when Redis could not be reached (the caller's event-driven refresh should try again)
+     */
+    public boolean invalidate() {
+        values.invalidateAll();
+        try {
+            redis.set(tokenKey, UUID.randomUUID().toString());
+            return true;
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "generation " + tokenKey + " not replaced: " + e);
+            return false;
+        }
+    }
+
+    private String generation() {
+        String current = redis.get(tokenKey);
+        if (current != null) {
+            return current;
+        }
+        // none yet (or Redis lost it): start one; of racing writers, the first SET NX wins
+        redis.setnx(tokenKey, UUID.randomUUID().toString());
+        return redis.get(tokenKey);
+    }
+}
