@@ -84,7 +84,8 @@ public final class Main {
         OrderReconciler reconciler = new OrderReconciler(loopAttempts, loopPayments, new OrderStore(background),
                 new OrderLifecycle(background, base.backgroundTransactions(), loopAttempts, loopPayments, events, stock, clock),
                 loopCheckout,
-                config.get("payment.reconcile-interval").as(Duration.class).orElse(Duration.ofSeconds(10))).start();
+                config.get("payment.reconcile-interval").as(Duration.class).orElse(Duration.ofSeconds(10)),
+                config.get("checkout.release-interval").as(Duration.class).orElse(Duration.ofSeconds(1))).start();
         RetentionPurge purge = RetentionPurge.create(background, config, List.of(IdempotencyKeys.RETENTION, CartStore.RETENTION,
                                                                                  PaymentStore.RETENTION, CheckoutGuard.RETENTION)).start();
 

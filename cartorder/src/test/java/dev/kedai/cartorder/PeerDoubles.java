@@ -67,6 +67,8 @@ final class PeerDoubles implements AutoCloseable {
     final Map<String, Address> addresses = new ConcurrentHashMap<>();
     /** While set, every Reserve waits for it before it is handled: a stock that does not answer in time. */
     volatile CountDownLatch stockStall;
+    /** While set, every Release waits for it before it is handled: a stock that takes Releases and answers none in time. */
+    volatile CountDownLatch releaseStall;
     /** While set, GetAddress answers with this status: a user service that is up but failing. */
     volatile Status userFailure;
 
@@ -105,9 +107,10 @@ final class PeerDoubles implements AutoCloseable {
 
     @Override
     public void close() {
-        CountDownLatch stall = stockStall;
-        if (stall != null) {
-            stall.countDown();
+        for (CountDownLatch stall : java.util.Arrays.asList(stockStall, releaseStall)) {
+            if (stall != null) {
+                stall.countDown();
+            }
         }
         List.copyOf(servers.keySet()).forEach(this::stop);
     }
@@ -291,6 +294,14 @@ final class PeerDoubles implements AutoCloseable {
         @Override
         public void release(ReleaseRequest request, StreamObserver<ReleaseResponse> response) {
             releases.add(request.getOrderId());
+            CountDownLatch stall = releaseStall;
+            if (stall != null) {
+                try {
+                    stall.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             answer(response, () -> ReleaseResponse.newBuilder()
                     .setReleased(PeerDoubles.this.release(request.getOrderId())).build());
         }

@@ -305,6 +305,43 @@ class ReconciliationTest {
         }
     }
 
+    /**
+     * Fault suite (kill-stock): three approved charges stayed PENDING, their orders unpaid, for more
+     * than 60 s. The reconciler settled the money and released abandoned checkouts in one round, one
+     * Release after another, and while stock restarted each Release waited for its deadline: the
+     * round lasted minutes and the stale attempts waited for the next. Here a hundred abandoned
+     * checkouts meet a stock that answers no Release in time; the charge is settled all the same.
+     * Fails with the single loop (the round takes a hundred deadlines, 100 s).
+     */
+    @Test
+    void aChargeWhoseProcessDiedIsSettledWhileStockAnswersNoReleaseInTime() {
+        try (CartOrderFixture fx = new CartOrderFixture(Map.of("payment.reconcile-interval", "PT0.2S",
+                                                               "checkout.abandoned-after", "PT1S"))) {
+            String user = newId();
+            String orderId = fx.placeOrder(user, 10_000);
+            payDiesAfterTheProviderCharged(fx, user, orderId);
+            fx.peers.releaseStall = new java.util.concurrent.CountDownLatch(1);
+            try {
+                // checkouts whose process died after their Reserve, a whole batch of them, all in one round
+                Object[] ids = new Object[3 * OrderReconciler.BATCH];
+                java.util.Arrays.setAll(ids, i -> newId());
+                fx.query("INSERT INTO checkout_reservations (order_id, user_id, idem_key, state, started_at) VALUES "
+                         + String.join(", ", java.util.Collections.nCopies(OrderReconciler.BATCH,
+                                 "(?, ?, ?, 'RESERVING', CURRENT_TIMESTAMP(3) - INTERVAL 1 MINUTE)")), ids);
+                // the reconciler is busy releasing them when the charge's in-flight window ends
+                await().atMost(SETTLES).until(() -> !fx.peers.releases.isEmpty());
+                outliveTheInFlightWindow(fx, orderId);
+
+                await().atMost(SETTLES).until(() -> status(fx, user, orderId).equals("PAID"));
+                assertThat(attempt(fx, orderId)).isEqualTo("APPROVED");
+                assertThat(fx.gateway.refunds(orderId)).isZero();
+            } finally {
+                fx.peers.releaseStall.countDown();
+                fx.peers.releaseStall = null;
+            }
+        }
+    }
+
     @Test
     void anUnpaidOrderPastItsExpiryIsCancelledAndItsStockReleasedWithoutAnyCall() {
         String user = newId();
