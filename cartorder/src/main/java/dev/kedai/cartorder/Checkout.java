@@ -359,16 +359,16 @@ final class Checkout {
         }
     }
 
-    // a commit whose answer was lost may still have stored the order: never release a stored order's stock
+    /**
+     * A checkout that failed after its Reserve was sent gives the units back at once, in the
+     * background: fenced first (a commit whose answer was lost may have stored the order, whose
+     * stock must stay), asked again while the database cannot answer — it used to read "stored?"
+     * once and, when the pool lent no connection (the usual reason the checkout failed), leave the
+     * units to the reconciler's {@code abandoned-after} and its rounds: held past the fault suite's
+     * 60 s for orders nobody made.
+     */
     private void releaseUnlessStored(String orderId) {
-        try {
-            if (db.execute().get("SELECT 1 AS stored FROM orders WHERE order_id = ?", orderId).isPresent()) {
-                return;
-            }
-        } catch (RuntimeException e) {
-            return;   // cannot tell: its checkout_reservations row stays, and the reconciler releases it unless stored
-        }
-        stock.releaseInBackground(orderId, () -> reserving.released(orderId));
+        stock.releaseInBackground(orderId, () -> reserving.fence(orderId), () -> reserving.released(orderId));
     }
 
     private static void pause() {

@@ -28,6 +28,8 @@ final class CheckoutReservations {
     private static final String RELEASING = """
             UPDATE checkout_reservations SET state = 'RELEASING'
             WHERE order_id = ? AND started_at < CURRENT_TIMESTAMP(3) - INTERVAL ? MICROSECOND""";
+    // the checkout itself failed: no need to wait until abandoned-after tells it is over
+    private static final String FENCE = "UPDATE checkout_reservations SET state = 'RELEASING' WHERE order_id = ? AND state = 'RESERVING'";
     private static final String STATE = "SELECT state FROM checkout_reservations WHERE order_id = ?";
     // due again (older than abandoned-after) once the backoff has passed
     private static final String RETRY_LATER = """
@@ -87,8 +89,23 @@ final class CheckoutReservations {
      * row is gone) or a retry of its key started its clock again.
      */
     boolean releasing(String orderId) {
-        return db.execute().update(RELEASING, orderId, abandonedAfterMicros) == 1
-               || db.execute().get(STATE, orderId).map(r -> "RELEASING".equals(r.column("state").getString())).orElse(false);
+        return db.execute().update(RELEASING, orderId, abandonedAfterMicros) == 1 || fenced(orderId);
+    }
+
+    /**
+     * Fences a checkout that failed after its Reserve was sent, at once (its own thread gave up on
+     * it): true when its reservation is now to be given back, false when its order was stored (a
+     * commit whose answer was lost deleted the row) or it was given back already. Waits for a store
+     * still committing (the row's lock), so it never fences an order that is being stored.
+     *
+     * @throws RuntimeException when the database cannot be asked now (the caller asks again)
+     */
+    boolean fence(String orderId) {
+        return db.execute().update(FENCE, orderId) == 1 || fenced(orderId);
+    }
+
+    private boolean fenced(String orderId) {
+        return db.execute().get(STATE, orderId).map(r -> "RELEASING".equals(r.column("state").getString())).orElse(false);
     }
 
     /**

@@ -30,7 +30,7 @@ final class StockClient {
     /** A background Release is tried again while stock answers none of these (down, restarting, overloaded)... */
     private static final Set<Status.Code> UNREACHED = Set.of(Status.Code.UNAVAILABLE, Status.Code.DEADLINE_EXCEEDED,
                                                             Status.Code.RESOURCE_EXHAUSTED, Status.Code.ABORTED);
-    /** ... for this long at most: the reservation expires by itself after the order's TTL and grace. */
+    /** ... for this long at most: then the order reconciler, whose record of the checkout stays, takes it over. */
     private static final Duration RELEASE_RETRY_FOR = Duration.ofMinutes(5);
     private static final Duration RELEASE_BACKOFF = Duration.ofMillis(250);
     private static final Duration RELEASE_MAX_BACKOFF = Duration.ofSeconds(5);
@@ -113,18 +113,30 @@ final class StockClient {
     /**
      * Asks stock to release {@code orderId}'s reservation, without waiting. Used when a checkout
      * failed after its Reserve was sent and stock may hold units for an order that will never
-     * exist; nothing else knows that order id, so the Release is tried again (backing off up to
-     * {@link #RELEASE_MAX_BACKOFF}) while stock cannot be reached — typically a stock restart, whose
-     * Reserve committed but whose answer was lost — for at most {@link #RELEASE_RETRY_FOR}. After
-     * that, or if this process dies, the order reconciler releases it ({@link Checkout#releaseAbandoned}).
+     * exist; nothing else in this process knows that order id. First {@code fence} must say the
+     * order was not stored (and can no longer be): until it can answer — the database away or its
+     * pool lending nothing, typically for the reason the checkout failed — it is asked again. Then
+     * the Release is tried again while stock cannot be reached or sheds it — typically a stock
+     * restart, whose Reserve committed but whose answer was lost. Both back off up to
+     * {@link #RELEASE_MAX_BACKOFF}, for at most {@link #RELEASE_RETRY_FOR}; after that, or if this
+     * process dies, the order reconciler releases it ({@link Checkout#releaseAbandoned}).
      *
+     * @param fence    true when the order was not stored and never will be: its units are to be given back;
+     *                 false when it was stored (or its reservation given back already): nothing to do
      * @param released runs once stock has released it
      */
-    void releaseInBackground(String orderId, Runnable released) {
+    void releaseInBackground(String orderId, java.util.function.BooleanSupplier fence, Runnable released) {
         Thread.ofVirtual().name("release-" + orderId).start(() -> {
             long giveUp = System.nanoTime() + RELEASE_RETRY_FOR.toNanos();
+            boolean fenced = false;
             for (int attempt = 1; ; attempt++) {
                 try {
+                    if (!fenced) {
+                        if (!fence.getAsBoolean()) {
+                            return;
+                        }
+                        fenced = true;
+                    }
                     stock.stub().release(ReleaseRequest.newBuilder().setOrderId(orderId).build());
                     if (attempt > 1) {
                         LOG.log(Level.INFO, "released the reservation of order " + orderId + " at attempt " + attempt);
@@ -134,7 +146,7 @@ final class StockClient {
                 } catch (StatusRuntimeException e) {
                     if (!UNREACHED.contains(e.getStatus().getCode()) || System.nanoTime() > giveUp) {
                         LOG.log(Level.WARNING, "releasing the reservation of order " + orderId + " failed after "
-                                + attempt + " attempt(s); it is released when it expires", e);
+                                + attempt + " attempt(s); the order reconciler releases it", e);
                         return;
                     }
                     if (attempt == 1) {
@@ -142,9 +154,15 @@ final class StockClient {
                                 + "); trying again until stock answers");
                     }
                 } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "releasing the reservation of order " + orderId
-                            + " failed; it is released when it expires", e);
-                    return;
+                    if (fenced || System.nanoTime() > giveUp) {
+                        LOG.log(Level.WARNING, "releasing the reservation of order " + orderId
+                                + " failed; the order reconciler releases it", e);
+                        return;
+                    }
+                    if (attempt == 1) {
+                        LOG.log(Level.INFO, "whether order " + orderId + " was stored cannot be told now (" + e
+                                + "); asking again before its reservation is released");
+                    }
                 }
                 try {
                     Thread.sleep(SupervisedLoop.backoff(RELEASE_BACKOFF, RELEASE_MAX_BACKOFF, attempt));

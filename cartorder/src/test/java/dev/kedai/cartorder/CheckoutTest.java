@@ -466,6 +466,70 @@ class CheckoutTest {
     }
 
     /**
+     * Fault suite (kill-stock, pause-cartorder): units held past 60 s for orders nobody made. A
+     * checkout failed after its Reserve while the database lent no connection, so it could not read
+     * whether its order was stored, left the units to the reconciler's {@code abandoned-after}
+     * (30 s) and its rounds, and those came too late. Here the database refuses cartorder (its
+     * account locked, its connections cut) the moment the Reserve has answered; once it takes
+     * cartorder again the checkout's own background Release gives the units back — abandoned-after
+     * is an hour. Fails when the "stored?" question is asked once (the units stay held for the hour).
+     */
+    @Test
+    void aCheckoutThatFailsWhileTheDatabaseIsAwayGivesItsUnitsBackOnceItIsBack() throws Exception {
+        try (CartOrderFixture fx = new CartOrderFixture(java.util.Map.of("checkout.abandoned-after", "PT1H"))) {
+            String user = newId();
+            String kopi = fx.product("Kopi", 10_000);
+            fx.add(user, kopi, 3);
+            String[] doomed = new String[1];
+            fx.afterReserve = orderId -> {
+                fx.afterReserve = o -> { };
+                doomed[0] = orderId;
+                databaseAccount(fx, "LOCK");
+                throw dev.kedai.platform.http.ProblemException.unavailable("simulated: the database went away", null);
+            };
+            try {
+                assertProblem(fx.checkout(user, newId(), "{}"), 503);
+                assertThat(fx.peers.holds(doomed[0])).isTrue();
+            } finally {
+                databaseAccount(fx, "UNLOCK");
+            }
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> !fx.peers.holds(doomed[0]));
+            assertThat(fx.peers.available.get(kopi)).isEqualTo(1_000);
+            assertThat(fx.count("SELECT COUNT(*) FROM orders WHERE user_id = ?", user)).isZero();
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> fx.count("SELECT COUNT(*) FROM checkout_reservations WHERE order_id = ?", doomed[0]) == 0);
+        }
+    }
+
+    /** Locks (no new connection, every open one cut) or unlocks cartorder's database account, as the database admin. */
+    private static void databaseAccount(CartOrderFixture fx, String lockOrUnlock) {
+        dev.kedai.infra.InfraEndpoints infra = dev.kedai.infra.TestInfra.get();
+        try (java.sql.Connection admin = java.sql.DriverManager.getConnection(infra.jdbcUrl(""), infra.dbAdminUser(),
+                                                                              infra.dbAdminPassword());
+             java.sql.Statement s = admin.createStatement()) {
+            s.execute("ALTER USER '" + fx.db.user() + "'@'%' ACCOUNT " + lockOrUnlock);
+            if (lockOrUnlock.equals("LOCK")) {
+                List<Long> open = new java.util.ArrayList<>();
+                try (var ids = s.executeQuery("SELECT id FROM information_schema.processlist WHERE user = '" + fx.db.user() + "'")) {
+                    while (ids.next()) {
+                        open.add(ids.getLong(1));
+                    }
+                }
+                for (long id : open) {
+                    try {
+                        s.execute("KILL CONNECTION " + id);
+                    } catch (java.sql.SQLException gone) {
+                        // it closed meanwhile
+                    }
+                }
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("cannot " + lockOrUnlock + " the account " + fx.db.user(), e);
+        }
+    }
+
+    /**
      * Fault suite, errors outside the windows: a checkout that failed because the database lent it
      * nothing could not give its Idempotency-Key back either, so the client's retry with that key
      * was told 409 "still being processed" for the key's whole lease (30 s), however often it
