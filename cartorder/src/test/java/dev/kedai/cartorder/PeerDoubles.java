@@ -280,21 +280,19 @@ final class PeerDoubles implements AutoCloseable {
         public void reserve(ReserveRequest request, StreamObserver<ReserveResponse> response) {
             reserveCalls.incrementAndGet();
             reserveLog.add(request);
-            CountDownLatch stall = stockStall;
-            if (stall != null) {
-                try {
-                    stall.await(30, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
+            waitFor(stockStall);
             answer(response, () -> PeerDoubles.this.reserve(request));
         }
 
         @Override
         public void release(ReleaseRequest request, StreamObserver<ReleaseResponse> response) {
             releases.add(request.getOrderId());
-            CountDownLatch stall = releaseStall;
+            waitFor(releaseStall);
+            answer(response, () -> ReleaseResponse.newBuilder()
+                    .setReleased(PeerDoubles.this.release(request.getOrderId())).build());
+        }
+
+        private static void waitFor(CountDownLatch stall) {
             if (stall != null) {
                 try {
                     stall.await(30, TimeUnit.SECONDS);
@@ -302,8 +300,6 @@ final class PeerDoubles implements AutoCloseable {
                     Thread.currentThread().interrupt();
                 }
             }
-            answer(response, () -> ReleaseResponse.newBuilder()
-                    .setReleased(PeerDoubles.this.release(request.getOrderId())).build());
         }
 
         private <T> void answer(StreamObserver<T> response, java.util.function.Supplier<T> call) {
