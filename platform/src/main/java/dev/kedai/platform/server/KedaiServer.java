@@ -215,6 +215,10 @@ public final class KedaiServer implements AutoCloseable {
             draining = true;
         }
 
+        boolean isSet() {
+            return draining;
+        }
+
         Filter connectionClose() {
             return (chain, req, res) -> {
                 if (draining) {
@@ -307,7 +311,7 @@ public final class KedaiServer implements AutoCloseable {
                 .addFilter(RequestId.filter())
                 .addFilter(RedMetrics.create())
                 .addFilter(CanonicalPath.filter());
-        Problems.register(routing);
+        Problems.register(routing, b.draining::isSet);
         tracing.httpFilter().ifPresent(routing::addFilter);
         b.filters.forEach(routing::addFilter);
         HttpRules rules = RouteTemplates.wrap(routing);

@@ -127,6 +127,47 @@ class GracefulStopTest {
         }
     }
 
+    @Test
+    void aFailureWhileStoppingAsksTheClientToRetryInsteadOfAnswering500() throws Exception {
+        Map<String, String> settings = new java.util.HashMap<>(TestIdentities.config("stock"));
+        settings.putAll(Map.of(
+                "server.host", "127.0.0.1",
+                "server.port", "0",
+                "server.sockets.0.name", "admin",
+                "server.sockets.0.host", "127.0.0.1",
+                "server.sockets.0.port", "0",
+                // long: the test ends the delay itself by interrupting the stopping thread
+                "shutdown.drain-delay", "PT60S"));
+        KedaiServer server = KedaiServer.builder("stopping", Config.just(ConfigSources.create(settings)))
+                // what a request meets when the stop interrupts it or closes its pool under it
+                .routing(rules -> rules.get("/boom", (req, res) -> {
+                    throw new IllegalStateException("pool is closed");
+                }))
+                .build()
+                .start();
+        int port = server.port();
+        Thread stopper = null;
+        try {
+            assertThat(get(port, "/boom").statusCode()).as("a failure while running is a bug").isEqualTo(500);
+
+            stopper = Thread.ofPlatform().name("sigterm").start(server::stop);
+            await().atMost(WAIT).until(() -> get(server.adminPort(), "/observe/health/ready").statusCode() == 503);
+
+            HttpResponse<String> during = get(port, "/boom");
+            assertThat(during.statusCode()).isEqualTo(503);
+            assertThat(during.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+            assertThat(during.headers().firstValue("Retry-After")).isPresent();
+            assertThat(during.body()).contains("stopping");
+        } finally {
+            if (stopper != null) {
+                stopper.interrupt();
+                stopper.join(Duration.ofSeconds(30));
+            } else {
+                server.stop();
+            }
+        }
+    }
+
     private void awaitRelease() {
         try {
             release.await(30, TimeUnit.SECONDS);
