@@ -218,6 +218,32 @@ class PolicyTest {
         assertThat(rendered.ofKind("PrometheusRule")).hasSize(1);
     }
 
+    /**
+     * The connection budget docs/deploy.md asks of an external MySQL in ha is the one the chart
+     * renders: per service (maxReplicas + the rollout's surge pod) x (request + background pool),
+     * all five services on one server. A chart change that raises it must change the doc.
+     */
+    @Test
+    void haConnectionBudgetInTheDocsCoversEveryPodTheAutoscalerAndARolloutMayRun() {
+        Rendered rendered = ChartRenderer.render(Profile.HA);
+        int total = 0;
+        String perService = null;
+        for (String service : SERVICES) {
+            JsonNode hpa = rendered.get("HorizontalPodAutoscaler", "kedai-" + service).object().path("spec");
+            JsonNode surge = rendered.get("Deployment", "kedai-" + service).object().path("spec").path("strategy")
+                    .path("rollingUpdate").path("maxSurge");
+            var config = ServiceConfigTest.serviceConfig(rendered, service, java.util.Map.of());
+            int pods = hpa.path("maxReplicas").asInt() + surge.asInt();
+            int perPod = config.get("db.connection.maximumPoolSize").asInt().get()
+                    + config.get("db.background.maximumPoolSize").asInt().get();
+            total += pods * perPod;
+            perService = pods + " x " + perPod;
+        }
+        String budget = perService + " x 5 = " + total;
+        assertThat(ChartRenderer.read(Repo.root().resolve("docs/deploy.md"))).contains(budget);
+        assertThat(ChartRenderer.read(Repo.root().resolve("helm/kedai/values-ha.yaml"))).contains(budget);
+    }
+
     @Test
     void minimalRunsOneReplicaOfEachServiceAndTheInfrastructure() {
         Rendered rendered = ChartRenderer.render(Profile.MINIMAL);
