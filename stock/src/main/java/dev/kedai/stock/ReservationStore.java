@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import dev.kedai.platform.db.RetentionPurge;
+import dev.kedai.platform.db.Transactions;
 import io.helidon.dbclient.DbRow;
 import io.helidon.dbclient.DbTransaction;
 
@@ -147,7 +148,9 @@ public final class ReservationStore {
     }
 
     /**
-     * Turns the reservation into a sale: on-hand drops once, ReservationCommitted is published.
+     * Turns the reservation into a sale: on-hand drops once, ReservationCommitted is published. The
+     * level rows change at the end of the transaction ({@link Sales}); must run in
+     * {@link Transactions#inTransaction}.
      *
      * @return true when this call committed it, false when it was already committed
      * @throws UnknownOrderException     when stock never reserved this order
@@ -158,10 +161,8 @@ public final class ReservationStore {
         return switch (r.status()) {
             case COMMITTED -> false;
             case RESERVED -> {
-                for (Line line : lines(tx, orderId)) {
-                    levels.sell(tx, line.productId(), line.quantity());
-                    events.changed(tx, levels.level(tx, line.productId()).orElseThrow());
-                }
+                Sales sales = Transactions.beforeCommit(Sales.class, () -> new Sales(levels, events));
+                lines(tx, orderId).forEach(sales::add);
                 tx.update(SET_STATUS, ReservationStatus.COMMITTED.name(), orderId);
                 events.committed(tx, orderId);
                 yield true;
@@ -274,6 +275,39 @@ public final class ReservationStore {
             events.changed(tx, levels.level(tx, productId).orElseThrow());
         });
         return due;
+    }
+
+    /**
+     * The units a transaction sells, summed per product and taken off the level rows as its last
+     * statements, in product-id order (as every transaction locks levels), with one StockChanged
+     * per product. A sale leaves what is available unchanged (on-hand and reserved drop alike), so
+     * nothing the transaction reads before depends on it. Why at the end: the event consumer
+     * applies up to a hundred OrderPaid in one transaction, and selling line by line held the
+     * hottest rows of the system, the popular products' levels, from the first event to the
+     * commit, while every Reserve of those products waited (and crossed their lock order).
+     */
+    private static final class Sales implements Transactions.BeforeCommit {
+
+        private final java.util.SortedMap<String, Integer> sold = new java.util.TreeMap<>();
+        private final StockStore levels;
+        private final StockEvents events;
+
+        Sales(StockStore levels, StockEvents events) {
+            this.levels = levels;
+            this.events = events;
+        }
+
+        void add(Line line) {
+            sold.merge(line.productId(), line.quantity(), Integer::sum);
+        }
+
+        @Override
+        public void run(DbTransaction tx) {
+            sold.forEach((productId, quantity) -> levels.sell(tx, productId, quantity));
+            for (StockLevel level : levels.levels(tx, sold.keySet())) {
+                events.changed(tx, level);
+            }
+        }
     }
 
     public Optional<Reservation> lock(DbTransaction tx, String orderId) {

@@ -73,6 +73,14 @@ public final class StockStore {
         return tx.get(ONE, productId).map(StockStore::level);
     }
 
+    /** The levels of these products that exist as {@code tx} sees them, in id order. */
+    public List<StockLevel> levels(DbTransaction tx, Collection<String> productIds) {
+        return tx.query(COLUMNS + " WHERE product_id IN (" + marks(productIds.size()) + ") ORDER BY product_id",
+                        productIds.toArray())
+                .map(StockStore::level)
+                .toList();
+    }
+
     /**
      * The levels of these products that exist, locked until {@code tx} ends: one statement takes
      * every row in product-id order, so two multi-line reservations never wait on each other in a

@@ -143,6 +143,48 @@ class TransactionsTest {
     }
 
     @Test
+    void beforeCommitWorkRunsOnceAsTheLastStatementsAndCommitsWithTheWork() {
+        AtomicInteger ran = new AtomicInteger();
+        int seenByTheWork = transactions.inTransaction(tx -> {
+            Transactions.beforeCommit("bump", () -> t -> {
+                ran.incrementAndGet();
+                increment(t, 2);
+            });
+            // the same key in the same transaction: the action registered first, not a second one
+            Transactions.beforeCommit("bump", () -> t -> ran.addAndGet(100));
+            increment(tx, 1);
+            return tx.get("SELECT n FROM counters WHERE id = 2").orElseThrow().column("n").getInt();
+        });
+        assertThat(seenByTheWork).as("the action runs after the work").isZero();
+        assertThat(ran).hasValue(1);
+        assertThat(value(1)).isEqualTo(1);
+        assertThat(value(2)).isEqualTo(1);
+    }
+
+    @Test
+    void beforeCommitWorkIsDroppedWithARollbackAndItsFailureRollsTheWorkBack() {
+        AtomicInteger ran = new AtomicInteger();
+        transactions.inTransaction(tx -> {
+            Transactions.beforeCommit("bump", () -> t -> ran.incrementAndGet());
+            return false;
+        }, kept -> kept);
+        assertThatThrownBy(() -> transactions.inTransaction(tx -> {
+            Transactions.beforeCommit("bump", () -> t -> ran.incrementAndGet());
+            throw new IllegalStateException("the work failed");
+        })).hasMessage("the work failed");
+        assertThat(ran).as("refused or failed: never run").hasValue(0);
+
+        assertThatThrownBy(() -> transactions.inTransaction(tx -> {
+            increment(tx, 1);
+            Transactions.beforeCommit("dup", () -> t -> t.insert("INSERT INTO counters (id, n) VALUES (2, 0)"));
+            return null;
+        })).isInstanceOf(DbClientException.class);
+        assertThat(value(1)).as("the work rolled back with its action").isZero();
+        assertThatThrownBy(() -> Transactions.beforeCommit("bump", () -> t -> { }))
+                .as("outside a transaction nobody would run it").isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
     void givesUpAfterMaxAttempts() {
         Transactions three = Transactions.create(database.client(), Config.just(ConfigSources.create(Map.of(
                 "service.name", service, "db.transaction.max-attempts", "3",
