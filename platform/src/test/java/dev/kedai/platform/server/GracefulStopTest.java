@@ -57,19 +57,10 @@ class GracefulStopTest {
 
     @Test
     void sigtermDrainsInFlightCallsAndRefusesOnlyNewOnes() throws Exception {
-        Map<String, String> settings = new java.util.HashMap<>(TestIdentities.config("stock"));
-        settings.putAll(Map.of(
-                "server.host", "127.0.0.1",
-                "server.port", "0",
+        Config config = config(Map.of(
                 "server.shutdown-grace-period", "PT5S",
-                "server.sockets.0.name", "admin",
-                "server.sockets.0.host", "127.0.0.1",
-                "server.sockets.0.port", "0",
-                // long: the test ends the delay itself by interrupting the stopping thread
-                "shutdown.drain-delay", "PT60S",
                 "grpc.port", "0",
                 "grpc.shutdown-grace", "PT5S"));
-        Config config = Config.just(ConfigSources.create(settings));
         KedaiServer server = KedaiServer.builder("graceful", config)
                 .routing(rules -> rules
                         .get("/slow", (req, res) -> {
@@ -129,16 +120,7 @@ class GracefulStopTest {
 
     @Test
     void aFailureWhileStoppingAsksTheClientToRetryInsteadOfAnswering500() throws Exception {
-        Map<String, String> settings = new java.util.HashMap<>(TestIdentities.config("stock"));
-        settings.putAll(Map.of(
-                "server.host", "127.0.0.1",
-                "server.port", "0",
-                "server.sockets.0.name", "admin",
-                "server.sockets.0.host", "127.0.0.1",
-                "server.sockets.0.port", "0",
-                // long: the test ends the delay itself by interrupting the stopping thread
-                "shutdown.drain-delay", "PT60S"));
-        KedaiServer server = KedaiServer.builder("stopping", Config.just(ConfigSources.create(settings)))
+        KedaiServer server = KedaiServer.builder("stopping", config(Map.of()))
                 // what a request meets when the stop interrupts it or closes its pool under it
                 .routing(rules -> rules.get("/boom", (req, res) -> {
                     throw new IllegalStateException("pool is closed");
@@ -166,6 +148,21 @@ class GracefulStopTest {
                 server.stop();
             }
         }
+    }
+
+    /** A server on free loopback ports whose drain delay the test ends itself, plus {@code extra}. */
+    private static Config config(Map<String, String> extra) {
+        Map<String, String> settings = new java.util.HashMap<>(TestIdentities.config("stock"));
+        settings.putAll(Map.of(
+                "server.host", "127.0.0.1",
+                "server.port", "0",
+                "server.sockets.0.name", "admin",
+                "server.sockets.0.host", "127.0.0.1",
+                "server.sockets.0.port", "0",
+                // long: the test ends the delay itself by interrupting the stopping thread
+                "shutdown.drain-delay", "PT60S"));
+        settings.putAll(extra);
+        return Config.just(ConfigSources.create(settings));
     }
 
     private void awaitRelease() {
