@@ -91,10 +91,11 @@ class ApiDocsPageSystemTest {
                 By.cssSelector(".opblock-get .opblock-summary-path[data-path='/products']")));
         WebElement operation = listProducts.findElement(By.xpath("ancestor::div[contains(@class,'opblock ')]"));
         listProducts.click();
-        wait.until(ExpectedConditions.elementToBeClickable(operation.findElement(By.cssSelector(".try-out__btn"))))
-                .click();
-        wait.until(ExpectedConditions.elementToBeClickable(operation.findElement(By.cssSelector(".execute"))))
-                .click();
+        // the block opens asynchronously: look its buttons up inside the wait, not before it
+        wait.until(ExpectedConditions.elementToBeClickable(wait.until(
+                ExpectedConditions.presenceOfNestedElementLocatedBy(operation, By.cssSelector(".try-out__btn"))))).click();
+        wait.until(ExpectedConditions.elementToBeClickable(wait.until(
+                ExpectedConditions.presenceOfNestedElementLocatedBy(operation, By.cssSelector(".execute"))))).click();
         // the header row of the table has a status column too ("Code"): the answer is the row .response
         WebElement status = wait.until(ExpectedConditions.presenceOfNestedElementLocatedBy(operation,
                 By.cssSelector(".live-responses-table .response .response-col_status")));
