@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -316,6 +317,11 @@ public final class EventConsumer implements AutoCloseable {
      */
     private int applyBatch(TopicPartition tp, List<ConsumerRecord<String, byte[]>> batch) {
         List<ConsumedEvent> events = batch.stream().map(EventConsumer::toEvent).toList();
+        if (events.stream().noneMatch(e -> e.type() != null && handlers.containsKey(e.type()))) {
+            // nothing here for this group (most of a shared topic): no transaction to open and commit empty
+            finished(tp, batch.getLast(), events, Collections.nCopies(events.size(), null));
+            return batch.size();
+        }
         try {
             List<String> outcomes = transactions.inTransaction(tx -> applyAll(tx, batch, events));
             finished(tp, batch.getLast(), events, outcomes);
@@ -351,7 +357,7 @@ public final class EventConsumer implements AutoCloseable {
         List<String> fresh = ids.stream().filter(id -> !seen.contains(id)).toList();
         if (!fresh.isEmpty()) {
             long inserted = tx.insert("INSERT IGNORE INTO processed_events (consumer_group, event_id) VALUES "
-                                              + String.join(", ", java.util.Collections.nCopies(fresh.size(), "(?, ?)")),
+                                              + String.join(", ", Collections.nCopies(fresh.size(), "(?, ?)")),
                                       pairs(fresh));
             if (inserted != fresh.size()) {
                 // another member of the group (a rebalance in flight) committed some of them meanwhile
@@ -396,7 +402,7 @@ public final class EventConsumer implements AutoCloseable {
         }
         Set<String> seen = new HashSet<>();
         tx.query("SELECT event_id FROM processed_events WHERE consumer_group = ? AND event_id IN ("
-                         + String.join(", ", java.util.Collections.nCopies(ids.size(), "?")) + ")", params)
+                         + String.join(", ", Collections.nCopies(ids.size(), "?")) + ")", params)
                 .forEach(row -> seen.add(row.column("event_id").getString()));
         return seen;
     }
