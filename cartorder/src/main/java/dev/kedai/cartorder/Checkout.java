@@ -335,6 +335,28 @@ final class Checkout {
     }
 
     /**
+     * Run once at start, before the server takes a request: the keys and carts this instance's
+     * previous process held (killed or stopped mid-checkout) are given up at once, so the client's
+     * retry with its key and the customer's next checkout go ahead now rather than after the lease
+     * ({@code checkout.key-lease}). A retry carries on with the key's order id, which stock answers
+     * with the reservation it already made; a reservation nobody retries is the reconciler's
+     * ({@link #releaseAbandoned}). Best effort: with the database away the leases run out by themselves.
+     */
+    void endLeasesOfPreviousProcess() {
+        try {
+            long keysEnded = keys.endLeasesOfPreviousProcess();
+            long cartsEnded = guard.endLeasesOfPreviousProcess();
+            if (keysEnded + cartsEnded > 0) {
+                LOG.log(System.Logger.Level.INFO, "ended the leases of " + keysEnded + " Idempotency-Keys and " + cartsEnded
+                        + " carts this instance's previous process held mid-checkout");
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.INFO, "could not end the leases of this instance's previous process (" + e
+                    + "); they run out by themselves");
+        }
+    }
+
+    /**
      * Gives back what checkouts that never stored their order reserved (their process died between
      * the Reserve and the store, or their own Release failed): the order reconciler's step. Each is
      * fenced first, so its checkout, should it still be running, can no longer store the order;

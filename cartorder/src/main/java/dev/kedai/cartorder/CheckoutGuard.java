@@ -23,21 +23,27 @@ final class CheckoutGuard {
             DELETE FROM checkout_guards WHERE locked_until < CURRENT_TIMESTAMP(3) - INTERVAL ? MICROSECOND LIMIT ?""");
 
     private static final String CLAIM = """
-            INSERT IGNORE INTO checkout_guards (user_id, order_id, locked_until)
-            VALUES (?, ?, CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND)""";
+            INSERT IGNORE INTO checkout_guards (user_id, order_id, locked_until, holder)
+            VALUES (?, ?, CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND, ?)""";
     // the same order id is the same checkout: a retry that took over its abandoned Idempotency-Key
     private static final String TAKE_OVER = """
-            UPDATE checkout_guards SET order_id = ?, locked_until = CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND
+            UPDATE checkout_guards SET order_id = ?, locked_until = CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND, holder = ?
             WHERE user_id = ? AND (locked_until <= CURRENT_TIMESTAMP(3) OR order_id = ?)""";
     private static final String HOLDER = "SELECT order_id FROM checkout_guards WHERE user_id = ?";
+    // what a process of this instance held before it restarted: no checkout of it is running any more
+    private static final String END_LEASES = """
+            UPDATE checkout_guards SET locked_until = CURRENT_TIMESTAMP(3) WHERE holder = ? AND locked_until > CURRENT_TIMESTAMP(3)""";
     private static final String RELEASE = "DELETE FROM checkout_guards WHERE user_id = ? AND order_id = ?";
 
     private final DbClient db;
     private final long leaseSeconds;
+    private final String holder;
 
-    CheckoutGuard(DbClient db, Duration lease) {
+    /** @param holder this instance's name ({@link dev.kedai.platform.server.InstanceName}), kept with its claims */
+    CheckoutGuard(DbClient db, Duration lease, String holder) {
         this.db = db;
         this.leaseSeconds = Math.max(1, lease.toSeconds());
+        this.holder = holder;
     }
 
     /**
@@ -47,8 +53,8 @@ final class CheckoutGuard {
      */
     Optional<String> claim(String userId, String orderId) {
         for (int tries = 0; tries < 3; tries++) {
-            if (db.execute().insert(CLAIM, userId, orderId, leaseSeconds) == 1
-                || db.execute().update(TAKE_OVER, orderId, leaseSeconds, userId, orderId) == 1) {
+            if (db.execute().insert(CLAIM, userId, orderId, leaseSeconds, holder) == 1
+                || db.execute().update(TAKE_OVER, orderId, leaseSeconds, holder, userId, orderId) == 1) {
                 return Optional.empty();
             }
             Optional<String> holder = db.execute().get(HOLDER, userId).map(r -> r.column("order_id").getString());
@@ -58,6 +64,11 @@ final class CheckoutGuard {
             // the holder finished between our claim and the read: claim again
         }
         throw ProblemException.conflict("other checkouts of your cart keep starting; retry");
+    }
+
+    /** Ends the claims this instance's previous process held; returns how many. */
+    long endLeasesOfPreviousProcess() {
+        return db.execute().update(END_LEASES, holder);
     }
 
     /** Gives the cart up after a failed checkout (nothing when another took it over meanwhile). */

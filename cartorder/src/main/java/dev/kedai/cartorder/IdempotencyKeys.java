@@ -26,13 +26,13 @@ final class IdempotencyKeys {
               AND (state = 'DONE' OR locked_until < CURRENT_TIMESTAMP(3)) LIMIT ?""");
 
     private static final String CLAIM = """
-            INSERT IGNORE INTO idempotency_keys (user_id, idem_key, request_hash, order_id, state, locked_until)
-            VALUES (?, ?, ?, ?, 'IN_FLIGHT', CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND)""";
+            INSERT IGNORE INTO idempotency_keys (user_id, idem_key, request_hash, order_id, state, locked_until, holder)
+            VALUES (?, ?, ?, ?, 'IN_FLIGHT', CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND, ?)""";
     private static final String READ = """
             SELECT request_hash, order_id, state, lost_to, locked_until > CURRENT_TIMESTAMP(3) AS leased
             FROM idempotency_keys WHERE user_id = ? AND idem_key = ?""";
     private static final String TAKE_OVER = """
-            UPDATE idempotency_keys SET locked_until = CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND
+            UPDATE idempotency_keys SET locked_until = CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND, holder = ?
             WHERE user_id = ? AND idem_key = ? AND state = 'IN_FLIGHT' AND locked_until <= CURRENT_TIMESTAMP(3)""";
     private static final String DONE = """
             UPDATE idempotency_keys SET state = 'DONE'
@@ -41,6 +41,10 @@ final class IdempotencyKeys {
     private static final String LOST = """
             UPDATE idempotency_keys SET lost_to = ?, locked_until = CURRENT_TIMESTAMP(3)
             WHERE user_id = ? AND idem_key = ? AND order_id = ? AND state = 'IN_FLIGHT'""";
+    // what a process of this instance held before it restarted: no request of it is running any more
+    private static final String END_LEASES = """
+            UPDATE idempotency_keys SET locked_until = CURRENT_TIMESTAMP(3)
+            WHERE holder = ? AND state = 'IN_FLIGHT' AND locked_until > CURRENT_TIMESTAMP(3)""";
     private static final String FORGET =
             "DELETE FROM idempotency_keys WHERE user_id = ? AND idem_key = ? AND order_id = ? AND state = 'IN_FLIGHT'";
 
@@ -70,15 +74,18 @@ final class IdempotencyKeys {
 
     private final DbClient db;
     private final long leaseSeconds;
+    private final String holder;
 
-    IdempotencyKeys(DbClient db, Duration lease) {
+    /** @param holder this instance's name ({@link dev.kedai.platform.server.InstanceName}), kept with its leases */
+    IdempotencyKeys(DbClient db, Duration lease, String holder) {
         this.db = db;
         this.leaseSeconds = Math.max(1, lease.toSeconds());
+        this.holder = holder;
     }
 
     Claim claim(String userId, String key, String requestHash) {
         String orderId = UUID.randomUUID().toString();
-        if (db.execute().insert(CLAIM, userId, key, requestHash, orderId, leaseSeconds) == 1) {
+        if (db.execute().insert(CLAIM, userId, key, requestHash, orderId, leaseSeconds, holder) == 1) {
             return new Claimed(orderId, null);
         }
         DbRow row = db.execute().get(READ, userId, key).orElse(null);
@@ -97,7 +104,7 @@ final class IdempotencyKeys {
             return new InFlight();
         }
         String lostTo = row.column("lost_to").getString();
-        return db.execute().update(TAKE_OVER, leaseSeconds, userId, key) == 1 ? new Claimed(existing, lostTo) : new InFlight();
+        return db.execute().update(TAKE_OVER, leaseSeconds, holder, userId, key) == 1 ? new Claimed(existing, lostTo) : new InFlight();
     }
 
     /** True when the key exists with another body (DONE or still running): such a request is 422. */
@@ -121,6 +128,11 @@ final class IdempotencyKeys {
      */
     void lostTo(String userId, String key, String orderId, String winner) {
         db.execute().update(LOST, winner, userId, key, orderId);
+    }
+
+    /** Ends the leases this instance's previous process held; returns how many. */
+    long endLeasesOfPreviousProcess() {
+        return db.execute().update(END_LEASES, holder);
     }
 
     /** Gives the key up after a failed checkout, so the client can retry with it. */

@@ -10,6 +10,7 @@ import dev.kedai.platform.events.EventConsumer;
 import dev.kedai.platform.grpc.GrpcChannels;
 import dev.kedai.platform.money.Money;
 import dev.kedai.platform.server.Backbone;
+import dev.kedai.platform.server.InstanceName;
 import dev.kedai.platform.server.KedaiConfig;
 import dev.kedai.platform.server.KedaiServer;
 import dev.kedai.proto.cartorder.v1.AddToCart;
@@ -63,8 +64,10 @@ public final class Main {
         CartStore cartStore = new CartStore(db, base.transactions());
         Carts carts = new Carts(cartStore, products, currency);
         Checkout.CheckoutSettings settings = Checkout.CheckoutSettings.from(config);
-        Checkout checkout = new Checkout(db, base.transactions(), new IdempotencyKeys(db, settings.keyLease()),
-                                         new CheckoutGuard(db, settings.keyLease()), users, products, stock, events, clock, settings, afterReserve);
+        String instance = InstanceName.of(config);
+        Checkout checkout = new Checkout(db, base.transactions(), new IdempotencyKeys(db, settings.keyLease(), instance),
+                                         new CheckoutGuard(db, settings.keyLease(), instance), users, products, stock, events, clock, settings, afterReserve);
+        checkout.endLeasesOfPreviousProcess();
         Duration inFlightWindow = config.get("payment.in-flight-window").as(Duration.class).orElse(Duration.ofSeconds(30));
         Duration reservationHold = config.get("payment.reservation-hold").as(Duration.class).orElse(Duration.ofMinutes(10));
         PaymentStore attempts = new PaymentStore(db, inFlightWindow);
@@ -79,8 +82,8 @@ public final class Main {
         Payments loopPayments = new Payments(background, base.backgroundTransactions(), loopAttempts, gateway, events,
                 clock, stock, reservationHold, inFlightWindow);
         // the abandoned checkouts' releases too: on the request pool they failed whenever a burst held it (fault suite)
-        Checkout loopCheckout = new Checkout(background, base.backgroundTransactions(), new IdempotencyKeys(background, settings.keyLease()),
-                new CheckoutGuard(background, settings.keyLease()), users, products, stock, events, clock, settings, afterReserve);
+        Checkout loopCheckout = new Checkout(background, base.backgroundTransactions(), new IdempotencyKeys(background, settings.keyLease(), instance),
+                new CheckoutGuard(background, settings.keyLease(), instance), users, products, stock, events, clock, settings, afterReserve);
         OrderReconciler reconciler = new OrderReconciler(loopAttempts, loopPayments, new OrderStore(background),
                 new OrderLifecycle(background, base.backgroundTransactions(), loopAttempts, loopPayments, events, stock, clock),
                 loopCheckout,

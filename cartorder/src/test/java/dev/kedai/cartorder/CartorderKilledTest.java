@@ -78,6 +78,10 @@ class CartorderKilledTest {
         config.put("payment.sandbox.ledger", ledger.toString());
         // the first process settles nothing by itself: what it leaves is the restarted one's job
         config.put("payment.reconcile-interval", "PT1H");
+        // the restarted process is the same instance, as a restarted pod or devstack instance is
+        config.put("instance.name", "cartorder-killed");
+        // a lease far longer than the test: only the restart may end the dead process's
+        config.put("checkout.key-lease", "PT2M");
     }
 
     @AfterEach
@@ -119,6 +123,46 @@ class CartorderKilledTest {
         assertThat(reordered).isNotEqualTo(orderId);
         assertThat(peers.holds(reordered)).isTrue();
         assertThat(count("SELECT COUNT(*) FROM checkout_reservations")).isZero();
+    }
+
+    /**
+     * The fault suite's 409 "checkout in progress" after kill-cartorder, outside the fault's window:
+     * the dead process's claims on the key and the cart outlived it by their lease. The restarted
+     * instance ends them before it serves: the client's retry with its key orders at once, with
+     * the order id and the reservation the dead process made.
+     */
+    @Test
+    void aKilledCheckoutIsRetriedWithItsKeyAtOnceAfterTheRestart() {
+        String user = newId();
+        String key = newId();
+        String orderId = killMidCheckout(user, key);
+
+        start(Map.of());
+        HttpResponse<String> retry = checkout(user, key);
+        assertThat(retry.statusCode()).as(retry.body()).isEqualTo(201);
+        assertThat(json(retry).get("order_id").asText()).as("the same checkout, carried on").isEqualTo(orderId);
+        assertThat(peers.holds(orderId)).isTrue();
+    }
+
+    /** ... and the customer who gave up on that key checks the cart out with a new one at once. */
+    @Test
+    void aKilledCheckoutsCustomerChecksOutWithANewKeyAtOnceAfterTheRestart() {
+        String user = newId();
+        killMidCheckout(user, newId());
+
+        start(Map.of());
+        HttpResponse<String> next = checkout(user, newId());
+        assertThat(next.statusCode()).as(next.body()).isEqualTo(201);
+    }
+
+    private String killMidCheckout(String user, String key) {
+        start(Map.of(), "after-reserve");
+        add(user, product(), 2);
+        CompletableFuture<Integer> first = inBackground(() -> checkout(user, key));
+        String orderId = cartorder.awaitPause("after-reserve");
+        kill();
+        assertThat(first.join()).as("the client saw the connection die").isEqualTo(-1);
+        return orderId;
     }
 
     /** Issue 13: killed between the provider's charge and recording it → PAID, one charge, no refund. */

@@ -62,9 +62,9 @@ public final class ServiceProperties {
         props.put("db.connection.password", db.password());
         props.put("kafka.bootstrap-servers", infra.kafkaBootstrap());
         props.put("redis.url", infra.redisUrl());
-        // the relay's id defaults to the host name, which every instance here shares: two relays with
-        // one id would both hold the lease and publish each other's claimed rows again
-        props.put("outbox.relay-id", instance == 0 ? service.id() : service.id() + "-" + (instance + 1));
+        // every instance here shares the host name: each needs a name of its own (its relay's id and
+        // what its leases are held by), kept when it restarts so the restarted one frees what it held
+        props.put("instance.name", instance == 0 ? service.id() : service.id() + "-" + (instance + 1));
         // every auth instance, tried in turn: a service that first needs the keys after one is killed gets them
         props.put("security.jwt.jwks-url", instances.get(KedaiService.AUTH).stream()
                 .map(p -> "http://127.0.0.1:" + p.http() + "/auth/jwks").collect(Collectors.joining(",")));

@@ -91,7 +91,7 @@ class StackConfigTest {
                 StackSpec.LOOPBACK);
         assertThat(props.get("server.port")).isEqualTo("8601");
         assertThat(props.get("peers.stock.grpc")).isEqualTo("127.0.0.1:7502,127.0.0.1:7602");
-        assertThat(props.get("outbox.relay-id")).as("not the host name both instances share").isEqualTo("cartorder-2");
+        assertThat(props.get("instance.name")).as("not the host name both instances share").isEqualTo("cartorder-2");
 
         assertThatThrownBy(() -> StackConfig.parse(List.of("--replicas", "0"), ROOT))
                 .isInstanceOf(UsageException.class).hasMessageContaining("--replicas");

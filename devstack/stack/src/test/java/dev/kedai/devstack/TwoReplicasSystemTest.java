@@ -61,7 +61,7 @@ class TwoReplicasSystemTest {
              var r = s.executeQuery("SELECT holder FROM outbox_relay_lease WHERE id = 1")) {
             String holder = r.next() ? r.getString(1) : null;
             for (int instance = 0; instance < stack.spec().replicas(); instance++) {
-                if (stack.process(service, instance).launch().properties().get("outbox.relay-id").equals(holder)) {
+                if (stack.process(service, instance).launch().properties().get("instance.name").equals(holder)) {
                     return instance;
                 }
             }

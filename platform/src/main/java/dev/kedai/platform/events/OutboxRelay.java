@@ -1,8 +1,6 @@
 package dev.kedai.platform.events;
 
 import java.lang.System.Logger.Level;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,6 +20,7 @@ import java.util.stream.Collectors;
 import dev.kedai.platform.db.Transactions;
 import dev.kedai.platform.health.SupervisedLoop;
 import dev.kedai.platform.observe.Tracing;
+import dev.kedai.platform.server.InstanceName;
 import io.helidon.common.config.Config;
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbRow;
@@ -74,7 +73,7 @@ import io.opentelemetry.api.trace.Span;
  * {@code kafka.producer.*} ({@link KafkaClients}), {@code outbox.poll-interval} (default PT0.1S),
  * {@code outbox.batch-size} (default 200), {@code outbox.lease} (default PT5S: how long events stall
  * when the holder dies; several database round trips long, as it is renewed by them), {@code outbox.relay-id}
- * (default: the host name; a restarted pod keeps it, and with it its lease).
+ * (default: the {@link InstanceName}; a restarted pod keeps it, and with it its lease).
  */
 public final class OutboxRelay implements AutoCloseable {
 
@@ -161,7 +160,7 @@ public final class OutboxRelay implements AutoCloseable {
                 .lease(root.get("outbox.lease").as(Duration.class).orElse(DEFAULT_LEASE))
                 .topicPrefix(root.get("kafka.topic-prefix").asString().orElse(""))
                 .tracing(Tracing.of(root));
-        root.get("outbox.relay-id").asString().ifPresent(b::relayId);
+        b.relayId(root.get("outbox.relay-id").asString().orElseGet(() -> InstanceName.of(root)));
         KafkaClients.overrides(root, "producer").forEach((k, v) -> b.producerProperties.put(k, v));
         return b.build();
     }
@@ -403,18 +402,6 @@ public final class OutboxRelay implements AutoCloseable {
         return Long.parseLong(p.get(key).toString());
     }
 
-    private static String hostName() {
-        String env = System.getenv("HOSTNAME");
-        if (env != null && !env.isBlank()) {
-            return env;
-        }
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            return "localhost";
-        }
-    }
-
     /** See {@link OutboxRelay#create(DbClient, Config)} for what each setting means. */
     public static final class Builder {
         private final DbClient db;
@@ -426,7 +413,7 @@ public final class OutboxRelay implements AutoCloseable {
         private int batchSize = 200;
         private Duration lease = DEFAULT_LEASE;
         private String topicPrefix = "";
-        private String relayId = hostName();
+        private String relayId = InstanceName.of(Config.empty());
         private Tracing tracing = Tracing.OFF;
 
         private Builder(DbClient db, String bootstrapServers) {
