@@ -60,7 +60,12 @@ public final class CheckoutJourney {
         for (int i = 0; i + 1 < argv.length; i += 2) {
             args.put(argv[i].replaceFirst("^--", ""), argv[i + 1]);
         }
-        new CheckoutJourney(args).run();
+        run(args);
+    }
+
+    /** Runs one journey with {@link #main}'s settings, by name without the dashes ({@code ./kedai bench journey}). */
+    static void run(Map<String, String> settings) throws Exception {
+        new CheckoutJourney(settings).run();
     }
 
     private void run() throws Exception {

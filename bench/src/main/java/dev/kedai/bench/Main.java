@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine;
@@ -25,7 +27,8 @@ import picocli.CommandLine.Parameters;
                 "Exit status: 0 run finished, 1 run failed, 2 bad arguments."})
 public final class Main implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "SCENARIO", description = "Scenario to run: ${sys:kedai.bench.scenarios}")
+    @Parameters(index = "0", paramLabel = "SCENARIO", description = "Scenario to run: ${sys:kedai.bench.scenarios}, "
+            + "or journey (the checkout journey, CheckoutJourney: --rate is journeys/s, --target the edge)")
     private String scenarioName;
 
     @Option(names = "--rate", paramLabel = "REQ_PER_S", defaultValue = "1000",
@@ -51,6 +54,18 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--timeout", paramLabel = "D", defaultValue = "5s", converter = DurationConverter.class,
             description = "Per-request timeout, also the connect timeout (default: ${DEFAULT-VALUE}).")
     private Duration timeout;
+
+    @Option(names = "--users", paramLabel = "N", defaultValue = "50",
+            description = "journey: customers, each registered and logged in once (default: ${DEFAULT-VALUE}).")
+    private int users;
+
+    @Option(names = "--lag-db", paramLabel = "JDBC_URL",
+            description = "journey: read OrderPaid -> stock committed from this MariaDB 5 s after the run.")
+    private String lagDb;
+
+    @Option(names = "--lag-passwords", paramLabel = "FILE",
+            description = "journey: the devstack's dev-passwords.properties, for --lag-db.")
+    private String lagPasswords;
 
     @Option(names = "--results-dir", paramLabel = "DIR",
             description = "Where the JSON result goes (default: bench/results next to the jar's target/).")
@@ -79,6 +94,9 @@ public final class Main implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (scenarioName.equals("journey")) {
+            return journey(err);
+        }
         Scenario scenario = Scenarios.create(scenarioName).orElseThrow(() -> new CommandLine.ParameterException(
                 spec.commandLine(), "unknown scenario '" + scenarioName + "'; known: " + Scenarios.names()));
         BenchSettings settings;
@@ -109,6 +127,31 @@ public final class Main implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** The checkout journey: every request through {@code --target} (the edge), which routes each to its service. */
+    private int journey(PrintWriter err) {
+        String edge;
+        try {
+            edge = LoopbackTarget.require(new URI(target == null ? "http://127.0.0.1:8080" : target)).toString();
+        } catch (IllegalArgumentException | URISyntaxException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+        // the scenarios' 1000 req/s would be 1000 purchases/s: a journey's own default is 10
+        double journeys = spec.commandLine().getParseResult().hasMatchedOption("--rate") ? rate : 10;
+        Map<String, String> settings = new HashMap<>(Map.of("auth", edge, "stock", edge, "cartorder", edge,
+                "rate", String.valueOf(journeys), "duration", text(duration), "users", String.valueOf(users)));
+        if (lagDb != null) {
+            settings.put("lag-db", lagDb);
+            settings.put("lag-passwords", lagPasswords);
+        }
+        try {
+            CheckoutJourney.run(settings);
+            return 0;
+        } catch (Exception e) {
+            err.println("run failed: " + e);
+            return 1;
+        }
     }
 
     // bench/target/kedai-bench.jar -> bench/results, wherever the command was started from

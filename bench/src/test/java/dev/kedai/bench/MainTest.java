@@ -71,6 +71,13 @@ class MainTest {
     }
 
     @Test
+    void theCheckoutJourneyIsAScenarioOfTheCliAndStaysOnLoopback() {
+        assertThat(Main.run("journey", "--target", "http://192.0.2.1:8080", "--duration", "1s")).isEqualTo(2);
+        // a loopback edge with nothing behind it: the run starts, then fails to sign its customers up
+        assertThat(Main.run("journey", "--target", "http://127.0.0.1:9", "--duration", "1s", "--users", "1")).isEqualTo(1);
+    }
+
+    @Test
     void unknownScenarioAndHelp() {
         assertThat(Main.run("no-such-scenario", "--no-write")).isEqualTo(2);
         assertThat(Main.run("--help")).isZero();
