@@ -110,6 +110,17 @@ final class CartOrderFixture implements AutoCloseable {
         startServer();
     }
 
+    /**
+     * A second cartorder on this one's database, peers and payment provider, as a second replica
+     * runs (its own loops, pools and relay), with {@code extra} config on top; the caller stops it.
+     */
+    KedaiServer replica(Map<String, String> extra) {
+        Map<String, String> replica = new HashMap<>(config);
+        replica.put("outbox.relay-id", "cartorder-replica");
+        replica.putAll(extra);
+        return Main.start(TestServiceConfig.of(db, tokens, replica), hooks, orderId -> { });
+    }
+
     private void startServer() {
         server = Main.start(TestServiceConfig.of(db, tokens, config), hooks, new Checkout.AfterReserve() {
             @Override
