@@ -25,8 +25,10 @@ final class CheckoutReservations {
     private static final String ABANDONED = """
             SELECT order_id, user_id, idem_key, release_attempts FROM checkout_reservations
             WHERE started_at < CURRENT_TIMESTAMP(3) - INTERVAL ? MICROSECOND ORDER BY started_at LIMIT ?""";
+    // the reconciler's claim: its clock starts again, so another replica's round finds the row not due and
+    // leaves it (both used to send the Release); a claimer that dies leaves it due again after abandoned-after
     private static final String RELEASING = """
-            UPDATE checkout_reservations SET state = 'RELEASING'
+            UPDATE checkout_reservations SET state = 'RELEASING', started_at = CURRENT_TIMESTAMP(3)
             WHERE order_id = ? AND started_at < CURRENT_TIMESTAMP(3) - INTERVAL ? MICROSECOND""";
     // the checkout itself failed: no need to wait until abandoned-after tells it is over
     private static final String FENCE = "UPDATE checkout_reservations SET state = 'RELEASING' WHERE order_id = ? AND state = 'RESERVING'";
@@ -84,12 +86,13 @@ final class CheckoutReservations {
     }
 
     /**
-     * Fences the checkout: true when its reservation is now to be given back (also when an earlier
-     * round fenced it and died before the Release); false when its order was stored meanwhile (the
-     * row is gone) or a retry of its key started its clock again.
+     * Fences the checkout and claims its Release: true for the one caller whose reservation is now
+     * to give back (also when an earlier round fenced it and died before the Release: it is due
+     * again); false when its order was stored meanwhile (the row is gone), a retry of its key
+     * started its clock again, or another replica's reconciler claimed it first.
      */
     boolean releasing(String orderId) {
-        return db.execute().update(RELEASING, orderId, abandonedAfterMicros) == 1 || fenced(orderId);
+        return db.execute().update(RELEASING, orderId, abandonedAfterMicros) == 1;
     }
 
     /**

@@ -25,6 +25,7 @@ import dev.kedai.platform.events.CloudEvents;
 import dev.kedai.platform.grpc.DefaultDeadline;
 import dev.kedai.platform.security.TestTokens;
 import dev.kedai.platform.server.KedaiServer;
+import dev.kedai.platform.testing.QueryPlans;
 import dev.kedai.platform.testing.TestHttp;
 import dev.kedai.platform.testing.TestIdentities;
 import dev.kedai.platform.testing.TestServiceConfig;
@@ -107,6 +108,17 @@ final class CartOrderFixture implements AutoCloseable {
         server.stop();
         config.putAll(extra);
         startServer();
+    }
+
+    /**
+     * A second cartorder on this one's database, peers and payment provider, as a second replica
+     * runs (its own loops, pools and relay), with {@code extra} config on top; the caller stops it.
+     */
+    KedaiServer replica(Map<String, String> extra) {
+        Map<String, String> replica = new HashMap<>(config);
+        replica.put("outbox.relay-id", "cartorder-replica");
+        replica.putAll(extra);
+        return Main.start(TestServiceConfig.of(db, tokens, replica), hooks, orderId -> { });
     }
 
     private void startServer() {
@@ -197,17 +209,7 @@ final class CartOrderFixture implements AutoCloseable {
 
     /** The indexes MariaDB's plan may use for {@code statement} on its first table (null for none). */
     String indexesFor(String statement, Object... args) {
-        try (Connection c = DriverManager.getConnection(db.url(), db.user(), db.password());
-             PreparedStatement s = c.prepareStatement("EXPLAIN " + statement)) {
-            for (int i = 0; i < args.length; i++) {
-                s.setObject(i + 1, args[i]);
-            }
-            try (ResultSet r = s.executeQuery()) {
-                return r.next() ? r.getString("possible_keys") : null;
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
+        return QueryPlans.possibleKeys(db, statement, args);
     }
 
     /** The first column of the first row of {@code sql}, as a string (null when no row). */

@@ -71,6 +71,8 @@ final class PeerDoubles implements AutoCloseable {
     volatile CountDownLatch releaseStall;
     /** While set, GetAddress answers with this status: a user service that is up but failing. */
     volatile Status userFailure;
+    /** While set, Reserve and Extend answer with this status: a stock that is up and refuses or fails them. */
+    volatile Status stockFailure;
 
     /** A reservation of the stock double: the merged lines it holds, until when, and whether it was released. */
     record Reservation(ReserveRequest request, Map<String, Integer> lines, Timestamp expiresAt, boolean released) {
@@ -281,7 +283,7 @@ final class PeerDoubles implements AutoCloseable {
             reserveCalls.incrementAndGet();
             reserveLog.add(request);
             waitFor(stockStall);
-            answer(response, () -> PeerDoubles.this.reserve(request));
+            answer(response, () -> PeerDoubles.this.reserve(failing(request)));
         }
 
         @Override
@@ -290,6 +292,14 @@ final class PeerDoubles implements AutoCloseable {
             waitFor(releaseStall);
             answer(response, () -> ReleaseResponse.newBuilder()
                     .setReleased(PeerDoubles.this.release(request.getOrderId())).build());
+        }
+
+        private <T> T failing(T request) {
+            Status failure = stockFailure;
+            if (failure != null) {
+                throw failure.asRuntimeException();
+            }
+            return request;
         }
 
         private static void waitFor(CountDownLatch stall) {
@@ -316,7 +326,7 @@ final class PeerDoubles implements AutoCloseable {
 
         @Override
         public void extend(ExtendRequest request, StreamObserver<ExtendResponse> response) {
-            answer(response, () -> PeerDoubles.this.extend(request));
+            answer(response, () -> PeerDoubles.this.extend(failing(request)));
         }
     }
 

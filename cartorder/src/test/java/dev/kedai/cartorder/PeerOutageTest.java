@@ -2,6 +2,7 @@ package dev.kedai.cartorder;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
@@ -155,6 +156,71 @@ class PeerOutageTest {
         // the INTERNAL answers count against the user circuit: once it is closed again the checkout goes through
         await().atMost(Duration.ofSeconds(15)).until(
                 () -> f.checkout(user, "r4", "{\"address_id\":\"" + address + "\"}").statusCode() == 201);
+    }
+
+    /**
+     * Stock is up and answers Reserve with a refusal (INVALID_ARGUMENT: 400) or a failure of its own
+     * (UNIMPLEMENTED: 503), never a 500 (issue 13): no order, the cart as it was, the key and the
+     * cart's claim given back (the same key makes the order once stock answers again) and no
+     * record of a reservation left behind.
+     */
+    @Test
+    void stockRefusingOrFailingAReserveIsA400Or503AndTheCheckoutLeavesNothingBehind() {
+        String user = newId();
+        f.add(user, f.product("Kopi", 10_000), 2);
+        String before = cartLines(user);
+        Map<Status.Code, Integer> expected = new java.util.LinkedHashMap<>();
+        expected.put(Status.Code.INVALID_ARGUMENT, 400);
+        expected.put(Status.Code.UNIMPLEMENTED, 503);
+        try {
+            for (var e : expected.entrySet()) {
+                f.peers.stockFailure = Status.fromCode(e.getKey()).withDescription("stock says " + e.getKey());
+                int calls = f.peers.reserveCalls.get();
+                JsonNode problem = assertProblem(f.checkout(user, "k-" + e.getKey(), "{}"), e.getValue());
+                assertThat(f.peers.reserveCalls.get()).as("the Reserve reached stock").isEqualTo(calls + 1);
+                if (e.getValue() == 400) {
+                    assertThat(problem.get("detail").asText()).contains("stock says INVALID_ARGUMENT");
+                }
+            }
+        } finally {
+            f.peers.stockFailure = null;
+        }
+        assertThat(cartLines(user)).isEqualTo(before);
+        assertThat(f.count("SELECT COUNT(*) FROM orders WHERE user_id = ?", user)).isZero();
+        await().atMost(Duration.ofSeconds(10)).until(
+                () -> f.count("SELECT COUNT(*) FROM checkout_reservations WHERE user_id = ?", user) == 0);
+        // the UNIMPLEMENTED counts against the stock circuit: once it is closed the same key orders the cart
+        await().atMost(Duration.ofSeconds(15)).until(() -> f.checkout(user, "k-INVALID_ARGUMENT", "{}").statusCode() == 201);
+        assertThat(cartLines(user)).isNull();
+        assertThat(f.count("SELECT COUNT(*) FROM orders WHERE user_id = ?", user)).isEqualTo(1);
+    }
+
+    /**
+     * Stock refuses the Extend a payment starts with (INVALID_ARGUMENT or FAILED_PRECONDITION): the
+     * pay is a 409 before anything is charged, the attempt is closed (ABANDONED), the order stays
+     * payable and its reservation held; once stock answers again the order is paid with one charge.
+     */
+    @Test
+    void stockRefusingThePaymentsHoldIsA409AndNothingIsCharged() {
+        String user = newId();
+        String orderId = f.placeOrder(user, 10_000);
+        try {
+            for (Status.Code code : List.of(Status.Code.INVALID_ARGUMENT, Status.Code.FAILED_PRECONDITION)) {
+                f.peers.stockFailure = Status.fromCode(code).withDescription("stock says " + code);
+                assertProblem(f.pay(user, orderId, "tok_visa"), 409);
+                assertThat(f.gateway.charges(orderId)).as(code.name()).isZero();
+                assertThat(f.query("SELECT status FROM orders WHERE order_id = ?", orderId)).isEqualTo("PENDING_PAYMENT");
+                assertThat(f.count("SELECT COUNT(*) FROM payment_attempts WHERE order_id = ? AND status <> 'ABANDONED'",
+                                   orderId)).isZero();
+            }
+        } finally {
+            f.peers.stockFailure = null;
+        }
+        assertThat(f.peers.holds(orderId)).isTrue();
+        HttpResponse<String> paid = f.pay(user, orderId, "tok_visa");
+        assertThat(paid.statusCode()).as(paid.body()).isEqualTo(200);
+        assertThat(f.gateway.charges(orderId)).isEqualTo(1);
+        assertThat(f.gateway.refunds(orderId)).isZero();
     }
 
     @Test

@@ -206,6 +206,101 @@ class ReconciliationTest {
     }
 
     /**
+     * Two replicas, each with its own reconciliation loops on the one database (issue 20), race over
+     * what dead processes left: approved charges left PENDING past their in-flight window (two on
+     * orders still payable, two on orders cancelled meanwhile) and checkouts that reserved stock and
+     * never stored their order. Both replicas look each charge up at the provider before either
+     * settles it, and both are busy releasing abandoned checkouts at the same moment. Each charge is
+     * settled once: the payable orders are paid with one OrderPaid each and nothing refunded, the
+     * cancelled ones refunded once (the provider's ledger); each abandoned checkout's reservation is
+     * released by one Release, its units back once.
+     */
+    @Test
+    void twoReplicasReconcilingAtOnceSettleEachChargeOnceAndReleaseEachReservationOnce() throws Exception {
+        Map<String, String> fast = Map.of("payment.reconcile-interval", "PT0.1S", "checkout.release-interval", "PT0.1S",
+                                          "checkout.abandoned-after", "PT1S",
+                                          // a Release held below must not outlast its deadline: a retry would send another
+                                          "grpc.client.default-deadline", "PT10S");
+        try (CartOrderFixture fx = new CartOrderFixture(fast)) {
+            var replica = fx.replica(Map.of());
+            try {
+                String user = newId();
+                List<String> payable = List.of(fx.placeOrder(user, 10_000), fx.placeOrder(user, 20_000));
+                List<String> cancelled = List.of(fx.placeOrder(user, 30_000), fx.placeOrder(user, 40_000));
+                for (String orderId : java.util.stream.Stream.concat(payable.stream(), cancelled.stream()).toList()) {
+                    payDiesAfterTheProviderCharged(fx, user, orderId);
+                }
+                for (String orderId : cancelled) {
+                    fx.publish(Topics.STOCK, orderId, ReservationExpired.newBuilder().setOrderId(orderId).build(), newId());
+                    await().atMost(SETTLES).until(() -> status(fx, user, orderId).equals("CANCELLED"));
+                }
+                // neither replica settles a charge before both have looked it up
+                Map<String, java.util.concurrent.CountDownLatch> lookups = new java.util.concurrent.ConcurrentHashMap<>();
+                fx.hooks.afterLookup = attemptId -> {
+                    var both = lookups.computeIfAbsent(attemptId, a -> new java.util.concurrent.CountDownLatch(2));
+                    both.countDown();
+                    try {
+                        both.await(5, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                };
+                for (String orderId : java.util.stream.Stream.concat(payable.stream(), cancelled.stream()).toList()) {
+                    outliveTheInFlightWindow(fx, orderId);
+                }
+
+                // checkouts whose process died after their Reserve; Releases are held until both replicas sent one
+                String productId = fx.product("Kopi", 10_000);
+                int before = fx.peers.available.get(productId);
+                List<String> abandoned = java.util.stream.IntStream.range(0, 10).mapToObj(i -> newId()).toList();
+                for (String orderId : abandoned) {
+                    fx.peers.reserve(dev.kedai.proto.stock.v1.ReserveRequest.newBuilder().setOrderId(orderId).setTtlSeconds(900)
+                                             .addLines(dev.kedai.proto.stock.v1.Line.newBuilder().setProductId(productId).setQuantity(1))
+                                             .build());
+                }
+                var held = new java.util.concurrent.CountDownLatch(1);
+                int releasesBefore = fx.peers.releases.size();
+                fx.peers.releaseStall = held;
+                try {
+                    fx.query("INSERT INTO checkout_reservations (order_id, user_id, idem_key, state, started_at) VALUES "
+                             + String.join(", ", java.util.Collections.nCopies(abandoned.size(),
+                                     "(?, ?, ?, 'RESERVING', CURRENT_TIMESTAMP(3) - INTERVAL 1 MINUTE)")),
+                             abandoned.stream().flatMap(o -> java.util.stream.Stream.of(o, user, newId())).toArray());
+                    await().atMost(SETTLES).until(() -> fx.peers.releases.size() >= releasesBefore + 2);
+                } finally {
+                    fx.peers.releaseStall = null;
+                    held.countDown();
+                }
+
+                await().atMost(SETTLES).until(() -> payable.stream().allMatch(o -> status(fx, user, o).equals("PAID"))
+                        && cancelled.stream().allMatch(o -> "REFUNDED".equals(attempt(fx, o))));
+                await().atMost(SETTLES).until(() -> fx.count("SELECT COUNT(*) FROM checkout_reservations") == 0);
+                for (String orderId : payable) {
+                    assertThat(List.of(fx.gateway.charges(orderId), fx.gateway.refunds(orderId))).as("paid " + orderId)
+                            .containsExactly(1L, 0L);
+                    assertThat(attempt(fx, orderId)).isEqualTo("APPROVED");
+                    assertThat(fx.count("SELECT COUNT(*) FROM outbox WHERE event_key = ? AND event_type = ?", orderId,
+                                        "kedai.cartorder.v1.OrderPaid")).isEqualTo(1);
+                }
+                for (String orderId : cancelled) {
+                    assertThat(List.of(fx.gateway.charges(orderId), fx.gateway.refunds(orderId))).as("cancelled " + orderId)
+                            .containsExactly(1L, 1L);
+                    assertThat(status(fx, user, orderId)).isEqualTo("CANCELLED");
+                }
+                assertThat(lookups.values()).as("each charge was looked up by both replicas")
+                        .allMatch(both -> both.getCount() == 0).hasSize(4);
+                assertThat(abandoned).noneMatch(fx.peers::holds);
+                assertThat(fx.peers.available.get(productId)).as("units back once").isEqualTo(before);
+                assertThat(fx.peers.releases.stream().filter(abandoned::contains).toList())
+                        .as("one Release per abandoned checkout").hasSize(abandoned.size()).doesNotHaveDuplicates();
+            } finally {
+                fx.hooks.clear();
+                replica.stop();
+            }
+        }
+    }
+
+    /**
      * A checkout still running when the reconciler takes it for abandoned (slower than
      * checkout.abandoned-after between its Reserve and storing the order): the reservation is given
      * back and the checkout, fenced, stores nothing — never an order without stock — and answers

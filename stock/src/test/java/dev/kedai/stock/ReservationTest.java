@@ -22,6 +22,7 @@ import dev.kedai.platform.grpc.DefaultDeadline;
 import dev.kedai.platform.security.TestTokens;
 import dev.kedai.platform.server.KedaiServer;
 import dev.kedai.platform.testing.TestHttp;
+import dev.kedai.platform.testing.QueryPlans;
 import dev.kedai.platform.testing.TestIdentities;
 import dev.kedai.platform.testing.TestServiceConfig;
 import dev.kedai.proto.cartorder.v1.OrderCancelled;
@@ -70,8 +71,10 @@ class ReservationTest {
     static void start() {
         tokens = TestTokens.start();
         db = TestInfra.newDatabase("stock");
+        // a retention other than the default P30D: theRetentionSetInConfigDecidesWhichEndedReservationsArePurged
         server = Main.start(TestServiceConfig.of(db, tokens, Map.of("stock.reservation.sweep-interval", "PT0.2S",
-                                                                        "retention.interval", "PT0.2S")));
+                                                                        "retention.interval", "PT0.2S",
+                                                                        "retention.reservations", "P2D")));
         http = new TestHttp(server.port());
         channel = TestIdentities.open("cartorder", "127.0.0.1:" + server.grpcPort().orElseThrow());
         stock = StockServiceGrpc.newBlockingStub(ClientInterceptors.intercept(channel, new DefaultDeadline(Duration.ofSeconds(10))));
@@ -423,6 +426,36 @@ class ReservationTest {
                 .isEqualTo("0");
         assertThat(reservationStatus(held)).isEqualTo("RESERVED");
         assertThat(reservationStatus(recent)).as("a tombstone within its retention stays").isEqualTo("RELEASED");
+    }
+
+    /**
+     * This server runs with {@code retention.reservations: P2D} instead of the default 30 days: a
+     * reservation that ended three days ago is purged, one that ended a day ago is kept by the same
+     * round.
+     */
+    @Test
+    void theRetentionSetInConfigDecidesWhichEndedReservationsArePurged() {
+        String a = product(db, 10);
+        String threeDaysAgo = UUID.randomUUID().toString();
+        String oneDayAgo = UUID.randomUUID().toString();
+        for (String order : List.of(threeDaysAgo, oneDayAgo)) {
+            reserve(order, 600, line(a, 1));
+            stock.release(ReleaseRequest.newBuilder().setOrderId(order).build());
+        }
+        StockTestKit.sql(db, "UPDATE reservations SET expires_at = CURRENT_TIMESTAMP(3) - INTERVAL 3 DAY"
+                             + " WHERE order_id = '" + threeDaysAgo + "'");
+        StockTestKit.sql(db, "UPDATE reservations SET expires_at = CURRENT_TIMESTAMP(3) - INTERVAL 1 DAY"
+                             + " WHERE order_id = '" + oneDayAgo + "'");
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> reservationStatus(threeDaysAgo) == null);
+        assertThat(reservationStatus(oneDayAgo)).isEqualTo("RELEASED");
+    }
+
+    /** The purge's DELETE can find ended reservations by reservations_due (status, expires_at), not by a scan. */
+    @Test
+    void theReservationsPurgeCanUseItsIndex() {
+        assertThat(QueryPlans.possibleKeys(db, ReservationStore.RETENTION.delete(), 3_600_000_000L, 500))
+                .contains("reservations_due");
     }
 
     @Test
