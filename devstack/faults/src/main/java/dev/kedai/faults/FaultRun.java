@@ -162,15 +162,8 @@ final class FaultRun {
         violations.addAll(errorsOutside(load, cleanFrom, injected, "before " + fault.name()));
         List<CheckoutLoad.ClientError> inWindow = errorsBetween(load, injected, windowEnd);
         Map<String, Long> kinds = new TreeMap<>();
-        Map<String, CheckoutLoad.ClientError> first500 = new TreeMap<>();
-        for (CheckoutLoad.ClientError e : inWindow) {
-            kinds.merge(e.what(), 1L, Long::sum);
-            if (e.status() == 500) {
-                first500.putIfAbsent(e.step(), e);
-            }
-        }
-        first500.forEach((step, e) -> violations.add(new Violation("no-500", step + " " + fault.name(),
-                kinds.get(e.what()) + " × " + step + " answered 500 during " + fault.name() + ", e.g. " + e.body())));
+        inWindow.forEach(e -> kinds.merge(e.what(), 1L, Long::sum));
+        violations.addAll(inWindow(inWindow, fault.name()));
         long checkFrom = System.nanoTime();
         violations.addAll(invariants.check(load.paid(), false));
         // where a fault's time goes, for the budget (issue 12): its action, the recovery, the quiet window, the check
@@ -264,6 +257,31 @@ final class FaultRun {
         }
         return ": " + details.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(2)
                 .map(d -> d.getValue() + " × \"" + d.getKey() + "\"").collect(java.util.stream.Collectors.joining(", "));
+    }
+
+    /**
+     * What a fault's window may not hold either: a 500, or an answer the client cannot read — every
+     * error answer is problem+json from a service or the edge's JSON (its 502/503/504, as Kong's);
+     * no answer at all (a timeout, a refused or reset connection) is what a fault looks like.
+     */
+    static List<Violation> inWindow(List<CheckoutLoad.ClientError> errors, String fault) {
+        Map<String, Long> kinds = new TreeMap<>();
+        Map<String, CheckoutLoad.ClientError> first500 = new TreeMap<>();
+        Map<String, CheckoutLoad.ClientError> firstUnexplained = new TreeMap<>();
+        for (CheckoutLoad.ClientError e : errors) {
+            kinds.merge(e.what(), 1L, Long::sum);
+            if (e.status() == 500) {
+                first500.putIfAbsent(e.step(), e);
+            } else if (e.status() != 0 && !e.explained()) {
+                firstUnexplained.putIfAbsent(e.what(), e);
+            }
+        }
+        List<Violation> found = new ArrayList<>();
+        first500.forEach((step, e) -> found.add(new Violation("no-500", step + " " + fault,
+                kinds.get(e.what()) + " × " + step + " answered 500 during " + fault + ", e.g. " + e.body())));
+        firstUnexplained.forEach((what, e) -> found.add(new Violation("errors-explained", what + " " + fault,
+                kinds.get(what) + " × " + what + " without a problem body during " + fault + ", e.g. " + e.body())));
+        return found;
     }
 
     private static List<Violation> errorsOutside(CheckoutLoad load, long from, long to, String when) {
