@@ -1,7 +1,10 @@
 package dev.kedai.platform.http;
 
 import java.lang.System.Logger.Level;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
 
 import dev.kedai.platform.db.TransientFailures;
@@ -164,6 +167,21 @@ public final class Problems {
         }
     }
 
+    /**
+     * The failure and what caused it, to the root, in one line: a wrapper's message alone often
+     * hides why (Helidon's "Failed to create a connection to …" for a pool that lent none in time,
+     * or a database that refused; Hikari's cause says which, with the pool's counts).
+     */
+    static String withCauses(Throwable t) {
+        StringBuilder line = new StringBuilder(String.valueOf(t));
+        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        seen.add(t);
+        for (Throwable c = t.getCause(); c != null && seen.add(c); c = c.getCause()) {
+            line.append(" <- ").append(c);
+        }
+        return line.toString();
+    }
+
     private static void answer(ServerRequest req, ServerResponse res, Throwable t, boolean stopping) {
         Problem problem = toProblem(t);
         if (problem.status() == 500 && stopping) {
@@ -178,7 +196,7 @@ public final class Problems {
             requestId.ifPresent(id -> HelidonMdc.set(RequestId.MDC_KEY, id));
             try {
                 String line = req.prologue().method().text() + " " + req.path().absolute().rawPath() + " answered "
-                        + problem.status() + ": " + t;
+                        + problem.status() + ": " + withCauses(t);
                 if (problem.status() == 500) {
                     LOG.log(Level.ERROR, line, t);
                 } else {
