@@ -100,13 +100,25 @@ class EventHistoryPurgeTest {
             for (int burst = 1; burst <= 20; burst++) {
                 insertSent(3 * batch, "CURRENT_TIMESTAMP(6) - INTERVAL 2 HOUR");
                 insertSent(10, "CURRENT_TIMESTAMP(6)");
+                insertProcessed(3 * batch, "CURRENT_TIMESTAMP(6) - INTERVAL 2 HOUR");
+                insertProcessed(10, "CURRENT_TIMESTAMP(6)");
                 purge.wake();
                 long young = 10L * burst;
-                await().atMost(WAIT).until(() -> count("outbox") == young);
+                await().atMost(WAIT).until(() -> count("outbox") == young && count("processed_events") == young);
             }
         }
         assertThat(TestEvents.count(db, "SELECT COUNT(*) AS n FROM outbox WHERE sent_at < CURRENT_TIMESTAMP(6) - INTERVAL 1 HOUR"))
                 .isZero();
+        assertThat(TestEvents.count(db, "SELECT COUNT(*) AS n FROM processed_events"
+                                        + " WHERE processed_at < CURRENT_TIMESTAMP(6) - INTERVAL 1 HOUR")).isZero();
+    }
+
+    private void insertProcessed(int n, String processedAt) {
+        StringBuilder sql = new StringBuilder("INSERT INTO processed_events (consumer_group, event_id, processed_at) VALUES ");
+        for (int i = 0; i < n; i++) {
+            sql.append(i == 0 ? "" : ", ").append("('g', UUID(), ").append(processedAt).append(')');
+        }
+        db.execute().dml(sql.toString());
     }
 
     private void insertSent(int n, String sentAt) {
