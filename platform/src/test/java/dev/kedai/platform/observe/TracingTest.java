@@ -130,8 +130,12 @@ class TracingTest {
     void oneTraceContinuesTheCallersThroughHttpGrpcAndTheTransaction() {
         String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
         String callerSpan = "00f067aa0ba902b7";
+        String callerState = "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7";
         var res = new TestHttp(front.port()).get("/commit/o-1",
-                "traceparent", "00-" + traceId + "-" + callerSpan + "-01", "X-Request-ID", "req-trace-1");
+                "traceparent", "00-" + traceId + "-" + callerSpan + "-01",
+                // one list on two lines, as W3C allows
+                "tracestate", "congo=t61rcWkgMzE", "tracestate", "rojo=00f067aa0ba902b7",
+                "X-Request-ID", "req-trace-1");
         assertThat(res.statusCode()).isEqualTo(200);
         assertThat(res.body()).isEqualTo("true");
 
@@ -154,6 +158,8 @@ class TracingTest {
         ReceivedSpan tx = only(spans, "back", "INTERNAL");
         assertThat(tx.name()).isEqualTo("transaction");
         assertThat(tx.parentSpanId()).isEqualTo(server.spanId());
+        // the vendors' entries of the caller's tracestate travel with the trace over HTTP and gRPC
+        assertThat(List.of(http, client, server, tx)).extracting(ReceivedSpan::traceState).containsOnly(callerState);
     }
 
     @Test
