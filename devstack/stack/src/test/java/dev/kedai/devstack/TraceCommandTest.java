@@ -36,11 +36,11 @@ class TraceCommandTest {
             long t0 = 1_700_000_000_000_000_000L;
             receiver.store().add(List.of(
                     new ReceivedSpan("edge", TRACE, "b7ad6b7169203331", "", "POST /order", "SERVER", t0, t0 + 40_000_000,
-                            Map.of("http.request.header.x-request-id", "req-9"), false, List.of()),
+                            Map.of("http.request.header.x-request-id", "req-9"), false, List.of(), ""),
                     new ReceivedSpan("cartorder", TRACE, "00f067aa0ba902b7", "b7ad6b7169203331", "POST /order", "SERVER",
-                            t0 + 1_000_000, t0 + 39_000_000, Map.of(), false, List.of()),
+                            t0 + 1_000_000, t0 + 39_000_000, Map.of(), false, List.of(), ""),
                     new ReceivedSpan("stock", TRACE, "00f067aa0ba902b8", "00f067aa0ba902b7", "kedai.stock.v1.StockService/Reserve",
-                            "SERVER", t0 + 10_000_000, t0 + 30_000_000, Map.of(), true, List.of())));
+                            "SERVER", t0 + 10_000_000, t0 + 30_000_000, Map.of(), true, List.of(), "")));
             String port = String.valueOf(receiver.port());
 
             Run byTrace = trace("--trace-port", port, TRACE);

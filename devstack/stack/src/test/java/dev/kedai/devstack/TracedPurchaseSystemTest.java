@@ -109,6 +109,13 @@ class TracedPurchaseSystemTest {
         assertThat(consume.attributes()).containsEntry("messaging.consumer.group.name", "kedai-stock")
                 .containsEntry("messaging.operation.type", "process");
 
+        // the checkout's and the payment's database work: a span per transaction, none per statement
+        assertThat(spans).as("no span names a statement").noneMatch(s ->
+                s.attributes().containsKey("db.query.text") || s.attributes().containsKey("db.statement"));
+        assertThat(spans.stream().filter(s -> s.attributes().keySet().stream().anyMatch(k -> k.startsWith("db."))))
+                .as("the database's spans are the transactions").isNotEmpty()
+                .allMatch(s -> s.name().equals("transaction") && s.kind().equals("INTERNAL"));
+
         // what `./kedai trace <trace id>` prints shows the Kafka leg too
         // (names are cut to the column's width there)
         assertThat(Waterfall.render(spans)).startsWith("trace " + traceId).contains(" send ")

@@ -3,6 +3,7 @@ package dev.kedai.platform.observe;
 import java.util.List;
 import java.util.Optional;
 
+import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
@@ -34,7 +35,9 @@ final class HttpSpans {
 
         @Override
         public String get(RoutingRequest req, String key) {
-            return req == null ? null : req.headers().first(HeaderNames.create(key)).orElse(null);
+            HeaderName name = HeaderNames.create(key);
+            // a header sent on several lines is one comma-separated list (tracestate may be, W3C)
+            return req == null || !req.headers().contains(name) ? null : req.headers().get(name).values();
         }
     };
 

@@ -22,7 +22,12 @@ import dev.kedai.platform.observe.Tracing;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.sdk.trace.IdGenerator;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -37,9 +42,12 @@ import static org.awaitility.Awaitility.await;
 /**
  * The Kafka leg of a trace, with real MariaDB, Kafka and an OTLP receiver on a socket: an event
  * written inside a request's trace is published in a send span that the record names in
- * {@code traceparent}, and the consumer applies it in a process span of the same trace.
+ * {@code traceparent}, and the consumer applies it in a process span of the same trace. The
+ * request's caller sent a {@code tracestate}, which travels the same way.
  */
 class EventTracingTest {
+
+    private static final String CALLER_STATE = "congo=t61rcWkgMzE";
 
     private final InfraEndpoints infra = TestInfra.get();
     private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -109,10 +117,17 @@ class EventTracingTest {
         }
     }
 
-    /** Appends one event in a transaction run inside a request's SERVER span; returns the trace id. */
+    /**
+     * Appends one event in a transaction run inside a request's SERVER span, whose caller sent
+     * {@link #CALLER_STATE}; returns the trace id.
+     */
     private String appendInRequest(Config root, String key) {
         Tracing tracing = Tracing.of(root);
-        Span request = tracing.tracer().spanBuilder("POST /things").setSpanKind(SpanKind.SERVER).startSpan();
+        IdGenerator ids = IdGenerator.random();
+        SpanContext caller = SpanContext.createFromRemoteParent(ids.generateTraceId(), ids.generateSpanId(),
+                TraceFlags.getSampled(), TraceState.builder().put("congo", "t61rcWkgMzE").build());
+        Span request = tracing.tracer().spanBuilder("POST /things").setSpanKind(SpanKind.SERVER)
+                .setParent(Context.root().with(Span.wrap(caller))).startSpan();
         try (var ignored = request.makeCurrent()) {
             Transactions.create(database.client(), root).inTransaction(tx ->
                     new Outbox("kedai-producer").append(tx, topic, key, created(key)));
@@ -126,6 +141,8 @@ class EventTracingTest {
     void anEventContinuesItsRequestsTraceThroughTheRelayToTheConsumer() {
         Config producer = config("producer", true);
         String traceId = appendInRequest(producer, "p-traced");
+        assertThat(TestEvents.text(database.client(), "SELECT tracestate AS t FROM outbox WHERE event_key = ?", "p-traced"))
+                .as("stored with the event").isEqualTo(CALLER_STATE);
         startRelay(producer);
         startConsumer(config("consumer", true));
 
@@ -151,11 +168,14 @@ class EventTracingTest {
         assertThat(process.attributes().get("messaging.consumer.group.name")).startsWith("traced-");
         // the handler ran inside it: its logs carry the trace id
         assertThat(traceSeenByHandler.get("p-traced")).contains(traceId);
+        assertThat(List.of(tx, send, process)).extracting(ReceivedSpan::traceState).containsOnly(CALLER_STATE);
 
         // on the wire: W3C headers and the CloudEvents extension, naming the send span
         ConsumerRecord<String, byte[]> record = read();
         assertThat(header(record, "traceparent")).startsWith("00-" + traceId + "-" + send.spanId() + "-");
         assertThat(header(record, "ce_traceparent")).isEqualTo(header(record, "traceparent"));
+        assertThat(header(record, "tracestate")).isEqualTo(CALLER_STATE);
+        assertThat(header(record, "ce_tracestate")).isEqualTo(CALLER_STATE);
     }
 
     @Test
@@ -169,7 +189,10 @@ class EventTracingTest {
         List<ReceivedSpan> spans = awaitTrace(traceId, 3);
         assertThat(spans).noneMatch(s -> s.kind().equals("PRODUCER"));
         ReceivedSpan tx = only(spans, "producer", "INTERNAL");
-        assertThat(only(spans, "consumer", "CONSUMER").parentSpanId()).isEqualTo(tx.spanId());
+        ReceivedSpan process = only(spans, "consumer", "CONSUMER");
+        assertThat(process.parentSpanId()).isEqualTo(tx.spanId());
+        assertThat(process.traceState()).as("the stored tracestate is passed on too").isEqualTo(CALLER_STATE);
+        assertThat(header(read(), "tracestate")).isEqualTo(CALLER_STATE);
     }
 
     @Test

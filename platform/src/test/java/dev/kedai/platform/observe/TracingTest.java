@@ -47,6 +47,7 @@ class TracingTest {
     private static KedaiServer back;
     private static KedaiServer front;
     private static KedaiServer rare;
+    private static Config backConfig;
     private static GrpcChannels frontPeers;
 
     @BeforeAll
@@ -54,13 +55,15 @@ class TracingTest {
         receiver = OtlpReceiver.start(0, 100);
         db = TestDatabases.start("tracing");
         // back has stock's certificate and answers cartorder's (front's): gRPC is mutual TLS
-        Config backConfig = config("back", TestIdentities.config("stock"));
+        backConfig = config("back", TestIdentities.config("stock"));
         Transactions transactions = Transactions.create(db.client(), backConfig);
         StockServiceGrpc.StockServiceImplBase stockService = new StockServiceGrpc.StockServiceImplBase() {
                     @Override
                     public void commit(CommitRequest request, StreamObserver<CommitResponse> response) {
-                        long rows = transactions.inTransaction(tx -> tx.query("SELECT 1").count());
-                        response.onNext(CommitResponse.newBuilder().setCommittedNow(rows == 1).build());
+                        // three statements in one transaction, as a checkout's are several
+                        long rows = transactions.inTransaction(tx -> tx.query("SELECT 1").count()
+                                + tx.query("SELECT 2").count() + tx.query("SELECT 3").count());
+                        response.onNext(CommitResponse.newBuilder().setCommittedNow(rows == 3).build());
                         response.onCompleted();
                     }
                 };
@@ -130,8 +133,12 @@ class TracingTest {
     void oneTraceContinuesTheCallersThroughHttpGrpcAndTheTransaction() {
         String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
         String callerSpan = "00f067aa0ba902b7";
+        String callerState = "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7";
         var res = new TestHttp(front.port()).get("/commit/o-1",
-                "traceparent", "00-" + traceId + "-" + callerSpan + "-01", "X-Request-ID", "req-trace-1");
+                "traceparent", "00-" + traceId + "-" + callerSpan + "-01",
+                // one list on two lines, as W3C allows
+                "tracestate", "congo=t61rcWkgMzE", "tracestate", "rojo=00f067aa0ba902b7",
+                "X-Request-ID", "req-trace-1");
         assertThat(res.statusCode()).isEqualTo(200);
         assertThat(res.body()).isEqualTo("true");
 
@@ -154,6 +161,29 @@ class TracingTest {
         ReceivedSpan tx = only(spans, "back", "INTERNAL");
         assertThat(tx.name()).isEqualTo("transaction");
         assertThat(tx.parentSpanId()).isEqualTo(server.spanId());
+        // the vendors' entries of the caller's tracestate travel with the trace over HTTP and gRPC
+        assertThat(List.of(http, client, server, tx)).extracting(ReceivedSpan::traceState).containsOnly(callerState);
+    }
+
+    @Test
+    void aTransactionIsOneSpanWhateverStatementsItRuns() {
+        String traceId = "5bf92f3577b34da6a3ce929d0e0e4737";
+        var res = new TestHttp(front.port()).get("/commit/o-2", "traceparent", "00-" + traceId + "-00f067aa0ba902b8-01");
+        assertThat(res.body()).isEqualTo("true");
+        awaitSpans(traceId, 4);
+        Tracing.of(backConfig).flush();   // a span per statement would be exported by now
+
+        List<ReceivedSpan> spans = receiver.store().trace(traceId).orElseThrow();
+        assertThat(spans).as("no span names a statement").noneMatch(s ->
+                s.attributes().containsKey("db.query.text") || s.attributes().containsKey("db.statement"));
+        List<ReceivedSpan> database = spans.stream()
+                .filter(s -> s.attributes().keySet().stream().anyMatch(k -> k.startsWith("db."))).toList();
+        assertThat(database).as("the database's spans: one per transaction, none for its three statements")
+                .singleElement().satisfies(tx -> {
+                    assertThat(tx.name()).isEqualTo("transaction");
+                    assertThat(tx.kind()).isEqualTo("INTERNAL");
+                    assertThat(tx.attributes()).containsEntry("db.system.name", "mysql");
+                });
     }
 
     @Test

@@ -71,7 +71,7 @@ final class OtlpTraceDecoder {
     }
 
     private static ReceivedSpan span(String service, CodedInputStream in) throws IOException {
-        String traceId = "", spanId = "", parent = "", name = "", kind = KINDS[0];
+        String traceId = "", spanId = "", traceState = "", parent = "", name = "", kind = KINDS[0];
         long start = 0, end = 0;
         boolean error = false;
         Map<String, String> attributes = new LinkedHashMap<>();
@@ -80,6 +80,7 @@ final class OtlpTraceDecoder {
             switch (field(tag)) {
                 case 1 -> traceId = HEX.formatHex(in.readByteArray());
                 case 2 -> spanId = HEX.formatHex(in.readByteArray());
+                case 3 -> traceState = in.readString();
                 case 4 -> parent = HEX.formatHex(in.readByteArray());
                 case 5 -> name = in.readString();
                 case 6 -> {
@@ -94,7 +95,7 @@ final class OtlpTraceDecoder {
                 default -> in.skipField(tag);
             }
         }
-        return new ReceivedSpan(service, traceId, spanId, parent, name, kind, start, end, attributes, error, links);
+        return new ReceivedSpan(service, traceId, spanId, parent, name, kind, start, end, attributes, error, links, traceState);
     }
 
     private static String link(CodedInputStream in) throws IOException {

@@ -12,7 +12,7 @@ class TraceStoreTest {
 
     private static ReceivedSpan span(String traceId, String requestId) {
         return new ReceivedSpan("edge", traceId, "00000000000000a1", "", "GET /products", "SERVER", 1, 2,
-                requestId == null ? Map.of() : Map.of(TraceStore.REQUEST_ID_ATTRIBUTE, requestId), false, List.of());
+                requestId == null ? Map.of() : Map.of(TraceStore.REQUEST_ID_ATTRIBUTE, requestId), false, List.of(), "");
     }
 
     @Test

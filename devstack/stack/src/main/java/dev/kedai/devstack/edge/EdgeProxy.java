@@ -57,6 +57,7 @@ final class EdgeProxy implements Handler {
     private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE");
     // made once: HeaderNames.create on every request was a visible share of the edge's CPU (issue 16)
     private static final HeaderName TRACEPARENT = HeaderNames.create("traceparent");
+    private static final HeaderName TRACESTATE = HeaderNames.create("tracestate");
     private static final HeaderName X_FORWARDED_PATH = HeaderNames.create("X-Forwarded-Path");
     private static final HeaderName X_REAL_IP = HeaderNames.create("X-Real-IP");
     private static final HeaderName X_CONSUMER_USERNAME = HeaderNames.create("X-Consumer-Username");
@@ -101,7 +102,10 @@ final class EdgeProxy implements Handler {
         String method = req.prologue().method().text();
         String path = KongPath.normalize(req.path().absolute().rawPath());
         if (trace.enabled()) {
-            ex.span = trace.begin(req.headers().first(TRACEPARENT));
+            // several tracestate headers are one list (W3C), joined as such
+            Optional<String> tracestate = req.headers().contains(TRACESTATE)
+                    ? Optional.of(req.headers().get(TRACESTATE).values()) : Optional.empty();
+            ex.span = trace.begin(req.headers().first(TRACEPARENT), tracestate);
         }
         try {
             proxy(req, res, method, path, ex);
@@ -255,6 +259,10 @@ final class EdgeProxy implements Handler {
         up.setHeader(plugins(route).correlationId().header().defaultCase(), ex.requestId);
         if (ex.span != null) {
             up.setHeader(TRACEPARENT.defaultCase(), ex.span.traceparent());
+            up.removeHeaders(TRACESTATE.defaultCase());
+            if (!ex.span.traceState().isEmpty()) {
+                up.setHeader(TRACESTATE.defaultCase(), ex.span.traceState());
+            }
         }
         String forwardedFor = req.headers().first(HeaderNames.X_FORWARDED_FOR).map(f -> f + ", " + clientIp)
                 .orElse(clientIp);

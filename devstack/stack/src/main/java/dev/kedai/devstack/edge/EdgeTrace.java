@@ -17,7 +17,9 @@ import dev.kedai.infra.otlp.ReceivedSpan;
  * cluster: a request that brings a valid {@code traceparent} continues that trace (and its
  * sampling decision), one without starts a trace, sampled at {@code ratio}. Either way the edge
  * has a span of its own (SERVER, service "edge"), whose id the services see as their parent;
- * sampled spans go to {@code sink} (the devstack's trace receiver).
+ * sampled spans go to {@code sink} (the devstack's trace receiver). The caller's {@code tracestate}
+ * goes on with the trace it belongs to and is dropped with a trace the edge starts (W3C: it
+ * means nothing without its {@code traceparent}).
  */
 public final class EdgeTrace {
 
@@ -41,9 +43,9 @@ public final class EdgeTrace {
         return this != OFF;
     }
 
-    /** The edge's span of one request. */
-    public record Span(String traceId, String spanId, String parentSpanId, boolean sampled, long startEpochNanos,
-                       long startNanoTime) {
+    /** The edge's span of one request; {@code traceState} is empty when none goes upstream. */
+    public record Span(String traceId, String spanId, String parentSpanId, String traceState, boolean sampled,
+                       long startEpochNanos, long startNanoTime) {
 
         /** The header sent upstream: this span is the services' parent. */
         public String traceparent() {
@@ -51,8 +53,8 @@ public final class EdgeTrace {
         }
     }
 
-    /** Starts the span of a request that sent {@code traceparent} (or none). */
-    public Span begin(Optional<String> traceparent) {
+    /** Starts the span of a request that sent {@code traceparent} and {@code tracestate} (or none). */
+    public Span begin(Optional<String> traceparent, Optional<String> tracestate) {
         Instant now = Instant.now();
         long epochNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
         Optional<Matcher> caller = traceparent.map(String::strip).map(TRACEPARENT::matcher).filter(Matcher::matches)
@@ -60,10 +62,11 @@ public final class EdgeTrace {
         if (caller.isPresent()) {
             Matcher m = caller.get();
             boolean sampled = (Integer.parseInt(m.group(3), 16) & 1) == 1;
-            return new Span(m.group(1), newId(8), m.group(2), sampled, epochNanos, System.nanoTime());
+            return new Span(m.group(1), newId(8), m.group(2), tracestate.map(String::strip).orElse(""), sampled,
+                    epochNanos, System.nanoTime());
         }
         boolean sampled = ratio > 0 && ThreadLocalRandom.current().nextDouble() < ratio;
-        return new Span(newId(16), newId(8), "", sampled, epochNanos, System.nanoTime());
+        return new Span(newId(16), newId(8), "", "", sampled, epochNanos, System.nanoTime());
     }
 
     /** Ends {@code span}: a sampled one goes to the sink, named like the services' spans. */
@@ -81,7 +84,7 @@ public final class EdgeTrace {
             attributes.put("http.request.header.x-request-id", requestId);
         }
         sink.accept(new ReceivedSpan("edge", span.traceId(), span.spanId(), span.parentSpanId(), method + " " + path,
-                "SERVER", span.startEpochNanos(), end, attributes, status >= 500, List.of()));
+                "SERVER", span.startEpochNanos(), end, attributes, status >= 500, List.of(), span.traceState()));
     }
 
     private static String newId(int bytes) {

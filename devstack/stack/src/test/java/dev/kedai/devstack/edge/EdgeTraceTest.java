@@ -28,6 +28,8 @@ class EdgeTraceTest {
 
     private static final String CLIENT_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
     private static final String CLIENT_SPAN = "00f067aa0ba902b7";
+    private static final String CLIENT_STATE = "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7";
+    private static final String SEEN_TRACESTATE = "X-Seen-Tracestate";
 
     @TempDir
     static Path logs;
@@ -41,9 +43,11 @@ class EdgeTraceTest {
 
     @BeforeAll
     static void start() {
-        // answers with the traceparent it received
-        upstream = WebServer.builder().host("127.0.0.1").port(0).routing(r -> r.any((req, res) ->
-                res.send(req.headers().first(HeaderNames.create("traceparent")).orElse("none")))).build().start();
+        // answers with the traceparent it received, and the tracestate in a header
+        upstream = WebServer.builder().host("127.0.0.1").port(0).routing(r -> r.any((req, res) -> {
+            res.header(SEEN_TRACESTATE, req.headers().first(HeaderNames.create("tracestate")).orElse("none"));
+            res.send(req.headers().first(HeaderNames.create("traceparent")).orElse("none"));
+        })).build().start();
         Map<String, URI> services = new HashMap<>();
         for (String service : List.of("kedai-auth", "kedai-user", "kedai-product", "kedai-stock", "kedai-cartorder")) {
             services.put(service, URI.create("http://127.0.0.1:" + upstream.port()));
@@ -76,6 +80,10 @@ class EdgeTraceTest {
         return HTTP.send(req.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    private static String seenTracestate(HttpResponse<String> res) {
+        return res.headers().firstValue(SEEN_TRACESTATE).orElseThrow();
+    }
+
     // the edge records its span once the answer is out, so possibly after the client has it
     private static ReceivedSpan awaitSpan(TraceStore store, String requestId) {
         return await().atMost(Duration.ofSeconds(10)).until(() -> store.trace(requestId), Optional::isPresent)
@@ -84,9 +92,12 @@ class EdgeTraceTest {
 
     @Test
     void honoursTheClientsTraceWithASpanOfItsOwn() throws Exception {
-        var res = get(always, "traceparent", "00-" + CLIENT_TRACE + "-" + CLIENT_SPAN + "-01", "X-Request-ID", "edge-t1");
+        var res = get(always, "traceparent", "00-" + CLIENT_TRACE + "-" + CLIENT_SPAN + "-01",
+                // CLIENT_STATE on two lines, as W3C allows: one list
+                "tracestate", "congo=t61rcWkgMzE", "tracestate", "rojo=00f067aa0ba902b7", "X-Request-ID", "edge-t1");
         String sent = res.body();
         assertThat(sent).matches("00-" + CLIENT_TRACE + "-[0-9a-f]{16}-01");
+        assertThat(seenTracestate(res)).as("the vendors' entries go on with their trace").isEqualTo(CLIENT_STATE);
         String edgeSpan = sent.split("-")[2];
         assertThat(edgeSpan).isNotEqualTo(CLIENT_SPAN);
 
@@ -95,6 +106,7 @@ class EdgeTraceTest {
         assertThat(span.traceId()).isEqualTo(CLIENT_TRACE);
         assertThat(span.spanId()).isEqualTo(edgeSpan);
         assertThat(span.parentSpanId()).isEqualTo(CLIENT_SPAN);
+        assertThat(span.traceState()).isEqualTo(CLIENT_STATE);
         assertThat(span.name()).isEqualTo("GET /products");
         assertThat(span.attributes()).containsEntry("http.response.status_code", "200");
     }
@@ -107,9 +119,10 @@ class EdgeTraceTest {
         assertThat(span.isRoot()).isTrue();
         assertThat(res.body()).isEqualTo("00-" + span.traceId() + "-" + span.spanId() + "-01");
 
-        // a malformed traceparent is not continued
-        var bad = get(always, "traceparent", "00-" + "0".repeat(32) + "-" + CLIENT_SPAN + "-01");
+        // a malformed traceparent is not continued, nor is the tracestate that belonged to it
+        var bad = get(always, "traceparent", "00-" + "0".repeat(32) + "-" + CLIENT_SPAN + "-01", "tracestate", CLIENT_STATE);
         assertThat(bad.body()).doesNotContain("0".repeat(32)).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-01");
+        assertThat(seenTracestate(bad)).isEqualTo("none");
     }
 
     @Test
@@ -126,7 +139,9 @@ class EdgeTraceTest {
     @Test
     void withoutTracingTheClientsTraceparentPassesUntouched() throws Exception {
         String traceparent = "00-" + CLIENT_TRACE + "-" + CLIENT_SPAN + "-01";
-        assertThat(get(off, "traceparent", traceparent).body()).isEqualTo(traceparent);
+        var passed = get(off, "traceparent", traceparent, "tracestate", CLIENT_STATE);
+        assertThat(passed.body()).isEqualTo(traceparent);
+        assertThat(seenTracestate(passed)).isEqualTo(CLIENT_STATE);
         assertThat(get(off).body()).isEqualTo("none");
     }
 }
