@@ -2,13 +2,16 @@ package dev.kedai.product;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.kedai.platform.http.PageRequest;
+import io.helidon.dbclient.DbClient;
 
 import org.junit.jupiter.api.Test;
 
@@ -38,6 +41,47 @@ class OpenSearchContractTest extends SearchContract {
         assertThat(ids(search("q=kopi"))).hasSize(3);
         assertThat(SearchAdmin.run(new String[] {"nonsense"}, config, new PrintStream(out, true, UTF_8),
                                    new PrintStream(err, true, UTF_8))).isEqualTo(2);
+    }
+
+    @Test
+    void anOlderVersionOfAProductNeverReplacesANewerOneInTheIndex() throws Exception {
+        DbClient client = DbClient.create(config.get("db"));
+        try (SearchIndex index = SearchIndex.create(config)) {
+            ProductStore store = new ProductStore(client);
+            String id = create("Kerupuk Kulit", "Crackers of cow skin", 15000, "snack", "{}");
+            // what the indexer writes for an event: the row as it was when the event was handled
+            SearchDocument created = store.document(client.execute(), id).orElseThrow();
+            HttpResponse<String> renamed = send("PATCH", "/products/" + id, "{\"name\":\"Kerupuk Rambak\"}");
+            assertThat(renamed.statusCode()).as(renamed.body()).isEqualTo(200);
+            SearchDocument updated = store.document(client.execute(), id).orElseThrow();
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(
+                    () -> assertThat(indexed(id)).isEqualTo("Kerupuk Rambak v" + updated.version() + " active"));
+
+            // the create's document arrives late (a slow handler, a redelivery, a reindex page read before the rename)
+            index.put(created);
+            index.putAll(alias, List.of(created));
+            assertThat(indexed(id)).as("the older create after the rename").isEqualTo("Kerupuk Rambak v" + updated.version() + " active");
+
+            assertThat(send("DELETE", "/products/" + id, null).statusCode()).isEqualTo(204);
+            long deleted = store.document(client.execute(), id).orElseThrow().version();
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(
+                    () -> assertThat(indexed(id)).isEqualTo("Kerupuk Rambak v" + deleted + " inactive"));
+            index.put(updated);
+            index.putAll(alias, List.of(updated));
+            assertThat(indexed(id)).as("the older rename after the delete").isEqualTo("Kerupuk Rambak v" + deleted + " inactive");
+            TestSearchEngine.refresh(alias);
+            assertThat(ids(search("q=rambak"))).as("a deleted product is not brought back").isEmpty();
+        } finally {
+            client.close();
+        }
+    }
+
+    // the indexed document of a product, as "name vVERSION active|inactive"
+    private String indexed(String id) {
+        JsonNode doc = TestSearchEngine.document(alias, id);
+        JsonNode source = doc.path("_source");
+        return source.path("name").asText() + " v" + source.path("version").asLong()
+                + (source.path("active").asBoolean() ? " active" : " inactive");
     }
 
     @Test

@@ -164,7 +164,7 @@ abstract class SearchContract {
         return json(created).get("product_id").asText();
     }
 
-    private HttpResponse<String> send(String method, String path, String body) {
+    protected HttpResponse<String> send(String method, String path, String body) {
         HttpRequest.Builder request = HttpRequest.newBuilder(http.uri(path))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (body != null) {
