@@ -6,11 +6,17 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kedai.platform.http.PageRequest;
+import dev.kedai.platform.testing.TestHttp;
 import io.helidon.dbclient.DbClient;
 
 import org.junit.jupiter.api.Test;
@@ -41,6 +47,72 @@ class OpenSearchContractTest extends SearchContract {
         assertThat(ids(search("q=kopi"))).hasSize(3);
         assertThat(SearchAdmin.run(new String[] {"nonsense"}, config, new PrintStream(out, true, UTF_8),
                                    new PrintStream(err, true, UTF_8))).isEqualTo(2);
+    }
+
+    @Test
+    void searchesAndWritesGoOnWhileAReindexRunsAndNoWriteIsLost() throws Exception {
+        List<String> crackers = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            crackers.add(create("Kerupuk Udang " + i, "Prawn crackers", 12000, "snack", "{}"));
+        }
+        crackers.sort(null);   // the reindex copies by id: crackers.getFirst() is in its first pages
+        awaitSearchable();
+        AtomicInteger searches = new AtomicInteger();
+        List<String> failed = new CopyOnWriteArrayList<>();
+        AtomicBoolean reindexing = new AtomicBoolean(true);
+        // searched all along: a new query every time, so no answer comes from the answer cache
+        Thread searcher = Thread.ofVirtual().start(() -> {
+            for (int n = 0; reindexing.get(); n++) {
+                HttpResponse<String> answer = http().get("/products?q=kopi%20z" + n);
+                if (answer.statusCode() != 200 || TestHttp.json(answer).get("total").asLong() != 3) {
+                    failed.add(answer.statusCode() + " " + answer.body());
+                }
+                searches.incrementAndGet();
+            }
+        });
+        DbClient client = DbClient.create(config.get("db"));
+        AtomicInteger writes = new AtomicInteger();
+        Reindex.Result result;
+        try (SearchIndex index = SearchIndex.create(config)) {
+            // one row per page; after each page the shop writes once through the admin API and the
+            // live feed puts that write into the index behind the alias (the old one until the swap),
+            // and at least one more search is answered
+            AtomicInteger seenSearches = new AtomicInteger();
+            result = new Reindex(new ProductStore(client), index, Clock.systemUTC(), 1).run(total -> { }, copied -> {
+                String written = write(writes.getAndIncrement(), crackers);
+                await().atMost(Duration.ofSeconds(30)).until(
+                        () -> !TestSearchEngine.differences(db, alias).containsKey(written) && searches.get() > seenSearches.get());
+                seenSearches.set(searches.get());
+            });
+            assertThat(index.indicesBehindAlias()).containsExactly(result.index());
+        } finally {
+            reindexing.set(false);
+            searcher.join();
+            client.close();
+        }
+        assertThat(writes.get()).isGreaterThanOrEqualTo(17);
+        assertThat(searches.get()).isGreaterThanOrEqualTo(writes.get());
+        assertThat(failed).as("searches during the reindex that did not answer 200 with the 3 kopi products").isEmpty();
+        // every write made meanwhile is in the new index: it equals the database
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(TestSearchEngine.differences(db, alias)).isEmpty());
+    }
+
+    // the n-th write of a reindex: renames (of a product copied already, and of others), creates, deletes; the product written
+    private String write(int n, List<String> crackers) {
+        String id = switch (n % 4) {
+            case 0 -> crackers.getFirst();
+            case 1 -> create("Kerupuk Ikan " + n, "Fish crackers", 9000, "snack", "{}");
+            case 2 -> crackers.get(6 + (n / 4) % 6);
+            default -> crackers.get(1 + (n / 4) % 5);
+        };
+        HttpResponse<String> answer = switch (n % 4) {
+            case 1 -> null;
+            case 3 -> send("DELETE", "/products/" + id, null);
+            default -> send("PATCH", "/products/" + id, "{\"name\":\"Kerupuk Udang " + n + "\"}");
+        };
+        // a second delete of one product is a 404, and a write like any other for the index to agree with
+        assertThat(answer == null || answer.statusCode() < 300 || answer.statusCode() == 404).as(String.valueOf(answer)).isTrue();
+        return id;
     }
 
     @Test

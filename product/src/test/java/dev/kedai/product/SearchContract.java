@@ -142,6 +142,10 @@ abstract class SearchContract {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(ids(search("q=semut"))).isEmpty());
     }
 
+    protected TestHttp http() {
+        return http;
+    }
+
     protected JsonNode search(String query) {
         HttpResponse<String> answer = http.get("/products?" + query);
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
