@@ -28,11 +28,18 @@ public final class Reindex {
     private final ProductStore store;
     private final SearchIndex index;
     private final Clock clock;
+    private final int page;
 
     public Reindex(ProductStore store, SearchIndex index, Clock clock) {
+        this(store, index, clock, PAGE);
+    }
+
+    /** With pages of {@code page} rows (a test makes a small catalog take many pages, to write during them). */
+    Reindex(ProductStore store, SearchIndex index, Clock clock, int page) {
         this.store = store;
         this.index = index;
         this.clock = clock;
+        this.page = page;
     }
 
     /** The outcome: the new index and how many rows went into it. */
@@ -64,15 +71,15 @@ public final class Reindex {
         long copied = 0;
         String after = "";
         while (true) {
-            List<SearchDocument> page = since == null ? store.documents(after, PAGE)
-                    : store.documentsChangedSince(since, after, PAGE);
-            if (page.isEmpty()) {
+            List<SearchDocument> rows = since == null ? store.documents(after, page)
+                    : store.documentsChangedSince(since, after, page);
+            if (rows.isEmpty()) {
                 return copied;
             }
-            index.putAll(target, page);
-            copied += page.size();
+            index.putAll(target, rows);
+            copied += rows.size();
             progress.accept(copied);
-            after = page.getLast().id();
+            after = rows.getLast().id();
         }
     }
 

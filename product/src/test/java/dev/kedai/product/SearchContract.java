@@ -142,6 +142,10 @@ abstract class SearchContract {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(ids(search("q=semut"))).isEmpty());
     }
 
+    protected TestHttp http() {
+        return http;
+    }
+
     protected JsonNode search(String query) {
         HttpResponse<String> answer = http.get("/products?" + query);
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
@@ -164,7 +168,7 @@ abstract class SearchContract {
         return json(created).get("product_id").asText();
     }
 
-    private HttpResponse<String> send(String method, String path, String body) {
+    protected HttpResponse<String> send(String method, String path, String body) {
         HttpRequest.Builder request = HttpRequest.newBuilder(http.uri(path))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (body != null) {

@@ -30,6 +30,7 @@ import dev.kedai.platform.http.Json;
  */
 final class TestSearchEngine {
 
+    private static final HttpClient CLIENT = HttpClient.newHttpClient();
     private static Path dir;
     private static int httpPort;
     private static int transportPort;
@@ -124,25 +125,33 @@ final class TestSearchEngine {
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
-        HttpClient client = HttpClient.newHttpClient();
         Map<String, String> differ = new TreeMap<>();
         rows.forEach((id, expected) -> {
             try {
-                HttpResponse<String> got = client.send(HttpRequest.newBuilder(url().resolve("/" + alias + "/_doc/" + id)).build(),
-                                                       HttpResponse.BodyHandlers.ofString());
-                JsonNode doc = Json.mapper().readTree(got.body());
+                JsonNode doc = document(alias, id);
                 String indexed = doc.path("found").asBoolean()
                         ? doc.path("_version").asLong() + "/" + doc.path("_source").path("active").asBoolean() : "missing";
                 if (!indexed.equals(expected)) {
                     differ.put(id, "database " + expected + ", index " + indexed);
                 }
-            } catch (IOException e) {
+            } catch (UncheckedIOException e) {
                 differ.put(id, "index unreadable: " + e.getMessage());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
             }
         });
         return differ;
+    }
+
+    /** The index's answer to a GET of one document ({@code found}, {@code _version}, {@code _source}). */
+    static JsonNode document(String alias, String id) {
+        try {
+            HttpResponse<String> got = CLIENT.send(
+                    HttpRequest.newBuilder(url().resolve("/" + alias + "/_doc/" + id)).build(), HttpResponse.BodyHandlers.ofString());
+            return Json.mapper().readTree(got.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 }
