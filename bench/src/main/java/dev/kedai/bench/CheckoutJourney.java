@@ -1,15 +1,20 @@
 package dev.kedai.bench;
 
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -46,6 +51,7 @@ public final class CheckoutJourney {
     private final Map<String, AtomicInteger> failures = new ConcurrentHashMap<>();
     private final List<String> paidOrders = java.util.Collections.synchronizedList(new ArrayList<>());
     private final AtomicInteger dropped = new AtomicInteger();
+    private final JourneyTimeline timeline = new JourneyTimeline();
     private final CheckoutClient client;
 
     private CheckoutJourney(Map<String, String> args) {
@@ -84,6 +90,7 @@ public final class CheckoutJourney {
         }
         System.out.printf("set up: %d users logged in, %d products%n", tokens.size(), products.size());
 
+        Instant startedAt = Instant.now();
         OpenLoop loop = new OpenLoop(rate, maxInFlight);
         long total = (long) (rate * duration.toMillis() / 1000.0);
         long origin;
@@ -101,6 +108,9 @@ public final class CheckoutJourney {
         print("POST /order", order);
         print("POST /order/pay", pay);
         print("whole journey", journey);
+        if (args.containsKey("results-dir")) {
+            write(startedAt, rate, duration, users, seconds, timeline.seconds(origin, (int) duration.toSeconds()));
+        }
         if (args.containsKey("lag-db")) {
             // the bound: every paid order committed 5 s after the last journey ended
             long settled = System.nanoTime() + Duration.ofSeconds(5).toNanos();
@@ -126,7 +136,9 @@ public final class CheckoutJourney {
         String orderId = placed.text("order_id");
         if (client.pay(token, orderId, "tok_bench").is(200)) {
             paidOrders.add(orderId);
-            journey.recordValue(micros(start));
+            long micros = micros(start);
+            journey.recordValue(micros);
+            timeline.paid(System.nanoTime(), micros);
         }
     }
 
@@ -151,6 +163,25 @@ public final class CheckoutJourney {
             String what = e.step() + " " + (e.status() == 0 ? e.failure() : Integer.toString(e.status()));
             failures.computeIfAbsent(what, k -> new AtomicInteger()).incrementAndGet();
         }
+    }
+
+    // the JSON result and, next to it, the over-time PNG
+    private void write(Instant startedAt, double rate, Duration duration, int users, double seconds,
+                       List<JourneySecond> perSecond) throws IOException {
+        Map<String, Integer> failed = new TreeMap<>();
+        failures.forEach((what, n) -> failed.put(what, n.get()));
+        JourneyReport report = new JourneyReport("journey", startedAt.toString(),
+                new JourneyReport.Parameters(args.get("cartorder"), rate, duration.toMillis() / 1000.0, users),
+                RunEnvironment.detect(),
+                new JourneyReport.Results(paidOrders.size(), seconds, paidOrders.size() / seconds, dropped.get(), failed,
+                        LatencySummary.of(add), LatencySummary.of(order), LatencySummary.of(pay),
+                        LatencySummary.of(journey), perSecond));
+        Path file = ResultFile.write(report.scenario(), report.startedAt(), report,
+                Path.of(args.get("results-dir")));
+        System.out.println("written  " + file);
+        Path png = BenchPlots.journeyOverTime(String.format(Locale.ROOT,
+                "journey at %.0f/s", rate), perSecond, BenchPlots.pngNextTo(file));
+        System.out.println("plotted  " + png);
     }
 
     // OrderPaid → stock committed: orders.paid_at (cartorder) to reservations.updated_at of the COMMITTED row (stock)

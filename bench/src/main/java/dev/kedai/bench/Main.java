@@ -3,14 +3,17 @@ package dev.kedai.bench;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import org.HdrHistogram.Histogram;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -68,10 +71,10 @@ public final class Main implements Callable<Integer> {
     private String lagPasswords;
 
     @Option(names = "--results-dir", paramLabel = "DIR",
-            description = "Where the JSON result goes (default: bench/results next to the jar's target/).")
+            description = "Where the JSON result and its PNG go (default: bench/results next to the jar's target/).")
     private Path resultsDir;
 
-    @Option(names = "--no-write", description = "Print the summary only, write no JSON file.")
+    @Option(names = "--no-write", description = "Print the summary only, write no JSON or PNG file.")
     private boolean noWrite;
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
@@ -124,6 +127,10 @@ public final class Main implements Callable<Integer> {
         if (!noWrite) {
             Path file = ResultFile.write(report, resultsDir == null ? defaultResultsDir() : resultsDir);
             out.println("written  " + file);
+            Path png = BenchPlots.latencyPercentiles(scenario.name() + " at " + Math.round(settings.rate())
+                    + " req/s", Histogram.decodeFromCompressedByteBuffer(
+                    ByteBuffer.wrap(Base64.getDecoder().decode(result.latencyHistogram())), 0), BenchPlots.pngNextTo(file));
+            out.println("plotted  " + png);
         }
         out.flush();
         return 0;
@@ -141,6 +148,9 @@ public final class Main implements Callable<Integer> {
         double journeys = spec.commandLine().getParseResult().hasMatchedOption("--rate") ? rate : 10;
         Map<String, String> settings = new HashMap<>(Map.of("auth", edge, "stock", edge, "cartorder", edge,
                 "rate", String.valueOf(journeys), "duration", text(duration), "users", String.valueOf(users)));
+        if (!noWrite) {
+            settings.put("results-dir", (resultsDir == null ? defaultResultsDir() : resultsDir).toString());
+        }
         if (lagDb != null) {
             settings.put("lag-db", lagDb);
             settings.put("lag-passwords", lagPasswords);

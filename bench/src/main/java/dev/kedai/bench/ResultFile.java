@@ -12,7 +12,7 @@ import java.time.format.DateTimeFormatter;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
-/** Writes a {@link BenchReport} as {@code <dir>/<scenario>-<yyyyMMdd-HHmmss>.json}. */
+/** Writes a run's report as {@code <dir>/<scenario>-<yyyyMMdd-HHmmss>.json}. */
 public final class ResultFile {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -24,8 +24,13 @@ public final class ResultFile {
 
     /** Writes the report into {@code dir} (created if missing) and returns the new file; never overwrites. */
     public static Path write(BenchReport report, Path dir) throws IOException {
+        return write(report.scenario(), report.startedAt(), report, dir);
+    }
+
+    /** Same for any report (the checkout journey's): {@code scenario} and {@code startedAt} name the file. */
+    public static Path write(String scenario, String startedAt, Object report, Path dir) throws IOException {
         Files.createDirectories(dir);
-        String base = report.scenario() + "-" + STAMP.format(Instant.parse(report.startedAt()));
+        String base = scenario + "-" + STAMP.format(Instant.parse(startedAt));
         byte[] bytes = JSON.writeValueAsBytes(report);
         for (int attempt = 0; ; attempt++) {
             Path file = dir.resolve(attempt == 0 ? base + ".json" : base + "-" + attempt + ".json");

@@ -2,13 +2,18 @@ package dev.kedai.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 
+import javax.imageio.ImageIO;
+
 import com.fasterxml.jackson.databind.JsonNode;
+import javax.imageio.ImageIO;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,7 +31,7 @@ class MainTest {
 
         List<Path> files;
         try (Stream<Path> listing = Files.list(dir)) {
-            files = listing.toList();
+            files = listing.filter(f -> f.toString().endsWith(".json")).toList();
         }
         assertThat(files).singleElement().satisfies(f ->
                 assertThat(f.getFileName().toString()).matches("stock-list-\\d{8}-\\d{6}\\.json"));
@@ -58,6 +63,38 @@ class MainTest {
         assertThat(results.path("latencyHistogram").asText()).isNotEmpty();
         // and it reads back into the same records
         assertThat(ResultFile.read(files.getFirst()).results().scheduled()).isEqualTo(100);
+    }
+
+    @Test
+    void aRunPlotsItsLatencyPercentilesNextToTheJson(@TempDir Path dir) throws Exception {
+        try (TinyServer server = new TinyServer(Executors.newVirtualThreadPerTaskExecutor())
+                .handle("/stock", exchange -> TinyServer.respond(exchange, 200, "[]"))) {
+            assertThat(Main.run("stock-list", "--rate", "200", "--warmup", "100ms", "--duration", "500ms",
+                    "--target", server.uri().toString(), "--results-dir", dir.toString())).isZero();
+        }
+
+        List<String> names;
+        try (Stream<Path> listing = Files.list(dir)) {
+            names = listing.map(f -> f.getFileName().toString()).sorted().toList();
+        }
+        assertThat(names).hasSize(2);
+        assertThat(names.get(1)).isEqualTo(names.get(0).replace(".json", ".png"));
+        BufferedImage png = ImageIO.read(dir.resolve(names.get(1)).toFile());
+        assertThat(png).as("a PNG ImageIO decodes").isNotNull();
+        assertThat(png.getWidth()).isEqualTo(BenchPlots.WIDTH);
+        assertThat(png.getHeight()).isEqualTo(BenchPlots.HEIGHT);
+    }
+
+    @Test
+    void noWriteWritesNoPlotEither(@TempDir Path dir) throws Exception {
+        try (TinyServer server = new TinyServer(Executors.newVirtualThreadPerTaskExecutor())
+                .handle("/stock", exchange -> TinyServer.respond(exchange, 200, "[]"))) {
+            assertThat(Main.run("stock-list", "--rate", "100", "--warmup", "100ms", "--duration", "200ms",
+                    "--target", server.uri().toString(), "--results-dir", dir.toString(), "--no-write")).isZero();
+        }
+        try (Stream<Path> listing = Files.list(dir)) {
+            assertThat(listing).isEmpty();
+        }
     }
 
     @Test
