@@ -137,25 +137,7 @@ final class Checkout {
                     return new Placed(OrderStore.find(db.execute(), userId, r.orderId()).orElseThrow(), true);
                 }
                 case IdempotencyKeys.Claimed c -> {
-                    refuseIfSpent(userId, key, c);
-                    Optional<String> holder = guard.claim(userId, c.orderId());
-                    if (holder.isPresent()) {
-                        keys.lostTo(userId, key, c.orderId(), holder.get());
-                        throw checkoutInProgress();
-                    }
-                    try {
-                        // the checkout this key lost to may have stored its order between the look and the claim
-                        refuseIfSpent(userId, key, c);
-                    } catch (ProblemException spent) {
-                        CheckoutGuard.release(db.execute(), userId, c.orderId());
-                        throw spent;
-                    }
-                    try {
-                        return new Placed(run(userId, key, c.orderId(), request), false);
-                    } catch (RuntimeException e) {
-                        giveUp(userId, key, c.orderId());
-                        throw e;
-                    }
+                    return new Placed(checkout(userId, key, c, request), false);
                 }
                 case IdempotencyKeys.InFlight f -> {
                     if (clock.instant().isAfter(giveUp)) {
@@ -165,6 +147,41 @@ final class Checkout {
                     pause();
                 }
             }
+        }
+    }
+
+    /**
+     * The checkout of a claimed key. Every way out but a refusal recorded on the key (its
+     * {@code lost_to}: the retries are answered from it) gives the key and the cart's claim back,
+     * also when the database fails in the claim's own bookkeeping: a failure there (the pool lent
+     * no connection) used to leave the key and the cart held for their whole lease, so the client's
+     * retries were 409 for 30 s (fault suite, errors after the warm-up).
+     */
+    private Order checkout(String userId, String key, IdempotencyKeys.Claimed c, Request request) {
+        boolean keyKept = false;
+        boolean cartClaimed = false;
+        try {
+            Optional<ProblemException> spent = spent(userId, c);
+            if (spent.isEmpty()) {
+                Optional<String> holder = guard.claim(userId, c.orderId());
+                if (holder.isPresent()) {
+                    keys.lostTo(userId, key, c.orderId(), holder.get());
+                    keyKept = true;
+                    throw checkoutInProgress();
+                }
+                cartClaimed = true;
+                // the checkout this key lost to may have stored its order between the look and the claim
+                spent = spent(userId, c);
+            }
+            if (spent.isPresent()) {
+                keys.lostTo(userId, key, c.orderId(), c.lostTo());
+                keyKept = true;
+                throw spent.get();
+            }
+            return run(userId, key, c.orderId(), request);
+        } catch (RuntimeException e) {
+            giveUp(userId, keyKept ? null : key, cartClaimed, c.orderId());
+            throw e;
         }
     }
 
@@ -187,11 +204,30 @@ final class Checkout {
      * anyway. Before, a failed forget left the key IN_FLIGHT for its whole lease (30 s): every retry
      * of the same key waited the in-flight wait and was told 409 "still being processed", and the
      * customer's next checkout 409 "checkout in progress" (fault suite, errors outside the windows).
+     *
+     * @param key  null when the key keeps its refusal ({@code lost_to})
+     * @param cart whether this checkout holds the cart's claim
      */
-    private void giveUp(String userId, String key, String orderId) {
+    private void giveUp(String userId, String key, boolean cart, String orderId) {
+        if (key == null && !cart) {
+            return;
+        }
+        // each on its own: the key frees the client's retry even when the cart's row is the one that is stuck
         Runnable giveBack = () -> {
-            CheckoutGuard.release(db.execute(), userId, orderId);
-            keys.forget(userId, key, orderId);
+            RuntimeException failed = null;
+            if (key != null) {
+                try {
+                    keys.forget(userId, key, orderId);
+                } catch (RuntimeException e) {
+                    failed = e;
+                }
+            }
+            if (cart) {
+                CheckoutGuard.release(db.execute(), userId, orderId);
+            }
+            if (failed != null) {
+                throw failed;
+            }
         };
         try {
             giveBack.run();
@@ -218,18 +254,17 @@ final class Checkout {
     /**
      * A key refused earlier because another checkout of the cart ran is spent once that checkout made
      * its order: 400, whatever is in the cart now (a double submit makes one order, also when its
-     * second request is retried after late adds landed).
+     * second request is retried after late adds landed). Returns that 400, or empty.
      */
-    private void refuseIfSpent(String userId, String key, IdempotencyKeys.Claimed c) {
+    private Optional<ProblemException> spent(String userId, IdempotencyKeys.Claimed c) {
         if (c.lostTo() == null || OrderStore.find(db.execute(), userId, c.lostTo()).isEmpty()) {
-            return;
+            return Optional.empty();
         }
-        keys.lostTo(userId, key, c.orderId(), c.lostTo());
-        throw new ProblemException(Problem.of(400, "your cart was checked out as order " + c.lostTo() + " while this"
-                                                   + " request waited; it ordered nothing (a new order needs a new"
-                                                   + " Idempotency-Key)")
-                                           .typed("https://kedai.dev/problems/cart-checked-out", "Cart checked out")
-                                           .with("order_id", c.lostTo()));
+        return Optional.of(new ProblemException(Problem.of(400, "your cart was checked out as order " + c.lostTo()
+                                                                + " while this request waited; it ordered nothing (a new"
+                                                                + " order needs a new Idempotency-Key)")
+                                                        .typed("https://kedai.dev/problems/cart-checked-out", "Cart checked out")
+                                                        .with("order_id", c.lostTo())));
     }
 
     private static ProblemException checkoutInProgress() {

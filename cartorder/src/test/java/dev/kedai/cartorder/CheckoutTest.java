@@ -570,6 +570,43 @@ class CheckoutTest {
         }
     }
 
+    /**
+     * Fault suite, errors after the warm-up: a checkout whose claim of the cart failed (the pool lent
+     * no connection) had already claimed its Idempotency-Key and never gave it back, so the client's
+     * retries with the key were 409 "still being processed" for the key's whole lease. Here the
+     * cart's row (left by a dead checkout) is locked while the checkout claims it, so the claim fails
+     * (the statement limit is 1 s); once the lock is gone the client's retry with the same key orders.
+     * Fails without giving the key back on that path: 409 until the lease (a minute here) ends.
+     */
+    @Test
+    void aCheckoutWhoseCartClaimFailsGivesItsKeyBackAndTheRetryWithTheKeyOrders() throws Exception {
+        try (CartOrderFixture fx = new CartOrderFixture(java.util.Map.of("db.statement-timeout", "PT1S",
+                                                                             "checkout.key-lease", "PT60S"))) {
+            String user = newId();
+            fx.add(user, fx.product("Kopi", 10_000), 1);
+            String key = newId();
+            try (java.sql.Connection locker = java.sql.DriverManager.getConnection(fx.db.url(), fx.db.user(), fx.db.password())) {
+                try (var dead = locker.prepareStatement("INSERT INTO checkout_guards (user_id, order_id, locked_until)"
+                                                        + " VALUES (?, ?, CURRENT_TIMESTAMP(3) - INTERVAL 1 SECOND)")) {
+                    dead.setString(1, user);
+                    dead.setString(2, newId());
+                    dead.executeUpdate();
+                }
+                locker.setAutoCommit(false);
+                try (var lock = locker.prepareStatement("SELECT order_id FROM checkout_guards WHERE user_id = ? FOR UPDATE")) {
+                    lock.setString(1, user);
+                    lock.executeQuery().close();
+                }
+                assertProblem(fx.checkout(user, key, "{}"), 503);
+                locker.rollback();
+            }
+
+            // the client retries with its key, as after any 503; the lease (a minute here) is not what frees it
+            await().atMost(Duration.ofSeconds(20)).until(() -> fx.checkout(user, key, "{}").statusCode() == 201);
+            assertThat(fx.count("SELECT COUNT(*) FROM orders WHERE user_id = ?", user)).isEqualTo(1);
+        }
+    }
+
     @Test
     void aRetryAfterTheFirstProcessDiedContinuesWithTheSameOrderAndReservation() {
         String user = newId();
