@@ -221,8 +221,9 @@ public final class Problems {
 
     /**
      * Answers of errors found below the routing (Helidon's {@code DirectHandler}): a body over
-     * {@code max-payload-size} → 413, a malformed request → 400, each as problem+json with the
-     * client's {@code X-Request-ID} echoed.
+     * {@code max-payload-size} → 413, a malformed request → 400, a request over the listener's
+     * {@code concurrency-limit} → 503 with Retry-After, each as problem+json with the client's
+     * {@code X-Request-ID} echoed.
      */
     public static DirectHandlers directHandlers() {
         DirectHandlers.Builder builder = DirectHandlers.builder();
@@ -241,6 +242,8 @@ public final class Problems {
         String detail = switch (code) {
             case 413 -> "the body is larger than this server accepts";
             case 500 -> "unexpected error";
+            // the listener's concurrency limit (server.concurrency-limit) refused it before routing
+            case 503 -> "this instance is busy; try again later";
             default -> code < 500 ? "the request could not be read" : status.reasonPhrase();
         };
         var response = DirectHandler.TransportResponse.builder()
@@ -250,6 +253,9 @@ public final class Problems {
                 .header(SecurityHeaders.NOSNIFF)
                 .header(SecurityHeaders.NO_STORE)
                 .entity(Json.bytes(Problem.of(code, detail).toJson()));
+        if (code == 503) {
+            response.header(HeaderNames.RETRY_AFTER, BUSY_RETRY_AFTER_SECONDS);
+        }
         response.header(RequestId.HEADER, RequestId.fromClient(request.headers().first(RequestId.HEADER)));
         return response.build();
     }
