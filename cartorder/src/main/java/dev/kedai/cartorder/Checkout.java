@@ -46,7 +46,10 @@ import io.helidon.faulttolerance.CircuitBreakerOpenException;
 final class Checkout {
 
     private static final System.Logger LOG = System.getLogger(Checkout.class.getName());
+    // a retry waiting for its key's checkout looks again after 50 ms, doubling to 400 ms: under
+    // overload, waiters polling every 50 ms were a good part of what kept the pool empty
     private static final Duration POLL = Duration.ofMillis(50);
+    private static final Duration MAX_POLL = Duration.ofMillis(400);
     private static final Duration GIVE_UP_BACKOFF = Duration.ofMillis(100);
     private static final Duration GIVE_UP_MAX_BACKOFF = Duration.ofSeconds(2);
 
@@ -129,7 +132,7 @@ final class Checkout {
     Placed place(Caller caller, String key, String bodyHash, Request request) {
         String userId = caller.userId();
         Instant giveUp = clock.instant().plus(inFlightWait);
-        while (true) {
+        for (int polls = 1; ; polls++) {
             IdempotencyKeys.Claim claim = keys.claim(userId, key, bodyHash);
             switch (claim) {
                 case IdempotencyKeys.Mismatch m -> throw reusedKey();
@@ -144,7 +147,7 @@ final class Checkout {
                         throw ProblemException.conflict("a request with this Idempotency-Key is still being processed");
                     }
                     afterReserve.waitingForInFlight(userId, key);
-                    pause();
+                    pause(polls);
                 }
             }
         }
@@ -428,9 +431,9 @@ final class Checkout {
         stock.releaseInBackground(orderId, () -> reserving.fence(orderId), () -> reserving.released(orderId));
     }
 
-    private static void pause() {
+    private static void pause(int polls) {
         try {
-            Thread.sleep(POLL);
+            Thread.sleep(SupervisedLoop.backoff(POLL, MAX_POLL, polls));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw ProblemException.conflict("a request with this Idempotency-Key is still being processed");

@@ -142,8 +142,12 @@ class CheckoutTest {
         CompletableFuture<HttpResponse<String>> first = CompletableFuture.supplyAsync(() -> f.checkout(user, key, "{}"));
         assertThat(reserved.await(5, TimeUnit.SECONDS)).isTrue();
 
-        // still running after the wait (checkout.in-flight-wait): 409
+        // still running after the wait (checkout.in-flight-wait): 409; the wait looked again with a
+        // growing pause, not every 50 ms (two database statements a look, per waiting retry)
+        java.util.concurrent.atomic.AtomicInteger looks = new java.util.concurrent.atomic.AtomicInteger();
+        f.waitingForInFlight = looks::incrementAndGet;
         assertProblem(f.checkout(user, key, "{}"), 409);
+        assertThat(looks.get()).as("looks during the 2 s wait").isBetween(2, 14);
 
         // a retry that comes while it runs and it finishes within the wait: the same order, replayed
         CountDownLatch retryWaits = new CountDownLatch(1);
