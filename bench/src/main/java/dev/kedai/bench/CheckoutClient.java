@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.LockSupport;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -22,7 +23,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * The purchase API as a customer's app calls it: register and log in, {@code POST /cart/add},
  * {@code POST /order} with an Idempotency-Key, {@code POST /order/pay}, cancel. It retries as a
  * careful client does: after a 5xx, a timeout or a lost connection it sends the SAME request
- * again (same Idempotency-Key, same body) with a growing pause, a bounded number of times; a
+ * again (same Idempotency-Key, same body) with a growing, jittered pause, a bounded number of
+ * times, never sooner than the answer's {@code Retry-After} asked (seconds, capped); a
  * {@code POST /order} answered 409 "still running" is retried the same way. Every exchange,
  * retries included, is reported to the {@link Observer} with its time and outcome.
  *
@@ -31,6 +33,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 public final class CheckoutClient {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** A longer {@code Retry-After} is waited this long: the client's own patience is bounded. */
+    private static final Duration MAX_RETRY_AFTER = Duration.ofSeconds(5);
 
     /**
      * Where each part of the API answers: the three services directly, or the edge for all.
@@ -50,7 +54,9 @@ public final class CheckoutClient {
 
     /**
      * @param attempts at most this many sends of one request (1 = no retry)
-     * @param backoff  pause before the first retry; doubled before each further one
+     * @param backoff  pause before the first retry; doubled before each further one, each drawn
+     *                 between half and all of it (jitter: clients refused together do not come
+     *                 back together), and at least the refusal's {@code Retry-After}
      * @param timeout  per send (connect and answer)
      */
     public record Retry(int attempts, Duration backoff, Duration timeout) {
@@ -245,9 +251,13 @@ public final class CheckoutClient {
     private Answer send(String step, HttpRequest.Builder builder, boolean retryInProgress) {
         HttpRequest request = builder.timeout(retry.timeout()).build();
         Answer answer = new Answer(0, null);
+        long retryAfter = 0;
         for (int attempt = 1; attempt <= retry.attempts(); attempt++) {
             if (attempt > 1) {
-                LockSupport.parkNanos(retry.backoff().toNanos() << Math.min(attempt - 2, 6));
+                long backoff = retry.backoff().toNanos() << Math.min(attempt - 2, 6);
+                long jittered = backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
+                LockSupport.parkNanos(Math.max(jittered, retryAfter));
+                retryAfter = 0;
             }
             long start = System.nanoTime();
             String failure = null;
@@ -272,6 +282,7 @@ public final class CheckoutClient {
                 continue;
             }
             answer = new Answer(response.statusCode(), parse(response.body()));
+            retryAfter = retryAfter(response);
             boolean stillRunning = retryInProgress && answer.status() == 409 && (answer.body() == null
                     || !answer.body().has("short"));
             if (answer.status() < 500 && !stillRunning) {
@@ -279,6 +290,15 @@ public final class CheckoutClient {
             }
         }
         return answer;
+    }
+
+    /** {@code Retry-After} in seconds as nanoseconds, at most {@link #MAX_RETRY_AFTER}; 0 when absent or a date. */
+    static long retryAfter(HttpResponse<?> response) {
+        String value = response.headers().firstValue("Retry-After").orElse("").trim();
+        if (value.isEmpty() || !value.chars().allMatch(Character::isDigit) || value.length() > 6) {
+            return 0;
+        }
+        return Math.min(Duration.ofSeconds(Long.parseLong(value)).toNanos(), MAX_RETRY_AFTER.toNanos());
     }
 
     private static JsonNode parse(String body) {
