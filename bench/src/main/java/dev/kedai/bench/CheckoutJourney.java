@@ -48,6 +48,8 @@ public final class CheckoutJourney {
     private final ConcurrentHistogram pay = new ConcurrentHistogram(3);
     private final ConcurrentHistogram add = new ConcurrentHistogram(3);
     private final ConcurrentHistogram journey = new ConcurrentHistogram(3);
+    // how long a refusal took: shedding is only worth it when the 503 comes at once (issue 16: within 100 ms)
+    private final ConcurrentHistogram shed = new ConcurrentHistogram(3);
     private final Map<String, AtomicInteger> failures = new ConcurrentHashMap<>();
     private final List<String> paidOrders = java.util.Collections.synchronizedList(new ArrayList<>());
     private final AtomicInteger dropped = new AtomicInteger();
@@ -108,6 +110,7 @@ public final class CheckoutJourney {
         print("POST /order", order);
         print("POST /order/pay", pay);
         print("whole journey", journey);
+        print("503 answers (shed)", shed);
         if (args.containsKey("results-dir")) {
             write(startedAt, rate, duration, users, seconds, timeline.seconds(origin, (int) duration.toSeconds()));
         }
@@ -159,6 +162,9 @@ public final class CheckoutJourney {
             case "order" -> e.status() == 201;
             default -> e.status() == 200;
         };
+        if (e.status() == 503) {
+            shed.recordValue(Math.max(1, (e.end() - e.start()) / 1_000));
+        }
         if (!ok) {
             String what = e.step() + " " + (e.status() == 0 ? e.failure() : Integer.toString(e.status()));
             failures.computeIfAbsent(what, k -> new AtomicInteger()).incrementAndGet();
@@ -175,7 +181,7 @@ public final class CheckoutJourney {
                 RunEnvironment.detect(),
                 new JourneyReport.Results(paidOrders.size(), seconds, paidOrders.size() / seconds, dropped.get(), failed,
                         LatencySummary.of(add), LatencySummary.of(order), LatencySummary.of(pay),
-                        LatencySummary.of(journey), perSecond));
+                        LatencySummary.of(journey), LatencySummary.of(shed), perSecond));
         Path file = ResultFile.write(report.scenario(), report.startedAt(), report,
                 Path.of(args.get("results-dir")));
         System.out.println("written  " + file);

@@ -23,6 +23,7 @@ public record JourneyReport(String scenario, String startedAt, Parameters parame
      */
     public record Results(long paidOrders, double elapsedSeconds, double paidPerSecond, long dropped,
                           Map<String, Integer> failures, LatencySummary addMs, LatencySummary orderMs,
-                          LatencySummary payMs, LatencySummary journeyMs, List<JourneySecond> perSecond) {
+                          LatencySummary payMs, LatencySummary journeyMs, LatencySummary shedMs,
+                          List<JourneySecond> perSecond) {
     }
 }
