@@ -25,7 +25,6 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.StreamObserver;
 import io.helidon.config.Config;
-import io.helidon.config.ConfigSources;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -152,17 +151,10 @@ class GracefulStopTest {
 
     /** A server on free loopback ports whose drain delay the test ends itself, plus {@code extra}. */
     private static Config config(Map<String, String> extra) {
-        Map<String, String> settings = new java.util.HashMap<>(TestIdentities.config("stock"));
-        settings.putAll(Map.of(
-                "server.host", "127.0.0.1",
-                "server.port", "0",
-                "server.sockets.0.name", "admin",
-                "server.sockets.0.host", "127.0.0.1",
-                "server.sockets.0.port", "0",
-                // long: the test ends the delay itself by interrupting the stopping thread
-                "shutdown.drain-delay", "PT60S"));
-        settings.putAll(extra);
-        return Config.just(ConfigSources.create(settings));
+        Map<String, String> settings = new java.util.HashMap<>(extra);
+        // long: the test ends the delay itself by interrupting the stopping thread
+        settings.putIfAbsent("shutdown.drain-delay", "PT60S");
+        return LoopbackServerConfig.with(settings);
     }
 
     private void awaitRelease() {

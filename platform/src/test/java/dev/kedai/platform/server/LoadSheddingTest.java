@@ -10,9 +10,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-import dev.kedai.platform.testing.TestIdentities;
-import io.helidon.config.Config;
-import io.helidon.config.ConfigSources;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -32,16 +29,8 @@ class LoadSheddingTest {
     void aRequestBeyondTheLimitIsRefusedAtOnceWith503ProblemAndRetryAfterWhileTheOthersGoOn() throws Exception {
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        Map<String, String> settings = new java.util.HashMap<>(TestIdentities.config("stock"));
-        settings.putAll(Map.of(
-                "server.host", "127.0.0.1",
-                "server.port", "0",
-                "server.sockets.0.name", "admin",
-                "server.sockets.0.host", "127.0.0.1",
-                "server.sockets.0.port", "0",
-                "server.concurrency-limit.fixed.permits", "1",
-                "shutdown.drain-delay", "PT0S"));
-        KedaiServer server = KedaiServer.builder("shedding", Config.just(ConfigSources.create(settings)))
+        KedaiServer server = KedaiServer.builder("shedding", LoopbackServerConfig.with(Map.of(
+                        "server.concurrency-limit.fixed.permits", "1", "shutdown.drain-delay", "PT0S")))
                 .routing(rules -> rules.get("/slow", (req, res) -> {
                     entered.countDown();
                     release.await(30, TimeUnit.SECONDS);
