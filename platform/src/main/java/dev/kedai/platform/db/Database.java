@@ -48,6 +48,8 @@ public final class Database implements AutoCloseable {
 
     public static final String PLATFORM_LOCATION = "classpath:db/platform";
     public static final String PLATFORM_HISTORY_TABLE = "flyway_platform_history";
+    // a migration longer than this on another instance is a stuck one: fail the start, the orchestrator retries
+    private static final java.time.Duration MIGRATION_LOCK_WAIT = java.time.Duration.ofMinutes(5);
     public static final String SERVICE_LOCATION = "classpath:db/migration";
 
     /** Hikari settings of the background pool unless {@code db.background} sets them. */
@@ -185,9 +187,33 @@ public final class Database implements AutoCloseable {
                 .build();
     }
 
-    /** Runs the platform's and the service's migrations; a second run is a no-op. */
+    /**
+     * Runs the platform's and the service's migrations; a second run is a no-op. Instances starting
+     * together take turns on a named lock of the schema: two that both found no history table used
+     * to both create it, and the second died ("Unable to baseline … already exists, and is empty").
+     */
     public static void migrate(String url, String user, String password, List<String> serviceLocations) {
         Objects.requireNonNull(url, "db.connection.url");
+        try (java.sql.Connection lock = java.sql.DriverManager.getConnection(url, user, password);
+             java.sql.Statement s = lock.createStatement()) {
+            try (java.sql.ResultSet got = s.executeQuery("SELECT GET_LOCK(CONCAT('kedai.migrate.', DATABASE()), "
+                                                         + MIGRATION_LOCK_WAIT.toSeconds() + ")")) {
+                if (!got.next() || got.getInt(1) != 1) {
+                    throw new IllegalStateException("another instance has been migrating this schema for "
+                                                    + MIGRATION_LOCK_WAIT.toMinutes() + " minutes; not starting");
+                }
+            }
+            try {
+                runMigrations(url, user, password, serviceLocations);
+            } finally {
+                s.execute("DO RELEASE_LOCK(CONCAT('kedai.migrate.', DATABASE()))");
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("cannot take the migration lock on " + url, e);
+        }
+    }
+
+    private static void runMigrations(String url, String user, String password, List<String> serviceLocations) {
         Flyway.configure()
                 .dataSource(url, user, password)
                 .locations(PLATFORM_LOCATION)

@@ -37,6 +37,39 @@ class DatabaseTest {
         }
     }
 
+    /**
+     * Issue 20, fault suite with two replicas: two instances of a service starting together on a
+     * fresh database both created Flyway's history table, and one died at start-up ("Unable to
+     * baseline schema history table … as it already exists, and is empty") — a first `helm install`
+     * with two replicas does that. Four instances at once on each of five fresh schemas: each
+     * starts, each migration is applied once.
+     */
+    @Test
+    void instancesStartingTogetherOnAFreshDatabaseAllStartAndMigrateOnce() throws Exception {
+        for (int round = 0; round < 5; round++) {
+            DbAccount account = TestInfra.newDatabase("platrace");
+            java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(4);
+            java.util.List<java.util.concurrent.Future<?>> starts = new java.util.ArrayList<>();
+            try (var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+                for (int i = 0; i < 4; i++) {
+                    starts.add(pool.submit(() -> {
+                        together.await();
+                        Database.migrate(account.url(), account.user(), account.password(),
+                                         java.util.List.of(TestDatabases.TEST_MIGRATIONS));
+                        return null;
+                    }));
+                }
+                for (var start : starts) {
+                    start.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                }
+            }
+            try (Database db = Database.start(TestDatabases.dbConfig(account, TestDatabases.TEST_MIGRATIONS))) {
+                assertThat(count(db, "SELECT COUNT(*) AS n FROM flyway_platform_history WHERE version = '1'")).isEqualTo(1);
+                assertThat(count(db, "SELECT COUNT(*) AS n FROM flyway_schema_history WHERE version = '1'")).isEqualTo(1);
+            }
+        }
+    }
+
     @Test
     void readinessCheckIsUpAndRegistersAsReadiness() {
         try (Database db = TestDatabases.start("platready")) {
