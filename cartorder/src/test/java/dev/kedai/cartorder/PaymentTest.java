@@ -11,6 +11,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -18,6 +19,8 @@ import dev.kedai.contracts.Topics;
 import dev.kedai.platform.money.Money;
 import dev.kedai.proto.stock.v1.ReservationCommitted;
 import dev.kedai.proto.stock.v1.ReservationExpired;
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -265,6 +268,39 @@ class PaymentTest {
         assertThat(f.gateway.refunds(orderId)).isEqualTo(1);
         assertThat(f.query("SELECT status FROM payment_attempts WHERE order_id = ?", orderId)).isEqualTo("REFUNDED");
         assertThat(status(user, orderId)).isEqualTo("CANCELLED");
+    }
+
+    @Test
+    void aBurstOfPaysPastTheRequestLimitWaitsItsTurnInsteadOfBeingRefused() {
+        // ten more pays at once than cartorder's limit lets in (application.yaml): a GC pause's worth
+        int permits = Config.just(ConfigSources.classpath("application.yaml"))
+                .get("server.concurrency-limit.fixed.permits").asInt().get();
+        int burst = permits + 10;
+        List<String[]> orders = new ArrayList<>();
+        for (int i = 0; i < burst; i++) {
+            String user = newId();
+            orders.add(new String[] {user, f.placeOrder(user, 10_000)});
+        }
+        // every permit is held by a pay waiting on a slow provider
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger charging = new AtomicInteger();
+        f.hooks.afterCharge = id -> {
+            charging.incrementAndGet();
+            awaitQuietly(release);
+        };
+        try {
+            List<CompletableFuture<HttpResponse<String>>> pays = orders.stream()
+                    .map(o -> CompletableFuture.supplyAsync(() -> f.pay(o[0], o[1], "tok_visa"), POOL)).toList();
+            await().atMost(Duration.ofSeconds(20)).until(() -> charging.get() == permits);
+            // the rest wait in the queue: none is refused (a refusal comes back within milliseconds)
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+                    .until(() -> pays.stream().noneMatch(CompletableFuture::isDone));
+            release.countDown();
+            assertThat(pays.stream().map(CompletableFuture::join).map(HttpResponse::statusCode).toList())
+                    .as("a burst below the queue's length is served, not shed").containsOnly(200);
+        } finally {
+            release.countDown();
+        }
     }
 
     static void awaitQuietly(CountDownLatch latch) {
