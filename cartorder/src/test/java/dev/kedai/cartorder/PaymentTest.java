@@ -293,7 +293,7 @@ class PaymentTest {
                     .map(o -> CompletableFuture.supplyAsync(() -> f.pay(o[0], o[1], "tok_visa"), POOL)).toList();
             await().atMost(Duration.ofSeconds(20)).until(() -> charging.get() == permits);
             // the rest wait in the queue: none is refused (a refusal comes back within milliseconds)
-            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+            await().during(Duration.ofMillis(100)).pollInterval(Duration.ofMillis(10)).atMost(Duration.ofSeconds(2))
                     .until(() -> pays.stream().noneMatch(CompletableFuture::isDone));
             release.countDown();
             assertThat(pays.stream().map(CompletableFuture::join).map(HttpResponse::statusCode).toList())

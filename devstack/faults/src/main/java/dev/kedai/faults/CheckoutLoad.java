@@ -86,9 +86,14 @@ final class CheckoutLoad implements AutoCloseable {
     private static final String PASSWORD = "faults-password-1";
     /** A token this close to its expiry is refreshed before a journey, as an app does. */
     private static final Duration REFRESH_AHEAD = Duration.ofMinutes(2);
-    /** How long a journey waits for its queued adds (202) to reach the cart, and how often it looks. */
+    /**
+     * How long a journey waits for its queued adds (202) to reach the cart, and how often it looks:
+     * first after 250 ms, then twice as long each time up to 2 s, as a page polls — a fixed 250 ms
+     * from every waiting customer was a flood of {@code GET /cart} on the instance just restarted.
+     */
     private static final Duration QUEUED_ADD_WAIT = Duration.ofSeconds(10);
     private static final Duration QUEUED_ADD_POLL = Duration.ofMillis(250);
+    private static final Duration QUEUED_ADD_POLL_MAX = Duration.ofSeconds(2);
 
     /** One customer: credentials and current tokens. */
     private static final class Customer {
@@ -261,13 +266,15 @@ final class CheckoutLoad implements AutoCloseable {
      */
     private void awaitQueued(Customer c, Set<String> queued) {
         long giveUp = System.nanoTime() + QUEUED_ADD_WAIT.toNanos();
+        long poll = QUEUED_ADD_POLL.toNanos();
         while (!queued.isEmpty() && System.nanoTime() < giveUp && !stop.get()) {
             Answer cart = call(c, "cart", () -> client.cart(c.token), 200);
             if (cart.is(200)) {
                 cart.body().path("items").forEach(item -> queued.remove(item.path("product_id").asText()));
             }
             if (!queued.isEmpty()) {
-                LockSupport.parkNanos(QUEUED_ADD_POLL.toNanos()); // polling the cart as the app's page would
+                LockSupport.parkNanos(poll); // polling the cart as the app's page would
+                poll = Math.min(poll * 2, QUEUED_ADD_POLL_MAX.toNanos());
             }
         }
     }

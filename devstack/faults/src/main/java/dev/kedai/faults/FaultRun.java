@@ -7,6 +7,8 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -197,17 +199,39 @@ final class FaultRun {
         progress.step(String.format(java.util.Locale.ROOT, "settled in %.1f s", (System.nanoTime() - start) / 1e9));
     }
 
-    /** The end of the first journey that started after {@code from} and met no error; null after {@code deadline}. */
+    /** How long after a clean journey no client may see an error for the system to count as recovered. */
+    static final Duration STEADY = Duration.ofSeconds(2);
+
+    /**
+     * The end of the first clean journey (started after {@code from}, met no error) after which no
+     * client saw an error for {@link #STEADY}: the service is back to error-free work, not just
+     * lucky once — a restarted JVM working off the retries that piled up while it was away lets
+     * one journey through long before it stops refusing the others. Null after {@code deadline}.
+     */
     private static Long awaitRecovery(CheckoutLoad load, long from, long deadline) {
         while (System.nanoTime() < deadline) {
-            for (CheckoutLoad.Journey j : load.journeys()) {
-                if (j.start() >= from && j.clean()) {
-                    return j.end();
-                }
+            Long recovered = steadyAfter(load.journeys(), load.errors(), from, System.nanoTime());
+            if (recovered != null) {
+                return recovered;
             }
             LockSupport.parkNanos(Duration.ofMillis(200).toNanos()); // polling the load's progress
         }
         return null;
+    }
+
+    /** {@link #awaitRecovery}'s test, as of {@code now}: the first clean end followed by {@link #STEADY} without an error. */
+    static Long steadyAfter(Collection<CheckoutLoad.Journey> journeys, Collection<CheckoutLoad.ClientError> errors, long from, long now) {
+        long[] errorTimes = errors.stream().mapToLong(CheckoutLoad.ClientError::at).filter(at -> at >= from).sorted().toArray();
+        return journeys.stream().filter(j -> j.start() >= from && j.clean() && j.end() + STEADY.toNanos() <= now)
+                .map(CheckoutLoad.Journey::end).sorted()
+                .filter(end -> noneBetween(errorTimes, end, end + STEADY.toNanos()))
+                .findFirst().orElse(null);
+    }
+
+    private static boolean noneBetween(long[] sorted, long from, long to) {
+        int i = Arrays.binarySearch(sorted, from);
+        int first = i >= 0 ? i : -i - 1;
+        return first >= sorted.length || sorted[first] > to;
     }
 
     /**

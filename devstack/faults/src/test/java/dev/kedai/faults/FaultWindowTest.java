@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
@@ -35,5 +36,32 @@ class FaultWindowTest {
                                 "1 × order answered 500 during restart-cartorder, e.g. {\"title\":\"Internal Server Error\"}"),
                         tuple("errors-explained",
                                 "2 × order 503 without a problem body during restart-cartorder, e.g. Service Unavailable"));
+    }
+
+    private static final long S = TimeUnit.SECONDS.toNanos(1);
+
+    private static CheckoutLoad.Journey clean(double start, double end) {
+        return new CheckoutLoad.Journey("buy", (long) (start * S), (long) (end * S), true, true);
+    }
+
+    private static CheckoutLoad.ClientError refusal(double at) {
+        return new CheckoutLoad.ClientError((long) (at * S), "order", 503, "unexpected", true, "{}");
+    }
+
+    @Test
+    void oneLuckyJourneyAmidRefusalsIsNotARecovery() {
+        // restored at 0; one journey gets through at 3 s while the herd is still refused until 8 s
+        List<CheckoutLoad.Journey> journeys = List.of(clean(1, 3), clean(7, 9), clean(9, 10));
+        List<CheckoutLoad.ClientError> errors = List.of(refusal(4), refusal(6), refusal(8));
+        assertThat(FaultRun.steadyAfter(journeys, errors, 0, 20 * S)).as("9 s: the first clean end followed by 2 s without an error")
+                .isEqualTo(9 * S);
+        assertThat(FaultRun.steadyAfter(journeys, errors, 0, 10 * S)).as("not known before 2 s have passed").isNull();
+    }
+
+    @Test
+    void aCleanJourneyWithNoErrorAfterItIsTheRecovery() {
+        assertThat(FaultRun.steadyAfter(List.of(clean(0.5, 0.8)), List.of(refusal(0.2)), 0, 3 * S)).isEqualTo((long) (0.8 * S));
+        assertThat(FaultRun.steadyAfter(List.of(clean(-1, 0.8)), List.of(), 0, 3 * S))
+                .as("a journey that started before the restore does not count").isNull();
     }
 }
