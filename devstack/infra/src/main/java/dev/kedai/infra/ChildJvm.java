@@ -10,6 +10,16 @@ import java.util.stream.Collectors;
 /** The command line that runs a main class of this JVM's class path in a JVM of its own (the broker, the fault suite's edge). */
 public final class ChildJvm {
 
+    /**
+     * The heap's shape for the small JVMs of a laptop stack (services, the broker, the launcher):
+     * start at 64 MiB with a 32 MiB young generation and give memory back after a full GC once more
+     * than 40 % is free. With only {@code -Xmx} a JVM commits its whole maximum at start and touches
+     * a third of it as eden within seconds: 30–55 MiB more resident per idle JVM (docs/benchmarks.md
+     * "Start-up and memory"). {@code kedai}'s launcher line repeats it for the launcher itself.
+     */
+    public static final List<String> SMALL_HEAP = List.of("-Xms64m", "-Xmn32m", "-XX:MinHeapFreeRatio=20",
+                                                          "-XX:MaxHeapFreeRatio=40");
+
     private ChildJvm() {
     }
 

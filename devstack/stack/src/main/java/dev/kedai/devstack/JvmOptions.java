@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.kedai.infra.ChildJvm;
+
 /** The JVM the services run on: the launcher's own, with a modest footprint. */
 public final class JvmOptions {
 
@@ -16,18 +18,35 @@ public final class JvmOptions {
     }
 
     /**
-     * Options for a service JVM: five of them plus the infra share a laptop, so a small heap and
-     * the serial GC; the Unsafe/native-access flags only on JDK 23+ (JDK 21/22 refuse them).
+     * Options for a service JVM: five of them plus the infra share a laptop, so a small heap that
+     * starts smaller ({@link ChildJvm#SMALL_HEAP}) and the serial GC; the Unsafe/native-access
+     * flags only on JDK 23+ (JDK 21/22 refuse them).
      */
     public static List<String> forService(String heap) {
         List<String> options = new ArrayList<>(List.of(
                 "-Xmx" + heap,
                 "-XX:+UseSerialGC",
                 "-XX:+ExitOnOutOfMemoryError"));
+        if (megabytes(heap) >= 128) {
+            options.addAll(ChildJvm.SMALL_HEAP);
+        }
         if (Runtime.version().feature() >= 23) {
             options.add("--sun-misc-unsafe-memory-access=allow");
             options.add("--enable-native-access=ALL-UNNAMED");
         }
         return options;
+    }
+
+    /** {@code 192m} → 192, {@code 1g} → 1024, {@code 65536k} → 64, bytes → MiB (the forms {@code -Xmx} takes). */
+    static long megabytes(String size) {
+        if (Character.isDigit(size.charAt(size.length() - 1))) {
+            return Long.parseLong(size) / (1024 * 1024);
+        }
+        long n = Long.parseLong(size.substring(0, size.length() - 1));
+        return switch (Character.toLowerCase(size.charAt(size.length() - 1))) {
+            case 'g' -> n * 1024;
+            case 'k' -> n / 1024;
+            default -> n;
+        };
     }
 }
