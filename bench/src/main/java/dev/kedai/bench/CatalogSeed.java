@@ -18,7 +18,8 @@ import dev.kedai.infra.InfraEndpoints;
  * <pre>{@code java -cp kedai-bench.jar dev.kedai.bench.CatalogSeed <infra.properties> [count=100000] [first=1]}</pre>
  *
  * <p>{@code first} continues an earlier seed (rows {@code BENCH-<first>} to {@code BENCH-<count>}),
- * so a bench can grow the catalog step by step.
+ * so a bench can grow the catalog step by step. A row whose {@code BENCH-<n>} sku exists is left as
+ * it is, so seeding a catalog seeded before adds only what is missing.
  */
 public final class CatalogSeed {
 
@@ -27,7 +28,7 @@ public final class CatalogSeed {
                                                      "woven", "premium", "jasmine", "bamboo");
     private static final int BATCH = 10_000;
     private static final String INSERT = """
-            INSERT INTO products (product_id, sku, name, description, price_amount, category, attributes)
+            INSERT IGNORE INTO products (product_id, sku, name, description, price_amount, category, attributes)
             WITH RECURSIVE seq (n) AS (SELECT ? UNION ALL SELECT n + 1 FROM seq WHERE n < ?)
             SELECT UUID(), CONCAT('BENCH-', n),
                    CONCAT(ELT(1 + n % 10, 'Kopi', 'Batik', 'Rendang', 'Tas Rotan', 'Sambal', 'Teh', 'Keripik',
@@ -62,12 +63,14 @@ public final class CatalogSeed {
                                                         infra.dbAdminPassword());
              PreparedStatement insert = c.prepareStatement(INSERT)) {
             c.createStatement().execute("SET SESSION max_recursive_iterations = " + (BATCH + 1));
+            long added = 0;
             for (int from = first; from <= count; from += BATCH) {
                 insert.setInt(1, from);
                 insert.setInt(2, Math.min(count, from + BATCH - 1));
-                insert.executeUpdate();
+                added += insert.executeUpdate();
             }
+            System.out.printf("seeded %d products (%d were there) in %.1f s%n", added, Math.max(0, count - first + 1) - added,
+                              (System.nanoTime() - started) / 1e9);
         }
-        System.out.printf("seeded %d products in %.1f s%n", Math.max(0, count - first + 1), (System.nanoTime() - started) / 1e9);
     }
 }
