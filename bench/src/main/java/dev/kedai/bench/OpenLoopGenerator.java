@@ -1,7 +1,6 @@
 package dev.kedai.bench;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
@@ -18,12 +17,21 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
-import io.helidon.common.buffers.DataReader;
-import io.helidon.http.HeaderNames;
-import io.helidon.http.Method;
-import io.helidon.webclient.api.HttpClientRequest;
-import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.api.WebClient;
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.core5.http.ConnectionClosedException;
+import org.apache.hc.core5.http.NoHttpResponseException;
+import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
+import org.apache.hc.core5.http.io.entity.EntityUtils;
+import org.apache.hc.core5.http.io.support.ClassicRequestBuilder;
+import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.pool.PoolConcurrencyPolicy;
+import org.apache.hc.core5.util.Timeout;
 import org.HdrHistogram.ConcurrentHistogram;
 
 /**
@@ -56,10 +64,8 @@ public final class OpenLoopGenerator {
     }
 
     /**
-     * A client as the bench uses it: Helidon's blocking HTTP/1.1 client with keep-alive, made for
-     * virtual threads (about a quarter of the CPU per request of java.net.http's client here,
-     * which matters when generator and server share two cores); one connection per in-flight
-     * request at most; no redirects, since a redirect could leave loopback.
+     * The client for set-up calls (logging in, picking products): Helidon's blocking HTTP/1.1
+     * client; no redirects, since a redirect could leave loopback.
      */
     public static WebClient newClient(BenchSettings settings) {
         return WebClient.builder()
@@ -68,8 +74,44 @@ public final class OpenLoopGenerator {
                 .readTimeout(settings.timeout())
                 .followRedirects(false)
                 .keepAlive(true)
-                .shareConnectionCache(false)
-                .connectionCacheSize(settings.concurrency())
+                .build();
+    }
+
+    /**
+     * The client the load goes out on: Apache HttpClient 5 classic on virtual threads, HTTP/1.1
+     * keep-alive, one pooled connection per request in flight at most, nothing added to a request
+     * (no redirects, decompression, cookies, user agent or retries: a failure is counted, not
+     * hidden). Not Helidon 4.1.7's WebClient: it formats a hex dump of every response buffer it
+     * reads for a TRACE line that is never written (docs/benchmarks.md), so on a 7 KB catalog page
+     * the generator, which shares the two cores with the server, spent more CPU than the server.
+     */
+    static CloseableHttpClient loadClient(BenchSettings settings) {
+        Timeout timeout = Timeout.of(settings.timeout());
+        PoolingHttpClientConnectionManager pool = PoolingHttpClientConnectionManagerBuilder.create()
+                .setDefaultConnectionConfig(ConnectionConfig.custom()
+                        .setConnectTimeout(timeout)
+                        .setSocketTimeout(timeout)
+                        .build())
+                .setPoolConcurrencyPolicy(PoolConcurrencyPolicy.LAX)
+                .setMaxConnPerRoute(settings.concurrency())
+                .setMaxConnTotal(settings.concurrency())
+                .build();
+        return HttpClients.custom()
+                .setConnectionManager(pool)
+                .setDefaultRequestConfig(RequestConfig.custom()
+                        .setResponseTimeout(timeout)
+                        .setConnectionRequestTimeout(timeout)
+                        .setRedirectsEnabled(false)
+                        .setExpectContinueEnabled(false)
+                        .setProtocolUpgradeEnabled(false)
+                        .build())
+                .disableAutomaticRetries()
+                .disableRedirectHandling()
+                .disableContentCompression()
+                .disableCookieManagement()
+                .disableAuthCaching()
+                .disableConnectionState()
+                .disableDefaultUserAgent()
                 .build();
     }
 
@@ -79,15 +121,17 @@ public final class OpenLoopGenerator {
      */
     public BenchResult run(Scenario scenario) throws Exception {
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-        WebClient client = newClient(settings);
+        WebClient setupClient = newClient(settings);
+        CloseableHttpClient client = loadClient(settings);
         long unfinished = 0;
         try {
-            scenario.setup(new ScenarioContext(client, settings.target(), settings.timeout()));
+            scenario.setup(new ScenarioContext(setupClient, settings.target(), settings.timeout()));
             long measureStart = schedule(scenario, client, executor);
             unfinished = drain();
             return result(measureStart, unfinished);
         } finally {
-            client.closeResource();
+            setupClient.closeResource();
+            client.close(CloseMode.IMMEDIATE);
             if (unfinished > 0) {
                 // close() would wait for the stuck requests; they are already counted as unfinished
                 executor.shutdownNow();
@@ -98,7 +142,7 @@ public final class OpenLoopGenerator {
     }
 
     /** Walks the schedule; returns the due time of the first measured slot. */
-    private long schedule(Scenario scenario, WebClient client, ExecutorService executor) {
+    private long schedule(Scenario scenario, CloseableHttpClient client, ExecutorService executor) {
         long warmupSlots = settings.warmupRequests();
         long totalSlots = warmupSlots + settings.measuredRequests();
         long origin = loop.run(totalSlots, executor, (slot, due) -> {
@@ -113,7 +157,7 @@ public final class OpenLoopGenerator {
         return origin + (long) (warmupSlots * 1e9 / settings.rate());
     }
 
-    private void send(WebClient client, BenchRequest request, long due, boolean measured) {
+    private void send(CloseableHttpClient client, BenchRequest request, long due, boolean measured) {
         try {
             if (measured) {
                 sendLag.recordValue(Math.max(0, System.nanoTime() - due) / NANOS_PER_MICRO);
@@ -131,44 +175,33 @@ public final class OpenLoopGenerator {
                 countError("http_" + status);
             }
             lastMeasuredResponse.accumulateAndGet(end, Math::max);
-        } catch (RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             countMeasured(measured, failureKind(e));
         }
     }
 
     /** Sends the request, reads the whole response (so the connection can be reused) and returns its status. */
-    private int exchange(WebClient client, BenchRequest request) {
-        // Helidon's path() would encode a '?': a query string goes in as query parameters
-        int q = request.path().indexOf('?');
-        HttpClientRequest call = client.method(Method.create(request.method()))
-                .path(q < 0 ? request.path() : request.path().substring(0, q));
-        if (q >= 0) {
-            for (String pair : request.path().substring(q + 1).split("&")) {
-                int eq = pair.indexOf('=');
-                if (!pair.isEmpty()) {
-                    call.queryParam(decode(eq < 0 ? pair : pair.substring(0, eq)), eq < 0 ? "" : decode(pair.substring(eq + 1)));
-                }
-            }
+    private int exchange(CloseableHttpClient client, BenchRequest request) throws IOException {
+        // the path is a path (BenchRequest checks it), so the request cannot leave the target
+        ClassicRequestBuilder call = ClassicRequestBuilder.create(request.method())
+                .setUri(settings.target().resolve(request.path()));
+        request.headers().forEach(call::addHeader);
+        if (request.body() != null) {
+            call.setEntity(new ByteArrayEntity(request.body(), null));
         }
-        request.headers().forEach((name, value) -> call.header(HeaderNames.create(name), value));
-        try (HttpClientResponse response = request.body() == null ? call.request() : call.submit(request.body())) {
-            response.entity().consume();
-            return response.status().code();
-        }
+        return client.execute(call.build(), response -> {
+            EntityUtils.consume(response.getEntity());
+            return response.getCode();
+        });
     }
 
-    private static String decode(String text) {
-        return java.net.URLDecoder.decode(text, java.nio.charset.StandardCharsets.UTF_8);
-    }
-
-    // Helidon's client reports I/O failures as UncheckedIOException (and a peer's close as
-    // InsufficientDataAvailableException); the cause chain says which.
+    // the cause chain says which failure it was
     static String failureKind(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof ConnectException || t instanceof NoRouteToHostException) {
                 return "connect_error";
             }
-            if (t instanceof DataReader.InsufficientDataAvailableException) {
+            if (t instanceof NoHttpResponseException || t instanceof ConnectionClosedException) {
                 // the server closed the (kept-alive) connection before the whole response came
                 return "connection_closed";
             }
@@ -177,7 +210,7 @@ public final class OpenLoopGenerator {
                         ? "connect_error" : "timeout";
             }
         }
-        if (failure instanceof UncheckedIOException || failure.getCause() instanceof IOException) {
+        if (failure instanceof IOException || failure.getCause() instanceof IOException) {
             return "io_error";
         }
         // unexpected: name the exception so the result file says what to look for
