@@ -9,7 +9,6 @@ import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
-import java.net.URI;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,12 +28,13 @@ import io.helidon.http.Status;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.core5.http.ClassicHttpRequest;
 import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
 import org.apache.hc.core5.http.io.entity.InputStreamEntity;
+import org.apache.hc.core5.http.message.BasicClassicHttpRequest;
 
 /**
  * The dev edge's one handler: picks the Kong route, runs the route's plugins in Kong's order,
@@ -65,6 +65,8 @@ final class EdgeProxy implements Handler {
     private static final HeaderName UPSTREAM_LATENCY = HeaderNames.create("X-Kong-Upstream-Latency");
     private static final HeaderName PROXY_LATENCY = HeaderNames.create("X-Kong-Proxy-Latency");
     private static final Header VIA = HeaderValues.createCached(HeaderNames.VIA, "1.1 kedai-dev-edge");
+    /** An answer with a Content-Length up to this is relayed as one array; a longer or chunked one is streamed. */
+    private static final int WHOLE_BODY_BYTES = 256 * 1024;
 
     private final KongRouter router;
     private final Map<String, RoutePlugins> pluginsByIngress;
@@ -220,10 +222,9 @@ final class EdgeProxy implements Handler {
         for (int attempt = 0; upstream == null; attempt++) {
             int instance = instances.get(attempt);
             try {
-                HttpUriRequestBase request = request(req, method, path,
-                        URI.create(balancer.uri(instance) + pathAndQuery), route, consumer, ex);
+                ClassicHttpRequest request = request(req, method, path, pathAndQuery, route, consumer, ex);
                 request.setEntity(entity(req, body, hasBody, contentLength));
-                upstream = client.executeOpen(null, request, null);
+                upstream = client.executeOpen(balancer.host(instance), request, null);
             } catch (IOException | RuntimeException e) {
                 boolean refused = connectionRefused(e);
                 if (refused) {
@@ -244,9 +245,10 @@ final class EdgeProxy implements Handler {
     }
 
     /** The request to one instance, with the client's headers less the hop-by-hop ones and those Kong adds. */
-    private HttpUriRequestBase request(ServerRequest req, String method, String path, URI target, KongRoute route,
-                                       Optional<JwtPlugin.Accepted> consumer, Exchange ex) {
-        HttpUriRequestBase up = new HttpUriRequestBase(method, target);
+    private ClassicHttpRequest request(ServerRequest req, String method, String path, String pathAndQuery,
+                                       KongRoute route, Optional<JwtPlugin.Accepted> consumer, Exchange ex) {
+        // the path as the client sent it (normalised), on the instance the caller passes as the target host
+        ClassicHttpRequest up = new BasicClassicHttpRequest(method, pathAndQuery);
         String clientIp = clientIp(req);
         for (Header header : req.headers()) {
             if (!NOT_FORWARDED.contains(header.headerName().lowerCase())) {
@@ -299,9 +301,30 @@ final class EdgeProxy implements Handler {
                               Map<String, String> extra,
                               Exchange ex, long proxyStart) {
         try (upstream) {
+            int status = upstream.getCode();
+            boolean noBody = method.equals("HEAD") || status == 204 || status == 304;
+            HttpEntity entity = noBody ? null : upstream.getEntity();
+            long length = entity == null ? -1 : entity.getContentLength();
+            byte[] whole = null;
+            if (length >= 0 && length <= WHOLE_BODY_BYTES) {
+                // read whole and sent with the headers in one write: through the output stream a
+                // catalog page or a product cost the edge two writes and a buffer copy (issue 19)
+                try (InputStream in = entity.getContent()) {
+                    whole = in.readNBytes((int) length);
+                } catch (IOException e) {
+                    whole = null;
+                }
+                if (whole == null || whole.length < length) {
+                    // the instance broke off before its whole body: nothing was sent yet, so Kong's 502
+                    ex.upstreamMs = (System.nanoTime() - proxyStart) / 1e6;
+                    answer(res, EdgeAnswer.error(502, "An invalid response was received from the upstream server",
+                            ex.requestId, Map.of()), extra, ex);
+                    return;
+                }
+            }
             ex.upstreamMs = (System.nanoTime() - proxyStart) / 1e6;
-            ex.status = upstream.getCode();
-            res.status(Status.create(ex.status));
+            ex.status = status;
+            res.status(Status.create(status));
             for (org.apache.hc.core5.http.Header header : upstream.getHeaders()) {
                 String name = header.getName();
                 if (!NOT_RETURNED.contains(name.toLowerCase(Locale.ROOT))) {
@@ -313,18 +336,17 @@ final class EdgeProxy implements Handler {
             res.header(UPSTREAM_LATENCY, String.valueOf(Math.round(ex.upstreamMs)));
             res.header(PROXY_LATENCY, String.valueOf((proxyStart - ex.start) / 1_000_000));
             res.header(VIA);
-            HttpEntity entity = upstream.getEntity();
-            if (method.equals("HEAD") || ex.status == 204 || ex.status == 304) {
-                res.headers().remove(HeaderNames.CONTENT_LENGTH);
-                res.send();
-                return;
-            }
             if (entity == null) {
+                if (noBody) {
+                    res.headers().remove(HeaderNames.CONTENT_LENGTH);   // the length of a body that does not follow
+                }
                 res.send();
-                return;
-            }
-            try (InputStream in = entity.getContent(); OutputStream out = res.outputStream()) {
-                in.transferTo(out);
+            } else if (whole != null) {
+                res.send(whole);
+            } else {
+                try (InputStream in = entity.getContent(); OutputStream out = res.outputStream()) {
+                    in.transferTo(out);
+                }
             }
         } catch (IOException | UncheckedIOException e) {
             // the client went away or the upstream broke mid-body: nothing more can be said

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.apache.hc.core5.http.HttpHost;
+
 /**
  * Kong's ring balancer for one Service: the instances ({@link UpstreamTarget}s) taken round robin,
  * leaving out those that are unhealthy. An instance becomes unhealthy when a connection to it is
@@ -25,6 +27,7 @@ final class Upstream implements AutoCloseable {
 
     private final String service;
     private final List<UpstreamTarget> targets;
+    private final List<HttpHost> hosts;
     private final List<AtomicBoolean> ready = new ArrayList<>();
     private final List<java.util.concurrent.atomic.AtomicLong> downUntil = new ArrayList<>();
     private final AtomicInteger next = new AtomicInteger();
@@ -37,6 +40,8 @@ final class Upstream implements AutoCloseable {
         }
         this.service = service;
         this.targets = List.copyOf(targets);
+        this.hosts = this.targets.stream().map(t -> new HttpHost(t.uri().getScheme(), t.uri().getHost(), t.uri().getPort()))
+                .toList();
         for (int i = 0; i < targets.size(); i++) {
             ready.add(new AtomicBoolean(true));
             downUntil.add(new java.util.concurrent.atomic.AtomicLong(System.nanoTime()));
@@ -82,6 +87,11 @@ final class Upstream implements AutoCloseable {
 
     URI uri(int index) {
         return targets.get(index).uri();
+    }
+
+    /** Instance {@code index} as the HTTP client's target host (made once: no URI is parsed per request). */
+    HttpHost host(int index) {
+        return hosts.get(index);
     }
 
     /** A connection to instance {@code index} failed: leave it out until its probe passes (or the cool-down ends). */

@@ -32,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DevEdgeRelayTest {
     static final int BIG = 4 << 20;
+    static final int SMALL = 7 * 1024;   // about a catalog page: relayed as one array, not streamed
     static final byte[] BODY = new byte[BIG];
     static WebServer upstream;
     static DevEdge edge;
@@ -51,6 +52,12 @@ class DevEdgeRelayTest {
                 .head("/products/big", (req, res) -> {
                     res.header(HeaderNames.CONTENT_TYPE, "application/octet-stream");
                     res.send();
+                })
+                .get("/products/small", (req, res) -> {
+                    res.header(HeaderNames.CONTENT_TYPE, "application/json");
+                    res.headers().add(HeaderNames.SET_COOKIE, "a=1");
+                    res.headers().add(HeaderNames.SET_COOKIE, "b=2");
+                    res.send(java.util.Arrays.copyOf(BODY, SMALL));
                 })
                 .get("/stock/none", (req, res) -> res.status(204).send())
                 .post("/auth/echo", (req, res) -> {
@@ -106,6 +113,50 @@ class DevEdgeRelayTest {
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).isEqualTo(sent.length + " " + sha256(sent) + " application/x-kedai-test");
+    }
+
+    @Test
+    void aSmallAnswerArrivesWholeWithEveryHeader() throws Exception {
+        HttpResponse<byte[]> response = get(edge.uri(), "/products/small");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo(java.util.Arrays.copyOf(BODY, SMALL));
+        assertThat(response.headers().firstValue("Content-Length")).hasValue(String.valueOf(SMALL));
+        assertThat(response.headers().allValues("Set-Cookie")).containsExactly("a=1", "b=2");
+        assertThat(response.headers().firstValue("Via")).hasValue("1.1 kedai-dev-edge");
+    }
+
+    /**
+     * An instance that breaks off before the whole body its Content-Length announced: nothing has
+     * gone to the client yet, so it gets Kong's 502, not a 200 whose body ends early.
+     */
+    @Test
+    void anAnswerCutShortBeforeTheClientSawItIsA502() throws Exception {
+        try (java.net.ServerSocket broken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Thread.ofVirtual().start(() -> {
+                while (!broken.isClosed()) {
+                    try (java.net.Socket s = broken.accept()) {
+                        s.getInputStream().read(new byte[8192]);
+                        s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                + "Content-Length: 5000\r\n\r\n{\"items\":[").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                        s.getOutputStream().flush();
+                    } catch (java.io.IOException e) {
+                        return;
+                    }
+                }
+            });
+            URI base = URI.create("http://127.0.0.1:" + broken.getLocalPort());
+            Map<String, URI> services = new HashMap<>();
+            DevEdgeFaultsTest.SERVICES.forEach(s -> services.put(s, base));
+            try (DevEdge cutEdge = DevEdge.start(new EdgeSettings(0, KongManifestsTest.DIR, services,
+                    base.resolve("/auth/jwks"), logs.resolve("cut-edge.log"), false))) {
+                HttpResponse<String> response = http.send(HttpRequest.newBuilder(cutEdge.uri().resolve("/products/x"))
+                        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+
+                assertThat(response.statusCode()).isEqualTo(502);
+                assertThat(response.body()).contains("An invalid response was received from the upstream server");
+            }
+        }
     }
 
     @Test
