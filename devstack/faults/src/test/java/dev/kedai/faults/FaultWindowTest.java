@@ -64,4 +64,13 @@ class FaultWindowTest {
         assertThat(FaultRun.steadyAfter(List.of(clean(-1, 0.8)), List.of(), 0, 3 * S))
                 .as("a journey that started before the restore does not count").isNull();
     }
+
+    @Test
+    void theWarmUpLastsUntilFiveSecondsPassWithoutAnError() {
+        // a cold stack refused at 12 s and 16 s into the load
+        List<CheckoutLoad.ClientError> errors = List.of(refusal(12), refusal(16));
+        assertThat(FaultRun.quietFor(errors, FaultRun.WARM, 20 * S)).as("at 20 s: the 16 s refusal is 4 s old").isFalse();
+        assertThat(FaultRun.quietFor(errors, FaultRun.WARM, 21 * S + 1)).as("at 21 s: 5 s without one").isTrue();
+        assertThat(FaultRun.quietFor(List.of(), FaultRun.WARM, 20 * S)).isTrue();
+    }
 }

@@ -20,15 +20,6 @@ public final class ChildJvm {
     public static final List<String> SMALL_HEAP = List.of("-Xms64m", "-Xmn32m", "-XX:MinHeapFreeRatio=20",
                                                           "-XX:MaxHeapFreeRatio=40");
 
-    /**
-     * Gives the C heap's freed memory back to the system every 5 s (JDK 22+; nothing on 21): what
-     * the JIT compilers, class loading and start-up malloc and free stays resident otherwise. On an
-     * idle stack, trimming once returned 5-25 MiB per JVM, 127 MiB in all (docs/benchmarks.md
-     * "Start-up and memory"). {@code kedai} and bench/ceiling repeat it for the launcher and the ceiling.
-     */
-    public static final List<String> TRIM_NATIVE_HEAP = Runtime.version().feature() >= 22
-            ? List.of("-XX:TrimNativeHeapInterval=5000") : List.of();
-
     private ChildJvm() {
     }
 

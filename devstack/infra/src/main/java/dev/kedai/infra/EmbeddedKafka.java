@@ -31,7 +31,6 @@ final class EmbeddedKafka implements EmbeddedServer {
         List<String> options = new ArrayList<>(List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-XX:+ExitOnOutOfMemoryError"));
         options.addAll(ChildJvm.SMALL_HEAP);
-        options.addAll(ChildJvm.TRIM_NATIVE_HEAP);
         if (Boolean.getBoolean("kedai.infra.verbose")) {
             options.add("-Dkedai.infra.verbose=true");
         }

@@ -23,16 +23,4 @@ class JvmOptionsTest {
         assertThat(java.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(java.exitValue()).as(String.join(" ", command) + "\n" + output).isZero();
     }
-
-    /** On JDK 22+ every service JVM hands freed C heap back (an idle stack held 127 MiB of it: docs/benchmarks.md); JDK 21 has no product flag for it. */
-    @org.junit.jupiter.api.Test
-    void aServiceJvmTrimsItsCHeapOnJdksThatCan() {
-        for (String heap : List.of("192m", "48m")) {
-            if (Runtime.version().feature() >= 22) {
-                assertThat(JvmOptions.forService(heap)).contains("-XX:TrimNativeHeapInterval=5000");
-            } else {
-                assertThat(JvmOptions.forService(heap)).noneMatch(o -> o.startsWith("-XX:TrimNativeHeapInterval"));
-            }
-        }
-    }
 }
