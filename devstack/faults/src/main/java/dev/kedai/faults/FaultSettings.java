@@ -12,7 +12,7 @@ import java.util.Optional;
  * @param dataDir         the stack's state (emptied first)
  * @param rate            journeys offered per second
  * @param customers       customers logged in once each; one journey per customer at a time
- * @param warmup          load before the baseline (errors allowed: the JIT is cold)
+ * @param warmup          load before the baseline at least (errors allowed: the JIT is cold; {@link FaultRun#WARM})
  * @param quiet           after recovery, errors are still allowed this long (issue 12: 10 s)
  * @param recoveryTimeout a fault not recovered after this long is a violation
  * @param budget          when set, a fault that could not finish within it is not run (and the run fails)
