@@ -34,6 +34,8 @@ import org.apache.hc.core5.util.Timeout;
  * }</pre>
  */
 public final class DevEdge implements AutoCloseable {
+    /** How long a stop waits for the requests in flight (idle keep-alive connections close at once). */
+    static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
     /** Connections per instance at most (a request waits up to 5 s for one beyond); idle ones close after 30 s. */
     static final int POOL_SIZE = 512;
     /** Kong's default read timeout: an upstream silent for longer is answered 504. */
@@ -102,6 +104,9 @@ public final class DevEdge implements AutoCloseable {
                     .port(settings.port())
                     .featuresDiscoverServices(false)
                     .shutdownHook(false)
+                    // a stop lets requests in flight finish (Helidon's default is 0.5 s, then they are
+                    // interrupted and the client may get a 500): nginx's graceful quit, bounded
+                    .shutdownGracePeriod(SHUTDOWN_GRACE)
                     // the API reference before the proxy (kong-ingress/ routes nothing under /docs)
                     .routing(r -> r.register(ApiDocsPage.PATH, new ApiDocsPage(settings.services(), client))
                             .any(proxy))

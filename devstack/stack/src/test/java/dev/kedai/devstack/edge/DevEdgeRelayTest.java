@@ -32,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DevEdgeRelayTest {
     static final int BIG = 4 << 20;
-    static final int SMALL = 7 * 1024;   // about a catalog page: relayed as one array, not streamed
+    static final int SMALL = 7 * 1024;
+    static final java.util.concurrent.CountDownLatch SLOW_ARRIVED = new java.util.concurrent.CountDownLatch(1);   // about a catalog page: relayed as one array, not streamed
     static final byte[] BODY = new byte[BIG];
     static WebServer upstream;
     static DevEdge edge;
@@ -60,6 +61,12 @@ class DevEdgeRelayTest {
                     res.send(java.util.Arrays.copyOf(BODY, SMALL));
                 })
                 .get("/stock/none", (req, res) -> res.status(204).send())
+                .post("/auth/slow", (req, res) -> {
+                    req.content().consume();
+                    SLOW_ARRIVED.countDown();
+                    Thread.sleep(1_500);   // the slow upstream under test: its answer is on its way when the edge stops
+                    res.send("added");
+                })
                 .post("/auth/echo", (req, res) -> {
                     MessageDigest sha = MessageDigest.getInstance("SHA-256");
                     long length = 0;
@@ -157,6 +164,26 @@ class DevEdgeRelayTest {
                 assertThat(response.body()).contains("An invalid response was received from the upstream server");
             }
         }
+    }
+
+    /** A request in flight when the edge stops gets its answer (it was interrupted after 0.5 s). */
+    @Test
+    void aRequestInFlightWhenTheEdgeStopsGetsItsAnswer() throws Exception {
+        URI base = URI.create("http://127.0.0.1:" + upstream.port());
+        Map<String, URI> services = new HashMap<>();
+        DevEdgeFaultsTest.SERVICES.forEach(s -> services.put(s, base));
+        DevEdge stopping = DevEdge.start(new EdgeSettings(0, KongManifestsTest.DIR, services, base.resolve("/auth/jwks"),
+                logs.resolve("stopping-edge.log"), false));
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> inFlight = http.sendAsync(
+                HttpRequest.newBuilder(stopping.uri().resolve("/auth/slow")).timeout(Duration.ofSeconds(30))
+                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(SLOW_ARRIVED.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        stopping.close();   // the stand-in answers 1.5 s after the request arrived
+
+        HttpResponse<String> answer = inFlight.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(answer.statusCode()).isEqualTo(200);
+        assertThat(answer.body()).isEqualTo("added");
     }
 
     @Test
