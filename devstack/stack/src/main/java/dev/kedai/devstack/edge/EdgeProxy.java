@@ -45,6 +45,7 @@ import org.apache.hc.core5.http.message.BasicClassicHttpRequest;
  */
 final class EdgeProxy implements Handler {
     static final String NO_ROUTE = "no Route matched with those values";
+    private static final String BAD_GATEWAY = "An invalid response was received from the upstream server";
 
     /** RFC 9110 hop-by-hop headers, plus those the edge sets itself. */
     private static final Set<String> NOT_FORWARDED = Set.of("connection", "keep-alive", "proxy-connection", "te",
@@ -317,8 +318,7 @@ final class EdgeProxy implements Handler {
                 if (whole == null || whole.length < length) {
                     // the instance broke off before its whole body: nothing was sent yet, so Kong's 502
                     ex.upstreamMs = (System.nanoTime() - proxyStart) / 1e6;
-                    answer(res, EdgeAnswer.error(502, "An invalid response was received from the upstream server",
-                            ex.requestId, Map.of()), extra, ex);
+                    answer(res, EdgeAnswer.error(502, BAD_GATEWAY, ex.requestId, Map.of()), extra, ex);
                     return;
                 }
             }
@@ -364,7 +364,7 @@ final class EdgeProxy implements Handler {
         if (timedOut(e)) {
             return EdgeAnswer.error(504, "The upstream server is timing out", requestId, Map.of());
         }
-        return EdgeAnswer.error(502, "An invalid response was received from the upstream server", requestId, Map.of());
+        return EdgeAnswer.error(502, BAD_GATEWAY, requestId, Map.of());
     }
 
     private static boolean connectionRefused(Throwable e) {

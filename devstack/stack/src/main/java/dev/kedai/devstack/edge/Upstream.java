@@ -85,10 +85,6 @@ final class Upstream implements AutoCloseable {
         return order;
     }
 
-    URI uri(int index) {
-        return targets.get(index).uri();
-    }
-
     /** Instance {@code index} as the HTTP client's target host (made once: no URI is parsed per request). */
     HttpHost host(int index) {
         return hosts.get(index);
