@@ -6,6 +6,7 @@ import java.util.List;
 import dev.kedai.platform.grpc.GrpcCallers;
 import dev.kedai.platform.http.IdempotencyKeyHeader;
 import dev.kedai.platform.http.UuidParam;
+import dev.kedai.platform.server.Admission;
 import dev.kedai.proto.cartorder.v1.AddItemRequest;
 import dev.kedai.proto.cartorder.v1.CartServiceGrpc;
 import io.grpc.Status;
@@ -24,9 +25,12 @@ final class CartGrpc extends CartServiceGrpc.CartServiceImplBase {
             .build();
 
     private final Carts carts;
+    private final Admission admission;
 
-    CartGrpc(Carts carts) {
+    /** {@code admission}: when busy, adds ({@code cart-add}) are refused (RESOURCE_EXHAUSTED) before payments. */
+    CartGrpc(Carts carts, Admission admission) {
         this.carts = carts;
+        this.admission = admission;
     }
 
     @Override
@@ -34,16 +38,17 @@ final class CartGrpc extends CartServiceGrpc.CartServiceImplBase {
         validate(request);
         Cart cart;
         try {
-            cart = carts.add(request.getOperationId(), request.getUserId(),
-                             request.getProductId().toLowerCase(java.util.Locale.ROOT), request.getQuantity(),
-                             request.getMaxLineQuantity());
+            cart = admission.call("cart-add", () -> carts.add(request.getOperationId(), request.getUserId(),
+                                                              request.getProductId().toLowerCase(java.util.Locale.ROOT),
+                                                              request.getQuantity(), request.getMaxLineQuantity()));
         } catch (CartLimitException e) {
             Status status = e.byAvailability() ? Status.FAILED_PRECONDITION : Status.INVALID_ARGUMENT;
             throw status.withDescription(e.getMessage()).asRuntimeException();
         } catch (CartFullException e) {
             throw Status.OUT_OF_RANGE.withDescription(e.getMessage()).asRuntimeException();
         }
-        // the database or the product service down (the add itself may be kept) is UNAVAILABLE: GrpcErrors
+        // the database or the product service down (the add itself may be kept) is UNAVAILABLE, busy is
+        // RESOURCE_EXHAUSTED: GrpcErrors
         response.onNext(ProtoMapping.cart(cart));
         response.onCompleted();
     }

@@ -9,6 +9,7 @@ import dev.kedai.platform.db.RetentionPurge;
 import dev.kedai.platform.events.EventConsumer;
 import dev.kedai.platform.grpc.GrpcChannels;
 import dev.kedai.platform.money.Money;
+import dev.kedai.platform.server.Admission;
 import dev.kedai.platform.server.Backbone;
 import dev.kedai.platform.server.InstanceName;
 import dev.kedai.platform.server.KedaiConfig;
@@ -102,11 +103,12 @@ public final class Main {
                 .build()
                 .start();
 
+        Admission admission = Admission.create(config);
         return base.server("cartorder")
                 .filter(base.authentication())
                 .routing(rules -> rules.register("/cart", new CartHttp(carts))
-                        .register("/order", new OrderHttp(orders, checkout, payments, lifecycle)))
-                .grpc(CartGrpc.CALLERS, new CartGrpc(carts))
+                        .register("/order", new OrderHttp(orders, checkout, payments, lifecycle, admission)))
+                .grpc(CartGrpc.CALLERS, new CartGrpc(carts, admission))
                 .onStop(peers)
                 .onStop(consumer)
                 .onStop(reconciler)

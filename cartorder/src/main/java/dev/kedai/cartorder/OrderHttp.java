@@ -11,6 +11,7 @@ import dev.kedai.platform.http.ProblemException;
 import dev.kedai.platform.http.UuidParam;
 import dev.kedai.platform.security.Authentication;
 import dev.kedai.platform.security.Caller;
+import dev.kedai.platform.server.Admission;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderName;
 import io.helidon.http.Status;
@@ -38,19 +39,22 @@ public final class OrderHttp implements HttpService {
     private final Checkout checkout;
     private final Payments payments;
     private final OrderLifecycle lifecycle;
+    private final Admission admission;
 
-    OrderHttp(OrderStore store, Checkout checkout, Payments payments, OrderLifecycle lifecycle) {
+    /** {@code admission}: when busy, a new checkout ({@code place-order}) is refused before a payment ({@code pay}). */
+    OrderHttp(OrderStore store, Checkout checkout, Payments payments, OrderLifecycle lifecycle, Admission admission) {
         this.store = store;
         this.checkout = checkout;
         this.payments = payments;
         this.lifecycle = lifecycle;
+        this.admission = admission;
     }
 
     @Override
     public void routing(HttpRules rules) {
         rules.get("/", this::list)
-                .post("/", this::place)
-                .post("/pay", this::pay)
+                .post("/", admission.guard("place-order", this::place))
+                .post("/pay", admission.guard("pay", this::pay))
                 .get("/{order_id}", this::one)
                 .post("/{order_id}/cancel", this::cancel);
     }

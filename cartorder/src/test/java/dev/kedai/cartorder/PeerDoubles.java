@@ -69,6 +69,8 @@ final class PeerDoubles implements AutoCloseable {
     volatile CountDownLatch stockStall;
     /** While set, every Release waits for it before it is handled: a stock that takes Releases and answers none in time. */
     volatile CountDownLatch releaseStall;
+    /** While set, GetProducts answers only once it is counted down (a product service too slow). */
+    volatile CountDownLatch productStall;
     /** While set, GetAddress answers with this status: a user service that is up but failing. */
     volatile Status userFailure;
     /** While set, Reserve and Extend answer with this status: a stock that is up and refuses or fails them. */
@@ -109,7 +111,7 @@ final class PeerDoubles implements AutoCloseable {
 
     @Override
     public void close() {
-        for (CountDownLatch stall : java.util.Arrays.asList(stockStall, releaseStall)) {
+        for (CountDownLatch stall : java.util.Arrays.asList(stockStall, releaseStall, productStall)) {
             if (stall != null) {
                 stall.countDown();
             }
@@ -269,6 +271,7 @@ final class PeerDoubles implements AutoCloseable {
         @Override
         public void getProducts(GetProductsRequest request, StreamObserver<GetProductsResponse> response) {
             productCalls.incrementAndGet();
+            StockDouble.waitFor(productStall);
             GetProductsResponse.Builder b = GetProductsResponse.newBuilder();
             request.getProductIdsList().stream().map(products::get).filter(java.util.Objects::nonNull)
                     .forEach(b::addProducts);

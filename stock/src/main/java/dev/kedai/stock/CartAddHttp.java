@@ -19,7 +19,8 @@ import dev.kedai.platform.security.Authentication;
 import dev.kedai.platform.security.Caller;
 import dev.kedai.proto.cartorder.v1.Cart;
 import dev.kedai.proto.product.v1.Product;
-import io.helidon.http.Status;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -41,8 +42,10 @@ import static dev.kedai.platform.http.Field.field;
  * checkout is what guarantees no oversell; the level is a snapshot up to
  * {@code stock.cart-add.level-max-age} old ({@link LevelSnapshots}).
  *
- * <p>When cartorder cannot answer within its deadline (UNAVAILABLE, DEADLINE_EXCEEDED, or its
- * circuit is open) the add is queued as an AddToCart command (outbox → Kafka) and the answer is 202
+ * <p>When cartorder is busy it refuses adds before payments (RESOURCE_EXHAUSTED, its
+ * {@code admission.cart-add}) and the answer is 503 with {@code Retry-After}: the add waits for the
+ * client's retry. When cartorder cannot answer within its deadline (UNAVAILABLE, DEADLINE_EXCEEDED,
+ * or its circuit is open) the add is queued as an AddToCart command (outbox → Kafka) and the answer is 202
  * with its {@code operation_id}; the same id went with the gRPC call, so an add that did land
  * before the deadline is not applied twice. With an {@code Idempotency-Key} the operation id is
  * derived from (user, key), so a client's retry of a lost answer is the same operation too. Deadlines: {@code peers.product.deadline},
@@ -100,6 +103,10 @@ public final class CartAddHttp implements HttpService {
                 default -> ProblemException.unavailable("the cart service failed", e);
             };
         } catch (RuntimeException e) {
+            if (e instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.RESOURCE_EXHAUSTED) {
+                // cartorder is busy and refuses adds first: queueing the add would only defer the load
+                throw ProblemException.unavailable("the cart service is busy; try again later", e);
+            }
             if (!PeerBreaker.unreachable(e)) {
                 throw ProblemException.unavailable("the cart service failed", e);
             }
@@ -119,7 +126,7 @@ public final class CartAddHttp implements HttpService {
 
     private void queue(ServerResponse res, String operationId, Caller caller, String productId, int quantity, int maxLine) {
         commands.queue(operationId, caller.userId(), productId, quantity, maxLine);
-        Json.send(res, Status.ACCEPTED_202, Map.of("operation_id", operationId));
+        Json.send(res, io.helidon.http.Status.ACCEPTED_202, Map.of("operation_id", operationId));
     }
 
     /**

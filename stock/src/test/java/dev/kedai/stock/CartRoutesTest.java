@@ -56,6 +56,7 @@ class CartRoutesTest {
     private static final int SLOW = 77;   // a quantity the cart double answers too late
     private static final int DOWN = 66;   // a quantity the cart double answers UNAVAILABLE
     private static final int FULL = 55;
+    private static final int BUSY = 44;   // a quantity the cart double refuses for being busy (its admission full)
     private static final int POOL = 4;    // request connections: few, so the test can hold them all   // a quantity the cart double refuses: the cart holds 100 lines
 
     private static TestTokens tokens;
@@ -96,6 +97,11 @@ class CartRoutesTest {
             }
             if (request.getQuantity() == DOWN) {
                 response.onError(Status.UNAVAILABLE.asRuntimeException());
+                return;
+            }
+            if (request.getQuantity() == BUSY) {
+                response.onError(Status.RESOURCE_EXHAUSTED.withDescription("this service is busy, try again later")
+                                         .asRuntimeException());
                 return;
             }
             if (request.getQuantity() == FULL) {
@@ -225,6 +231,23 @@ class CartRoutesTest {
         assertThat(queued.getQuantity()).isEqualTo(SLOW);
         // the late gRPC call carried the same operation id, so cartorder applies the add once
         assertThat(ADDS).anySatisfy(a -> assertThat(a.getOperationId()).isEqualTo(slowOp));
+    }
+
+    /**
+     * A cartorder too busy to start carts (its {@code admission.new-cart} full) refuses an add to an empty cart: the
+     * client gets 503 with Retry-After and comes back, and nothing is queued, since a queued add
+     * would only move the load to a moment the client no longer waits for.
+     */
+    @Test
+    void cartorderTooBusyForAddsMakesThemA503WithRetryAfterAndQueuesNothing() {
+        String id = sellable("Kopi Toraja", 90000, 100);
+        String outbox = "SELECT COALESCE(MAX(id), 0) FROM outbox";
+        String before = StockTestKit.query(db, outbox);
+        var busy = post(http, "/cart/add", customer, add(id, BUSY));
+        assertProblem(busy, 503);
+        assertThat(busy.headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(json(busy).get("detail").asText()).contains("busy");
+        assertThat(StockTestKit.query(db, outbox)).as("no AddToCart command written").isEqualTo(before);
     }
 
     /** Stock's calls to cartorder go through the platform's circuit breaker, as cartorder's own calls do. */

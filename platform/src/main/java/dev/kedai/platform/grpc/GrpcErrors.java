@@ -3,6 +3,7 @@ package dev.kedai.platform.grpc;
 import java.lang.System.Logger.Level;
 
 import dev.kedai.platform.db.TransientFailures;
+import dev.kedai.platform.http.AdmissionRefused;
 import dev.kedai.platform.http.ProblemException;
 import dev.kedai.platform.security.ForbiddenException;
 import dev.kedai.platform.security.UnauthorizedException;
@@ -30,6 +31,8 @@ import io.helidon.faulttolerance.TimeoutException;
  * <tr><td>{@link UnauthorizedException} / {@link ForbiddenException}</td><td>UNAUTHENTICATED / PERMISSION_DENIED</td></tr>
  * <tr><td>{@link ProblemException} 400, 422 / 404 / 409 / 429</td>
  *     <td>INVALID_ARGUMENT / NOT_FOUND / FAILED_PRECONDITION / RESOURCE_EXHAUSTED</td></tr>
+ * <tr><td>{@link AdmissionRefused} (busy: this instance refuses this kind of call first)</td><td>RESOURCE_EXHAUSTED:
+ *     the caller answers its client 503 and neither queues the work for later nor counts it in its breaker</td></tr>
  * <tr><td>a transient failure ({@link TransientFailures}: database connection, pool, lock conflict), an open
  *     circuit or a full bulkhead, {@link ProblemException} 503</td><td>UNAVAILABLE (logged, one line), with the
  *     trailer {@link #SHED}: this service is up and shed the call, so the caller's breaker does not count it
@@ -62,6 +65,9 @@ public final class GrpcErrors implements ServerInterceptor {
         }
         if (failure instanceof ForbiddenException) {
             return Status.PERMISSION_DENIED.withDescription(failure.getMessage());
+        }
+        if (failure instanceof AdmissionRefused refused) {
+            return Status.RESOURCE_EXHAUSTED.withDescription(refused.problem().detail());
         }
         if (failure instanceof ProblemException p) {
             Status status = switch (p.problem().status()) {

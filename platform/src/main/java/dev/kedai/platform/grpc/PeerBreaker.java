@@ -18,9 +18,10 @@ import io.helidon.faulttolerance.CircuitBreakerOpenException;
  * reach the peer count: a peer that answers NOT_FOUND or INVALID_ARGUMENT is up, so those come out
  * as {@link PeerRejection} and never open it.
  *
- * <p>Nor does an UNAVAILABLE the peer answered itself (marked {@link GrpcErrors#SHED}: its pool or
- * bulkhead was full, or its own dependency away): it still reaches the caller as UNAVAILABLE (503
- * with Retry-After, retried by the client), but it does not open the breaker. A peer that sheds is
+ * <p>Nor does an UNAVAILABLE the peer answered itself (marked {@link GrpcErrors#SHED}: its pool was
+ * full, or its own dependency away), nor a RESOURCE_EXHAUSTED (the peer is busy and refused this
+ * kind of call first, {@link dev.kedai.platform.server.Admission}): each still reaches the caller as
+ * it came (503 with Retry-After, retried by the client), but it does not open the breaker. A peer that sheds is
  * up and answering fast; an open breaker would turn its brief overload (some calls shed) into
  * {@code delay} seconds of every call refused, and the clients' retries at the end of it into the
  * next overload — a checkout journey at 30/s collapsed to 6 orders/s that way. The breaker is for
@@ -76,8 +77,14 @@ public final class PeerBreaker {
         }
     }
 
-    /** True when the peer itself answered UNAVAILABLE (it shed the call), not the transport for want of it. */
+    /**
+     * True when the peer itself refused the call for being busy (RESOURCE_EXHAUSTED) or shed it
+     * (UNAVAILABLE marked by its {@link GrpcErrors}), not the transport for want of it.
+     */
     static boolean shed(StatusRuntimeException e) {
+        if (e.getStatus().getCode() == Status.Code.RESOURCE_EXHAUSTED) {
+            return true;
+        }
         Metadata trailers = e.getTrailers();
         return e.getStatus().getCode() == Status.Code.UNAVAILABLE && trailers != null
                && trailers.containsKey(GrpcErrors.SHED);

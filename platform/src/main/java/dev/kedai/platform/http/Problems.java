@@ -191,7 +191,7 @@ public final class Problems {
         requestId.ifPresent(id -> res.header(RequestId.HEADER, id));
         ServiceName.restore(req, res);
         SecurityHeaders.restore(req, res);
-        if (problem.status() >= 500) {
+        if (problem.status() >= 500 && !(t instanceof AdmissionRefused)) {
             // the filter that set the MDC has already returned when error handlers run
             requestId.ifPresent(id -> HelidonMdc.set(RequestId.MDC_KEY, id));
             try {

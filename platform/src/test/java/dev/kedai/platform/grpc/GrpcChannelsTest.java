@@ -113,6 +113,29 @@ class GrpcChannelsTest {
         }
     }
 
+    /**
+     * A peer too busy for this kind of call ({@code Admission}: its bulkhead full) answers
+     * RESOURCE_EXHAUSTED: the caller sees it as it came (its route answers 503 and does not queue the
+     * work), and the breaker never opens, since the peer is up and answering fast.
+     */
+    @Test
+    void aPeerThatIsBusyForAKindOfCallAnswersResourceExhaustedAndNeverOpensTheBreaker() {
+        CountingStock counts = new CountingStock();
+        try (GrpcServer server = stockServer(0, counts);
+             GrpcChannels channels = channels(server.port())) {
+            var stock = channels.peer("stock", StockServiceGrpc::newBlockingStub);
+            for (int i = 0; i < 40; i++) {
+                assertThatThrownBy(() -> stock.call(s -> s.commit(CommitRequest.newBuilder().setOrderId("busy").build())))
+                        .isInstanceOfSatisfying(io.grpc.StatusRuntimeException.class, e -> {
+                            assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.RESOURCE_EXHAUSTED);
+                            assertThat(e.getStatus().getDescription()).contains("busy");
+                        });
+            }
+            assertThat(counts.calls.get()).as("every call reached the peer").isEqualTo(40);
+            assertThat(stock.call(s -> s.commit(CommitRequest.newBuilder().setOrderId("o").build())).getCommittedNow()).isTrue();
+        }
+    }
+
     @Test
     void aMalformedInstanceListFailsAtStartNamingTheEntry() {
         try (GrpcChannels channels = channels("127.0.0.1:7002,stock-b")) {

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 
 import dev.kedai.platform.security.ForbiddenException;
 import dev.kedai.platform.security.UnauthorizedException;
+import dev.kedai.platform.server.Admission;
 import dev.kedai.platform.testing.TestIdentities;
 import dev.kedai.proto.stock.v1.CommitRequest;
 import dev.kedai.proto.stock.v1.CommitResponse;
@@ -53,6 +54,11 @@ class GrpcServerTest {
                 case "deadlock" -> throw new IllegalStateException("gave up",
                         new java.sql.SQLTransactionRollbackException("Deadlock found", "40001", 1213));
                 case "forbidden" -> throw new ForbiddenException("requires role admin");
+                case "busy" -> {
+                    // a real refusal: the inner call finds the one request of its kind admitted already running
+                    Admission one = Admission.create(Config.just(ConfigSources.create(Map.of("admission.commit.limit", "1"))));
+                    one.call("commit", () -> one.call("commit", () -> "never"));
+                }
                 default -> {
                     response.onNext(CommitResponse.newBuilder().setCommittedNow(true).build());
                     response.onCompleted();

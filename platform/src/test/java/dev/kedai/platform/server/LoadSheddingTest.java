@@ -9,10 +9,13 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.kedai.platform.http.ProblemException;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * A service at its concurrency limit ({@code server.concurrency-limit}, Helidon's listener limit)
@@ -61,6 +64,118 @@ class LoadSheddingTest {
             release.countDown();
             server.stop();
         }
+    }
+
+    /**
+     * Priority when busy ({@link Admission}): a kind of request with its own limit is refused at once
+     * when that many run — 503 problem+json with Retry-After, before its handler runs — while a kind
+     * without one still gets in under the listener's limit. This is what keeps an overloaded
+     * cartorder paying the orders already placed instead of starting new checkouts.
+     */
+    @Test
+    void aKindPastItsAdmissionIsRefusedAtOnceWhileOtherKindsStillGetIn() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger placed = new AtomicInteger();
+        var config = LoopbackServerConfig.with(Map.of("server.concurrency-limit.fixed.permits", "10",
+                                                      "admission.place.limit", "1", "shutdown.drain-delay", "PT0S"));
+        Admission admission = Admission.create(config);
+        KedaiServer server = KedaiServer.builder("admission", config)
+                .routing(rules -> rules.post("/place", admission.guard("place", (req, res) -> {
+                            if (placed.incrementAndGet() == 1) {
+                                entered.countDown();
+                                release.await(30, TimeUnit.SECONDS);
+                            }
+                            res.send("placed");
+                        }))
+                        .post("/pay", admission.guard("pay", (req, res) -> res.send("paid"))))
+                .build()
+                .start();
+        try {
+            CompletableFuture<HttpResponse<String>> first = CLIENT.sendAsync(post(server.port(), "/place"),
+                                                                             HttpResponse.BodyHandlers.ofString());
+            assertThat(entered.await(20, TimeUnit.SECONDS)).isTrue();
+
+            HttpResponse<String> refused = CLIENT.send(post(server.port(), "/place"), HttpResponse.BodyHandlers.ofString());
+            assertThat(first).as("the first placement is still running").isNotDone();
+            assertThat(refused.statusCode()).isEqualTo(503);
+            assertThat(refused.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+            assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
+            assertThat(refused.body()).contains("busy");
+            assertThat(placed).as("the refused placement never reached its handler").hasValue(1);
+            HttpResponse<String> paid = CLIENT.send(post(server.port(), "/pay"), HttpResponse.BodyHandlers.ofString());
+            assertThat(paid.statusCode()).as("another kind gets in meanwhile").isEqualTo(200);
+
+            release.countDown();
+            assertThat(first.get(20, TimeUnit.SECONDS).body()).isEqualTo("placed");
+            assertThat(CLIENT.send(post(server.port(), "/place"), HttpResponse.BodyHandlers.ofString()).body())
+                    .as("the place came back").isEqualTo("placed");
+        } finally {
+            release.countDown();
+            server.stop();
+        }
+    }
+
+    /** A kind's queue holds a burst: with its one request running, one more waits and is served, the next is refused. */
+    @Test
+    void aBurstWithinTheQueueWaitsAndIsServedThePastItIsRefused() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        var config = LoopbackServerConfig.with(Map.of("admission.place.limit", "1", "admission.place.queue", "1",
+                                                      "shutdown.drain-delay", "PT0S"));
+        Admission admission = Admission.create(config);
+        KedaiServer server = KedaiServer.builder("admission-queue", config)
+                .routing(rules -> rules.post("/place", admission.guard("place", (req, res) -> {
+                    entered.countDown();
+                    release.await(30, TimeUnit.SECONDS);
+                    res.send("placed");
+                })))
+                .build()
+                .start();
+        try {
+            CompletableFuture<HttpResponse<String>> first = CLIENT.sendAsync(post(server.port(), "/place"),
+                                                                             HttpResponse.BodyHandlers.ofString());
+            assertThat(entered.await(20, TimeUnit.SECONDS)).isTrue();
+            var burst = java.util.List.of(
+                    CLIENT.sendAsync(post(server.port(), "/place"), HttpResponse.BodyHandlers.ofString()),
+                    CLIENT.sendAsync(post(server.port(), "/place"), HttpResponse.BodyHandlers.ofString()));
+            // one of the two takes the queue's place and waits; the other finds it taken
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20))
+                    .until(() -> burst.stream().filter(CompletableFuture::isDone).count() == 1);
+            var refused = burst.stream().filter(CompletableFuture::isDone).findFirst().orElseThrow();
+            var queued = burst.stream().filter(r -> !r.isDone()).findFirst().orElseThrow();
+            assertThat(refused.get().statusCode()).isEqualTo(503);
+
+            release.countDown();
+            assertThat(first.get(20, TimeUnit.SECONDS).body()).isEqualTo("placed");
+            assertThat(queued.get(20, TimeUnit.SECONDS).body()).as("the queued one is served").isEqualTo("placed");
+        } finally {
+            release.countDown();
+            server.stop();
+        }
+    }
+
+    @Test
+    void anAdmittedRequestsOwnFailureComesOutUnchanged() {
+        var admission = Admission.create(LoopbackServerConfig.with(Map.of("admission.place.limit", "1")));
+        var own = ProblemException.conflict("not enough stock", "available", 3);
+        assertThatThrownBy(() -> admission.call("place", () -> {
+            throw own;
+        })).isSameAs(own);
+        assertThat(admission.call("place", () -> "the permit came back")).isEqualTo("the permit came back");
+    }
+
+    @Test
+    void withoutItsKeyAKindIsNotLimitedAndALimitBelowOneFailsAtStart() {
+        var none = Admission.create(LoopbackServerConfig.with(Map.of()));
+        assertThat(none.call("place", () -> none.call("place", () -> "nested calls both run"))).isEqualTo("nested calls both run");
+        assertThatThrownBy(() -> Admission.create(LoopbackServerConfig.with(Map.of("admission.place.limit", "0"))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("admission.place.limit");
+    }
+
+    private static HttpRequest post(int port, String path) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(20))
+                .POST(HttpRequest.BodyPublishers.noBody()).build();
     }
 
     private static HttpRequest request(int port, String path) {
