@@ -4,16 +4,17 @@ import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
  * Arrivals at a constant rate, whatever the system under load does (open loop): slot {@code i}
  * is due at {@code origin + i / rate}; one thread walks the schedule and hands each due slot's
- * work to the executor (virtual threads). At most {@code maxInFlight} slots run at once; a slot
+ * work to the executor (virtual threads), or starts it itself when the work is asynchronous. At most {@code maxInFlight} slots run at once; a slot
  * that finds them all busy is dropped, never delayed, because waiting would quietly lower the
- * offered rate (closed loop again). Used by {@link OpenLoopGenerator} (one request per slot),
- * {@link CheckoutJourney} and the fault-injection suite (one purchase per slot).
+ * offered rate (closed loop again). Used by {@link OpenLoopGenerator} (one asynchronous request
+ * per slot), {@link CheckoutJourney} and the fault-injection suite (one purchase per slot).
  */
 public final class OpenLoop {
 
@@ -47,12 +48,51 @@ public final class OpenLoop {
         this.inFlight = new Semaphore(maxInFlight);
     }
 
+    /** Called on the scheduling thread for each due slot that got a place; must not block. */
+    @FunctionalInterface
+    public interface AsyncArrival {
+        /**
+         * Starts the slot's work without waiting for it.
+         *
+         * @param slot the slot's index
+         * @param due  its due time ({@link System#nanoTime()} scale): latency counts from here
+         * @param done to be called once when the work has finished, however it ended: frees the place
+         */
+        void start(long slot, long due, Runnable done);
+    }
+
     /**
-     * Walks {@code slots} slots from now, or fewer if {@code stop} says so (checked at each slot).
+     * Walks {@code slots} slots from now, or fewer if {@code stop} says so (checked at each slot),
+     * each slot's work on {@code executor}.
      *
      * @return the origin: the due time of slot 0
      */
     public long run(long slots, ExecutorService executor, Arrival arrival, Dropped dropped, BooleanSupplier stop) {
+        return runAsync(slots, (slot, due, done) -> {
+            Runnable work;
+            try {
+                work = arrival.work(slot, due);
+            } catch (RuntimeException e) {
+                done.run();
+                throw e;
+            }
+            executor.execute(() -> {
+                try {
+                    work.run();
+                } finally {
+                    done.run();
+                }
+            });
+        }, dropped, stop);
+    }
+
+    /**
+     * Walks the schedule like {@link #run}, each slot's work started by {@code arrival} itself (an
+     * asynchronous client's send), which calls back when it has finished.
+     *
+     * @return the origin: the due time of slot 0
+     */
+    public long runAsync(long slots, AsyncArrival arrival, Dropped dropped, BooleanSupplier stop) {
         double nanosPerSlot = 1e9 / rate;
         long origin = System.nanoTime();
         for (long slot = 0; slot < slots && !stop.getAsBoolean(); slot++) {
@@ -62,22 +102,19 @@ public final class OpenLoop {
                 dropped.slot(slot);
                 continue;
             }
-            Runnable work;
-            try {
-                work = arrival.work(slot, due);
-            } catch (RuntimeException e) {
-                inFlight.release();
-                throw e;
-            }
-            executor.execute(() -> {
-                try {
-                    work.run();
-                } finally {
-                    inFlight.release();
-                }
-            });
+            arrival.start(slot, due, releaseOnce());
         }
         return origin;
+    }
+
+    /** Gives the slot's place back the first time it runs (a client may report an end twice). */
+    private Runnable releaseOnce() {
+        AtomicBoolean released = new AtomicBoolean();
+        return () -> {
+            if (released.compareAndSet(false, true)) {
+                inFlight.release();
+            }
+        };
     }
 
     /** Waits until no slot runs, at most {@code patience}; returns how many still run then. */

@@ -12,25 +12,28 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 import io.helidon.webclient.api.WebClient;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
-import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
-import org.apache.hc.client5.http.impl.classic.HttpClients;
-import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
-import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.client5.http.async.methods.SimpleRequestBuilder;
+import org.apache.hc.client5.http.async.methods.SimpleRequestProducer;
+import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
+import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
+import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManager;
+import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBuilder;
+import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.ConnectionClosedException;
+import org.apache.hc.core5.http.HttpResponse;
+import org.apache.hc.core5.http.Message;
 import org.apache.hc.core5.http.NoHttpResponseException;
-import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
-import org.apache.hc.core5.http.io.entity.EntityUtils;
-import org.apache.hc.core5.http.io.support.ClassicRequestBuilder;
+import org.apache.hc.core5.http.nio.entity.DiscardingEntityConsumer;
+import org.apache.hc.core5.http.nio.support.BasicResponseConsumer;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.pool.PoolConcurrencyPolicy;
+import org.apache.hc.core5.reactor.IOReactorConfig;
 import org.apache.hc.core5.util.Timeout;
 import org.HdrHistogram.ConcurrentHistogram;
 
@@ -38,8 +41,8 @@ import org.HdrHistogram.ConcurrentHistogram;
  * Sends requests at a constant arrival rate, whatever the server does.
  * <p>
  * The schedule is an {@link OpenLoop}: slot {@code i} is due at {@code origin + i / rate} and
- * each due slot is sent from a new virtual thread, which records the latency from the slot's
- * <em>due</em> time. A server that stalls therefore shows the whole queue it built up, not just
+ * each due slot is sent at once on an asynchronous client, whose callback records the latency
+ * from the slot's <em>due</em> time. A server that stalls therefore shows the whole queue it built up, not just
  * the one slow request a closed-loop client would see (coordinated omission). A slot that finds
  * {@code concurrency} requests in flight is counted as dropped instead of waiting, because
  * waiting would silently lower the offered rate.
@@ -78,16 +81,17 @@ public final class OpenLoopGenerator {
     }
 
     /**
-     * The client the load goes out on: Apache HttpClient 5 classic on virtual threads, HTTP/1.1
+     * The client the load goes out on: Apache HttpClient 5 async on one I/O thread, HTTP/1.1
      * keep-alive, one pooled connection per request in flight at most, nothing added to a request
-     * (no redirects, decompression, cookies, user agent or retries: a failure is counted, not
-     * hidden). Not Helidon 4.1.7's WebClient: it formats a hex dump of every response buffer it
-     * reads for a TRACE line that is never written (docs/benchmarks.md), so on a 7 KB catalog page
-     * the generator, which shares the two cores with the server, spent more CPU than the server.
+     * (no redirects, cookies, user agent or retries: a failure is counted, not hidden), the answer's
+     * body read and dropped. Asynchronous because the generator shares the cores with what it
+     * measures: the classic client on a virtual thread per request cost ≈ 70 µs of CPU per request
+     * (docs/benchmarks.md). Not Helidon 4.1.7's WebClient: it formats a hex dump of every response
+     * buffer it reads for a TRACE line that is never written.
      */
-    static CloseableHttpClient loadClient(BenchSettings settings) {
+    static CloseableHttpAsyncClient loadClient(BenchSettings settings) {
         Timeout timeout = Timeout.of(settings.timeout());
-        PoolingHttpClientConnectionManager pool = PoolingHttpClientConnectionManagerBuilder.create()
+        PoolingAsyncClientConnectionManager pool = PoolingAsyncClientConnectionManagerBuilder.create()
                 .setDefaultConnectionConfig(ConnectionConfig.custom()
                         .setConnectTimeout(timeout)
                         .setSocketTimeout(timeout)
@@ -96,8 +100,9 @@ public final class OpenLoopGenerator {
                 .setMaxConnPerRoute(settings.concurrency())
                 .setMaxConnTotal(settings.concurrency())
                 .build();
-        return HttpClients.custom()
+        CloseableHttpAsyncClient client = HttpAsyncClients.custom()
                 .setConnectionManager(pool)
+                .setIOReactorConfig(IOReactorConfig.custom().setIoThreadCount(1).setSoTimeout(timeout).build())
                 .setDefaultRequestConfig(RequestConfig.custom()
                         .setResponseTimeout(timeout)
                         .setConnectionRequestTimeout(timeout)
@@ -107,12 +112,12 @@ public final class OpenLoopGenerator {
                         .build())
                 .disableAutomaticRetries()
                 .disableRedirectHandling()
-                .disableContentCompression()
                 .disableCookieManagement()
                 .disableAuthCaching()
                 .disableConnectionState()
-                .disableDefaultUserAgent()
                 .build();
+        client.start();
+        return client;
     }
 
     /**
@@ -120,35 +125,30 @@ public final class OpenLoopGenerator {
      * request timeout plus a second) for the requests still in flight. Use one generator per run.
      */
     public BenchResult run(Scenario scenario) throws Exception {
-        ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
         WebClient setupClient = newClient(settings);
-        CloseableHttpClient client = loadClient(settings);
-        long unfinished = 0;
+        CloseableHttpAsyncClient client = loadClient(settings);
         try {
             scenario.setup(new ScenarioContext(setupClient, settings.target(), settings.timeout()));
-            long measureStart = schedule(scenario, client, executor);
-            unfinished = drain();
-            return result(measureStart, unfinished);
+            long measureStart = schedule(scenario, client);
+            return result(measureStart, drain());
         } finally {
             setupClient.closeResource();
+            // requests still stuck are already counted as unfinished
             client.close(CloseMode.IMMEDIATE);
-            if (unfinished > 0) {
-                // close() would wait for the stuck requests; they are already counted as unfinished
-                executor.shutdownNow();
-            } else {
-                executor.close();
-            }
         }
     }
 
     /** Walks the schedule; returns the due time of the first measured slot. */
-    private long schedule(Scenario scenario, CloseableHttpClient client, ExecutorService executor) {
+    private long schedule(Scenario scenario, CloseableHttpAsyncClient client) {
         long warmupSlots = settings.warmupRequests();
         long totalSlots = warmupSlots + settings.measuredRequests();
-        long origin = loop.run(totalSlots, executor, (slot, due) -> {
-            BenchRequest request = scenario.nextRequest(slot);
-            boolean measured = slot >= warmupSlots;
-            return () -> send(client, request, due, measured);
+        long origin = loop.runAsync(totalSlots, (slot, due, done) -> {
+            try {
+                send(client, scenario.nextRequest(slot), due, slot >= warmupSlots, done);
+            } catch (RuntimeException e) {
+                done.run();
+                throw e;
+            }
         }, slot -> {
             if (slot >= warmupSlots) {
                 dropped.increment();
@@ -157,42 +157,48 @@ public final class OpenLoopGenerator {
         return origin + (long) (warmupSlots * 1e9 / settings.rate());
     }
 
-    private void send(CloseableHttpClient client, BenchRequest request, long due, boolean measured) {
-        try {
-            if (measured) {
-                sendLag.recordValue(Math.max(0, System.nanoTime() - due) / NANOS_PER_MICRO);
-            }
-            int status = exchange(client, request);
-            long end = System.nanoTime();
-            if (!measured) {
-                return;
-            }
-            latency.recordValue(Math.max(0, end - due) / NANOS_PER_MICRO);
-            completed.increment();
-            if (status >= 200 && status < 300) {
-                ok.increment();
-            } else {
-                countError("http_" + status);
-            }
-            lastMeasuredResponse.accumulateAndGet(end, Math::max);
-        } catch (IOException | RuntimeException e) {
-            countMeasured(measured, failureKind(e));
+    private void send(CloseableHttpAsyncClient client, BenchRequest request, long due, boolean measured, Runnable done) {
+        if (measured) {
+            sendLag.recordValue(Math.max(0, System.nanoTime() - due) / NANOS_PER_MICRO);
         }
-    }
-
-    /** Sends the request, reads the whole response (so the connection can be reused) and returns its status. */
-    private int exchange(CloseableHttpClient client, BenchRequest request) throws IOException {
         // the path is a path (BenchRequest checks it), so the request cannot leave the target
-        ClassicRequestBuilder call = ClassicRequestBuilder.create(request.method())
+        SimpleRequestBuilder call = SimpleRequestBuilder.create(request.method())
                 .setUri(settings.target().resolve(request.path()));
         request.headers().forEach(call::addHeader);
         if (request.body() != null) {
-            call.setEntity(new ByteArrayEntity(request.body(), null));
+            call.setBody(request.body(), null);
         }
-        return client.execute(call.build(), response -> {
-            EntityUtils.consume(response.getEntity());
-            return response.getCode();
-        });
+        client.execute(SimpleRequestProducer.create(call.build()),
+                       new BasicResponseConsumer<>(new DiscardingEntityConsumer<Void>()), new FutureCallback<>() {
+                    @Override
+                    public void completed(Message<HttpResponse, Void> answer) {
+                        long end = System.nanoTime();
+                        if (measured) {
+                            latency.recordValue(Math.max(0, end - due) / NANOS_PER_MICRO);
+                            completed.increment();
+                            int status = answer.getHead().getCode();
+                            if (status >= 200 && status < 300) {
+                                ok.increment();
+                            } else {
+                                countError("http_" + status);
+                            }
+                            lastMeasuredResponse.accumulateAndGet(end, Math::max);
+                        }
+                        done.run();
+                    }
+
+                    @Override
+                    public void failed(Exception failure) {
+                        countMeasured(measured, failureKind(failure));
+                        done.run();
+                    }
+
+                    @Override
+                    public void cancelled() {
+                        countMeasured(measured, "cancelled");
+                        done.run();
+                    }
+                });
     }
 
     // the cause chain says which failure it was
