@@ -11,9 +11,9 @@ import java.util.function.BooleanSupplier;
 /**
  * Arrivals at a constant rate, whatever the system under load does (open loop): slot {@code i}
  * is due at {@code origin + i / rate}; one thread walks the schedule and hands each due slot's
- * work to the executor (virtual threads), or starts it itself when the work is asynchronous. At most {@code maxInFlight} slots run at once; a slot
- * that finds them all busy is dropped, never delayed, because waiting would quietly lower the
- * offered rate (closed loop again). Used by {@link OpenLoopGenerator} (one asynchronous request
+ * work to the executor (virtual threads), or starts it itself when the work is asynchronous. At
+ * most {@code maxInFlight} slots run at once; a slot that finds them all busy is dropped, never
+ * delayed, because waiting would quietly lower the offered rate (closed loop again). Used by {@link OpenLoopGenerator} (one asynchronous request
  * per slot), {@link CheckoutJourney} and the fault-injection suite (one purchase per slot).
  */
 public final class OpenLoop {

@@ -42,8 +42,8 @@ import org.HdrHistogram.ConcurrentHistogram;
  * <p>
  * The schedule is an {@link OpenLoop}: slot {@code i} is due at {@code origin + i / rate} and
  * each due slot is sent at once on an asynchronous client, whose callback records the latency
- * from the slot's <em>due</em> time. A server that stalls therefore shows the whole queue it built up, not just
- * the one slow request a closed-loop client would see (coordinated omission). A slot that finds
+ * from the slot's <em>due</em> time. A server that stalls therefore shows the whole queue it built
+ * up, not just the one slow request a closed-loop client would see (coordinated omission). A slot that finds
  * {@code concurrency} requests in flight is counted as dropped instead of waiting, because
  * waiting would silently lower the offered rate.
  */
@@ -83,8 +83,8 @@ public final class OpenLoopGenerator {
     /**
      * The client the load goes out on: Apache HttpClient 5 async on one I/O thread, HTTP/1.1
      * keep-alive, one pooled connection per request in flight at most, nothing added to a request
-     * (no redirects, cookies, user agent or retries: a failure is counted, not hidden), the answer's
-     * body read and dropped. Asynchronous because the generator shares the cores with what it
+     * (no redirects, cookies or retries: a failure is counted, not hidden), the answer's body read
+     * and dropped. Asynchronous because the generator shares the cores with what it
      * measures: the classic client on a virtual thread per request cost ≈ 70 µs of CPU per request
      * (docs/benchmarks.md). Not Helidon 4.1.7's WebClient: it formats a hex dump of every response
      * buffer it reads for a TRACE line that is never written.
