@@ -219,12 +219,23 @@ public final class KedaiServer implements AutoCloseable {
             return draining;
         }
 
+        /**
+         * Also clears, once the request is answered, an interrupt from the stop: Helidon 4.1.7
+         * closes a connection it takes for idle by interrupting its thread, and one whose request
+         * arrived in that instant would otherwise write a stray 500 after the answer, which the
+         * client reads as the answer to its next request. The connection still closes after this
+         * request (Helidon's close also told it to stop).
+         */
         Filter connectionClose() {
             return (chain, req, res) -> {
                 if (draining) {
                     res.header(HeaderValues.CONNECTION_CLOSE);
                 }
-                chain.proceed();
+                try {
+                    chain.proceed();
+                } finally {
+                    Thread.interrupted();
+                }
             };
         }
 

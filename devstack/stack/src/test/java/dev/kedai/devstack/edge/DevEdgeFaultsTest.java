@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.InetAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -242,6 +243,49 @@ class DevEdgeFaultsTest {
     }
 
     // ---- manifests it cannot honour
+
+    /**
+     * A request that arrives as the stopping edge interrupts its connection (Helidon does that to
+     * a connection it takes for idle) is relayed and answered once: without the filter the first
+     * request below fails in its blocking call and the second is followed by a stray 500.
+     */
+    @Test
+    void aRequestInterruptedByTheStopAsItArrivesGetsItsAnswerAndNothingElse() throws Exception {
+        WebServer server = WebServer.builder().host("127.0.0.1").port(0)
+                .routing(r -> r
+                        .addFilter((chain, req, res) -> {
+                            if (req.path().path().equals("/before")) {
+                                Thread.currentThread().interrupt();
+                            }
+                            chain.proceed();
+                        })
+                        .addFilter(DevEdge.clearStopInterrupt())
+                        .post("/before", (req, res) -> {
+                            Thread.sleep(1);   // a blocking call of the relay
+                            res.send("relayed " + req.content().as(String.class));
+                        })
+                        .post("/after", (req, res) -> {
+                            String body = req.content().as(String.class);
+                            Thread.currentThread().interrupt();
+                            res.send("relayed " + body);
+                        }))
+                .build().start();
+        try {
+            for (String path : List.of("/before", "/after")) {
+                try (Socket socket = new Socket("127.0.0.1", server.port())) {
+                    socket.setSoTimeout(5_000);
+                    socket.getOutputStream().write(("POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nab")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    socket.shutdownOutput();   // no next request: all that comes back answers this one
+                    String answers = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+                    assertThat(answers).as(path).startsWith("HTTP/1.1 200").contains("relayed ab");
+                    assertThat(answers.split("HTTP/1\\.1 ", -1)).as("%s: one answer, no stray 500: %s", path, answers).hasSize(2);
+                }
+            }
+        } finally {
+            server.stop();
+        }
+    }
 
     @Test
     void refusesToStartOnManifestsItCannotHonour(@TempDir Path dir) throws Exception {
