@@ -9,6 +9,7 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.interfaces.RSAPrivateKey;
 import java.security.interfaces.RSAPublicKey;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -20,6 +21,7 @@ import java.util.function.Supplier;
 import com.sun.net.httpserver.HttpServer;
 import dev.kedai.platform.security.Caller;
 import dev.kedai.platform.security.DenyList;
+import dev.kedai.platform.security.JwksKeySource;
 import dev.kedai.platform.security.JwtVerifier;
 import io.helidon.security.jwt.Jwt;
 import io.helidon.security.jwt.SignedJwt;
@@ -28,8 +30,9 @@ import redis.clients.jedis.RedisClient;
 
 /**
  * Micro-benchmark of what every service does per authenticated request: the platform's
- * {@link JwtVerifier} (RS256 signature, exp/iss/aud) alone, and followed by the {@link DenyList}
- * check (one Redis EXISTS round trip). The JWKS comes from a tiny loopback server; Redis must
+ * {@link JwtVerifier} on a token it sees for the first time (parse, RS256 signature, exp/iss/aud)
+ * and on one it has verified before (remembered), then followed by the {@link DenyList} check
+ * (one Redis EXISTS round trip). The JWKS comes from a tiny loopback server; Redis must
  * be running on loopback.
  *
  * <pre>
@@ -55,11 +58,14 @@ public final class TokenVerifyBench {
         String kid = "bench-key";
         HttpServer jwks = jwksServer(kid, (RSAPublicKey) pair.getPublic());
         try (RedisClient redis = RedisClient.create(redisUrl)) {
-            JwtVerifier verifier = new JwtVerifier(URI.create("http://127.0.0.1:" + jwks.getAddress().getPort() + "/jwks"),
-                    "kedai-auth", "kedai", Duration.ofMinutes(10), Duration.ofSeconds(5), Duration.ofSeconds(30));
+            JwksKeySource keys = new JwksKeySource(URI.create("http://127.0.0.1:" + jwks.getAddress().getPort() + "/jwks"),
+                    Duration.ofMinutes(10), Duration.ofSeconds(5), Clock.systemUTC());
+            JwtVerifier verifier = verifier(keys, JwtVerifier.REMEMBER);
+            JwtVerifier remembersNone = verifier(keys, 0);
             DenyList denyList = new DenyList(redis);
             String token = token(pair, kid);
 
+            Supplier<Runnable> firstSight = () -> () -> remembersNone.verify(token);
             Supplier<Runnable> verifyOnly = () -> () -> verifier.verify(token);
             Supplier<Runnable> verifyAndDenyList = () -> () -> {
                 Caller caller = verifier.verify(token);
@@ -72,12 +78,17 @@ public final class TokenVerifyBench {
             // two rounds, alternating: the first one also warms the JIT up; compare the second
             for (int round = 1; round <= 2; round++) {
                 System.out.println("round " + round);
-                report("verify only", run(verifyOnly, threads, measure), measure);
-                report("verify + deny list (Redis EXISTS)", run(verifyAndDenyList, threads, measure), measure);
+                report("a token seen for the first time", run(firstSight, threads, measure), measure);
+                report("the same token again (remembered)", run(verifyOnly, threads, measure), measure);
+                report("again + deny list (Redis EXISTS)", run(verifyAndDenyList, threads, measure), measure);
             }
         } finally {
             jwks.stop(0);
         }
+    }
+
+    private static JwtVerifier verifier(JwksKeySource keys, int remember) {
+        return new JwtVerifier(keys, "kedai-auth", "kedai", Duration.ofSeconds(30), Clock.systemUTC(), remember);
     }
 
     private static void report(String what, long count, Duration measure) {

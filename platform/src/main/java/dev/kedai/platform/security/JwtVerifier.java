@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.helidon.common.Errors;
 import io.helidon.common.config.Config;
 import io.helidon.security.jwt.Jwt;
@@ -25,9 +27,24 @@ import io.helidon.security.jwt.jwk.JwkRSA;
  * instances of auth, tried in turn), {@code security.jwt.issuer} (default
  * "kedai-auth"), {@code security.jwt.audience} (default "kedai"),
  * {@code security.jwt.jwks-refresh} (default PT10M), {@code security.jwt.jwks-min-refresh}
- * (default PT5S), {@code security.jwt.clock-skew} (default PT30S).
+ * (default PT5S), {@code security.jwt.clock-skew} (default PT30S), {@code security.jwt.remember}
+ * (default 4096; 0 remembers none).
+ *
+ * <p>A token it has verified is remembered by its whole text (at most {@code remember} of them,
+ * about 1.3 KiB each: the token's text and its caller): the same token again skips the parse and the RSA check, which cost 12–15 % of a
+ * service's CPU when every request paid them (docs/capacity.md), but not the expiry, nor the key:
+ * once the key set no longer holds the very key that verified it (withdrawn, or fetched anew),
+ * the token is checked in full again. Revocation is the deny list's, checked per request by
+ * {@link Authentication}.
  */
 public final class JwtVerifier {
+
+    public static final int REMEMBER = 4096;
+
+    private record Verified(Caller caller, String kid, Jwk key) {
+    }
+
+    private final Cache<String, Verified> verified;   // null when remembering none
 
     private final KeySource keys;
     private final Duration clockSkew;
@@ -43,6 +60,12 @@ public final class JwtVerifier {
     }
 
     public JwtVerifier(KeySource keys, String issuer, String audience, Duration clockSkew, Clock clock) {
+        this(keys, issuer, audience, clockSkew, clock, REMEMBER);
+    }
+
+    /** Remembering at most {@code remember} verified tokens (0: none). */
+    public JwtVerifier(KeySource keys, String issuer, String audience, Duration clockSkew, Clock clock, int remember) {
+        this.verified = remember > 0 ? Caffeine.newBuilder().maximumSize(remember).build() : null;
         this.keys = keys;
         this.issuer = issuer;
         this.audience = audience;
@@ -61,7 +84,8 @@ public final class JwtVerifier {
                                jwt.get("issuer").asString().orElse("kedai-auth"),
                                jwt.get("audience").asString().orElse("kedai"),
                                jwt.get("clock-skew").as(Duration.class).orElse(Duration.ofSeconds(30)),
-                               Clock.systemUTC());
+                               Clock.systemUTC(),
+                               jwt.get("remember").asInt().orElse(REMEMBER));
     }
 
     /**
@@ -71,6 +95,15 @@ public final class JwtVerifier {
      * @throws KeysUnavailableException if the JWKS cannot be fetched
      */
     public Caller verify(String token) {
+        // by the whole text: any other token is checked in full
+        Verified known = verified == null ? null : verified.getIfPresent(token);
+        if (known != null) {
+            if (clock.instant().isBefore(known.caller().expiresAt().plus(clockSkew))
+                    && keys.key(known.kid()).orElse(null) == known.key()) {
+                return known.caller();
+            }
+            verified.invalidate(token);
+        }
         SignedJwt signed;
         try {
             signed = SignedJwt.parseToken(token);
@@ -99,7 +132,11 @@ public final class JwtVerifier {
                 .map(v -> ((jakarta.json.JsonString) v).getString())
                 .orElseThrow(() -> new UnauthorizedException("token has no sid"));
         List<String> groups = jwt.userGroups().orElse(List.of());
-        return new Caller(sub, sid, jti, java.util.Set.copyOf(groups), jwt.expirationTime().orElseThrow());
+        Caller caller = new Caller(sub, sid, jti, java.util.Set.copyOf(groups), jwt.expirationTime().orElseThrow());
+        if (verified != null) {
+            verified.put(token, new Verified(caller, kid, key));
+        }
+        return caller;
     }
 
     // built per call: the validators capture "now"

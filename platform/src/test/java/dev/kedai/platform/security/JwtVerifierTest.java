@@ -119,6 +119,67 @@ class JwtVerifierTest {
         assertThat(twoInstances.verify(tokens.mint("user-1")).userId()).isEqualTo("user-1");
     }
 
+    /**
+     * A verified token is remembered (its RSA check is not repeated), but it still expires on the
+     * verifier's clock, and it stops the moment the key set no longer holds the key that signed it.
+     */
+    @Test
+    void aRememberedTokenStillExpiresAndFallsWithItsWithdrawnKey() {
+        java.util.concurrent.atomic.AtomicReference<Instant> now = new java.util.concurrent.atomic.AtomicReference<>(Instant.now());
+        java.time.Clock clock = new java.time.Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public java.time.Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return now.get();
+            }
+        };
+        Duration refresh = Duration.ofMinutes(10);
+        JwtVerifier remembering = new JwtVerifier(new JwksKeySource(tokens.jwksUrl(), refresh, Duration.ofSeconds(5), clock),
+                                                  TestTokens.ISSUER, TestTokens.AUDIENCE, Duration.ofSeconds(30), clock);
+        Instant exp = now.get().plus(Duration.ofMinutes(15));
+        String expiring = tokens.mint(b -> b.subject("user-1").expirationTime(exp));
+        String withdrawn = tokens.mint(b -> b.subject("user-2").expirationTime(now.get().plus(Duration.ofHours(1))));
+        assertThat(remembering.verify(expiring).userId()).isEqualTo("user-1");
+        assertThat(remembering.verify(withdrawn).userId()).isEqualTo("user-2");
+        assertThat(remembering.verify(withdrawn).userId()).as("again, remembered").isEqualTo("user-2");
+
+        // the key leaves the JWKS; the verifier sees it at its next refresh of the key set
+        tokens.withdraw(tokens.currentKid());
+        now.set(now.get().plus(refresh).plusSeconds(1));
+        assertThatThrownBy(() -> remembering.verify(withdrawn)).isInstanceOf(UnauthorizedException.class)
+                .hasMessageContaining("unknown signing key");
+        String fresh = tokens.mint(b -> b.subject("user-3").expirationTime(exp));
+        assertThat(remembering.verify(fresh).userId()).isEqualTo("user-3");
+        assertThat(remembering.verify(fresh).userId()).isEqualTo("user-3");
+
+        // past exp and the allowed skew, a remembered token is refused like any other
+        now.set(exp.plusSeconds(31));
+        assertThatThrownBy(() -> remembering.verify(fresh)).isInstanceOf(UnauthorizedException.class)
+                .hasMessageContaining("rejected");
+    }
+
+    /** Remembering a token is by its whole text: a token that differs in any character is checked in full. */
+    @Test
+    void aTokenAlteredAfterItsOriginalWasVerifiedIsStillRefused() {
+        String token = tokens.mint("user-1", "customer");
+        assertThat(verifier.verify(token).userId()).isEqualTo("user-1");
+        String[] parts = token.split("\\.");
+        String adminPayload = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+                new String(java.util.Base64.getUrlDecoder().decode(parts[1])).replace("customer", "admin").getBytes());
+        assertRejected(parts[0] + "." + adminPayload + "." + parts[2]);
+        assertRejected(token.substring(0, token.length() - 2) + (token.endsWith("A") ? "BB" : "AA"));
+        assertThat(verifier.verify(token).groups()).containsExactly("customer");
+    }
+
     private void assertRejected(String token) {
         assertThatThrownBy(() -> verifier.verify(token)).isInstanceOf(UnauthorizedException.class);
     }

@@ -138,6 +138,19 @@ public final class TestTokens implements AutoCloseable {
 
     private volatile Key pending;
 
+    /** Stops publishing the key {@code kid} (withdrawn, e.g. compromised); nothing signs with it any more. */
+    public void withdraw(String kid) {
+        published.removeIf(k -> k.kid().equals(kid));
+        if (current.kid().equals(kid)) {
+            rotate();
+        }
+    }
+
+    /** The kid new tokens are signed with. */
+    public String currentKid() {
+        return current.kid();
+    }
+
     public int jwksRequests() {
         return jwksRequests.get();
     }
