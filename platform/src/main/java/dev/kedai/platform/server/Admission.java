@@ -55,24 +55,18 @@ public final class Admission {
     /** Runs {@code work} as one request of {@code kind}, or refuses it at once ({@link AdmissionRefused}). */
     public <T> T call(String kind, Supplier<T> work) {
         Bulkhead bulkhead = kinds.get(kind);
-        if (bulkhead == null) {
-            return work.get();
-        }
-        try {
-            return bulkhead.invoke(work);
-        } catch (BulkheadException e) {
-            throw new AdmissionRefused();
-        }
+        return bulkhead == null ? work.get() : admit(bulkhead, work);
     }
 
     /** {@code handler} as requests of {@code kind}. */
     public Handler guard(String kind, Handler handler) {
-        if (!kinds.containsKey(kind)) {
+        Bulkhead bulkhead = kinds.get(kind);
+        if (bulkhead == null) {
             return handler;
         }
         return (req, res) -> {
             try {
-                call(kind, () -> {
+                admit(bulkhead, () -> {
                     try {
                         handler.handle(req, res);
                         return null;
@@ -84,6 +78,14 @@ public final class Admission {
                 throw t.failure;   // the handler's own exception, for the error mapping to answer as usual
             }
         };
+    }
+
+    private static <T> T admit(Bulkhead bulkhead, Supplier<T> work) {
+        try {
+            return bulkhead.invoke(work);
+        } catch (BulkheadException e) {
+            throw new AdmissionRefused();
+        }
     }
 
     /** Carries what a handler threw through the bulkhead's {@code Supplier}. */
