@@ -10,6 +10,7 @@ import java.util.UUID;
 
 import dev.kedai.platform.grpc.PeerBreaker;
 import dev.kedai.platform.grpc.PeerRejection;
+import dev.kedai.platform.http.AdmissionRefused;
 import dev.kedai.platform.http.Fields;
 import dev.kedai.platform.http.IdempotencyKeyHeader;
 import dev.kedai.platform.http.Json;
@@ -104,8 +105,9 @@ public final class CartAddHttp implements HttpService {
             };
         } catch (RuntimeException e) {
             if (e instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.RESOURCE_EXHAUSTED) {
-                // cartorder is busy and refuses adds first: queueing the add would only defer the load
-                throw ProblemException.unavailable("the cart service is busy; try again later", e);
+                // cartorder is busy and refuses adds first: queueing the add would only defer the load;
+                // a shed request, not a failure, so not logged one by one
+                throw new AdmissionRefused("the cart service is busy; try again later");
             }
             if (!PeerBreaker.unreachable(e)) {
                 throw ProblemException.unavailable("the cart service failed", e);
