@@ -32,7 +32,7 @@ public final class Main {
     public static KedaiServer start(Config config) {
         Backbone base = Backbone.start(config);
         ReservationOutcomes.register();
-        StockStore store = new StockStore(base.db());
+        StockStore store = new StockStore(base.db(), base.redis());
         StockEvents events = new StockEvents();
         ReservationStore reservations = new ReservationStore(store, events);
         Warehouse warehouse = new Warehouse(base.transactions(), store, reservations, events, base.relay());

@@ -1,5 +1,6 @@
 package dev.kedai.stock;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -7,14 +8,31 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
+import dev.kedai.platform.db.Transactions;
 import dev.kedai.platform.http.Page;
 import dev.kedai.platform.http.PageRequest;
+import dev.kedai.platform.redis.GenerationCache;
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbRow;
 import io.helidon.dbclient.DbTransaction;
+import redis.clients.jedis.UnifiedJedis;
 
-/** SQL of the {@code stock_levels} table. */
+/**
+ * SQL of the {@code stock_levels} table.
+ *
+ * <p>One product's level ({@link #level(String)}, {@code GET /stock/{id}} and the cart's
+ * availability check) is served from memory, valid for that product's generation in Redis
+ * (platform {@link GenerationCache#perKey}): every write below replaces the generation of the
+ * products it changed once its transaction commits, so the next read, on any replica, loads the
+ * level again. The writes must run in {@link Transactions#inTransaction} (they all do).
+ */
 public final class StockStore {
+
+    /** Redis key prefix of a product level's generation; the product id follows. */
+    static final String GENERATION = "stock:level:gen:";
+    private static final long CACHED_LEVELS = 100_000;
+    // a write whose new generation could not reach Redis leaves a level stale this long at most
+    private static final Duration MAX_AGE = Duration.ofSeconds(5);
 
     private static final String COLUMNS = "SELECT product_id, on_hand, reserved FROM stock_levels";
     // ordered by id: stable pages whatever changes in between
@@ -36,9 +54,13 @@ public final class StockStore {
             "UPDATE stock_levels SET on_hand = on_hand - ?, reserved = reserved - ? WHERE product_id = ?";
 
     private final DbClient db;
+    private final GenerationCache<String, Optional<StockLevel>> levels;
 
-    public StockStore(DbClient db) {
+    public StockStore(DbClient db, UnifiedJedis redis) {
         this.db = db;
+        // kedai_stock_level_lookups_total{outcome}
+        this.levels = GenerationCache.perKey(redis, GENERATION, CACHED_LEVELS, MAX_AGE, "kedai.stock.level.lookups",
+                                             "Stock level reads by outcome (hit: no database read)");
     }
 
     public Page<StockLevel> page(PageRequest request) {
@@ -48,7 +70,7 @@ public final class StockStore {
     }
 
     public Optional<StockLevel> level(String productId) {
-        return db.execute().get(ONE, productId).map(StockStore::level);
+        return levels.get(productId, id -> db.execute().get(ONE, id).map(StockStore::level));
     }
 
     /** The levels of these products that exist, in id order; unknown ids are left out. */
@@ -110,6 +132,7 @@ public final class StockStore {
         List<Object> params = new ArrayList<>(args);
         lines.forEach(line -> params.add(line.productId()));
         params.addAll(args);
+        lines.forEach(line -> changed(line.productId()));
         return tx.update(RESERVE_MANY.formatted(perProduct, marks(lines.size())), params.toArray());
     }
 
@@ -119,26 +142,45 @@ public final class StockStore {
 
     /** A zero level for a new product; false when it already had one. */
     public boolean create(DbTransaction tx, String productId) {
+        changed(productId);
         return tx.insert(CREATE, productId) == 1;
     }
 
     public void setOnHand(DbTransaction tx, String productId, long onHand) {
+        changed(productId);
         tx.update(SET_ON_HAND, onHand, productId);
     }
 
     /** Holds {@code quantity} units if that many are available; false (nothing changed) otherwise. */
     public boolean reserve(DbTransaction tx, String productId, int quantity) {
+        changed(productId);
         return tx.update(RESERVE, quantity, productId, quantity) == 1;
     }
 
     /** Gives held units back. */
     public void unreserve(DbTransaction tx, String productId, int quantity) {
+        changed(productId);
         tx.update(UNRESERVE, quantity, productId);
     }
 
     /** Turns held units into a sale: on-hand and reserved both drop. */
     public void sell(DbTransaction tx, String productId, int quantity) {
+        changed(productId);
         tx.update(SELL, quantity, quantity, productId);
+    }
+
+    // after the commit, not before: a read between a new generation and the commit would file
+    // the old level under the new generation
+    private void changed(String productId) {
+        Transactions.afterCommit(new NewGeneration(levels, productId));
+    }
+
+    /** A record, so a product changed twice in one transaction gets one new generation. */
+    private record NewGeneration(GenerationCache<String, ?> levels, String productId) implements Runnable {
+        @Override
+        public void run() {
+            levels.invalidate(productId);
+        }
     }
 
     private static StockLevel level(DbRow row) {

@@ -46,6 +46,7 @@ import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.RedisClient;
 
 import static dev.kedai.platform.testing.TestHttp.assertProblem;
 import static dev.kedai.platform.testing.TestHttp.fieldsOf;
@@ -578,9 +579,10 @@ class ReservationTest {
         assertThat(reserve(second, 600, line(a, 3)).getReserved()).isTrue();
         try (Database database = Database.start(io.helidon.config.Config.just(io.helidon.config.ConfigSources.create(Map.of(
                 "db.source", "jdbc", "db.connection.url", db.url(), "db.connection.username", db.user(),
-                "db.connection.password", db.password(), "db.migration.enabled", "false"))).get("db"))) {
+                "db.connection.password", db.password(), "db.migration.enabled", "false"))).get("db"));
+             RedisClient redis = RedisClient.create(java.net.URI.create(TestInfra.get().redisUrl()))) {
             Transactions transactions = Transactions.create(database.client(), "stock-test");
-            ReservationStore store = new ReservationStore(new StockStore(database.client()), new StockEvents());
+            ReservationStore store = new ReservationStore(new StockStore(database.client(), redis), new StockEvents());
             transactions.inTransaction(tx -> {
                 assertThat(store.sellPaid(tx, first)).isEqualTo(ReservationStore.PaidOutcome.SOLD);
                 assertThat(store.sellPaid(tx, second)).isEqualTo(ReservationStore.PaidOutcome.SOLD);

@@ -18,9 +18,12 @@ import dev.kedai.platform.events.CloudEvents;
 import dev.kedai.platform.grpc.DefaultDeadline;
 import dev.kedai.platform.security.TestTokens;
 import dev.kedai.platform.server.KedaiServer;
+import dev.kedai.platform.testing.TestHttp;
 import dev.kedai.platform.testing.TestIdentities;
 import dev.kedai.platform.testing.TestServiceConfig;
+import dev.kedai.proto.stock.v1.CommitRequest;
 import dev.kedai.proto.stock.v1.Line;
+import dev.kedai.proto.stock.v1.ReleaseRequest;
 import dev.kedai.proto.stock.v1.ReservationExpired;
 import dev.kedai.proto.stock.v1.ReserveRequest;
 import dev.kedai.proto.stock.v1.StockServiceGrpc;
@@ -86,6 +89,50 @@ class TwoReplicasTest {
 
         List<String> expired = expiredEvents(ids);
         assertThat(expired).as("one ReservationExpired per order").hasSize(orders).doesNotHaveDuplicates();
+    }
+
+    /**
+     * Read-your-writes across replicas with the levels served from memory: a level read (twice, so
+     * it is cached) on one replica shows at once every change made through the other — a
+     * reservation, an admin's new on-hand, a sale, a release.
+     */
+    @Test
+    void aLevelReadOnOneReplicaShowsEveryChangeMadeThroughTheOtherAtOnce() {
+        String product = StockTestKit.product(db, 10);
+        TestHttp a = new TestHttp(replicas.get(0).port());
+        TestHttp b = new TestHttp(replicas.get(1).port());
+        assertLevel(b, product, 10, 0);
+        assertLevel(a, product, 10, 0);
+
+        String first = UUID.randomUUID().toString();
+        assertThat(stub(0).reserve(ReserveRequest.newBuilder().setOrderId(first).setTtlSeconds(600)
+                .addLines(Line.newBuilder().setProductId(product).setQuantity(3)).build()).getReserved()).isTrue();
+        assertLevel(b, product, 10, 3);
+
+        var set = StockTestKit.post(a, "/stock/update", "Bearer " + tokens.mint("admin-1", "admin"),
+                "{\"product_id\":\"" + product + "\",\"quantity\":20}");
+        assertThat(set.statusCode()).as(set.body()).isEqualTo(200);
+        assertLevel(b, product, 20, 3);
+
+        stub(0).commit(CommitRequest.newBuilder().setOrderId(first).build());
+        assertLevel(b, product, 17, 0);
+
+        String second = UUID.randomUUID().toString();
+        stub(1).reserve(ReserveRequest.newBuilder().setOrderId(second).setTtlSeconds(600)
+                .addLines(Line.newBuilder().setProductId(product).setQuantity(5)).build());
+        assertLevel(a, product, 17, 5);
+        stub(1).release(ReleaseRequest.newBuilder().setOrderId(second).build());
+        assertLevel(a, product, 17, 0);
+    }
+
+    /** {@code GET /stock/{id}} on {@code replica}, twice: the same on-hand and reserved both times. */
+    private static void assertLevel(TestHttp replica, String product, long onHand, long reserved) {
+        for (int i = 0; i < 2; i++) {
+            var level = TestHttp.json(replica.get("/stock/" + product));
+            assertThat(level.get("on_hand").asLong()).as("on hand").isEqualTo(onHand);
+            assertThat(level.get("reserved").asLong()).as("reserved").isEqualTo(reserved);
+            assertThat(level.get("available").asLong()).as("available").isEqualTo(onHand - reserved);
+        }
     }
 
     private static StockServiceGrpc.StockServiceBlockingStub stub(int replica) {

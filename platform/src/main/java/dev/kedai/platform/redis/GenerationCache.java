@@ -1,6 +1,7 @@
 package dev.kedai.platform.redis;
 
 import java.lang.System.Logger.Level;
+import java.time.Duration;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.function.ToIntFunction;
@@ -9,6 +10,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.kedai.platform.observe.OutcomeCounter;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.params.SetParams;
 
 /**
  * Values kept in this process's memory and valid for one <em>generation</em>: a random token in
@@ -36,8 +38,12 @@ public final class GenerationCache<K, V> {
 
     private static final System.Logger LOG = System.getLogger(GenerationCache.class.getName());
 
+    /** How long a per-key token lives in Redis unless its key is written again: bounds Redis' memory. */
+    static final long KEY_TOKEN_SECONDS = 86_400;
+
     private final UnifiedJedis redis;
-    private final String tokenKey;
+    private final String tokenKey;   // the one token, or the prefix of each key's token (perKey)
+    private final boolean perKey;
     private final Cache<Key<K>, V> values;
     // <name>_total{outcome}: hit, miss (loaded), bypass (token unreadable: loaded without caching)
     private final OutcomeCounter lookups;
@@ -45,10 +51,11 @@ public final class GenerationCache<K, V> {
     private record Key<K>(String generation, K key) {
     }
 
-    private GenerationCache(UnifiedJedis redis, String tokenKey, Cache<Key<K>, V> values, String metric,
-                            String description) {
+    private GenerationCache(UnifiedJedis redis, String tokenKey, boolean perKey, Cache<Key<K>, V> values,
+                            String metric, String description) {
         this.redis = redis;
         this.tokenKey = tokenKey;
+        this.perKey = perKey;
         this.values = values;
         this.lookups = OutcomeCounter.create(metric, description, "outcome", "hit", "miss", "bypass");
     }
@@ -61,7 +68,23 @@ public final class GenerationCache<K, V> {
      */
     public static <K, V> GenerationCache<K, V> bySize(UnifiedJedis redis, String tokenKey, long maxEntries,
                                                       String metric, String description) {
-        return new GenerationCache<>(redis, tokenKey, Caffeine.newBuilder().maximumSize(maxEntries).build(),
+        return new GenerationCache<>(redis, tokenKey, false, Caffeine.newBuilder().maximumSize(maxEntries).build(),
+                                     metric, description);
+    }
+
+    /**
+     * At most {@code maxEntries} values, each with a generation of its own: the token of key
+     * {@code k} is {@code tokenPrefix + k}, and a write replaces only the tokens of the keys it
+     * changed ({@link #invalidate(Object)}), so data written often does not empty the whole cache.
+     * A read costs one Redis GET as with one token. A token unwritten for a day expires (the next
+     * read starts a fresh one, a miss), so Redis holds tokens for the keys in use only. A value is
+     * also loaded again once it is {@code maxAge} old: that bounds what a write whose new token
+     * could not reach Redis leaves stale in the replicas that did not read during the outage.
+     */
+    public static <K, V> GenerationCache<K, V> perKey(UnifiedJedis redis, String tokenPrefix, long maxEntries,
+                                                      Duration maxAge, String metric, String description) {
+        return new GenerationCache<>(redis, tokenPrefix, true,
+                                     Caffeine.newBuilder().maximumSize(maxEntries).expireAfterWrite(maxAge).build(),
                                      metric, description);
     }
 
@@ -73,14 +96,14 @@ public final class GenerationCache<K, V> {
                 .maximumWeight(maxWeight)
                 .weigher((Key<K> k, V v) -> weight.applyAsInt(v))
                 .build();
-        return new GenerationCache<>(redis, tokenKey, values, metric, description);
+        return new GenerationCache<>(redis, tokenKey, false, values, metric, description);
     }
 
     /** The value of {@code key} loaded under the current generation, else {@code load}ed now (and kept). */
     public V get(K key, Function<? super K, ? extends V> load) {
         String generation;
         try {
-            generation = generation();
+            generation = generation(perKey ? tokenKey + key : tokenKey);
         } catch (RuntimeException e) {
             // DEBUG: during a Redis outage this is every read; the bypass counter shows it
             LOG.log(Level.DEBUG, () -> "generation " + tokenKey + " unreadable, loading without the cache: " + e);
@@ -106,23 +129,52 @@ public final class GenerationCache<K, V> {
      * @return false when Redis could not be reached (the caller's event-driven refresh should try again)
      */
     public boolean invalidate() {
+        if (perKey) {
+            throw new IllegalStateException("a per-key cache is invalidated by key");
+        }
         values.invalidateAll();
+        return replace(tokenKey);
+    }
+
+    /**
+     * Starts a new generation of {@code key} (a {@link #perKey} cache): its value loaded before is
+     * not served again, here or anywhere else. Call it after the write's commit, before answering.
+     *
+     * @return false when Redis could not be reached
+     */
+    public boolean invalidate(K key) {
+        if (!perKey) {
+            throw new IllegalStateException("a cache with one generation is invalidated whole");
+        }
+        return replace(tokenKey + key);
+    }
+
+    private boolean replace(String token) {
         try {
-            redis.set(tokenKey, UUID.randomUUID().toString());
+            if (perKey) {
+                redis.setex(token, KEY_TOKEN_SECONDS, UUID.randomUUID().toString());
+            } else {
+                redis.set(token, UUID.randomUUID().toString());
+            }
             return true;
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "generation " + tokenKey + " not replaced: " + e);
+            LOG.log(Level.WARNING, "generation " + token + " not replaced: " + e);
             return false;
         }
     }
 
-    private String generation() {
-        String current = redis.get(tokenKey);
+    private String generation(String token) {
+        String current = redis.get(token);
         if (current != null) {
             return current;
         }
-        // none yet (or Redis lost it): start one; of racing writers, the first SET NX wins
-        redis.setnx(tokenKey, UUID.randomUUID().toString());
-        return redis.get(tokenKey);
+        // none yet (or Redis lost it, or it expired): start one; of racing writers, the first SET NX wins
+        String fresh = UUID.randomUUID().toString();
+        if (perKey) {
+            redis.set(token, fresh, SetParams.setParams().nx().ex(KEY_TOKEN_SECONDS));
+        } else {
+            redis.setnx(token, fresh);
+        }
+        return redis.get(token);
     }
 }
