@@ -20,7 +20,9 @@ import redis.clients.jedis.params.SetParams;
  * service that shares the token, loads afresh: read-your-writes without a TTL and without events.
  *
  * <p>The token is compared, never counted: a Redis that lost it (restart) gets a fresh one, which
- * matches nothing loaded before. Without Redis nothing is cached: every read loads. Loads of one
+ * matches nothing loaded before. Without Redis nothing is cached: every read loads (and after a
+ * failed call Redis is left alone for a second, so a paused Redis costs one timeout a second, not
+ * one per read and write). Loads of one
  * key are single-flight: concurrent readers of a missing key wait for one load rather than each
  * going to the source. Exceptions of a load are not cached.
  *
@@ -40,11 +42,14 @@ public final class GenerationCache<K, V> {
 
     /** How long a per-key token lives in Redis unless its key is written again: bounds Redis' memory. */
     static final long KEY_TOKEN_SECONDS = 86_400;
+    /** After a failed Redis call, how long nobody asks Redis. */
+    private static final long AWAY_NANOS = Duration.ofSeconds(1).toNanos();
 
     private final UnifiedJedis redis;
     private final String tokenKey;   // the one token, or the prefix of each key's token (perKey)
     private final boolean perKey;
     private final Cache<Key<K>, V> values;
+    private volatile long awayUntil = System.nanoTime();   // Redis is not asked before (nanoTime)
     // <name>_total{outcome}: hit, miss (loaded), bypass (token unreadable: loaded without caching)
     private final OutcomeCounter lookups;
 
@@ -101,12 +106,17 @@ public final class GenerationCache<K, V> {
 
     /** The value of {@code key} loaded under the current generation, else {@code load}ed now (and kept). */
     public V get(K key, Function<? super K, ? extends V> load) {
-        String generation;
-        try {
-            generation = generation(perKey ? tokenKey + key : tokenKey);
-        } catch (RuntimeException e) {
-            // DEBUG: during a Redis outage this is every read; the bypass counter shows it
-            LOG.log(Level.DEBUG, () -> "generation " + tokenKey + " unreadable, loading without the cache: " + e);
+        String generation = null;
+        if (!away()) {
+            try {
+                generation = generation(perKey ? tokenKey + key : tokenKey);
+            } catch (RuntimeException e) {
+                // DEBUG: during a Redis outage this is every read; the bypass counter shows it
+                LOG.log(Level.DEBUG, () -> "generation " + tokenKey + " unreadable, loading without the cache: " + e);
+                goneAway();
+            }
+        }
+        if (generation == null) {
             values.invalidateAll();
             lookups.increment("bypass");
             return load.apply(key);
@@ -150,6 +160,10 @@ public final class GenerationCache<K, V> {
     }
 
     private boolean replace(String token) {
+        if (away()) {
+            values.invalidateAll();
+            return false;
+        }
         try {
             if (perKey) {
                 redis.setex(token, KEY_TOKEN_SECONDS, UUID.randomUUID().toString());
@@ -159,8 +173,18 @@ public final class GenerationCache<K, V> {
             return true;
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "generation " + token + " not replaced: " + e);
+            goneAway();
+            values.invalidateAll();
             return false;
         }
+    }
+
+    private boolean away() {
+        return System.nanoTime() - awayUntil < 0;
+    }
+
+    private void goneAway() {
+        awayUntil = System.nanoTime() + AWAY_NANOS;
     }
 
     private String generation(String token) {
