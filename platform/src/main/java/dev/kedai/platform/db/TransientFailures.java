@@ -13,6 +13,7 @@ import java.util.Optional;
 import org.apache.kafka.common.errors.RetriableException;
 import redis.clients.jedis.exceptions.JedisBusyException;
 import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
@@ -136,6 +137,10 @@ public final class TransientFailures {
         // within its wait throws JedisException caused by NoSuchElementException
         if (t instanceof JedisConnectionException || t instanceof JedisBusyException
                 || (t instanceof JedisException && t.getCause() instanceof NoSuchElementException)) {
+            return Kind.REDIS;
+        }
+        // a Redis that has just restarted answers every command "LOADING ..." until its data is read back
+        if (t instanceof JedisDataException && t.getMessage() != null && t.getMessage().startsWith("LOADING")) {
             return Kind.REDIS;
         }
         return null;
