@@ -5,6 +5,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
  * A service at its concurrency limit ({@code server.concurrency-limit}, Helidon's listener limit)
@@ -55,8 +57,10 @@ class LoadSheddingTest {
 
             release.countDown();
             assertThat(slow.get(20, TimeUnit.SECONDS).body()).isEqualTo("slow done");
-            assertThat(CLIENT.send(request(server.port(), "/slow"), HttpResponse.BodyHandlers.ofString()).statusCode())
-                    .as("the permit came back").isEqualTo(200);
+            // the permit is returned when the handler has returned, a moment after its answer left
+            await("the permit came back").atMost(Duration.ofSeconds(5))
+                    .until(() -> CLIENT.send(request(server.port(), "/slow"), HttpResponse.BodyHandlers.ofString())
+                            .statusCode() == 200);
         } finally {
             release.countDown();
             server.stop();
@@ -102,8 +106,10 @@ class LoadSheddingTest {
 
             release.countDown();
             assertThat(first.get(20, TimeUnit.SECONDS).body()).isEqualTo("placed");
-            assertThat(CLIENT.send(post(server.port(), "/place"), HttpResponse.BodyHandlers.ofString()).body())
-                    .as("the place came back").isEqualTo("placed");
+            // the place is returned when the handler has returned, a moment after its answer left
+            await("the place came back").atMost(Duration.ofSeconds(5))
+                    .until(() -> CLIENT.send(post(server.port(), "/place"), HttpResponse.BodyHandlers.ofString())
+                            .body().equals("placed"));
         } finally {
             release.countDown();
             server.stop();
@@ -130,11 +136,11 @@ class LoadSheddingTest {
             CompletableFuture<HttpResponse<String>> first = CLIENT.sendAsync(post(server.port(), "/place"),
                                                                              HttpResponse.BodyHandlers.ofString());
             assertThat(entered.await(20, TimeUnit.SECONDS)).isTrue();
-            var burst = java.util.List.of(
+            var burst = List.of(
                     CLIENT.sendAsync(post(server.port(), "/place"), HttpResponse.BodyHandlers.ofString()),
                     CLIENT.sendAsync(post(server.port(), "/place"), HttpResponse.BodyHandlers.ofString()));
             // one of the two takes the queue's place and waits; the other finds it taken
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20))
+            await().atMost(Duration.ofSeconds(20))
                     .until(() -> burst.stream().filter(CompletableFuture::isDone).count() == 1);
             var refused = burst.stream().filter(CompletableFuture::isDone).findFirst().orElseThrow();
             var queued = burst.stream().filter(r -> !r.isDone()).findFirst().orElseThrow();
