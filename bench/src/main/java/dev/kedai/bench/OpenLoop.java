@@ -1,7 +1,9 @@
 package dev.kedai.bench;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -14,7 +16,7 @@ import java.util.function.BooleanSupplier;
  * work to the executor (virtual threads), or starts it itself when the work is asynchronous. At
  * most {@code maxInFlight} slots run at once; a slot that finds them all busy is dropped, never
  * delayed, because waiting would quietly lower the offered rate (closed loop again). Used by {@link OpenLoopGenerator} (one asynchronous request
- * per slot), {@link CheckoutJourney} and the fault-injection suite (one purchase per slot).
+ * per slot, walked on its client's event loop), {@link CheckoutJourney} and the fault-injection suite (one purchase per slot).
  */
 public final class OpenLoop {
 
@@ -68,7 +70,7 @@ public final class OpenLoop {
      * @return the origin: the due time of slot 0
      */
     public long run(long slots, ExecutorService executor, Arrival arrival, Dropped dropped, BooleanSupplier stop) {
-        return runAsync(slots, (slot, due, done) -> {
+        return walk(slots, (slot, due, done) -> {
             Runnable work;
             try {
                 work = arrival.work(slot, due);
@@ -86,25 +88,62 @@ public final class OpenLoop {
         }, dropped, stop);
     }
 
-    /**
-     * Walks the schedule like {@link #run}, each slot's work started by {@code arrival} itself (an
-     * asynchronous client's send), which calls back when it has finished.
-     *
-     * @return the origin: the due time of slot 0
-     */
-    public long runAsync(long slots, AsyncArrival arrival, Dropped dropped, BooleanSupplier stop) {
+    // each slot started by arrival itself, which calls back when it has finished
+    private long walk(long slots, AsyncArrival arrival, Dropped dropped, BooleanSupplier stop) {
         double nanosPerSlot = 1e9 / rate;
         long origin = System.nanoTime();
         for (long slot = 0; slot < slots && !stop.getAsBoolean(); slot++) {
             long due = origin + (long) (slot * nanosPerSlot);
             waitUntil(due);
-            if (!inFlight.tryAcquire()) {
-                dropped.slot(slot);
-                continue;
-            }
-            arrival.start(slot, due, releaseOnce());
+            startOrDrop(slot, due, arrival, dropped);
         }
         return origin;
+    }
+
+    /**
+     * Walks the schedule like {@link #run}, but on {@code loop} itself, the event loop of the
+     * asynchronous client {@code arrival} sends on: each time it runs it starts every slot due by then
+     * and schedules itself for the next one, so no request is handed from one thread to another. The
+     * loop's timer may wake late (an NIO selector counts in milliseconds); the slots due meanwhile go
+     * out together, and their latency still counts from their due times.
+     *
+     * @return completes with the origin (the due time of slot 0) once every slot has been started or dropped
+     */
+    public CompletableFuture<Long> runOn(ScheduledExecutorService loop, long slots, AsyncArrival arrival,
+                                         Dropped dropped) {
+        double nanosPerSlot = 1e9 / rate;
+        long origin = System.nanoTime();
+        CompletableFuture<Long> walked = new CompletableFuture<>();
+        loop.execute(new Runnable() {
+            private long slot;
+
+            @Override
+            public void run() {
+                try {
+                    long now = System.nanoTime();
+                    for (; slot < slots; slot++) {
+                        long due = origin + (long) (slot * nanosPerSlot);
+                        if (due > now && due > (now = System.nanoTime())) {
+                            loop.schedule(this, due - now, TimeUnit.NANOSECONDS);
+                            return;
+                        }
+                        startOrDrop(slot, due, arrival, dropped);
+                    }
+                    walked.complete(origin);
+                } catch (RuntimeException | Error e) {
+                    walked.completeExceptionally(e);
+                }
+            }
+        });
+        return walked;
+    }
+
+    private void startOrDrop(long slot, long due, AsyncArrival arrival, Dropped dropped) {
+        if (inFlight.tryAcquire()) {
+            arrival.start(slot, due, releaseOnce());
+        } else {
+            dropped.slot(slot);
+        }
     }
 
     /** Gives the slot's place back the first time it runs (a client may report an end twice). */

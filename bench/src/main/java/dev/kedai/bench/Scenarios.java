@@ -10,6 +10,7 @@ import java.util.function.Supplier;
 public final class Scenarios {
 
     private static final Map<String, Supplier<Scenario>> BY_NAME = new TreeMap<>(Map.of(
+            "ceiling", CeilingScenario::new,
             "stock-list", StockListScenario::new,
             "login", LoginScenario::new,
             "product-get", ProductGetScenario::new,

@@ -263,10 +263,10 @@ class OpenLoopGeneratorTest {
                 new java.net.ConnectException("Connection refused")))).isEqualTo("connect_error");
         assertThat(OpenLoopGenerator.failureKind(new java.io.UncheckedIOException(
                 new java.io.EOFException()))).isEqualTo("io_error");
-        assertThat(OpenLoopGenerator.failureKind(new org.apache.hc.core5.http.NoHttpResponseException(
-                "127.0.0.1:8001 failed to respond"))).isEqualTo("connection_closed");
-        assertThat(OpenLoopGenerator.failureKind(new org.apache.hc.core5.http.ConnectionClosedException(
-                "Premature end of Content-Length delimited message body"))).isEqualTo("connection_closed");
+        assertThat(OpenLoopGenerator.failureKind(new io.netty.handler.codec.PrematureChannelClosureException(
+                "channel gone inactive with 1 missing response(s)"))).isEqualTo("connection_closed");
+        assertThat(OpenLoopGenerator.failureKind(new java.nio.channels.ClosedChannelException()))
+                .isEqualTo("connection_closed");
         assertThat(OpenLoopGenerator.failureKind(new IllegalStateException("?")))
                 .isEqualTo("other_error_IllegalStateException");
     }
