@@ -78,9 +78,9 @@ public final class TokenVerifyBench {
             // two rounds, alternating: the first one also warms the JIT up; compare the second
             for (int round = 1; round <= 2; round++) {
                 System.out.println("round " + round);
-                report("a token seen for the first time", run(firstSight, threads, measure), measure);
-                report("the same token again (remembered)", run(verifyOnly, threads, measure), measure);
-                report("again + deny list (Redis EXISTS)", run(verifyAndDenyList, threads, measure), measure);
+                report("a token seen for the first time", run(firstSight, threads, measure), threads, measure);
+                report("the same token again (remembered)", run(verifyOnly, threads, measure), threads, measure);
+                report("again + deny list (Redis EXISTS)", run(verifyAndDenyList, threads, measure), threads, measure);
             }
         } finally {
             jwks.stop(0);
@@ -91,9 +91,11 @@ public final class TokenVerifyBench {
         return new JwtVerifier(keys, "kedai-auth", "kedai", Duration.ofSeconds(30), Clock.systemUTC(), remember);
     }
 
-    private static void report(String what, long count, Duration measure) {
+    // µs one thread spends on one verification: the threads' time divided by what they all did
+    private static void report(String what, long count, int threads, Duration measure) {
         System.out.printf(Locale.ROOT, "  %-36s %,10.0f verifications/s  (%.1f µs each per thread)%n", what,
-                          count / (double) measure.toSeconds(), 0.0 + measure.toNanos() / 1000.0 / Math.max(1, count));
+                          count / (double) measure.toSeconds(),
+                          threads * (measure.toNanos() / 1000.0) / Math.max(1, count));
     }
 
     /** Runs {@code work} on {@code threads} threads for {@code d}; returns how many completed. */
