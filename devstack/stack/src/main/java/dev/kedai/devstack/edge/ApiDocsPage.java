@@ -18,8 +18,8 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
-import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
 
 /**
@@ -43,13 +43,13 @@ final class ApiDocsPage implements HttpService {
 
     /** Service name as the page lists it (auth, user, ...) → its HTTP base URI. */
     private final Map<String, URI> services;
-    private final CloseableHttpClient client;
+    private final UpstreamClient client;
     private final String webjarDir;
 
     /**
      * @param services the Kubernetes Service names ({@code kedai-<svc>}) and their base URIs, as the edge routes them
      */
-    ApiDocsPage(Map<String, URI> services, CloseableHttpClient client) {
+    ApiDocsPage(Map<String, URI> services, UpstreamClient client) {
         this.services = new TreeMap<>();
         services.forEach((name, uri) -> this.services.put(name.replaceFirst("^kedai-", ""), uri));
         this.client = client;
@@ -108,7 +108,8 @@ final class ApiDocsPage implements HttpService {
         }
         HttpGet get = new HttpGet(base.resolve("/openapi"));
         get.setHeader(HeaderNames.ACCEPT.defaultCase(), "application/vnd.oai.openapi+json");
-        try (ClassicHttpResponse answer = client.executeOpen(null, get, null)) {
+        HttpHost instance = new HttpHost(base.getScheme(), base.getHost(), base.getPort());
+        try (ClassicHttpResponse answer = client.execute(instance, get)) {
             if (answer.getCode() != Status.OK_200.code() || answer.getEntity() == null) {
                 res.status(Status.BAD_GATEWAY_502).send();
                 return;

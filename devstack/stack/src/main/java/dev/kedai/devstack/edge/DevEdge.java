@@ -10,16 +10,7 @@ import java.util.TreeSet;
 
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.Filter;
-import org.apache.hc.client5.http.config.ConnectionConfig;
-import org.apache.hc.client5.http.config.RequestConfig;
-import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
-import org.apache.hc.client5.http.impl.classic.HttpClients;
-import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
-import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
 import org.apache.hc.core5.io.CloseMode;
-import org.apache.hc.core5.pool.PoolConcurrencyPolicy;
-import org.apache.hc.core5.util.TimeValue;
-import org.apache.hc.core5.util.Timeout;
 
 /**
  * The devstack's stand-in for Kong: a Helidon WebServer whose routes and plugins are read from
@@ -46,10 +37,10 @@ public final class DevEdge implements AutoCloseable {
     private final KongRouter router;
     private final AccessLog accessLog;
     private final List<Upstream> upstreams;
-    private final CloseableHttpClient client;
+    private final UpstreamClient client;
 
     private DevEdge(WebServer server, KongRouter router, AccessLog accessLog, List<Upstream> upstreams,
-                    CloseableHttpClient client) {
+                    UpstreamClient client) {
         this.server = server;
         this.router = router;
         this.accessLog = accessLog;
@@ -96,7 +87,7 @@ public final class DevEdge implements AutoCloseable {
         }
         RoutePlugins global = factory.global();
 
-        CloseableHttpClient client = upstreamClient(readTimeout);
+        UpstreamClient client = new UpstreamClient(POOL_SIZE, readTimeout);
         AccessLog accessLog = new AccessLog(settings.accessLog());
         EdgeProxy proxy = new EdgeProxy(router, byIngress, global, upstreams, client, accessLog, settings.trace());
         try {
@@ -143,54 +134,6 @@ public final class DevEdge implements AutoCloseable {
         };
     }
 
-    /**
-     * The edge's client to the services: HTTP/1.1 keep-alive connections pooled per instance,
-     * nothing added or changed on the way (no redirects, decompression, cookies, user agent or
-     * protocol upgrade; no retry but of a request a closed keep-alive connection lost,
-     * {@link StaleConnectionRetry}: the edge's own retry rule is Kong's, in {@link EdgeProxy}).
-     * Helidon 4.1.7's WebClient was used before; it formats a hex dump of every response buffer it
-     * reads for a TRACE log line whether TRACE is on or not, 20 % of the edge's CPU on a small
-     * product and more on a catalog page (issue 16). The JDK's HttpClient cost about 4× the CPU of
-     * that WebClient per request in bench/README.md's measurement.
-     */
-    static CloseableHttpClient upstreamClient(Duration readTimeout) {
-        ConnectionConfig connections = ConnectionConfig.custom()
-                .setConnectTimeout(Timeout.ofSeconds(5))
-                .setSocketTimeout(Timeout.of(readTimeout))
-                // a connection idle this long is checked before reuse: one the service closed meanwhile
-                // would otherwise fail the request it is lent to (a 502 for a GET on a single instance)
-                .setValidateAfterInactivity(TimeValue.ofSeconds(2))
-                .build();
-        PoolingHttpClientConnectionManager pool = PoolingHttpClientConnectionManagerBuilder.create()
-                .setDefaultConnectionConfig(connections)
-                // per-instance pools with less locking than the strict one; no total limit to wait on
-                .setPoolConcurrencyPolicy(PoolConcurrencyPolicy.LAX)
-                .setMaxConnPerRoute(POOL_SIZE)
-                .setMaxConnTotal(Integer.MAX_VALUE)
-                .build();
-        RequestConfig requests = RequestConfig.custom()
-                .setResponseTimeout(Timeout.of(readTimeout))
-                .setConnectionRequestTimeout(Timeout.ofSeconds(5))
-                .setRedirectsEnabled(false)
-                .setExpectContinueEnabled(false)
-                .setProtocolUpgradeEnabled(false)
-                .setContentCompressionEnabled(false)
-                .setAuthenticationEnabled(false)
-                .build();
-        return HttpClients.custom()
-                .setConnectionManager(pool)
-                .setDefaultRequestConfig(requests)
-                .setRetryStrategy(new StaleConnectionRetry())
-                .disableRedirectHandling()
-                .disableContentCompression()
-                .disableCookieManagement()
-                .disableAuthCaching()
-                .disableConnectionState()
-                .disableDefaultUserAgent()
-                .evictIdleConnections(TimeValue.ofSeconds(30))
-                .build();
-    }
-
     public int port() {
         return server.port();
     }
@@ -214,7 +157,7 @@ public final class DevEdge implements AutoCloseable {
             server.stop();
         }
         upstreams.forEach(Upstream::close);
-        client.close(CloseMode.GRACEFUL);
+        client.close();
         accessLog.close();
     }
 }

@@ -28,7 +28,6 @@ import io.helidon.http.Status;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.core5.http.ClassicHttpRequest;
 import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.HttpEntity;
@@ -39,7 +38,7 @@ import org.apache.hc.core5.http.message.BasicClassicHttpRequest;
 /**
  * The dev edge's one handler: picks the Kong route, runs the route's plugins in Kong's order,
  * and proxies to the Service's HTTP port over pooled keep-alive connections
- * ({@link DevEdge#upstreamClient}), streaming both bodies (a request body is read first when the
+ * ({@link UpstreamClient}), streaming both bodies (a request body is read first when the
  * Service has more than one instance, so it can be sent again to the next one when the first
  * refuses the connection). Every request ends with one access-log line.
  */
@@ -73,12 +72,12 @@ final class EdgeProxy implements Handler {
     private final Map<String, RoutePlugins> pluginsByIngress;
     private final RoutePlugins globalPlugins;
     private final Map<Backend, Upstream> upstreams;
-    private final CloseableHttpClient client;
+    private final UpstreamClient client;
     private final AccessLog accessLog;
     private final EdgeTrace trace;
 
     EdgeProxy(KongRouter router, Map<String, RoutePlugins> pluginsByIngress, RoutePlugins globalPlugins,
-              Map<Backend, Upstream> upstreams, CloseableHttpClient client, AccessLog accessLog, EdgeTrace trace) {
+              Map<Backend, Upstream> upstreams, UpstreamClient client, AccessLog accessLog, EdgeTrace trace) {
         this.trace = trace;
         this.router = router;
         this.pluginsByIngress = Map.copyOf(pluginsByIngress);
@@ -225,7 +224,7 @@ final class EdgeProxy implements Handler {
             try {
                 ClassicHttpRequest request = request(req, method, path, pathAndQuery, route, consumer, ex);
                 request.setEntity(entity(req, body, hasBody, contentLength));
-                upstream = client.executeOpen(balancer.host(instance), request, null);
+                upstream = client.execute(balancer.host(instance), request);
             } catch (IOException | RuntimeException e) {
                 boolean refused = connectionRefused(e);
                 if (refused) {

@@ -166,6 +166,58 @@ class DevEdgeRelayTest {
         }
     }
 
+    /**
+     * An instance that closes a keep-alive connection right after its answer (it stopped, or timed
+     * the connection out): the edge's next request on that pooled connection is lost before any
+     * answer, so it is sent once more on a new connection instead of being answered 502 — even with
+     * one instance, where Kong's own retry to the next instance cannot help.
+     */
+    @Test
+    void aRequestAClosedKeepAliveConnectionLostIsSentAgainOnANewOne() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.Semaphore closed = new java.util.concurrent.Semaphore(0);
+        try (java.net.ServerSocket closing = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Thread.ofVirtual().start(() -> {
+                while (!closing.isClosed()) {
+                    try (java.net.Socket s = closing.accept()) {
+                        connections.incrementAndGet();
+                        readHead(s.getInputStream());
+                        s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+                                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                        s.getOutputStream().flush();
+                    } catch (java.io.IOException e) {
+                        return;
+                    }
+                    closed.release();   // answered with keep-alive, then closed
+                }
+            });
+            URI base = URI.create("http://127.0.0.1:" + closing.getLocalPort());
+            Map<String, URI> services = new HashMap<>();
+            DevEdgeFaultsTest.SERVICES.forEach(s -> services.put(s, base));
+            try (DevEdge closingEdge = DevEdge.start(new EdgeSettings(0, KongManifestsTest.DIR, services,
+                    base.resolve("/auth/jwks"), logs.resolve("closing-edge.log"), false))) {
+                assertThat(get(closingEdge.uri(), "/products/x").statusCode()).isEqualTo(200);
+                assertThat(closed.tryAcquire(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+
+                HttpResponse<byte[]> second = get(closingEdge.uri(), "/products/x");
+
+                assertThat(second.statusCode()).as(new String(second.body())).isEqualTo(200);
+                assertThat(new String(second.body())).isEqualTo("ok");
+                assertThat(connections).as("the second went out again on a new connection").hasValue(2);
+            }
+        }
+    }
+
+    // reads a request head (a GET has no body), so the answer follows the whole request
+    private static void readHead(InputStream in) throws java.io.IOException {
+        int matched = 0;
+        byte[] end = {'\r', '\n', '\r', '\n'};
+        int b;
+        while (matched < 4 && (b = in.read()) >= 0) {
+            matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
+        }
+    }
+
     /** A request in flight when the edge stops gets its answer (it was interrupted after 0.5 s). */
     @Test
     void aRequestInFlightWhenTheEdgeStopsGetsItsAnswer() throws Exception {
