@@ -31,6 +31,7 @@ final class EmbeddedKafka implements EmbeddedServer {
         List<String> options = new ArrayList<>(List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-XX:+ExitOnOutOfMemoryError"));
         options.addAll(ChildJvm.SMALL_HEAP);
+        options.addAll(ChildJvm.RETURN_FREED_NATIVE_MEMORY);
         if (Boolean.getBoolean("kedai.infra.verbose")) {
             options.add("-Dkedai.infra.verbose=true");
         }

@@ -83,6 +83,12 @@ final class EmbeddedMariaDb implements EmbeddedServer {
                     // 11.4 otherwise generates a TLS certificate at every start (seconds of CPU).
                     "--skip-ssl",
                     "--init-file=" + initFile.toAbsolutePath(),
+                    // a laptop's footprint (docs/benchmarks.md, "Start-up and memory"): the MyISAM key
+                    // cache (no table here is MyISAM) and InnoDB's log buffer are touched at start,
+                    // ≈ 22 and 12 MiB at their defaults; Aria only holds system and spilled temporary tables
+                    "--key-buffer-size=8M",
+                    "--innodb-log-buffer-size=4M",
+                    "--aria-pagecache-buffer-size=16M",
                     "--character-set-server=utf8mb4"));
             if ("root".equals(System.getProperty("user.name"))) {
                 // mariadbd refuses to run as root without it

@@ -19,7 +19,8 @@ public final class JvmOptions {
 
     /**
      * Options for a service JVM: five of them plus the infra share a laptop, so a small heap that
-     * starts smaller ({@link ChildJvm#SMALL_HEAP}) and the serial GC; the Unsafe/native-access
+     * starts smaller ({@link ChildJvm#SMALL_HEAP}), the serial GC and freed C heap returned
+     * ({@link ChildJvm#RETURN_FREED_NATIVE_MEMORY}); the Unsafe/native-access
      * flags only on JDK 23+ (JDK 21/22 refuse them).
      */
     public static List<String> forService(String heap) {
@@ -30,6 +31,7 @@ public final class JvmOptions {
         if (megabytes(heap) >= 128) {
             options.addAll(ChildJvm.SMALL_HEAP);
         }
+        options.addAll(ChildJvm.RETURN_FREED_NATIVE_MEMORY);
         if (Runtime.version().feature() >= 23) {
             options.add("--sun-misc-unsafe-memory-access=allow");
             options.add("--enable-native-access=ALL-UNNAMED");
