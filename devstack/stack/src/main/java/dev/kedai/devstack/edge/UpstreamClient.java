@@ -37,7 +37,6 @@ import org.apache.hc.core5.util.Timeout;
  */
 final class UpstreamClient implements AutoCloseable {
 
-    private final PoolingHttpClientConnectionManager pool;
     private final CloseableHttpClient client;
     private final IdleConnectionEvictor evictor;
     private final RequestConfig requests;
@@ -54,7 +53,7 @@ final class UpstreamClient implements AutoCloseable {
                 // would otherwise fail the request it is lent to (a 502 for a GET on a single instance)
                 .setValidateAfterInactivity(TimeValue.ofSeconds(2))
                 .build();
-        this.pool = PoolingHttpClientConnectionManagerBuilder.create()
+        PoolingHttpClientConnectionManager pool = PoolingHttpClientConnectionManagerBuilder.create()
                 .setDefaultConnectionConfig(connections)
                 // per-instance pools with less locking than the strict one; no total limit to wait on
                 .setPoolConcurrencyPolicy(PoolConcurrencyPolicy.LAX)
@@ -113,7 +112,6 @@ final class UpstreamClient implements AutoCloseable {
     /** {@link CloseMode#IMMEDIATE} drops the connections in use too. */
     void close(CloseMode mode) {
         evictor.shutdown();
-        client.close(mode);
-        pool.close(mode);
+        client.close(mode);   // the minimal client closes its pool
     }
 }
