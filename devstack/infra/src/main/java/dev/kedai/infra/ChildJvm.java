@@ -32,6 +32,20 @@ public final class ChildJvm {
             ? List.of("-XX:TrimNativeHeapInterval=60000")
             : List.of();
 
+    /**
+     * The optimising compiler (C2) waits for ten times the usual calls and loop turns before it
+     * compiles a method. Five services, the broker and the launcher start together on a laptop's
+     * cores, and C2 compiling start-up code that never runs again took a third of that CPU: the
+     * whole stack was up in 21.3–21.9 s with HotSpot's thresholds, 15.6–16.7 s with these. A
+     * request path is called far more than 50,000 times in the first seconds under load, so it
+     * still reaches C2: {@code bench/ceiling}'s second round measured the same per-request CPU
+     * (docs/benchmarks.md "Start-up and memory"). {@code kedai}'s launcher line and
+     * {@code bench/ceiling}'s ceiling app repeat it.
+     */
+    public static final List<String> LATE_OPTIMIZING_COMPILER = List.of(
+            "-XX:Tier4InvocationThreshold=50000", "-XX:Tier4MinInvocationThreshold=6000",
+            "-XX:Tier4CompileThreshold=150000", "-XX:Tier4BackEdgeThreshold=400000");
+
     private ChildJvm() {
     }
 

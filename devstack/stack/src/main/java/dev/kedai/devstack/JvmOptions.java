@@ -19,8 +19,9 @@ public final class JvmOptions {
 
     /**
      * Options for a service JVM: five of them plus the infra share a laptop, so a small heap that
-     * starts smaller ({@link ChildJvm#SMALL_HEAP}), the serial GC and freed C heap returned
-     * ({@link ChildJvm#RETURN_FREED_NATIVE_MEMORY}); the Unsafe/native-access
+     * starts smaller ({@link ChildJvm#SMALL_HEAP}), the serial GC, freed C heap returned
+     * ({@link ChildJvm#RETURN_FREED_NATIVE_MEMORY}) and a later C2
+     * ({@link ChildJvm#LATE_OPTIMIZING_COMPILER}); the Unsafe/native-access
      * flags only on JDK 23+ (JDK 21/22 refuse them).
      */
     public static List<String> forService(String heap) {
@@ -32,6 +33,7 @@ public final class JvmOptions {
             options.addAll(ChildJvm.SMALL_HEAP);
         }
         options.addAll(ChildJvm.RETURN_FREED_NATIVE_MEMORY);
+        options.addAll(ChildJvm.LATE_OPTIMIZING_COMPILER);
         if (Runtime.version().feature() >= 23) {
             options.add("--sun-misc-unsafe-memory-access=allow");
             options.add("--enable-native-access=ALL-UNNAMED");
