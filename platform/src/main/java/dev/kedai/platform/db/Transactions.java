@@ -132,12 +132,19 @@ public final class Transactions {
 
     /**
      * Runs {@code action} once the transaction this thread is running in {@link #inTransaction}
-     * commits; dropped if it rolls back, ignored outside one. The same action registered twice runs
-     * once. E.g. the outbox wakes the relay this way, so an event is published right after its commit.
+     * commits; dropped if it rolls back. The same action registered twice runs once. E.g. the outbox
+     * wakes the relay this way, so an event is published right after its commit, and stock starts a
+     * product's new cache generation.
+     *
+     * @throws IllegalStateException outside {@link #inTransaction}: nobody would run it, and a write
+     *         made in a transaction of its own would leave, e.g., every replica's cached value as it was
      */
     public static void afterCommit(Runnable action) {
         List<Runnable> actions = AFTER_COMMIT.get();
-        if (actions != null && !actions.contains(action)) {
+        if (actions == null) {
+            throw new IllegalStateException("afterCommit outside Transactions.inTransaction");
+        }
+        if (!actions.contains(action)) {
             actions.add(action);
         }
     }

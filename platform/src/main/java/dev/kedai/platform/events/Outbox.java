@@ -43,9 +43,9 @@ public final class Outbox {
     }
 
     /**
-     * Writes one event in {@code tx}.
+     * Writes one event in {@code tx}; the relays of this process are woken when it commits.
      *
-     * @param tx      the transaction that also writes the state change
+     * @param tx      the transaction that also writes the state change, run by {@link Transactions#inTransaction}
      * @param topic   the topic (see {@code dev.kedai.contracts.Topics})
      * @param key     the aggregate id; events with one key keep their order
      * @param payload the protobuf event; its full name becomes {@code ce_type}

@@ -185,6 +185,28 @@ class TransactionsTest {
     }
 
     @Test
+    void afterCommitWorkRunsOnceAfterTheCommitAndNeverAfterARollback() {
+        AtomicInteger ran = new AtomicInteger();
+        Runnable bump = ran::incrementAndGet;
+        int seenInTheTransaction = transactions.inTransaction(tx -> {
+            Transactions.afterCommit(bump);
+            Transactions.afterCommit(bump);   // the same action twice: once
+            return ran.get();
+        });
+        assertThat(seenInTheTransaction).as("not before the commit").isZero();
+        assertThat(ran).hasValue(1);
+        transactions.inTransaction(tx -> {
+            Transactions.afterCommit(bump);
+            return false;
+        }, kept -> kept);
+        assertThat(ran).as("rolled back: not run").hasValue(1);
+        // e.g. a cache's new generation registered by a write made in a transaction of its own:
+        // nobody would run it, and readers would keep the old value
+        assertThatThrownBy(() -> Transactions.afterCommit(bump))
+                .as("outside a transaction nobody would run it").isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
     void givesUpAfterMaxAttempts() {
         Transactions three = Transactions.create(database.client(), Config.just(ConfigSources.create(Map.of(
                 "service.name", service, "db.transaction.max-attempts", "3",

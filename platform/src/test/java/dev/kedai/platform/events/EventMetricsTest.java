@@ -11,9 +11,9 @@ import dev.kedai.infra.KafkaTopics;
 import dev.kedai.infra.TestInfra;
 import dev.kedai.platform.db.Database;
 import dev.kedai.platform.db.TestDatabases;
+import dev.kedai.platform.db.Transactions;
 import dev.kedai.proto.product.v1.ProductCreated;
 
-import io.helidon.dbclient.DbTransaction;
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.Gauge;
 import io.helidon.metrics.api.Metrics;
@@ -52,9 +52,8 @@ class EventMetricsTest {
 
     @Test
     void theBacklogGaugeShowsUnsentRowsUntilTheRelayPublishesThem() {
-        DbTransaction tx = database.client().transaction();
-        new Outbox("kedai-test").append(tx, topic, "p-1", created("p-1"));
-        tx.commit();
+        Transactions.create(database.client(), "kedai-test")
+                .inTransaction(tx -> new Outbox("kedai-test").append(tx, topic, "p-1", created("p-1")));
 
         // publishes but never marks the row sent: the backlog stays at one
         OutboxRelay stuck = OutboxRelay.builder(database.client(), infra.kafkaBootstrap()).pollInterval(Duration.ofMillis(50)).batchSize(100).build();

@@ -18,6 +18,7 @@ import dev.kedai.infra.KafkaTopics;
 import dev.kedai.infra.TestInfra;
 import dev.kedai.platform.db.Database;
 import dev.kedai.platform.db.TestDatabases;
+import dev.kedai.platform.db.Transactions;
 import dev.kedai.proto.product.v1.ProductCreated;
 import dev.kedai.proto.product.v1.ProductDeleted;
 
@@ -74,12 +75,10 @@ class EventsTest {
     @Test
     void aRolledBackTransactionPublishesNothing() {
         Outbox outbox = new Outbox("kedai-test");
-        DbTransaction rolledBack = db.transaction();
-        outbox.append(rolledBack, topic, "p-rolled-back", created("p-rolled-back"));
-        rolledBack.rollback();
-        DbTransaction committed = db.transaction();
-        String markerId = outbox.append(committed, topic, "p-committed", created("p-committed"));
-        committed.commit();
+        Transactions transactions = Transactions.create(db, "kedai-test");
+        transactions.inTransaction(tx -> outbox.append(tx, topic, "p-rolled-back", created("p-rolled-back")),
+                                   appended -> false);
+        String markerId = transactions.inTransaction(tx -> outbox.append(tx, topic, "p-committed", created("p-committed")));
 
         OutboxRelay relay = relay();
         relay.start();
@@ -102,9 +101,7 @@ class EventsTest {
     @Test
     void aCrashAfterSendingRepublishesAndTheConsumerAppliesTheEffectOnce() throws Exception {
         Outbox outbox = new Outbox("kedai-test");
-        DbTransaction tx = db.transaction();
-        String eventId = outbox.append(tx, topic, "p-1", created("p-1"));
-        tx.commit();
+        String eventId = Transactions.create(db, "kedai-test").inTransaction(tx -> outbox.append(tx, topic, "p-1", created("p-1")));
 
         OutboxRelay crashing = OutboxRelay.builder(db, infra.kafkaBootstrap()).pollInterval(Duration.ofMillis(50)).batchSize(100).build();
         crashing.crashAfterSend = true;
