@@ -8,7 +8,10 @@ import java.util.function.ToIntFunction;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.kedai.platform.http.AdmissionRefused;
 import dev.kedai.platform.observe.OutcomeCounter;
+import io.helidon.faulttolerance.Bulkhead;
+import io.helidon.faulttolerance.BulkheadException;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.params.SetParams;
 
@@ -20,9 +23,10 @@ import redis.clients.jedis.params.SetParams;
  * service that shares the token, loads afresh: read-your-writes without a TTL and without events.
  *
  * <p>The token is compared, never counted: a Redis that lost it (restart) gets a fresh one, which
- * matches nothing loaded before. Without Redis nothing is cached: every read loads (and after a
- * failed call Redis is left alone for a second, so a paused Redis costs one timeout a second, not
- * one per read and write). Loads of one
+ * matches nothing loaded before. Without Redis nothing is cached: every read loads, at most
+ * {@link #LOADS_WITHOUT_REDIS} at once, and the next is refused at once ({@link AdmissionRefused},
+ * 503 with {@code Retry-After}); after a failed call Redis is left alone for a second, so a paused
+ * Redis costs one timeout a second, not one per read and write. Loads of one
  * key are single-flight: concurrent readers of a missing key wait for one load rather than each
  * going to the source. Exceptions of a load are not cached.
  *
@@ -42,6 +46,12 @@ public final class GenerationCache<K, V> {
 
     /** How long a per-key token lives in Redis unless its key is written again: bounds Redis' memory. */
     static final long KEY_TOKEN_SECONDS = 86_400;
+    /**
+     * While Redis is away, how many loads of one cache run at once; the next read is refused (503).
+     * Every read goes to the source then, and a storm of them would hold every database connection
+     * the service's writes need (stock's level reads share the request pool with its reservations).
+     */
+    public static final int LOADS_WITHOUT_REDIS = 4;
     /** After a failed Redis call, how long nobody asks Redis. */
     private static final long AWAY_NANOS = Duration.ofSeconds(1).toNanos();
 
@@ -50,6 +60,8 @@ public final class GenerationCache<K, V> {
     private final boolean perKey;
     private final Cache<Key<K>, V> values;
     private volatile long awayUntil = System.nanoTime();   // Redis is not asked before (nanoTime)
+    private final Bulkhead loadsWithoutRedis = Bulkhead.create(b -> b.name("generation-cache-without-redis")
+            .limit(LOADS_WITHOUT_REDIS).queueLength(0));
     // <name>_total{outcome}: hit, miss (loaded), bypass (token unreadable: loaded without caching)
     private final OutcomeCounter lookups;
 
@@ -119,7 +131,12 @@ public final class GenerationCache<K, V> {
         if (generation == null) {
             values.invalidateAll();
             lookups.increment("bypass");
-            return load.apply(key);
+            try {
+                return loadsWithoutRedis.invoke(() -> load.apply(key));
+            } catch (BulkheadException e) {
+                throw new AdmissionRefused("the cache is unavailable and enough reads of it already wait for the"
+                                           + " database; try again later");
+            }
         }
         Key<K> k = new Key<>(generation, key);
         V cached = values.getIfPresent(k);

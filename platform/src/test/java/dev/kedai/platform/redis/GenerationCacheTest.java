@@ -8,15 +8,25 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.kedai.infra.TestInfra;
+import dev.kedai.platform.http.AdmissionRefused;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.RedisClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 class GenerationCacheTest {
 
@@ -67,6 +77,61 @@ class GenerationCacheTest {
         }
         assertThat(connections.get()).as("times the silent Redis was asked (each call opens a connection after a timeout)")
                 .isBetween(1, 2);
+    }
+
+    /**
+     * Redis away and every read going to the source: at most {@link GenerationCache#LOADS_WITHOUT_REDIS}
+     * loads run at once and the next read is refused at once (503), so a read storm cannot take every
+     * database connection the writes need (stock's reservations share the pool with its level reads).
+     */
+    @Test
+    void withoutRedisOnlyABoundedNumberOfLoadsRunAtOnceAndTheRestAreRefusedAtOnce() throws Exception {
+        try (RedisClient redis = RedisPool.create(URI.create("redis://127.0.0.1:" + closedPort()),
+                                                  Duration.ofMillis(250), new ConnectionPoolConfig())) {
+            GenerationCache<String, Optional<String>> cache = GenerationCache.perKey(redis, "test:gen:", 100,
+                    Duration.ofMinutes(1), "kedai.test.storm.lookups", "test");
+            int bound = GenerationCache.LOADS_WITHOUT_REDIS;
+            CountDownLatch release = new CountDownLatch(1);
+            AtomicInteger running = new AtomicInteger();
+            java.util.function.Function<String, Optional<String>> slowLoad = k -> {
+                running.incrementAndGet();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return Optional.of(k);
+            };
+            ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor();
+            try {
+                List<Future<Optional<String>>> inFlight = new ArrayList<>();
+                for (int i = 0; i < bound; i++) {
+                    String key = "k" + i;
+                    inFlight.add(readers.submit(() -> cache.get(key, slowLoad)));
+                }
+                await().atMost(Duration.ofSeconds(10)).until(() -> running.get() == bound);
+
+                Future<Optional<String>> oneMore = readers.submit(() -> cache.get("one-more", slowLoad));
+                assertThatThrownBy(() -> oneMore.get(200, TimeUnit.MILLISECONDS)).as("refused at once, not queued")
+                        .hasCauseInstanceOf(AdmissionRefused.class);
+                assertThat(running).as("the refused read never reached the source").hasValue(bound);
+
+                release.countDown();
+                for (int i = 0; i < bound; i++) {
+                    assertThat(inFlight.get(i).get(10, TimeUnit.SECONDS)).hasValue("k" + i);
+                }
+            } finally {
+                release.countDown();
+                readers.shutdownNow();
+            }
+            assertThat(cache.get("after", k -> Optional.of("loaded"))).as("a free slot loads again").hasValue("loaded");
+        }
+    }
+
+    private static int closedPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
     }
 
     /** Accepts connections and counts them, reading what is sent and never answering. */
