@@ -39,7 +39,7 @@ public final class ChildJvm {
      * whole stack was up in 21.3–21.9 s with HotSpot's thresholds, 15.6–16.7 s with these. A
      * request path is called far more than 50,000 times in the first seconds under load, so it
      * still reaches C2: {@code bench/ceiling}'s second round measured the same per-request CPU
-     * (docs/benchmarks.md "Start-up and memory"). {@code kedai}'s launcher line and
+     * (docs/benchmarks.md "Cold start on a fresh clone"). {@code kedai}'s launcher line and
      * {@code bench/ceiling}'s ceiling app repeat it.
      */
     public static final List<String> LATE_OPTIMIZING_COMPILER = List.of(
