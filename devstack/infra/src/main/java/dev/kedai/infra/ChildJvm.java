@@ -40,7 +40,8 @@ public final class ChildJvm {
      * request path is called far more than 50,000 times in the first seconds under load, so it
      * still reaches C2: {@code bench/ceiling}'s second round measured the same per-request CPU
      * (docs/benchmarks.md "Cold start on a fresh clone"). {@code kedai}'s launcher line and
-     * {@code bench/ceiling}'s ceiling app repeat it.
+     * {@code bench/ceiling}'s ceiling app repeat it. Only for a cold start: a JVM restarted under
+     * load needs its C2 soon ({@code JvmOptions.forStackStart}).
      */
     public static final List<String> LATE_OPTIMIZING_COMPILER = List.of(
             "-XX:Tier4InvocationThreshold=50000", "-XX:Tier4MinInvocationThreshold=6000",

@@ -19,10 +19,10 @@ public final class JvmOptions {
 
     /**
      * Options for a service JVM: five of them plus the infra share a laptop, so a small heap that
-     * starts smaller ({@link ChildJvm#SMALL_HEAP}), the serial GC, freed C heap returned
-     * ({@link ChildJvm#RETURN_FREED_NATIVE_MEMORY}) and a later C2
-     * ({@link ChildJvm#LATE_OPTIMIZING_COMPILER}); the Unsafe/native-access
-     * flags only on JDK 23+ (JDK 21/22 refuse them).
+     * starts smaller ({@link ChildJvm#SMALL_HEAP}), the serial GC and freed C heap returned
+     * ({@link ChildJvm#RETURN_FREED_NATIVE_MEMORY}); the Unsafe/native-access
+     * flags only on JDK 23+ (JDK 21/22 refuse them). The JIT as HotSpot sets it: a service
+     * restarted under load (the fault suite's kills and rolling deploys) must reach full speed soon.
      */
     public static List<String> forService(String heap) {
         List<String> options = new ArrayList<>(List.of(
@@ -33,11 +33,23 @@ public final class JvmOptions {
             options.addAll(ChildJvm.SMALL_HEAP);
         }
         options.addAll(ChildJvm.RETURN_FREED_NATIVE_MEMORY);
-        options.addAll(ChildJvm.LATE_OPTIMIZING_COMPILER);
         if (Runtime.version().feature() >= 23) {
             options.add("--sun-misc-unsafe-memory-access=allow");
             options.add("--enable-native-access=ALL-UNNAMED");
         }
+        return options;
+    }
+
+    /**
+     * {@link #forService} with C2 later ({@link ChildJvm#LATE_OPTIMIZING_COMPILER}): the services
+     * of {@code ./kedai up}, which start all at once with nothing to serve yet, so their start-up
+     * code need not be optimised. Not for a service restarted under load: with these thresholds a
+     * cartorder killed mid-checkout at 20 journeys/s came back and then refused orders and payments
+     * for seconds while it warmed up (the fault suite, 2026-12-05).
+     */
+    public static List<String> forStackStart(String heap) {
+        List<String> options = new ArrayList<>(forService(heap));
+        options.addAll(ChildJvm.LATE_OPTIMIZING_COMPILER);
         return options;
     }
 

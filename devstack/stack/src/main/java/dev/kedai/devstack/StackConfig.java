@@ -141,7 +141,7 @@ public record StackConfig(Path repoRoot,
             more.put(service, instances(service).subList(1, replicas));
         }
         return new StackSpec(repoRoot, logDir(), ports, dbPasswords, topicPartitions, readyTimeout,
-                JvmOptions.forService(serviceHeap), edgePort, edgeRateLimits, overrides, bindHost, tracePort, traceRatio,
+                JvmOptions.forStackStart(serviceHeap), edgePort, edgeRateLimits, overrides, bindHost, tracePort, traceRatio,
                 more);
     }
 

@@ -16,7 +16,7 @@ class JvmOptionsTest {
     @ValueSource(strings = {"48m", "128m", "192m", "1g", "262144k", "201326592"})
     void aServiceJvmStartsWithEveryHeapTheLauncherAccepts(String heap) throws Exception {
         List<String> command = new ArrayList<>(List.of(JvmOptions.javaBinary().toString()));
-        command.addAll(JvmOptions.forService(heap));
+        command.addAll(JvmOptions.forStackStart(heap));   // forService and the JIT thresholds
         command.add("-version");
         Process java = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(java.getInputStream().readAllBytes());
