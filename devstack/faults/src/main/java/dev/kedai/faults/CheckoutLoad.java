@@ -212,10 +212,10 @@ final class CheckoutLoad implements AutoCloseable {
             noIdleCustomer.incrementAndGet();
             return;
         }
-        arrivals.add(System.nanoTime());
+        long start = System.nanoTime();
+        arrivals.add(start); // the journey's own start: a recovery waits for those begun before it (FaultRun)
         Journeying current = new Journeying();
         CURRENT.set(current);
-        long start = System.nanoTime();
         if (customer.tokens.expires() - start < REFRESH_AHEAD.toNanos()) {
             renew(customer);
         }

@@ -111,7 +111,7 @@ final class FaultRun {
                                 + " errors in window, recovered in " + (row.secondsToRecover() == null ? "NO"
                                 : String.format(java.util.Locale.ROOT, "%.1f s", row.secondsToRecover()))
                                 + ", violations " + FaultReport.summary(row.violations()) + "; " + latency(load, lastInjected, lastWindowEnd)
-                                + "; " + lastPhases);
+                                + "; " + lastPhases + "; errors/s from the injection: " + perSecond(load, lastInjected, lastWindowEnd));
                     }
                     progress.step("stopping the load; letting everything settle (at most "
                             + Invariants.FULFIL_WITHIN.plusSeconds(5).toSeconds() + " s)");
@@ -217,13 +217,18 @@ final class FaultRun {
 
     /**
      * The end of the first clean journey (started after {@code from}, met no error) after which no
-     * client saw an error for {@link #STEADY}: the service is back to error-free work, not just
-     * lucky once — a restarted JVM working off the retries that piled up while it was away lets
-     * one journey through long before it stops refusing the others. Null after {@code deadline}.
+     * client saw an error for {@link #STEADY}, once every journey the fault interrupted (begun
+     * before {@code from}) has ended: the service is back to error-free work, not just lucky once.
+     * A restarted JVM working off the retries that piled up while it was away lets one journey
+     * through long before it stops refusing the others; and customers whose adds were queued
+     * while cartorder was away wait for their carts and then order all at once, seconds after the
+     * first clean journeys (a killed consumer's partitions wait out Kafka's session timeout) — a
+     * lull that once passed for a recovery. Null after {@code deadline}.
      */
     private static Long awaitRecovery(CheckoutLoad load, long from, long deadline) {
+        long interrupted = load.arrivals(Long.MIN_VALUE, from);
         while (System.nanoTime() < deadline) {
-            Long recovered = steadyAfter(load.journeys(), load.errors(), from, System.nanoTime());
+            Long recovered = steadyAfter(load.journeys(), load.errors(), interrupted, from, System.nanoTime());
             if (recovered != null) {
                 return recovered;
             }
@@ -232,10 +237,21 @@ final class FaultRun {
         return null;
     }
 
-    /** {@link #awaitRecovery}'s test, as of {@code now}: the first clean end followed by {@link #STEADY} without an error. */
-    static Long steadyAfter(Collection<CheckoutLoad.Journey> journeys, Collection<CheckoutLoad.ClientError> errors, long from, long now) {
+    /**
+     * {@link #awaitRecovery}'s test, as of {@code now}: null while fewer than {@code begunBefore}
+     * journeys that started before {@code from} have ended; then the first clean end after the last
+     * of them followed by {@link #STEADY} without an error.
+     */
+    static Long steadyAfter(Collection<CheckoutLoad.Journey> journeys, Collection<CheckoutLoad.ClientError> errors,
+                            long begunBefore, long from, long now) {
+        java.util.LongSummaryStatistics earlier = journeys.stream().filter(j -> j.start() < from)
+                .mapToLong(CheckoutLoad.Journey::end).summaryStatistics();
+        if (earlier.getCount() < begunBefore) {
+            return null;
+        }
+        long drained = Math.max(from, earlier.getMax());
         long[] errorTimes = errors.stream().mapToLong(CheckoutLoad.ClientError::at).filter(at -> at >= from).sorted().toArray();
-        return journeys.stream().filter(j -> j.start() >= from && j.clean() && j.end() + STEADY.toNanos() <= now)
+        return journeys.stream().filter(j -> j.start() >= from && j.clean() && j.end() >= drained && j.end() + STEADY.toNanos() <= now)
                 .map(CheckoutLoad.Journey::end).sorted()
                 .filter(end -> noneBetween(errorTimes, end, end + STEADY.toNanos()))
                 .findFirst().orElse(null);
@@ -336,8 +352,24 @@ final class FaultRun {
             details.computeIfAbsent(e.what(), k -> new TreeMap<>()).merge(detail(e.body()), 1L, Long::sum);
         });
         kinds.forEach((what, n) -> found.add(new Violation("errors-only-in-fault-windows", what + " " + when + " " + from,
-                n + " × " + what + " " + when + " (outside every fault's window)" + commonest(details.get(what)))));
+                n + " × " + what + " " + when + " (outside every fault's window, " + span(load, what, from, to) + ")"
+                + commonest(details.get(what)))));
         return found;
+    }
+
+    /** "at +0.2 to +0.9 s of the stretch checked" (after the last window, or the baseline's start): when a kind of error outside every window happened, to tell a tail from a hiccup. */
+    private static String span(CheckoutLoad load, String what, long from, long to) {
+        java.util.LongSummaryStatistics at = errorsBetween(load, from, to).stream().filter(e -> e.what().equals(what))
+                .mapToLong(CheckoutLoad.ClientError::at).summaryStatistics();
+        return String.format(java.util.Locale.ROOT, "at +%.1f to +%.1f s of the stretch checked", (at.getMin() - from) / 1e9,
+                (at.getMax() - from) / 1e9);
+    }
+
+    /** Client errors in each second of [from, to), e.g. "0 0 31 52 40 7 0": how a fault's errors rose and fell. */
+    private static String perSecond(CheckoutLoad load, long from, long to) {
+        int[] counts = new int[(int) Math.max(1, (to - from + 999_999_999L) / 1_000_000_000L)];
+        errorsBetween(load, from, to).forEach(e -> counts[(int) ((e.at() - from) / 1_000_000_000L)]++);
+        return Arrays.stream(counts).mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining(" "));
     }
 
     private static List<Violation> withErrorsOutside(CheckoutLoad load, long from, long to, List<Violation> others, String when) {

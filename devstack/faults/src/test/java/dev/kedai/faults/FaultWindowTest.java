@@ -53,16 +53,32 @@ class FaultWindowTest {
         // restored at 0; one journey gets through at 3 s while the herd is still refused until 8 s
         List<CheckoutLoad.Journey> journeys = List.of(clean(1, 3), clean(7, 9), clean(9, 10));
         List<CheckoutLoad.ClientError> errors = List.of(refusal(4), refusal(6), refusal(8));
-        assertThat(FaultRun.steadyAfter(journeys, errors, 0, 20 * S)).as("9 s: the first clean end followed by 2 s without an error")
+        assertThat(FaultRun.steadyAfter(journeys, errors, 0, 0, 20 * S)).as("9 s: the first clean end followed by 2 s without an error")
                 .isEqualTo(9 * S);
-        assertThat(FaultRun.steadyAfter(journeys, errors, 0, 10 * S)).as("not known before 2 s have passed").isNull();
+        assertThat(FaultRun.steadyAfter(journeys, errors, 0, 0, 10 * S)).as("not known before 2 s have passed").isNull();
     }
 
     @Test
     void aCleanJourneyWithNoErrorAfterItIsTheRecovery() {
-        assertThat(FaultRun.steadyAfter(List.of(clean(0.5, 0.8)), List.of(refusal(0.2)), 0, 3 * S)).isEqualTo((long) (0.8 * S));
-        assertThat(FaultRun.steadyAfter(List.of(clean(-1, 0.8)), List.of(), 0, 3 * S))
+        assertThat(FaultRun.steadyAfter(List.of(clean(0.5, 0.8)), List.of(refusal(0.2)), 0, 0, 3 * S)).isEqualTo((long) (0.8 * S));
+        assertThat(FaultRun.steadyAfter(List.of(clean(-1, 0.8)), List.of(), 1, 0, 3 * S))
                 .as("a journey that started before the restore does not count").isNull();
+    }
+
+    @Test
+    void aLullBeforeTheInterruptedCustomersComeBackIsNotARecovery() {
+        // restored at 0; two customers begun before it wait for their queued adds until 8 s and
+        // then order into refusals; new journeys are clean from 1 s on
+        List<CheckoutLoad.ClientError> herd = List.of(refusal(8.5), refusal(9));
+        List<CheckoutLoad.Journey> meanwhile = List.of(clean(0.5, 1), clean(1.5, 2), clean(2.5, 3));
+        assertThat(FaultRun.steadyAfter(meanwhile, herd, 2, 0, 6 * S))
+                .as("at 6 s, 5 s after a clean journey with no error: the interrupted two have not ended").isNull();
+        List<CheckoutLoad.Journey> all = new java.util.ArrayList<>(meanwhile);
+        all.addAll(List.of(new CheckoutLoad.Journey("buy", -2 * S, (long) (9.5 * S), true, false),
+                new CheckoutLoad.Journey("buy", -1 * S, 10 * S, true, false), clean(9, 10.5), clean(10, 11)));
+        assertThat(FaultRun.steadyAfter(all, herd, 2, 0, 20 * S))
+                .as("the first clean end after the last interrupted journey ended, then 2 s without an error")
+                .isEqualTo((long) (10.5 * S));
     }
 
     @Test
