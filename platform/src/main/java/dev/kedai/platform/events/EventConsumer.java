@@ -24,6 +24,7 @@ import dev.kedai.platform.db.TransientFailures;
 import dev.kedai.platform.health.SupervisedLoop;
 import dev.kedai.platform.observe.OutcomeCounter;
 import dev.kedai.platform.observe.Tracing;
+import dev.kedai.platform.server.InstanceName;
 
 import com.google.protobuf.Message;
 import io.helidon.common.config.Config;
@@ -32,7 +33,10 @@ import io.helidon.dbclient.DbTransaction;
 import io.helidon.metrics.api.Metrics;
 import io.helidon.metrics.api.Tag;
 
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.CloseOptions.GroupMembershipOperation;
 import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -188,7 +192,8 @@ public final class EventConsumer implements AutoCloseable {
      * {@code kafka.bootstrap-servers}, {@code kafka.topic-prefix}, {@code kafka.consumer.*} and
      * {@code kafka.producer.*} ({@link KafkaClients}), {@code events.batch-size} (default 100),
      * {@code events.max-attempts} (default 5), {@code events.retry-backoff} (default PT0.2S),
-     * {@code events.retry-max-backoff} (default PT30S), and the transaction policy of {@code db.transaction.*}.
+     * {@code events.retry-max-backoff} (default PT30S), and the transaction policy of {@code db.transaction.*};
+     * the member is {@link Builder#instance named} after {@link InstanceName#stable the instance}, when it has a stable name.
      *
      * @param purpose names a second consumer of the same service (e.g. "cache"); empty for its main one
      */
@@ -201,6 +206,8 @@ public final class EventConsumer implements AutoCloseable {
                 .maxAttempts(root.get("events.max-attempts").asInt().orElse(5))
                 .backoff(root.get("events.retry-backoff").as(Duration.class).orElse(Duration.ofMillis(200)),
                          root.get("events.retry-max-backoff").as(Duration.class).orElse(Duration.ofSeconds(30)));
+        // the topic prefix keeps stacks that share one broker (the system tests) from fencing each other
+        InstanceName.stable(root).ifPresent(name -> b.instance(b.topicPrefix + name));
         KafkaClients.overrides(root, "consumer").forEach(b::consumerProperty);
         KafkaClients.overrides(root, "producer").forEach((k, v) -> b.producerProperties.put(k, v));
         return b;
@@ -263,7 +270,7 @@ public final class EventConsumer implements AutoCloseable {
     }
 
     private void reopen() {
-        closeConsumer();
+        closeConsumer(GroupMembershipOperation.DEFAULT);   // a named member stays: its new client takes its place
         retrying.clear();
         uncommitted.clear();
         consumer = new KafkaConsumer<>(KafkaClients.consumer(bootstrapServers, groupId, consumerProperties));
@@ -555,17 +562,17 @@ public final class EventConsumer implements AutoCloseable {
                 LOG.log(Level.WARNING, "event consumer " + groupId + ": last commit failed", e);
             }
         }
-        closeConsumer();
+        closeConsumer(GroupMembershipOperation.LEAVE_GROUP);   // a named member too: the others take over now
     }
 
-    private void closeConsumer() {
+    private void closeConsumer(GroupMembershipOperation membership) {
         if (lag != null) {
             lag.close();
             lag = null;
         }
         if (consumer != null) {
             try {
-                consumer.close(Duration.ofSeconds(5));
+                consumer.close(CloseOptions.groupMembershipOperation(membership).withTimeout(Duration.ofSeconds(5)));
             } catch (RuntimeException e) {
                 LOG.log(Level.DEBUG, "closing the Kafka consumer of " + groupId + " failed", e);
             }
@@ -740,6 +747,18 @@ public final class EventConsumer implements AutoCloseable {
         public Builder maxPollRecords(int maxPollRecords) {
             this.maxPollRecords = maxPollRecords;
             return this;
+        }
+
+        /**
+         * The member's name that survives a restart ({@code group.instance.id}, Kafka's static
+         * membership): the instance restarted after a kill -9 takes its partitions back as it joins,
+         * where a new member waits until the dead one's session ({@code session.timeout.ms}) has
+         * lapsed, its events stalled meanwhile. Two live members of a group must never share it
+         * (the later fences the earlier). A stop leaves the group all the same, so a graceful
+         * restart hands the partitions over at once too.
+         */
+        public Builder instance(String name) {
+            return consumerProperty(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, name);
         }
 
         /** A Kafka consumer property over {@link KafkaClients}'s defaults (e.g. {@code max.poll.interval.ms}). */

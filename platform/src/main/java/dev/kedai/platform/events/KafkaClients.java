@@ -29,7 +29,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * The session timeout is how long a consumer that died without leaving its group (kill -9, OOM,
  * a node lost) still owns its partitions: its successor — usually the same service restarted —
  * gets nothing until then. Kafka's default of 45 s stalled every event of a restarted service for
- * that long; 10 s (Kafka's minimum is 6 s) is still three missed heartbeats.
+ * that long; 10 s (Kafka's minimum is 6 s) is still three missed heartbeats. A member named after
+ * its instance ({@code group.instance.id}, {@code EventConsumer.Builder#instance}) does not wait
+ * for it when it is that instance restarted: it takes the partitions back as it joins.
  *
  * Any client property can be overridden from config, {@code kafka.producer.<property>} and
  * {@code kafka.consumer.<property>}, e.g. {@code kafka.consumer.max.poll.interval.ms: 60000} in

@@ -21,11 +21,13 @@ public final class InstanceName {
     }
 
     public static String of(Config root) {
+        return stable(root).orElseGet(() -> hostName() + "-" + suffix());
+    }
+
+    /** The name when it survives a restart ({@code instance.name}, else {@code HOSTNAME}); empty when a start would make one up. */
+    public static java.util.Optional<String> stable(Config root) {
         return root.get("instance.name").asString().filter(name -> !name.isBlank())
-                .orElseGet(() -> {
-                    String env = System.getenv("HOSTNAME");
-                    return env != null && !env.isBlank() ? env : hostName() + "-" + suffix();
-                });
+                .or(() -> java.util.Optional.ofNullable(System.getenv("HOSTNAME")).filter(env -> !env.isBlank()));
     }
 
     private static String hostName() {

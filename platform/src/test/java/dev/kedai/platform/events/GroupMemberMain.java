@@ -4,12 +4,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 
 /**
  * A member of a consumer group in a JVM of its own, with the platform's consumer settings:
- * {@code GroupMemberMain <bootstrap> <group> <topic>}. Prints {@code assigned} once it owns
- * partitions, then polls until it is killed (a service JVM that dies without leaving its group).
+ * {@code GroupMemberMain <bootstrap> <group> <topic> [<group.instance.id>]}. Prints {@code assigned}
+ * once it owns partitions, then polls until it is killed (a service JVM that dies without leaving
+ * its group).
  */
 public final class GroupMemberMain {
 
@@ -17,7 +19,8 @@ public final class GroupMemberMain {
     }
 
     public static void main(String[] args) {
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(KafkaClients.consumer(args[0], args[1], Map.of()))) {
+        Map<String, Object> named = args.length > 3 ? Map.of(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, args[3]) : Map.of();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(KafkaClients.consumer(args[0], args[1], named))) {
             consumer.subscribe(List.of(args[2]));
             boolean told = false;
             while (true) {
