@@ -92,7 +92,7 @@ public final class GrpcChannels implements AutoCloseable {
 
     // one breaker per peer, shared by every caller of it in this process
     private PeerBreaker breaker(String peer) {
-        return breakers.computeIfAbsent(peer, p -> PeerBreaker.create(p, root));
+        return breakers.computeIfAbsent(peer, p -> PeerBreaker.create(p, root, () -> managed(p).resetConnectBackoff()));
     }
 
     /** The target configured for {@code peer}: {@code host:port}, {@code dns:///name:port}, or a list {@code host:port,host:port}. */

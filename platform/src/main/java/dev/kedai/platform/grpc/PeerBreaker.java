@@ -40,13 +40,18 @@ public final class PeerBreaker {
     private static final Set<Status.Code> UNREACHABLE = Set.of(Status.Code.UNAVAILABLE, Status.Code.DEADLINE_EXCEEDED);
 
     private final CircuitBreaker breaker;
+    private final Runnable reconnect;
 
-    private PeerBreaker(CircuitBreaker breaker) {
+    private PeerBreaker(CircuitBreaker breaker, Runnable reconnect) {
         this.breaker = breaker;
+        this.reconnect = reconnect;
     }
 
-    /** A breaker named {@code peer}, configured by {@code peers.breaker.*} of the root config. */
-    static PeerBreaker create(String peer, Config config) {
+    /**
+     * A breaker named {@code peer}, configured by {@code peers.breaker.*} of the root config;
+     * {@code reconnect} ends the channel's reconnect back-off before each trial call.
+     */
+    static PeerBreaker create(String peer, Config config, Runnable reconnect) {
         Config c = config.get("peers.breaker");
         return new PeerBreaker(CircuitBreaker.builder()
                 .name(peer)
@@ -56,11 +61,16 @@ public final class PeerBreaker {
                 .successThreshold(1)
                 .addSkipOn(PeerRejection.class)
                 .addSkipOn(Shed.class)
-                .build());
+                .build(), reconnect);
     }
 
     /** Runs one call through the breaker; a business refusal of the peer comes out as {@link PeerRejection}. */
     public <T> T call(Supplier<T> call) {
+        if (breaker.state() == CircuitBreaker.State.HALF_OPEN) {
+            // the trial: a channel still in its reconnect back-off (up to 2 min) would fail it at
+            // once though the peer is back, and the breaker would stay open another delay
+            reconnect.run();
+        }
         try {
             return breaker.invoke(() -> {
                 try {
