@@ -91,6 +91,8 @@ final class EdgeProxy implements Handler {
     private static final class Exchange {
         final long start = System.nanoTime();
         String requestId;
+        /** The request id's header in lower case when the edge echoes it (then the instance's own copy is not returned). */
+        String echoedIdHeader = "";
         EdgeTrace.Span span;
         String route = "-";
         String upstream = "-";
@@ -128,6 +130,7 @@ final class EdgeProxy implements Handler {
         ex.requestId = correlation.idFor(req.headers().first(idHeader));
         if (correlation.echoDownstream()) {
             res.header(idHeader, ex.requestId);
+            ex.echoedIdHeader = idHeader.lowerCase();
         }
         if (match.isEmpty()) {
             answer(res, EdgeAnswer.error(404, NO_ROUTE, ex.requestId, Map.of()), Map.of(), ex);
@@ -326,7 +329,9 @@ final class EdgeProxy implements Handler {
             res.status(Status.create(status));
             for (org.apache.hc.core5.http.Header header : upstream.getHeaders()) {
                 String name = header.getName();
-                if (!NOT_RETURNED.contains(name.toLowerCase(Locale.ROOT))) {
+                String lower = name.toLowerCase(Locale.ROOT);
+                // the request id the edge echoes replaces the instance's, as Kong's correlation-id plugin sets it: one value
+                if (!NOT_RETURNED.contains(lower) && !lower.equals(ex.echoedIdHeader)) {
                     // add, not set: a header sent twice (Set-Cookie, Vary) goes back twice
                     res.headers().add(HeaderNames.create(name), header.getValue());
                 }
