@@ -183,6 +183,32 @@ class GrpcChannelsTest {
         }
     }
 
+    /**
+     * An open breaker tries the peer again after its default delay, 2 s: a peer restarted just
+     * after the breaker opened is called again within that, not after the 5 s it once was (the
+     * fault suite's kill-product and kill-stock recovered 2–5 s later for it). Fails with 5 s.
+     */
+    @Test
+    void aPeerBackRightAfterItsBreakerOpenedIsCalledAgainWithinTheDefaultDelay() {
+        int port;
+        try (GrpcServer server = stockServer(0);
+             GrpcChannels channels = channels("127.0.0.1:" + server.port())) {
+            port = server.port();
+            var stock = channels.peer("stock", StockServiceGrpc::newBlockingStub);
+            await().atMost(Duration.ofSeconds(30)).until(() -> channels.state("stock") == ConnectivityState.READY);
+
+            server.close();
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThatThrownBy(
+                    () -> stock.call(s -> s.commit(CommitRequest.newBuilder().setOrderId("o").build())))
+                    .isInstanceOf(io.helidon.faulttolerance.CircuitBreakerOpenException.class));
+            try (GrpcServer back = stockServer(port)) {
+                await().atMost(Duration.ofMillis(3500)).pollInterval(Duration.ofMillis(50)).ignoreExceptions().until(() ->
+                        stock.call(s -> s.commit(CommitRequest.newBuilder().setOrderId("o").build())).getCommittedNow());
+                assertThat(back.port()).isEqualTo(port);
+            }
+        }
+    }
+
     @Test
     void aMalformedInstanceListFailsAtStartNamingTheEntry() {
         try (GrpcChannels channels = channels("127.0.0.1:7002,stock-b")) {
