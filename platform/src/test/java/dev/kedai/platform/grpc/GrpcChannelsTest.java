@@ -107,9 +107,7 @@ class GrpcChannelsTest {
             assertThat(stock.call(s -> s.commit(CommitRequest.newBuilder().setOrderId("o").build())).getCommittedNow()).isTrue();
 
             server.close();
-            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThatThrownBy(
-                    () -> stock.call(s -> s.commit(CommitRequest.newBuilder().setOrderId("o").build())))
-                    .isInstanceOf(io.helidon.faulttolerance.CircuitBreakerOpenException.class));
+            awaitOpenBreaker(stock);
         }
     }
 
@@ -169,15 +167,12 @@ class GrpcChannelsTest {
                         }
                     }
                 });
-                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThatThrownBy(
-                        () -> stock.call(s -> s.commit(CommitRequest.newBuilder().setOrderId("o").build())))
-                        .isInstanceOf(io.helidon.faulttolerance.CircuitBreakerOpenException.class));
+                awaitOpenBreaker(stock);
                 // the 4th attempt: the channel's next one of its own is 4.1 s (± 20 %) away
                 await().atMost(Duration.ofSeconds(30)).until(() -> attempts.get() >= 4);
             }
             try (GrpcServer back = stockServer(port)) {
-                await().atMost(Duration.ofMillis(2500)).pollInterval(Duration.ofMillis(50)).ignoreExceptions().until(() ->
-                        stock.call(s -> s.commit(CommitRequest.newBuilder().setOrderId("o").build())).getCommittedNow());
+                awaitCommitted(stock, Duration.ofMillis(2500));
                 assertThat(back.port()).isEqualTo(port);
             }
         }
@@ -198,12 +193,9 @@ class GrpcChannelsTest {
             await().atMost(Duration.ofSeconds(30)).until(() -> channels.state("stock") == ConnectivityState.READY);
 
             server.close();
-            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThatThrownBy(
-                    () -> stock.call(s -> s.commit(CommitRequest.newBuilder().setOrderId("o").build())))
-                    .isInstanceOf(io.helidon.faulttolerance.CircuitBreakerOpenException.class));
+            awaitOpenBreaker(stock);
             try (GrpcServer back = stockServer(port)) {
-                await().atMost(Duration.ofMillis(3500)).pollInterval(Duration.ofMillis(50)).ignoreExceptions().until(() ->
-                        stock.call(s -> s.commit(CommitRequest.newBuilder().setOrderId("o").build())).getCommittedNow());
+                awaitCommitted(stock, Duration.ofMillis(3500));
                 assertThat(back.port()).isEqualTo(port);
             }
         }
@@ -215,6 +207,19 @@ class GrpcChannelsTest {
             assertThatThrownBy(() -> channels.peer("stock", ch -> ch))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'stock-b'");
         }
+    }
+
+    /** Calls until the breaker refuses them itself. */
+    private static void awaitOpenBreaker(Peer<StockServiceGrpc.StockServiceBlockingStub> stock) {
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThatThrownBy(
+                () -> stock.call(s -> s.commit(CommitRequest.newBuilder().setOrderId("o").build())))
+                .isInstanceOf(io.helidon.faulttolerance.CircuitBreakerOpenException.class));
+    }
+
+    /** Calls every 50 ms until one reaches the peer, at most {@code within}. */
+    private static void awaitCommitted(Peer<StockServiceGrpc.StockServiceBlockingStub> stock, Duration within) {
+        await().atMost(within).pollInterval(Duration.ofMillis(50)).ignoreExceptions().until(() ->
+                stock.call(s -> s.commit(CommitRequest.newBuilder().setOrderId("o").build())).getCommittedNow());
     }
 
     /** The test stock service, counting the calls it answers. */
