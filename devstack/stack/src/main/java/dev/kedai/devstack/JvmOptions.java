@@ -43,9 +43,10 @@ public final class JvmOptions {
     /**
      * {@link #forService} with C2 later ({@link ChildJvm#LATE_OPTIMIZING_COMPILER}): the services
      * of {@code ./kedai up}, which start all at once with nothing to serve yet, so their start-up
-     * code need not be optimised. Not for a service restarted under load: with these thresholds a
-     * cartorder killed mid-checkout at 20 journeys/s came back and then refused orders and payments
-     * for seconds while it warmed up (the fault suite, 2026-12-05).
+     * code need not be optimised. Not for a service restarted under load (the fault suite's kills
+     * and rolling deploys), whose request path should reach C2 as soon as HotSpot would take it
+     * there. (The "busy" refusals after a cartorder kill first blamed on these thresholds came back
+     * without them: a lull taken for a recovery, docs/reliability.md bug 28.)
      */
     public static List<String> forStackStart(String heap) {
         List<String> options = new ArrayList<>(forService(heap));
