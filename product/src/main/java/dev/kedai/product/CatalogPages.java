@@ -6,8 +6,8 @@ import dev.kedai.contracts.CatalogGeneration;
 import dev.kedai.platform.http.Json;
 import dev.kedai.platform.http.Page;
 import dev.kedai.platform.redis.GenerationCache;
+import dev.kedai.platform.redis.RedisCopies;
 import io.helidon.common.config.Config;
-import redis.clients.jedis.UnifiedJedis;
 
 /**
  * The catalog list pages ({@code GET /products} without {@code q}) as ready JSON, kept in this
@@ -29,13 +29,13 @@ public final class CatalogPages {
 
     private final GenerationCache<ProductQuery, byte[]> pages;
 
-    public CatalogPages(UnifiedJedis redis, long maxBytes) {
+    public CatalogPages(RedisCopies redis, long maxBytes) {
         // kedai_product_page_cache_lookups_total{outcome}
         this.pages = GenerationCache.byWeight(redis, GENERATION, maxBytes, body -> body.length + 200,
                 "kedai.product.page.cache.lookups", "Catalog list page cache lookups by outcome");
     }
 
-    public static CatalogPages create(UnifiedJedis redis, Config root) {
+    public static CatalogPages create(RedisCopies redis, Config root) {
         return new CatalogPages(redis, root.get("product.pages.max-bytes").asLong().orElse(16L << 20));
     }
 

@@ -29,8 +29,8 @@ public final class Main {
     public static KedaiServer start(Config config) {
         Backbone base = Backbone.start(config);
         ProductStore store = new ProductStore(base.db());
-        ProductCache cache = ProductCache.create(config);
-        CatalogPages pages = CatalogPages.create(base.redis(), config);
+        ProductCache cache = ProductCache.create(base.copies(), config);
+        CatalogPages pages = CatalogPages.create(base.copies(), config);
         Catalog catalog = new Catalog(base.db(), base.transactions(), store, cache, pages, base.relay());
         EventConsumer cacheRefresh = CacheRefresh.start(base.backgroundDb(), config, catalog);
         FulltextSearch fulltext = new FulltextSearch(base.db());
@@ -53,7 +53,6 @@ public final class Main {
                 .routing(rules -> rules.register("/products", new ProductHttp(search, pages, catalog, Money.defaultCurrency(config)))
                         .register("/categories", new CategoryHttp(store)))
                 .grpc(ProductGrpc.CALLERS, new ProductGrpc(store))
-                .onStop(cache)
                 .onStop(cacheRefresh)
                 .build()
                 .start();

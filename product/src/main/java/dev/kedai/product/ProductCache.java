@@ -8,7 +8,7 @@ import java.util.Optional;
 
 import dev.kedai.platform.http.Json;
 import dev.kedai.platform.observe.OutcomeCounter;
-import dev.kedai.platform.redis.RedisPool;
+import dev.kedai.platform.redis.RedisCopies;
 import io.helidon.common.config.Config;
 import redis.clients.jedis.UnifiedJedis;
 
@@ -22,9 +22,13 @@ import redis.clients.jedis.UnifiedJedis;
  * the invalidation leaves a bodiless tombstone carrying version 4. Redis is shared by every
  * replica, so one invalidation is seen by all of them.
  *
+ * <p>A replica keeps the bodies it served in memory while Redis says their entry has not changed
+ * ({@link RedisCopies}): a hot product costs no round trip, and a write's invalidation still
+ * reaches every replica before the writer answers.
+ *
  * <p>Redis trouble never fails a read: the cache is skipped and the database answers.
  */
-public final class ProductCache implements AutoCloseable {
+public final class ProductCache {
 
     private static final System.Logger LOG = System.getLogger(ProductCache.class.getName());
     private static final String PREFIX = "kedai:product:v1:";
@@ -49,43 +53,49 @@ public final class ProductCache implements AutoCloseable {
 
     private static final byte[] BODY = "b".getBytes(StandardCharsets.UTF_8);
     private static final byte[] ETAG = "e".getBytes(StandardCharsets.UTF_8);
-    private static final byte[] PREFIX_BYTES = PREFIX.getBytes(StandardCharsets.US_ASCII);
 
+    private final RedisCopies copies;
     private final UnifiedJedis redis;
     // kedai_product_cache_lookups_total{outcome}: the dashboards' hit ratio; a failed read is a miss (the database answers)
     private final OutcomeCounter lookups = OutcomeCounter.create("kedai.product.cache.lookups",
             "Product cache lookups by outcome", "outcome", "hit", "miss");
     private final Duration ttl;
 
-    public ProductCache(UnifiedJedis redis, Duration ttl) {
-        this.redis = redis;
+    public ProductCache(RedisCopies copies, Duration ttl) {
+        this.copies = copies.track(PREFIX);
+        this.redis = copies.redis();
         this.ttl = ttl;
     }
 
-    /** From {@code redis.*} (a bounded pool, {@link RedisPool}) and {@code product.cache.ttl} (default PT10M). */
-    public static ProductCache create(Config root) {
-        return new ProductCache(RedisPool.create(root),
+    /** On the service's Redis, with {@code product.cache.ttl} (default PT10M). */
+    public static ProductCache create(RedisCopies copies, Config root) {
+        return new ProductCache(copies,
                                 root.get("product.cache.ttl").as(Duration.class).orElse(Duration.ofMinutes(10)));
     }
 
     /** The cached body of an active product with its ETag, if there is one (a tombstone is a miss). */
     public Optional<ProductBody> get(String productId) {
         try {
-            List<byte[]> fields = redis.hmget(keyBytes(productId), BODY, ETAG);
-            byte[] body = fields.isEmpty() ? null : fields.get(0);
+            ProductBody body = copies.get(key(productId), this::read);
             lookups.increment(body != null ? "hit" : "miss");
-            if (body == null) {
-                return Optional.empty();
-            }
-            byte[] etag = fields.get(1);
-            // an entry written before the ETag was kept with it has none: make it here
-            return Optional.of(etag == null ? ProductBody.of(body)
-                    : new ProductBody(body, new String(etag, StandardCharsets.US_ASCII)));
+            return Optional.ofNullable(body);
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "product cache read failed, reading the database", e);
             lookups.increment("miss");
             return Optional.empty();
         }
+    }
+
+    // null for no entry or a tombstone
+    private ProductBody read(String key) {
+        List<byte[]> fields = redis.hmget(key.getBytes(StandardCharsets.US_ASCII), BODY, ETAG);
+        byte[] body = fields.isEmpty() ? null : fields.get(0);
+        if (body == null) {
+            return null;
+        }
+        byte[] etag = fields.get(1);
+        // an entry written before the ETag was kept with it has none: make it here
+        return etag == null ? ProductBody.of(body) : new ProductBody(body, new String(etag, StandardCharsets.US_ASCII));
     }
 
     /** Stores the body of this version unless a newer version (or its tombstone) is there. */
@@ -107,8 +117,9 @@ public final class ProductCache implements AutoCloseable {
 
     private boolean store(String productId, long version, String body, String etag) {
         try {
-            redis.eval(STORE, List.of(key(productId)),
-                       List.of(Long.toString(version), body, Long.toString(ttl.toMillis()), etag));
+            String key = key(productId);
+            redis.eval(STORE, List.of(key), List.of(Long.toString(version), body, Long.toString(ttl.toMillis()), etag));
+            copies.written(key);
             return true;
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "product cache write failed for " + productId, e);
@@ -118,18 +129,5 @@ public final class ProductCache implements AutoCloseable {
 
     static String key(String productId) {
         return PREFIX + productId;
-    }
-
-    // ids are canonical UUIDs (checked before this runs), so ASCII
-    private static byte[] keyBytes(String productId) {
-        byte[] key = new byte[PREFIX_BYTES.length + productId.length()];
-        System.arraycopy(PREFIX_BYTES, 0, key, 0, PREFIX_BYTES.length);
-        productId.getBytes(0, productId.length(), key, PREFIX_BYTES.length);
-        return key;
-    }
-
-    @Override
-    public void close() {
-        redis.close();
     }
 }

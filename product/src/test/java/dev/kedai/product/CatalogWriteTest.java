@@ -17,6 +17,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.kedai.platform.redis.RedisCopies;
 import dev.kedai.contracts.Topics;
 import dev.kedai.infra.DbAccount;
 import dev.kedai.infra.TestInfra;
@@ -244,7 +245,7 @@ class CatalogWriteTest {
     @Test
     void anOlderVersionCannotOverwriteTheInvalidation() {
         String id = UUID.randomUUID().toString();
-        ProductCache cache = new ProductCache(redis, Duration.ofMinutes(1));
+        ProductCache cache = new ProductCache(RedisCopies.none(redis), Duration.ofMinutes(1));
         Product old = new Product(id, "S", "n", "d", new Money(1, "IDR"), "c", json(http.get("/categories")), true);
         assertThat(cache.invalidate(id, 5)).isTrue();
         cache.put(new StoredProduct(old, 4));    // a reader that loaded version 4 before the write

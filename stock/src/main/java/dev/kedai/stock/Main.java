@@ -32,7 +32,7 @@ public final class Main {
     public static KedaiServer start(Config config) {
         Backbone base = Backbone.start(config);
         ReservationOutcomes.register();
-        StockStore store = new StockStore(base.db(), base.redis());
+        StockStore store = new StockStore(base.db(), base.copies());
         StockEvents events = new StockEvents();
         ReservationStore reservations = new ReservationStore(store, events);
         Warehouse warehouse = new Warehouse(base.transactions(), store, reservations, events, base.relay());
@@ -47,7 +47,7 @@ public final class Main {
         GrpcChannels peers = GrpcChannels.create(config);
         CartAddHttp cartAdd = new CartAddHttp(
                 new LevelSnapshots(store, stock.get("cart-add.level-max-age").as(Duration.class).orElse(Duration.ofSeconds(1))),
-                new ProductClient(peers.peer("product", ProductServiceGrpc::newBlockingStub), base.redis()),
+                new ProductClient(peers.peer("product", ProductServiceGrpc::newBlockingStub), base.copies()),
                 new CartClient(peers.peer("cartorder", CartServiceGrpc::newBlockingStub)),
                 new CartCommandSender(base.transactions(), base.relay()),
                 Money.defaultCurrency(config));

@@ -7,12 +7,12 @@ import dev.kedai.platform.grpc.Peer;
 import dev.kedai.platform.grpc.PeerRejection;
 import dev.kedai.platform.http.ProblemException;
 import dev.kedai.platform.redis.GenerationCache;
+import dev.kedai.platform.redis.RedisCopies;
 import dev.kedai.proto.product.v1.GetProductsRequest;
 import dev.kedai.proto.product.v1.Product;
 import dev.kedai.proto.product.v1.ProductServiceGrpc.ProductServiceBlockingStub;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import redis.clients.jedis.UnifiedJedis;
 
 /**
  * The product service as {@code /cart/add} asks it (gRPC {@code GetProducts}), behind a circuit
@@ -29,7 +29,7 @@ final class ProductClient {
     private final Peer<ProductServiceBlockingStub> product;
     private final GenerationCache<String, Optional<Product>> known;
 
-    ProductClient(Peer<ProductServiceBlockingStub> product, UnifiedJedis redis) {
+    ProductClient(Peer<ProductServiceBlockingStub> product, RedisCopies redis) {
         this.product = product;
         // kedai_stock_product_lookups_total{outcome}
         this.known = GenerationCache.bySize(redis, CatalogGeneration.KEY, MAX_PRODUCTS,

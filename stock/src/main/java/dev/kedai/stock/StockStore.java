@@ -12,10 +12,10 @@ import dev.kedai.platform.db.Transactions;
 import dev.kedai.platform.http.Page;
 import dev.kedai.platform.http.PageRequest;
 import dev.kedai.platform.redis.GenerationCache;
+import dev.kedai.platform.redis.RedisCopies;
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbRow;
 import io.helidon.dbclient.DbTransaction;
-import redis.clients.jedis.UnifiedJedis;
 
 /**
  * SQL of the {@code stock_levels} table.
@@ -56,7 +56,7 @@ public final class StockStore {
     private final DbClient db;
     private final GenerationCache<String, Optional<StockLevel>> levels;
 
-    public StockStore(DbClient db, UnifiedJedis redis) {
+    public StockStore(DbClient db, RedisCopies redis) {
         this.db = db;
         // kedai_stock_level_lookups_total{outcome}
         this.levels = GenerationCache.perKey(redis, GENERATION, CACHED_LEVELS, MAX_AGE, "kedai.stock.level.lookups",

@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.kedai.platform.redis.RedisCopies;
 import dev.kedai.contracts.Topics;
 import dev.kedai.infra.DbAccount;
 import dev.kedai.infra.TestInfra;
@@ -582,7 +583,7 @@ class ReservationTest {
                 "db.connection.password", db.password(), "db.migration.enabled", "false"))).get("db"));
              RedisClient redis = RedisClient.create(java.net.URI.create(TestInfra.get().redisUrl()))) {
             Transactions transactions = Transactions.create(database.client(), "stock-test");
-            ReservationStore store = new ReservationStore(new StockStore(database.client(), redis), new StockEvents());
+            ReservationStore store = new ReservationStore(new StockStore(database.client(), RedisCopies.none(redis)), new StockEvents());
             transactions.inTransaction(tx -> {
                 assertThat(store.sellPaid(tx, first)).isEqualTo(ReservationStore.PaidOutcome.SOLD);
                 assertThat(store.sellPaid(tx, second)).isEqualTo(ReservationStore.PaidOutcome.SOLD);

@@ -18,7 +18,8 @@ import redis.clients.jedis.params.SetParams;
 /**
  * Values kept in this process's memory and valid for one <em>generation</em>: a random token in
  * Redis that every write of the data they derive from replaces before it answers
- * ({@link #invalidate}). A read asks Redis for the token (one round trip) and serves what was
+ * ({@link #invalidate}). A read asks for the token (this replica's {@link RedisCopies copy} of it while
+ * Redis says it has not changed, else one round trip) and serves what was
  * loaded under that token, so after a write every reader's next read, in any replica of any
  * service that shares the token, loads afresh: read-your-writes without a TTL and without events.
  *
@@ -55,6 +56,7 @@ public final class GenerationCache<K, V> {
     /** After a failed Redis call, how long nobody asks Redis. */
     private static final long AWAY_NANOS = Duration.ofSeconds(1).toNanos();
 
+    private final RedisCopies copies;
     private final UnifiedJedis redis;
     private final String tokenKey;   // the one token, or the prefix of each key's token (perKey)
     private final boolean perKey;
@@ -68,9 +70,10 @@ public final class GenerationCache<K, V> {
     private record Key<K>(String generation, K key) {
     }
 
-    private GenerationCache(UnifiedJedis redis, String tokenKey, boolean perKey, Cache<Key<K>, V> values,
+    private GenerationCache(RedisCopies copies, String tokenKey, boolean perKey, Cache<Key<K>, V> values,
                             String metric, String description) {
-        this.redis = redis;
+        this.copies = copies.track(tokenKey);
+        this.redis = copies.redis();
         this.tokenKey = tokenKey;
         this.perKey = perKey;
         this.values = values;
@@ -83,7 +86,7 @@ public final class GenerationCache<K, V> {
      * @param tokenKey the Redis key of the token; every writer of the underlying data replaces it
      * @param metric   dotted name of the lookups counter ({@link OutcomeCounter}, label {@code outcome})
      */
-    public static <K, V> GenerationCache<K, V> bySize(UnifiedJedis redis, String tokenKey, long maxEntries,
+    public static <K, V> GenerationCache<K, V> bySize(RedisCopies redis, String tokenKey, long maxEntries,
                                                       String metric, String description) {
         return new GenerationCache<>(redis, tokenKey, false, Caffeine.newBuilder().maximumSize(maxEntries).build(),
                                      metric, description);
@@ -98,7 +101,7 @@ public final class GenerationCache<K, V> {
      * also loaded again once it is {@code maxAge} old: that bounds what a write whose new token
      * could not reach Redis leaves stale in the replicas that did not read during the outage.
      */
-    public static <K, V> GenerationCache<K, V> perKey(UnifiedJedis redis, String tokenPrefix, long maxEntries,
+    public static <K, V> GenerationCache<K, V> perKey(RedisCopies redis, String tokenPrefix, long maxEntries,
                                                       Duration maxAge, String metric, String description) {
         return new GenerationCache<>(redis, tokenPrefix, true,
                                      Caffeine.newBuilder().maximumSize(maxEntries).expireAfterWrite(maxAge).build(),
@@ -106,7 +109,7 @@ public final class GenerationCache<K, V> {
     }
 
     /** At most {@code maxWeight} in total, {@code weight} of each value (e.g. its bytes). */
-    public static <K, V> GenerationCache<K, V> byWeight(UnifiedJedis redis, String tokenKey, long maxWeight,
+    public static <K, V> GenerationCache<K, V> byWeight(RedisCopies redis, String tokenKey, long maxWeight,
                                                         ToIntFunction<? super V> weight, String metric,
                                                         String description) {
         Cache<Key<K>, V> values = Caffeine.newBuilder()
@@ -187,6 +190,7 @@ public final class GenerationCache<K, V> {
             } else {
                 redis.set(token, UUID.randomUUID().toString());
             }
+            copies.written(token);
             return true;
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "generation " + token + " not replaced: " + e);
@@ -205,6 +209,10 @@ public final class GenerationCache<K, V> {
     }
 
     private String generation(String token) {
+        return copies.get(token, this::readOrStart);
+    }
+
+    private String readOrStart(String token) {
         String current = redis.get(token);
         if (current != null) {
             return current;

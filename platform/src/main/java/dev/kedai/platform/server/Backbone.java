@@ -10,6 +10,7 @@ import dev.kedai.platform.health.KafkaHealth;
 import dev.kedai.platform.health.LoopLiveness;
 import dev.kedai.platform.health.RedisHealth;
 import dev.kedai.platform.health.SupervisedLoop;
+import dev.kedai.platform.redis.RedisCopies;
 import dev.kedai.platform.redis.RedisPool;
 import dev.kedai.platform.security.Authentication;
 import dev.kedai.platform.security.DenyList;
@@ -52,6 +53,7 @@ public final class Backbone implements AutoCloseable {
     private final Transactions transactions;
     private final Transactions backgroundTransactions;
     private final RedisClient redis;
+    private final RedisCopies copies;
     private final DenyList denyList;
     private final KafkaHealth kafkaHealth;
     private final RedisHealth redisHealth;
@@ -66,6 +68,7 @@ public final class Backbone implements AutoCloseable {
         this.backgroundTransactions = Transactions.create(database.background(), config);
         // the clients below connect lazily: only the migration above can fail the start
         this.redis = RedisPool.create(config);
+        this.copies = RedisCopies.create(config, redis);
         this.denyList = new DenyList(redis);
         this.kafkaHealth = KafkaHealth.create(config);
         this.redisHealth = RedisHealth.create(config);
@@ -116,6 +119,11 @@ public final class Backbone implements AutoCloseable {
         return redis;
     }
 
+    /** The shared Redis client with this replica's copies of the keys its caches {@link RedisCopies#track track}. */
+    public RedisCopies copies() {
+        return copies;
+    }
+
     public DenyList denyList() {
         return denyList;
     }
@@ -134,6 +142,7 @@ public final class Backbone implements AutoCloseable {
                 // closed in reverse order, after what the service adds: the relay before the database
                 .onStop(database)
                 .onStop(redis)
+                .onStop(copies)
                 .onStop(kafkaHealth)
                 .onStop(redisHealth)
                 .onStop(probes)
@@ -149,6 +158,7 @@ public final class Backbone implements AutoCloseable {
         probes.close();
         redisHealth.close();
         kafkaHealth.close();
+        copies.close();
         redis.close();
         database.close();
     }

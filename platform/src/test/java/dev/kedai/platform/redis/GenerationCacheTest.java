@@ -33,9 +33,11 @@ class GenerationCacheTest {
     /** A key's own generation: writing one key leaves the others cached; writing it loads it again. */
     @Test
     void aPerKeyWriteLoadsOnlyThatKeyAgain() {
-        try (RedisClient redis = RedisClient.create(URI.create(TestInfra.get().redisUrl()))) {
+        URI uri = URI.create(TestInfra.get().redisUrl());
+        try (RedisClient redis = RedisClient.create(uri);
+             RedisCopies copies = RedisCopies.create("test", uri, Duration.ofMillis(250), 100, redis)) {
             String prefix = "test:gen:" + java.util.UUID.randomUUID() + ":";
-            GenerationCache<String, Optional<String>> cache = GenerationCache.perKey(redis, prefix, 100,
+            GenerationCache<String, Optional<String>> cache = GenerationCache.perKey(copies, prefix, 100,
                     Duration.ofMinutes(1), "kedai.test.percache.lookups", "test");
             AtomicInteger loads = new AtomicInteger();
             java.util.function.Function<String, Optional<String>> load = k -> Optional.of(k + loads.incrementAndGet());
@@ -65,7 +67,7 @@ class GenerationCacheTest {
             pool.setMaxWait(Duration.ofMillis(250));
             try (RedisClient redis = RedisPool.create(URI.create("redis://127.0.0.1:" + silent.getLocalPort()),
                                                       Duration.ofMillis(250), pool)) {
-                GenerationCache<String, Optional<String>> cache = GenerationCache.perKey(redis, "test:gen:", 100,
+                GenerationCache<String, Optional<String>> cache = GenerationCache.perKey(RedisCopies.none(redis), "test:gen:", 100,
                         Duration.ofMinutes(1), "kedai.test.silent.lookups", "test");
                 AtomicInteger loads = new AtomicInteger();
                 for (int i = 0; i < 20; i++) {
@@ -88,7 +90,7 @@ class GenerationCacheTest {
     void withoutRedisOnlyABoundedNumberOfLoadsRunAtOnceAndTheRestAreRefusedAtOnce() throws Exception {
         try (RedisClient redis = RedisPool.create(URI.create("redis://127.0.0.1:" + closedPort()),
                                                   Duration.ofMillis(250), new ConnectionPoolConfig())) {
-            GenerationCache<String, Optional<String>> cache = GenerationCache.perKey(redis, "test:gen:", 100,
+            GenerationCache<String, Optional<String>> cache = GenerationCache.perKey(RedisCopies.none(redis), "test:gen:", 100,
                     Duration.ofMinutes(1), "kedai.test.storm.lookups", "test");
             int bound = GenerationCache.LOADS_WITHOUT_REDIS;
             CountDownLatch release = new CountDownLatch(1);
