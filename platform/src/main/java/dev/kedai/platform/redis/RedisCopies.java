@@ -348,7 +348,7 @@ public final class RedisCopies implements AutoCloseable {
             if (password != null) {
                 CommandArguments auth = new CommandArguments(Protocol.Command.AUTH);
                 String user = JedisURIHelper.getUser(uri);
-                if (user != null) {
+                if (user != null && !user.isEmpty()) {
                     auth.add(user);
                 }
                 Protocol.sendCommand(out, auth.add(password));
