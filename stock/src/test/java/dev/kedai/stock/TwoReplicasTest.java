@@ -28,6 +28,9 @@ import dev.kedai.proto.stock.v1.ReservationExpired;
 import dev.kedai.proto.stock.v1.ReserveRequest;
 import dev.kedai.proto.stock.v1.StockServiceGrpc;
 import io.grpc.ClientInterceptors;
+import io.helidon.metrics.api.Counter;
+import io.helidon.metrics.api.Metrics;
+import io.helidon.metrics.api.Tag;
 import io.grpc.ManagedChannel;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.junit.jupiter.api.AfterAll;
@@ -101,8 +104,16 @@ class TwoReplicasTest {
         String product = StockTestKit.product(db, 10);
         TestHttp a = new TestHttp(replicas.get(0).port());
         TestHttp b = new TestHttp(replicas.get(1).port());
-        assertLevel(b, product, 10, 0);
-        assertLevel(a, product, 10, 0);
+        // each replica's tracking connection is up: its second read of a level takes the
+        // generation token from its copy, not from Redis
+        for (TestHttp replica : List.of(a, b)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                double before = copiesServed();
+                assertLevel(replica, product, 10, 0);
+                return copiesServed() > before;
+            });
+        }
+        double copiesBefore = copiesServed();
 
         String first = UUID.randomUUID().toString();
         assertThat(stub(0).reserve(ReserveRequest.newBuilder().setOrderId(first).setTtlSeconds(600)
@@ -123,6 +134,13 @@ class TwoReplicasTest {
         assertLevel(a, product, 17, 5);
         stub(1).release(ReleaseRequest.newBuilder().setOrderId(second).build());
         assertLevel(a, product, 17, 0);
+        assertThat(copiesServed()).as("reads answered from a copy").isGreaterThan(copiesBefore);
+    }
+
+    /** Reads of tracked Redis keys answered from this JVM's copies (both replicas). */
+    private static double copiesServed() {
+        return Metrics.globalRegistry().counter("kedai.redis.copies.lookups", List.of(Tag.create("outcome", "copy")))
+                .map(Counter::count).orElse(0L);
     }
 
     /** {@code GET /stock/{id}} on {@code replica}, twice: the same on-hand and reserved both times. */
