@@ -111,8 +111,8 @@ public final class RedisCopies implements AutoCloseable {
     }
 
     /**
-     * Keys starting with {@code prefix} may be copied. Call it while wiring, before the reads; a
-     * prefix added later reopens the tracking connection (every copy is dropped once).
+     * Keys starting with {@code prefix} may be copied. Call it while wiring: the tracking connection
+     * opens at the first read; a prefix added later opens it again (every copy is dropped once).
      */
     public RedisCopies track(String prefix) {
         if (tracking != null) {
@@ -134,6 +134,7 @@ public final class RedisCopies implements AutoCloseable {
         }
         long began = System.nanoTime();
         if (!tracking.trusted(began) || !tracking.tracks(key)) {
+            tracking.started();
             lookups.increment("untrusted");
             return read.apply(key);
         }
@@ -225,8 +226,17 @@ public final class RedisCopies implements AutoCloseable {
             }
             prefixes.removeIf(p -> p.startsWith(prefix));
             prefixes.add(prefix);
-            loop.start();   // once: a service that tracks nothing holds no connection and no thread
-            loop.wake();
+            if (loop.running()) {
+                loop.wake();   // a prefix added after the first read: the connection is opened again
+            }
+        }
+
+        // on the first read, once the wiring has registered every prefix: one connection, not one
+        // per prefix; a service that never reads a tracked key holds no connection and no thread
+        void started() {
+            if (!loop.running() && !prefixes.isEmpty()) {
+                loop.start();
+            }
         }
 
         boolean tracks(String key) {
