@@ -304,6 +304,9 @@ public final class RedisCopies implements AutoCloseable {
             lock.lock();
             try {
                 drain();
+                if (channel == null) {
+                    return;   // a read found it broken meanwhile: the next turn opens it again
+                }
                 Long oldest = pingsSent.peek();
                 if (oldest != null && System.nanoTime() - oldest > SILENT_FOR.toNanos()) {
                     throw new IOException("Redis answered no ping for " + SILENT_FOR.toMillis() + " ms");
