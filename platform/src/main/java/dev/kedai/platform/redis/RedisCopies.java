@@ -201,6 +201,7 @@ public final class RedisCopies implements AutoCloseable {
         private final SupervisedLoop loop;
         private SocketChannel channel;
         private volatile String[] trackedOnChannel = new String[0];
+        private volatile boolean prefixesChanged;   // since the connection was opened
         private byte[] unparsed = new byte[0];
         private volatile long invalidations;       // bumped under the lock by every drop
         private volatile long trustedUntil = System.nanoTime();
@@ -226,6 +227,7 @@ public final class RedisCopies implements AutoCloseable {
             }
             prefixes.removeIf(p -> p.startsWith(prefix));
             prefixes.add(prefix);
+            prefixesChanged = true;
             if (loop.running()) {
                 loop.wake();   // a prefix added after the first read: the connection is opened again
             }
@@ -295,7 +297,7 @@ public final class RedisCopies implements AutoCloseable {
 
         /** One turn of the loop: (re)connect when needed, apply what came, ping. */
         private void keepUp() throws IOException {
-            if (channel == null || !Set.of(trackedOnChannel).equals(Set.copyOf(prefixes))) {
+            if (channel == null || prefixesChanged) {
                 if (prefixes.isEmpty()) {
                     return;
                 }
@@ -325,6 +327,7 @@ public final class RedisCopies implements AutoCloseable {
 
         private void reconnect() throws IOException {
             disconnect();
+            prefixesChanged = false;   // before the copy: a prefix added during the open reopens it
             Set<String> tracked = Set.copyOf(prefixes);
             SocketChannel opened = SocketChannel.open();
             try {
