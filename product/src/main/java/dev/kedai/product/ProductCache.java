@@ -76,7 +76,7 @@ public final class ProductCache {
     /** The cached body of an active product with its ETag, if there is one (a tombstone is a miss). */
     public Optional<ProductBody> get(String productId) {
         try {
-            ProductBody body = copies.get(key(productId), this::read);
+            ProductBody body = copies.get(key(productId), this::read, b -> b.json().length + b.etag().length());
             lookups.increment(body != null ? "hit" : "miss");
             return Optional.ofNullable(body);
         } catch (RuntimeException e) {

@@ -209,7 +209,7 @@ public final class GenerationCache<K, V> {
     }
 
     private String generation(String token) {
-        return copies.get(token, this::readOrStart);
+        return copies.get(token, this::readOrStart, String::length);
     }
 
     private String readOrStart(String token) {

@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
+import java.util.function.ToIntFunction;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -58,7 +59,9 @@ import redis.clients.jedis.util.RedisOutputStream;
  * to Redis, as before.
  *
  * <p>Config (root): {@code redis.url}, {@code redis.timeout} (as {@link RedisPool}),
- * {@code redis.copies.enabled} (default true), {@code redis.copies.max-entries} (default 10000).
+ * {@code redis.copies.enabled} (default true), {@code redis.copies.max-bytes} (default 16 MiB: the
+ * copies' own bytes as their readers weigh them, least recently and least often used dropped first;
+ * by bytes, not by count, as one product body may weigh 50 KB and a heap is 192 MB).
  */
 public final class RedisCopies implements AutoCloseable {
 
@@ -67,6 +70,9 @@ public final class RedisCopies implements AutoCloseable {
     private static final byte[] PING = command(new CommandArguments(Protocol.Command.PING));
     /** A connection whose pings go unanswered this long is dropped and opened again. */
     private static final Duration SILENT_FOR = Duration.ofSeconds(2);
+    private static final long DEFAULT_MAX_BYTES = 16L * 1024 * 1024;
+    /** What a copy costs beside its value: its key's characters plus this (the entry, the key's object). */
+    private static final int ENTRY_BYTES = 96;
 
     private final UnifiedJedis redis;
     private final Tracking tracking;   // null: every read asks Redis
@@ -97,12 +103,12 @@ public final class RedisCopies implements AutoCloseable {
             return none(redis);
         }
         return create(root.get("service.name").asString().orElse("unnamed"), uri, timeout,
-                      config.get("copies.max-entries").asLong().orElse(10_000L), redis);
+                      config.get("copies.max-bytes").asLong().orElse(DEFAULT_MAX_BYTES), redis);
     }
 
     /** Explicit settings (tests, tools). */
-    public static RedisCopies create(String name, URI uri, Duration timeout, long maxEntries, UnifiedJedis redis) {
-        return new RedisCopies(redis, new Tracking("redis-tracking-" + name, uri, timeout, maxEntries));
+    public static RedisCopies create(String name, URI uri, Duration timeout, long maxBytes, UnifiedJedis redis) {
+        return new RedisCopies(redis, new Tracking("redis-tracking-" + name, uri, timeout, maxBytes));
     }
 
     /** The pooled client, for everything that is not a tracked read. */
@@ -126,9 +132,11 @@ public final class RedisCopies implements AutoCloseable {
      * (with {@link #redis()}), kept unless it is null or the key changed meanwhile. Exceptions of
      * {@code read} are not kept and reach the caller. A key must always be read with the same
      * {@code read}: the copy is what it returned.
+     *
+     * @param bytes what a value weighs (about its bytes), against {@code redis.copies.max-bytes}
      */
     @SuppressWarnings("unchecked")
-    public <V> V get(String key, Function<String, V> read) {
+    public <V> V get(String key, Function<String, V> read, ToIntFunction<? super V> bytes) {
         if (tracking == null) {
             return read.apply(key);
         }
@@ -139,16 +147,16 @@ public final class RedisCopies implements AutoCloseable {
             return read.apply(key);
         }
         tracking.drainSince(began);
-        Object copy = tracking.copies.getIfPresent(key);
+        Copy copy = tracking.copies.getIfPresent(key);
         if (copy != null) {
             lookups.increment("copy");
-            return (V) copy;
+            return (V) copy.value();
         }
         lookups.increment("read");
         long seen = tracking.invalidations;
         V value = read.apply(key);
         if (value != null) {
-            tracking.keep(key, value, seen);
+            tracking.keep(key, new Copy(value, key.length() + ENTRY_BYTES + bytes.applyAsInt(value)), seen);
         }
         return value;
     }
@@ -186,13 +194,17 @@ public final class RedisCopies implements AutoCloseable {
         return bytes.toByteArray();
     }
 
+    /** A value kept, with its weight. */
+    private record Copy(Object value, int bytes) {
+    }
+
     /** The tracking connection and the copies it guards. */
     private static final class Tracking implements AutoCloseable {
 
         private final URI uri;
         private final int timeoutMillis;
         private final long leaseNanos;
-        private final Cache<String, Object> copies;
+        private final Cache<String, Copy> copies;
         private final Set<String> prefixes = ConcurrentHashMap.newKeySet();
         // guards the channel, the parse buffer, the pings and every change to copies
         private final ReentrantLock lock = new ReentrantLock();
@@ -207,12 +219,14 @@ public final class RedisCopies implements AutoCloseable {
         private volatile long trustedUntil = System.nanoTime();
         private volatile long drainedFrom = System.nanoTime();   // start of the latest finished drain
 
-        Tracking(String name, URI uri, Duration timeout, long maxEntries) {
+        Tracking(String name, URI uri, Duration timeout, long maxBytes) {
             this.uri = uri;
             this.timeoutMillis = (int) Math.max(1, timeout.toMillis());
             // shorter than a writer's timeout, with room for a ping in flight
             this.leaseNanos = timeout.toNanos() * 3 / 5;
-            this.copies = Caffeine.newBuilder().maximumSize(maxEntries).build();
+            // eviction in the caller's thread (under the lock of keep), so the bound holds when keep returns
+            this.copies = Caffeine.newBuilder().maximumWeight(maxBytes).weigher((String k, Copy c) -> c.bytes())
+                    .executor(Runnable::run).build();
             Duration every = Duration.ofNanos(Math.max(leaseNanos / 5, Duration.ofMillis(5).toNanos()));
             this.loop = SupervisedLoop.builder(name, () -> {
                 keepUp();
@@ -274,7 +288,7 @@ public final class RedisCopies implements AutoCloseable {
             }
         }
 
-        void keep(String key, Object value, long seen) {
+        void keep(String key, Copy value, long seen) {
             lock.lock();
             try {
                 if (invalidations == seen) {

@@ -35,7 +35,7 @@ class GenerationCacheTest {
     void aPerKeyWriteLoadsOnlyThatKeyAgain() {
         URI uri = URI.create(TestInfra.get().redisUrl());
         try (RedisClient redis = RedisClient.create(uri);
-             RedisCopies copies = RedisCopies.create("test", uri, Duration.ofMillis(250), 100, redis)) {
+             RedisCopies copies = RedisCopies.create("test", uri, Duration.ofMillis(250), 1024 * 1024, redis)) {
             String prefix = "test:gen:" + java.util.UUID.randomUUID() + ":";
             GenerationCache<String, Optional<String>> cache = GenerationCache.perKey(copies, prefix, 100,
                     Duration.ofMinutes(1), "kedai.test.percache.lookups", "test");

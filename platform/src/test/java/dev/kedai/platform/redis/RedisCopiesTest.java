@@ -34,8 +34,8 @@ class RedisCopiesTest {
     void start() {
         URI uri = URI.create(TestInfra.get().redisUrl());
         redis = RedisClient.create(uri);
-        writer = RedisCopies.create("test-writer", uri, TIMEOUT, 100, redis).track(prefix);
-        reader = RedisCopies.create("test-reader", uri, TIMEOUT, 100, redis).track(prefix);
+        writer = RedisCopies.create("test-writer", uri, TIMEOUT, 1024 * 1024, redis).track(prefix);
+        reader = RedisCopies.create("test-reader", uri, TIMEOUT, 1024 * 1024, redis).track(prefix);
         redis.set(key, "v0");
     }
 
@@ -57,15 +57,15 @@ class RedisCopiesTest {
         awaitCopyServed();
         int before = reads.get();
         for (int i = 0; i < 1000; i++) {
-            assertThat(reader.get(key, countedRead)).isEqualTo("v0");
+            assertThat(reader.get(key, countedRead, String::length)).isEqualTo("v0");
         }
         assertThat(reads.get()).as("reads that asked Redis while nothing changed").isEqualTo(before);
 
         for (int i = 1; i <= 300; i++) {
-            assertThat(reader.get(key, countedRead)).isNotNull();   // a copy to go stale
+            assertThat(reader.get(key, countedRead, String::length)).isNotNull();   // a copy to go stale
             redis.set(key, "v" + i);
             writer.written(key);
-            assertThat(reader.get(key, countedRead)).as("read right after write %d returned", i).isEqualTo("v" + i);
+            assertThat(reader.get(key, countedRead, String::length)).as("read right after write %d returned", i).isEqualTo("v" + i);
         }
     }
 
@@ -79,7 +79,7 @@ class RedisCopiesTest {
             // a read without a copy, minus Redis (asleep)
             Function<String, String> wouldRead = k -> "asked Redis";
             await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(5))
-                    .until(() -> reader.get(key, wouldRead).equals("asked Redis"));
+                    .until(() -> reader.get(key, wouldRead, String::length).equals("asked Redis"));
             long trustedFor = Duration.ofNanos(System.nanoTime() - paused).toMillis();
             assertThat(trustedFor).as("ms a copy was still served after Redis stopped answering")
                     .isLessThan(TIMEOUT.toMillis());
@@ -95,9 +95,9 @@ class RedisCopiesTest {
             admin.clientKill(ClientKillParams.clientKillParams().type(ClientType.PUBSUB));
         }
         redis.set(key, "changed while nobody tracked it");
-        assertThat(reader.get(key, countedRead)).isEqualTo("changed while nobody tracked it");
+        assertThat(reader.get(key, countedRead, String::length)).isEqualTo("changed while nobody tracked it");
         awaitCopyServed();
-        assertThat(reader.get(key, countedRead)).isEqualTo("changed while nobody tracked it");
+        assertThat(reader.get(key, countedRead, String::length)).isEqualTo("changed while nobody tracked it");
     }
 
     /** Keys outside the tracked prefixes are read every time. */
@@ -105,17 +105,44 @@ class RedisCopiesTest {
     void anUntrackedKeyIsAlwaysRead() {
         awaitCopyServed();
         int before = reads.get();
-        reader.get("test:elsewhere:" + UUID.randomUUID(), countedRead);
-        reader.get("test:elsewhere:" + UUID.randomUUID(), countedRead);
+        reader.get("test:elsewhere:" + UUID.randomUUID(), countedRead, String::length);
+        reader.get("test:elsewhere:" + UUID.randomUUID(), countedRead, String::length);
         assertThat(reads.get()).isEqualTo(before + 2);
     }
 
-    // the tracking connection is up and its lease held: a second read of the key asks Redis no more
+    /** Copies are bounded by their bytes, not their number: large values cannot fill the heap. */
+    @Test
+    void copiesHoldNoMoreBytesThanTheirBudget() {
+        String large = "x".repeat(100 * 1024);
+        for (int i = 0; i < 50; i++) {
+            redis.set(prefix + "large-" + i, large);
+        }
+        try (RedisCopies small = RedisCopies.create("test-small", URI.create(TestInfra.get().redisUrl()), TIMEOUT,
+                                                    1024 * 1024, redis).track(prefix)) {
+            awaitCopyServed(small);
+            for (int i = 0; i < 50; i++) {
+                small.get(prefix + "large-" + i, countedRead, String::length);
+            }
+            int before = reads.get();
+            for (int i = 0; i < 50; i++) {
+                small.get(prefix + "large-" + i, countedRead, String::length);
+            }
+            // 1 MiB holds at most ten values of 100 KiB: the other forty were dropped, so asked for again
+            assertThat(reads.get() - before).as("of 50 values of 100 KiB, read again with 1 MiB of copies")
+                    .isGreaterThanOrEqualTo(40);
+        }
+    }
+
     private void awaitCopyServed() {
+        awaitCopyServed(reader);
+    }
+
+    // the tracking connection is up and its lease held: a second read of the key asks Redis no more
+    private void awaitCopyServed(RedisCopies copies) {
         await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).until(() -> {
-            reader.get(key, countedRead);
+            copies.get(key, countedRead, String::length);
             int n = reads.get();
-            reader.get(key, countedRead);
+            copies.get(key, countedRead, String::length);
             return reads.get() == n;
         });
     }
