@@ -12,7 +12,7 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Arrivals at a constant rate, whatever the system under load does (open loop): slot {@code i}
- * is due at {@code origin + i / rate}; one thread walks the schedule and hands each due slot's
+ * is due at {@code origin + i / rate} (a rate changed meanwhile spaces the slots after it); one thread walks the schedule and hands each due slot's
  * work to the executor (virtual threads), or starts it itself when the work is asynchronous. At
  * most {@code maxInFlight} slots run at once; a slot that finds them all busy is dropped, never
  * delayed, because waiting would quietly lower the offered rate (closed loop again). Used by {@link OpenLoopGenerator} (one asynchronous request
@@ -37,7 +37,7 @@ public final class OpenLoop {
         void slot(long slot);
     }
 
-    private final double rate;
+    private volatile double rate;
     private final int maxInFlight;
     private final Semaphore inFlight;
 
@@ -48,6 +48,22 @@ public final class OpenLoop {
         this.rate = ratePerSecond;
         this.maxInFlight = maxInFlight;
         this.inFlight = new Semaphore(maxInFlight);
+    }
+
+    /** Slots per second from now on. */
+    public double rate() {
+        return rate;
+    }
+
+    /**
+     * Changes the rate while {@link #run} walks: the next slot is due {@code 1 / ratePerSecond}
+     * after the one before it ({@link #runOn} keeps the rate it started with).
+     */
+    public void rate(double ratePerSecond) {
+        if (!(ratePerSecond > 0)) {
+            throw new IllegalArgumentException("rate must be positive: " + ratePerSecond);
+        }
+        this.rate = ratePerSecond;
     }
 
     /** Called on the scheduling thread for each due slot that got a place; must not block. */
@@ -90,12 +106,13 @@ public final class OpenLoop {
 
     // each slot started by arrival itself, which calls back when it has finished
     private long walk(long slots, AsyncArrival arrival, Dropped dropped, BooleanSupplier stop) {
-        double nanosPerSlot = 1e9 / rate;
         long origin = System.nanoTime();
+        double after = 0;   // the next slot's due time after the origin, spaced by the rate of the moment
         for (long slot = 0; slot < slots && !stop.getAsBoolean(); slot++) {
-            long due = origin + (long) (slot * nanosPerSlot);
+            long due = origin + (long) after;
             waitUntil(due);
             startOrDrop(slot, due, arrival, dropped);
+            after += 1e9 / rate;
         }
         return origin;
     }

@@ -80,7 +80,6 @@ final class CheckoutLoad implements AutoCloseable {
     private final AtomicBoolean stop = new AtomicBoolean();
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final OpenLoop loop;
-    private final double rate;
     private Future<?> scheduler;
 
     private static final String PASSWORD = "faults-password-1";
@@ -123,7 +122,6 @@ final class CheckoutLoad implements AutoCloseable {
     CheckoutLoad(URI edge, List<String> products, double rate) {
         this.client = new CheckoutClient(CheckoutClient.Endpoints.edge(edge), RETRY, this::observe);
         this.products = List.copyOf(products);
-        this.rate = rate;
         this.loop = new OpenLoop(rate, 2_000);
     }
 
@@ -163,8 +161,14 @@ final class CheckoutLoad implements AutoCloseable {
         loop.awaitIdle(patience);
     }
 
+    /** Journeys offered per second now. */
     double rate() {
-        return rate;
+        return loop.rate();
+    }
+
+    /** Offers {@code journeysPerSecond} from the next arrival on. */
+    void rate(double journeysPerSecond) {
+        loop.rate(journeysPerSecond);
     }
 
     /** In the order they were seen. */
