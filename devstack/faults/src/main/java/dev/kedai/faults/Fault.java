@@ -25,8 +25,19 @@ import dev.kedai.infra.Signals;
  * @param takes  about how long injecting, holding and restoring take on an idle machine (its hold,
  *               plus a restart), for the budget; not an assertion
  * @param action injects, holds, restores
+ * @param listed in issue 12's list of faults; the others, beyond it, may be left out of a run whose
+ *               time budget ran out ({@link FaultRun}), as long as {@link FaultRun#AT_LEAST} ran
  */
-record Fault(String name, String title, String target, String proves, Duration takes, Action action) {
+record Fault(String name, String title, String target, String proves, Duration takes, Action action, boolean listed) {
+
+    Fault(String name, String title, String target, String proves, Duration takes, Action action) {
+        this(name, title, target, proves, takes, action, true);
+    }
+
+    /** This fault as one beyond issue 12's list. */
+    Fault beyondTheList() {
+        return new Fault(name, title, target, proves, takes, action, false);
+    }
 
     /** What a fault does to the stack. */
     @FunctionalInterface
@@ -76,19 +87,21 @@ record Fault(String name, String title, String target, String proves, Duration t
                 ServerProcess::kill));
         faults.add(slowPeer(KedaiService.STOCK));
         faults.add(slowPeer(KedaiService.CARTORDER));
-        faults.add(server("stop-mariadb", "MariaDB stopped 5 s (clean shutdown), started", Infra.Server.MARIADB,
+        // beyond issue 12's list, last: under a budget they are the ones left out when time runs short
+        List<Fault> beyond = new ArrayList<>();
+        beyond.add(server("stop-mariadb", "MariaDB stopped 5 s (clean shutdown), started", Infra.Server.MARIADB,
                 "a database restart (maintenance) is survived like a crash", ServerProcess::stop, SHORT));
-        faults.add(server("pause-kafka", "Kafka broker paused (SIGSTOP) 5 s", Infra.Server.KAFKA,
+        beyond.add(server("pause-kafka", "Kafka broker paused (SIGSTOP) 5 s", Infra.Server.KAFKA,
                 "a hung broker (long GC, full disk) does not block writes", ServerProcess::pause, SHORT));
-        faults.add(server("stop-redis", "Redis stopped 5 s, started", Infra.Server.REDIS,
+        beyond.add(server("stop-redis", "Redis stopped 5 s, started", Infra.Server.REDIS,
                 "Redis down for a while degrades, and recovers without restarts", ServerProcess::stop, SHORT));
         for (KedaiService service : List.of(KedaiService.CARTORDER, KedaiService.STOCK)) {
-            faults.add(restart("restart-", service.id() + " SIGTERM, restart (rolling deploy)", service,
+            beyond.add(restart("restart-", service.id() + " SIGTERM, restart (rolling deploy)", service,
                     "a clean restart finishes or hands back what it was doing",
                     process -> process.stop(Duration.ofSeconds(15))));
         }
         for (KedaiService service : List.of(KedaiService.CARTORDER, KedaiService.STOCK)) {
-            faults.add(new Fault("pause-" + service.id(), service.id() + " paused (SIGSTOP) 5 s", service.id(),
+            beyond.add(new Fault("pause-" + service.id(), service.id() + " paused (SIGSTOP) 5 s", service.id(),
                     "a stalled service (a long GC pause) costs only its own requests, and only while stalled", SHORT,
                     (stack, restoring, progress) -> {
                         long pid = stack.stack().process(service).pid();
@@ -101,8 +114,9 @@ record Fault(String name, String title, String target, String proves, Duration t
                         }
                     }));
         }
-        faults.add(edge("restart-edge", "the edge SIGTERM, restart",
+        beyond.add(edge("restart-edge", "the edge SIGTERM, restart",
                 "a clean edge restart drops only the requests in flight", ServerProcess::stop));
+        beyond.forEach(fault -> faults.add(fault.beyondTheList()));
         return List.copyOf(faults);
     }
 
