@@ -47,7 +47,8 @@ public final class Main {
         GrpcChannels peers = GrpcChannels.create(config);
         CartAddHttp cartAdd = new CartAddHttp(
                 new LevelSnapshots(store, stock.get("cart-add.level-max-age").as(Duration.class).orElse(Duration.ofSeconds(1))),
-                new ProductClient(peers.peer("product", ProductServiceGrpc::newBlockingStub), base.copies()),
+                new ProductClient(peers.peer("product", ProductServiceGrpc::newBlockingStub), base.copies(),
+                        stock.get("product-cache.max-bytes").asLong().orElse(16L << 20)),
                 new CartClient(peers.peer("cartorder", CartServiceGrpc::newBlockingStub)),
                 new CartCommandSender(base.transactions(), base.relay()),
                 Money.defaultCurrency(config));

@@ -24,15 +24,25 @@ import io.grpc.StatusRuntimeException;
  */
 final class ProductClient {
 
-    private static final long MAX_PRODUCTS = 100_000;
+    /**
+     * What one kept product weighs beyond its serialized bytes (≈ an estimate): the message and
+     * its strings as objects, the key with its generation, the cache's node.
+     */
+    private static final int ENTRY_OVERHEAD = 400;
 
     private final Peer<ProductServiceBlockingStub> product;
     private final GenerationCache<String, Optional<Product>> known;
 
-    ProductClient(Peer<ProductServiceBlockingStub> product, RedisCopies redis) {
+    /**
+     * @param maxBytes what the kept products may weigh in all ({@code stock.product-cache.max-bytes}):
+     *                 bounded by bytes, not by count, since a product's name is as long as the
+     *                 catalog makes it and the heap is small
+     */
+    ProductClient(Peer<ProductServiceBlockingStub> product, RedisCopies redis, long maxBytes) {
         this.product = product;
         // kedai_stock_product_lookups_total{outcome}
-        this.known = GenerationCache.bySize(redis, CatalogGeneration.KEY, MAX_PRODUCTS,
+        this.known = GenerationCache.byWeight(redis, CatalogGeneration.KEY, maxBytes,
+                known -> known.map(Product::getSerializedSize).orElse(0) + ENTRY_OVERHEAD,
                 "kedai.stock.product.lookups", "Product lookups of /cart/add by outcome (hit: no gRPC call)");
     }
 

@@ -2,6 +2,7 @@ package dev.kedai.stock;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -57,6 +58,7 @@ class CartRoutesTest {
     private static final int DOWN = 66;   // a quantity the cart double answers UNAVAILABLE
     private static final int FULL = 55;
     private static final int BUSY = 44;   // a quantity the cart double refuses for being busy (its admission full)
+    private static final int PRODUCT_CACHE_BYTES = 256 * 1024;
     private static final int POOL = 4;    // request connections: few, so the test can hold them all   // a quantity the cart double refuses: the cart holds 100 lines
 
     private static TestTokens tokens;
@@ -140,7 +142,8 @@ class CartRoutesTest {
                 "peers.cartorder.grpc", target,
                 "peers.cartorder.deadline", "PT0.3S",
                 "db.connection.maximumPoolSize", String.valueOf(POOL),
-                "stock.cart-add.level-max-age", "PT1M")));
+                "stock.cart-add.level-max-age", "PT1M",
+                "stock.product-cache.max-bytes", String.valueOf(PRODUCT_CACHE_BYTES))));
         http = new TestHttp(server.port());
         customer = "Bearer " + tokens.mint("user-7", "customer");
     }
@@ -170,6 +173,29 @@ class CartRoutesTest {
         assertThat(sent.getUserId()).as("the cart is the token subject's").isEqualTo("user-7");
         assertThat(sent.getMaxLineQuantity()).isEqualTo(20);
         assertThat(sent.getOperationId()).isNotBlank();
+    }
+
+    /**
+     * The products kept for adds weigh at most {@code stock.product-cache.max-bytes} (here 256 KiB):
+     * of forty products with 16 KiB names, at most fifteen fit, so adding each again asks product
+     * again for most of them. Bounded by a count of 100,000 instead, all forty stayed: a catalog of
+     * long names could fill the heap.
+     */
+    @Test
+    void theProductsKeptForAddsWeighNoMoreThanTheirBudget() {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            ids.add(sellable("Batik " + i + " " + "x".repeat(16 * 1024), 50000, 100));
+        }
+        for (int round = 0; round < 2; round++) {
+            for (String id : ids) {
+                var res = post(http, "/cart/add", customer, add(id, 1));
+                assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+            }
+        }
+        assertThat(ids.stream().filter(id -> LOOKUPS.get(id).get() == 2).count())
+                .as("of 40 products of 16 KiB added twice with 256 KiB kept, those asked of product again")
+                .isGreaterThanOrEqualTo(20);
     }
 
     /**
