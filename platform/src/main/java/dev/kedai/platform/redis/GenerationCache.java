@@ -81,18 +81,6 @@ public final class GenerationCache<K, V> {
     }
 
     /**
-     * At most {@code maxEntries} values (the least recently used go first).
-     *
-     * @param tokenKey the Redis key of the token; every writer of the underlying data replaces it
-     * @param metric   dotted name of the lookups counter ({@link OutcomeCounter}, label {@code outcome})
-     */
-    public static <K, V> GenerationCache<K, V> bySize(RedisCopies redis, String tokenKey, long maxEntries,
-                                                      String metric, String description) {
-        return new GenerationCache<>(redis, tokenKey, false, Caffeine.newBuilder().maximumSize(maxEntries).build(),
-                                     metric, description);
-    }
-
-    /**
      * At most {@code maxEntries} values, each with a generation of its own: the token of key
      * {@code k} is {@code tokenPrefix + k}, and a write replaces only the tokens of the keys it
      * changed ({@link #invalidate(Object)}), so data written often does not empty the whole cache.
@@ -108,7 +96,13 @@ public final class GenerationCache<K, V> {
                                      metric, description);
     }
 
-    /** At most {@code maxWeight} in total, {@code weight} of each value (e.g. its bytes). */
+    /**
+     * At most {@code maxWeight} in total, {@code weight} of each value (e.g. its bytes; the least
+     * used go first): a bound by count would let values of unbounded size fill the heap.
+     *
+     * @param tokenKey the Redis key of the token; every writer of the underlying data replaces it
+     * @param metric   dotted name of the lookups counter ({@link OutcomeCounter}, label {@code outcome})
+     */
     public static <K, V> GenerationCache<K, V> byWeight(RedisCopies redis, String tokenKey, long maxWeight,
                                                         ToIntFunction<? super V> weight, String metric,
                                                         String description) {
