@@ -42,7 +42,7 @@ final class ProductClient {
         this.product = product;
         // kedai_stock_product_lookups_total{outcome}
         this.known = GenerationCache.byWeight(redis, CatalogGeneration.KEY, maxBytes,
-                known -> known.map(Product::getSerializedSize).orElse(0) + ENTRY_OVERHEAD,
+                answer -> answer.map(Product::getSerializedSize).orElse(0) + ENTRY_OVERHEAD,
                 "kedai.stock.product.lookups", "Product lookups of /cart/add by outcome (hit: no gRPC call)");
     }
 
